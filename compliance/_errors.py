@@ -1,0 +1,65 @@
+"""The tool's own errors. Anything else escaping to the command line is a bug."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as the input allows."""
+
+    file: str
+    message: str
+    layer: str | None = None
+    feature: str | None = None
+    field: str | None = None
+    found: str | None = None
+    expected: str | None = None
+    line: int | None = None
+    # "error" drops the feature (or stops a strict run); "warning" is recorded and the run goes on.
+    level: str = "error"
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.layer:
+            where.append(f"layer '{self.layer}'")
+        if self.feature is not None:
+            where.append(f"feature '{self.feature}'")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        text = f"{', '.join(where)}: {self.message}"
+        if self.found is not None:
+            text += f"; found {self.found}"
+        if self.expected is not None:
+            text += f"; expected {self.expected}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class ComplianceError(Exception):
+    """Base class: the command line turns these into a message and exit code 2."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(file="-", message=problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class PlanError(ComplianceError):
+    """The plan cannot be read or breaks PLAN-FORMAT.md."""
+
+
+class StandardError(ComplianceError):
+    """A standard file is missing, malformed or inconsistent."""
+
+
+class OutputError(ComplianceError):
+    """A result cannot be written where it was asked to go."""

@@ -1,0 +1,348 @@
+"""Validation of a plan's layers against PLAN-FORMAT.md, in one place.
+
+Every problem names the file, layer, feature and field, what was found and what was expected.
+A strict run (check) stops on any error; a lenient one (batch) drops the bad features, keeps
+the rest and records why.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import Problem
+
+KINDS = {
+    "community_station": "社区养老服务站",
+    "day_care_center": "日间照料中心",
+    "street_center": "街道养老服务中心",
+    "township_center": "镇乡养老服务中心",
+    "village_point": "村级互助养老点",
+    "care_home": "养老机构",
+}
+
+# Field names as planners' spreadsheets and CAD exports spell them, mapped to the format's.
+ALIASES = {
+    "parcels": {"编号": "id", "地块编号": "id", "名称": "name", "地块名称": "name",
+                "新建户数": "households_new", "已建户数": "households_existing",
+                "既有户数": "households_existing", "老旧户数": "households_existing",
+                "人口": "population", "居住人口": "population",
+                "完整居住社区": "complete_community", "农村": "rural",
+                "老年人口": "elderly_population", "分期": "phases", "分期数": "phases"},
+    "facilities": {"编号": "id", "名称": "name", "类型": "kind", "类别": "kind",
+                   "建筑面积": "floor_area_m2", "用地面积": "land_area_m2", "状态": "status",
+                   "地块编号": "parcel_id", "所属地块": "parcel_id", "分期": "phase",
+                   "期次": "phase", "床位": "beds", "床位数": "beds",
+                   "护理型床位": "nursing_beds", "认知障碍床位": "dementia_beds",
+                   "认知障碍照护床位": "dementia_beds", "社会工作者": "social_workers"},
+    "buildings": {"编号": "id", "户数": "households", "地块编号": "parcel_id",
+                  "所属地块": "parcel_id"},
+    "streets": {"可步行": "walkable"},
+}
+# Chinese kind names are accepted too.
+KIND_ALIASES = {zh: en for en, zh in KINDS.items()}
+STATUS = {"planned": "planned", "existing": "existing", "规划": "planned", "新建": "planned",
+          "现状": "existing", "已建": "existing"}
+_TRUE = {"true", "1", "yes", "y", "是", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "f", ""}
+
+# No real parcel holds more; a bigger figure is a unit or typing error.
+MAX_COUNT = 5_000_000
+MAX_AREA_M2 = 10_000_000.0
+
+POLYGONAL = {"Polygon", "MultiPolygon"}
+PUNCTUAL = {"Point", "MultiPoint"}
+LINEAR = {"LineString", "MultiLineString"}
+
+
+class _Layer:
+    """Collects problems about one layer and the rows to drop."""
+
+    def __init__(self, gdf, file: str, layer: str):
+        self.gdf = gdf
+        self.file = file
+        self.layer = layer
+        self.problems: list[Problem] = []
+        self.bad = np.zeros(len(gdf), dtype=bool)
+        self.labels = self._labels()
+
+    def _labels(self) -> np.ndarray:
+        rows = self.gdf["_row"].astype(str) if "_row" in self.gdf else \
+            pd.Series([f"#{i + 1}" for i in range(len(self.gdf))], index=self.gdf.index)
+        if "id" in self.gdf:
+            ids = self.gdf["id"].map(_as_id)
+            return np.where(ids.notna(), ids.astype(object), rows).astype(object)
+        return rows.to_numpy(dtype=object)
+
+    def error(self, mask, message, field=None, found=None, expected=None, level="error"):
+        mask = np.asarray(mask, dtype=bool)
+        for i in np.flatnonzero(mask):
+            f = found[i] if isinstance(found, (list, np.ndarray, pd.Series)) else found
+            if isinstance(f, pd.Series):
+                f = f.iloc[0]
+            self.problems.append(Problem(self.file, message, layer=self.layer,
+                                         feature=str(self.labels[i]), field=field,
+                                         found=None if f is None else _show(f),
+                                         expected=expected, level=level))
+        if level == "error":
+            self.bad |= mask
+
+    def warn(self, mask, message, field=None, found=None, expected=None):
+        self.error(mask, message, field, found, expected, level="warning")
+
+
+def _show(value) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _as_id(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def apply_aliases(gdf, layer: str):
+    """Rename Chinese and alternate field names to the format's, unless both are present."""
+    mapping = {k: v for k, v in ALIASES.get(layer, {}).items()
+               if k in gdf.columns and v not in gdf.columns}
+    # Case-insensitive English names (ID, Households_New from spreadsheets).
+    for col in gdf.columns:
+        low = str(col).strip().lower()
+        if low != col and low not in gdf.columns and col not in mapping and col != "geometry":
+            mapping[col] = low
+    return gdf.rename(columns=mapping)
+
+
+def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: float,
+             strict_min: bool = False, maximum: float = MAX_COUNT, expected: str = ""):
+    """Coerce a field to numbers, reporting text, NaN, negatives, fractions and huge values."""
+    gdf = L.gdf
+    if field not in gdf:
+        if required:
+            L.error(np.ones(len(gdf), bool), "missing field", field=field, expected=expected)
+        return np.full(len(gdf), np.nan)
+    raw = gdf[field]
+    values = pd.to_numeric(raw.map(lambda v: v.strip().replace(",", "")
+                                   if isinstance(v, str) else v), errors="coerce")
+    values = values.astype(float).to_numpy()
+    blank = raw.isna().to_numpy() | raw.map(lambda v: isinstance(v, str) and not v.strip()) \
+        .to_numpy(dtype=bool)
+    text = np.isnan(values) & ~blank
+    L.error(text, "not a number", field=field, found=raw.to_numpy(), expected=expected)
+    if required:
+        L.error(blank, "missing value", field=field, expected=expected)
+    ok = ~np.isnan(values)
+    below = ok & ((values <= minimum) if strict_min else (values < minimum))
+    L.error(below, "value out of range", field=field, found=values, expected=expected)
+    huge = ok & ~below & ((values > maximum) | np.isinf(values))
+    L.error(huge, "implausibly large", field=field, found=values,
+            expected=f"{expected} (at most {maximum:,.0f})")
+    if integer:
+        frac = ok & ~below & ~huge & (np.floor(values) != values)
+        L.error(frac, "not a whole number", field=field, found=values, expected=expected)
+    values = np.where(ok & ~below & ~huge, values, np.nan)
+    return values
+
+
+def _booleans(L: _Layer, field: str):
+    if field not in L.gdf:
+        return np.zeros(len(L.gdf), dtype=bool)
+    raw = L.gdf[field]
+
+    def parse(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return False
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        s = str(v).strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+        return None
+
+    parsed = raw.map(parse)
+    L.error(parsed.isna().to_numpy(), "not a true/false value", field=field,
+            found=raw.to_numpy(), expected="true or false (是/否, 1/0)")
+    return parsed.fillna(False).to_numpy(dtype=bool)
+
+
+def _ids(L: _Layer, required: bool = True):
+    gdf = L.gdf
+    if "id" not in gdf:
+        if required:
+            L.error(np.ones(len(gdf), bool), "missing field", field="id",
+                    expected="a unique text id for every feature")
+        return np.array([f"#{i + 1}" for i in range(len(gdf))], dtype=object)
+    ids = gdf["id"].map(_as_id)
+    missing = ids.isna().to_numpy()
+    if required:
+        L.error(missing, "missing id", field="id", expected="a unique text id")
+    dup = ids.duplicated(keep="first").to_numpy() & ~missing
+    L.error(dup, "id used twice", field="id", found=ids.to_numpy(),
+            expected="ids unique in the layer")
+    return np.where(missing, L.labels, ids.to_numpy(dtype=object)).astype(object)
+
+
+def _geometry(L: _Layer, allowed: set[str], what: str, repair: bool = True):
+    geoms = L.gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    L.error(missing | empty, "empty or missing geometry", field="geometry",
+            expected=what)
+    types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
+    wrong = ~missing & ~empty & ~np.isin(types, list(allowed))
+    L.error(wrong, "wrong geometry type", field="geometry", found=types, expected=what)
+    ok = ~missing & ~empty & ~wrong
+    invalid = ok & ~shapely.is_valid(geoms)
+    if invalid.any() and repair:
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        fixed = shapely.make_valid(geoms[invalid])
+        if allowed == POLYGONAL:
+            # make_valid may return a collection with slivers of lower dimension: keep the area.
+            fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
+        geoms = geoms.copy()
+        geoms[invalid] = fixed
+        still = np.zeros(len(geoms), dtype=bool)
+        still[invalid] = shapely.is_empty(fixed) | shapely.is_missing(fixed)
+        L.error(still, "invalid geometry that cannot be repaired", field="geometry",
+                found=np.array(_spread(reasons, invalid), dtype=object), expected=what)
+        L.warn(invalid & ~still, "invalid geometry repaired with make_valid", field="geometry",
+               found=np.array(_spread(reasons, invalid), dtype=object))
+    return geoms
+
+
+def _spread(values, mask):
+    out = [None] * len(mask)
+    for i, v in zip(np.flatnonzero(mask), values):
+        out[i] = v
+    return out
+
+
+def _polygonal_part(geom):
+    if geom is None:
+        return None
+    if geom.geom_type in POLYGONAL:
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in POLYGONAL]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def validate_parcels(gdf, file: str):
+    L = _Layer(apply_aliases(gdf, "parcels"), file, "parcels")
+    out = pd.DataFrame(index=L.gdf.index)
+    out["id"] = _ids(L)
+    out["name"] = L.gdf["name"].astype(object).where(L.gdf["name"].notna(), None) \
+        if "name" in L.gdf else None
+    kw = dict(integer=True, minimum=0, expected="a whole number ≥ 0")
+    has_new = "households_new" in L.gdf
+    has_existing = "households_existing" in L.gdf
+    if not has_new and not has_existing:
+        L.error(np.ones(len(L.gdf), bool), "missing field", field="households_new",
+                expected="households_new and/or households_existing (新建户数/已建户数)")
+    out["households_new"] = _numbers(L, "households_new", required=False, **kw)
+    out["households_existing"] = _numbers(L, "households_existing", required=False, **kw)
+    neither = np.isnan(out["households_new"]) & np.isnan(out["households_existing"])
+    if has_new or has_existing:
+        L.error(neither & ~L.bad, "no households given", field="households_new",
+                expected="households_new and/or households_existing")
+    out["population"] = _numbers(L, "population", required=False, **kw)
+    out["elderly_population"] = _numbers(L, "elderly_population", required=False, **kw)
+    out["phases"] = _numbers(L, "phases", required=False, integer=True, minimum=1,
+                             maximum=100, expected="a whole number ≥ 1")
+    out["complete_community"] = _booleans(L, "complete_community")
+    out["rural"] = _booleans(L, "rural")
+    out["row"] = L.labels
+    geoms = _geometry(L, POLYGONAL, "a Polygon or MultiPolygon")
+    return out, geoms, L
+
+
+def validate_facilities(gdf, file: str, parcel_ids: set[str]):
+    L = _Layer(apply_aliases(gdf, "facilities"), file, "facilities")
+    out = pd.DataFrame(index=L.gdf.index)
+    out["id"] = _ids(L)
+    out["name"] = L.gdf["name"].astype(object).where(L.gdf["name"].notna(), None) \
+        if "name" in L.gdf else None
+    if "kind" in L.gdf:
+        raw = L.gdf["kind"].map(lambda v: str(v).strip() if v is not None and v == v else None)
+        kind = raw.map(lambda v: KIND_ALIASES.get(v, v))
+        unknown = ~kind.isin(list(KINDS)).to_numpy()
+        L.error(unknown, "unknown kind", field="kind", found=L.gdf["kind"].to_numpy(),
+                expected=", ".join(KINDS))
+        out["kind"] = kind.to_numpy()
+    else:
+        L.error(np.ones(len(L.gdf), bool), "missing field", field="kind",
+                expected=", ".join(KINDS))
+        out["kind"] = None
+    out["floor_area_m2"] = _numbers(L, "floor_area_m2", required=True, integer=False, minimum=0,
+                                    strict_min=True, maximum=MAX_AREA_M2,
+                                    expected="floor area in m² > 0 (建筑面积)")
+    out["land_area_m2"] = _numbers(L, "land_area_m2", required=False, integer=False, minimum=0,
+                                   strict_min=True, maximum=MAX_AREA_M2,
+                                   expected="land area in m² > 0 (用地面积)")
+    status = L.gdf["status"] if "status" in L.gdf else pd.Series([None] * len(L.gdf),
+                                                                 index=L.gdf.index)
+    norm = status.map(lambda v: STATUS.get(str(v).strip().lower() if str(v).strip().lower()
+                                           in STATUS else str(v).strip(), None)
+                      if v is not None and v == v else "planned")
+    L.error(norm.isna().to_numpy(), "unknown status", field="status", found=status.to_numpy(),
+            expected="planned or existing")
+    out["status"] = norm.fillna("planned").to_numpy()
+    out["phase"] = _numbers(L, "phase", required=False, integer=True, minimum=1, maximum=100,
+                            expected="a whole number ≥ 1")
+    for field in ("beds", "nursing_beds", "dementia_beds", "social_workers"):
+        out[field] = _numbers(L, field, required=False, integer=True, minimum=0,
+                              expected="a whole number ≥ 0")
+    over = out["nursing_beds"] > out["beds"]
+    L.error(over.to_numpy(), "more nursing beds than beds", field="nursing_beds",
+            found=out["nursing_beds"].to_numpy(), expected="nursing_beds ≤ beds")
+    over = out["dementia_beds"] > out["nursing_beds"]
+    L.error(over.to_numpy(), "more dementia beds than nursing beds", field="dementia_beds",
+            found=out["dementia_beds"].to_numpy(), expected="dementia_beds ≤ nursing_beds")
+    if "parcel_id" in L.gdf:
+        lists = L.gdf["parcel_id"].map(
+            lambda v: [s.strip() for s in str(_as_id(v)).split(";") if s.strip()]
+            if _as_id(v) is not None else [])
+        unknown = lists.map(lambda ids: [i for i in ids if i not in parcel_ids])
+        has_unknown = unknown.str.len().gt(0).to_numpy()
+        L.error(has_unknown, "parcel_id names no parcel of the plan", field="parcel_id",
+                found=unknown.map(";".join).to_numpy(),
+                expected="ids of the parcels layer, ';'-separated")
+        out["parcel_ids"] = lists.map(lambda ids: [i for i in ids if i in parcel_ids]).to_numpy()
+    else:
+        out["parcel_ids"] = [[] for _ in range(len(L.gdf))]
+    out["row"] = L.labels
+    geoms = _geometry(L, POLYGONAL | PUNCTUAL, "a Point or Polygon")
+    return out, geoms, L
+
+
+def validate_buildings(gdf, file: str, parcel_ids: set[str]):
+    L = _Layer(apply_aliases(gdf, "buildings"), file, "buildings")
+    out = pd.DataFrame(index=L.gdf.index)
+    out["id"] = _ids(L, required=False)
+    out["households"] = _numbers(L, "households", required=True, integer=True, minimum=0,
+                                 expected="a whole number ≥ 0 (户数)")
+    if "parcel_id" in L.gdf:
+        pid = L.gdf["parcel_id"].map(_as_id)
+        unknown = pid.notna() & ~pid.isin(parcel_ids)
+        L.error(unknown.to_numpy(), "parcel_id names no parcel of the plan", field="parcel_id",
+                found=pid.to_numpy(), expected="an id of the parcels layer")
+        out["parcel_id"] = pid.where(~unknown, None).to_numpy()
+    else:
+        out["parcel_id"] = None
+    geoms = _geometry(L, POLYGONAL | PUNCTUAL, "a Point or Polygon")
+    return out, geoms, L
+
+
+def validate_streets(gdf, file: str):
+    L = _Layer(apply_aliases(gdf, "streets"), file, "streets")
+    geoms = _geometry(L, LINEAR, "a LineString or MultiLineString")
+    keep = np.ones(len(L.gdf), dtype=bool)
+    if "walkable" in L.gdf:
+        keep = _booleans(L, "walkable") | L.gdf["walkable"].isna().to_numpy()
+    return keep, geoms, L

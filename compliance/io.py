@@ -1,0 +1,282 @@
+"""Reading plans and writing results: the only module that touches files.
+
+A plan is a GeoJSON FeatureCollection whose features say their `layer`, a GeoPackage with
+the layers by name, or a folder with one file per layer. Reading returns the layers as they
+are, in their own CRS; validation and projection happen elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ._errors import OutputError, PlanError, Problem
+
+LAYERS = ("parcels", "facilities", "buildings", "streets")
+# GeoJSON features name their layer in the singular.
+SINGULAR = {"parcel": "parcels", "facility": "facilities", "building": "buildings",
+            "street": "streets"}
+_VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".parquet", ".fgb", ".geoparquet",
+                    ".gml", ".kml", ".csv")
+
+
+@dataclass
+class RawPlan:
+    source: str
+    layers: dict[str, gpd.GeoDataFrame]
+    files: dict[str, str]
+    fingerprint: str
+    problems: list[Problem] = field(default_factory=list)
+    # Layers whose CRS was not declared in the file (a Shapefile without .prj, …).
+    undeclared_crs: set[str] = field(default_factory=set)
+
+
+def fingerprint(path: Path) -> str:
+    """SHA-256 of the file, or of a folder's files in name order, to tie a report to its input."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        if path.is_dir():
+            digest.update(f.relative_to(path).as_posix().encode() + b"\0")
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_plan(path: str | os.PathLike) -> RawPlan:
+    p = Path(path)
+    if not p.exists():
+        raise PlanError(Problem(str(p), "file not found",
+                                expected="a .geojson, .gpkg or a folder of layer files"))
+    if p.is_dir():
+        raw = _read_folder(p)
+    elif p.stat().st_size == 0:
+        raise PlanError(Problem(str(p), "the file is empty",
+                                expected="a GeoJSON FeatureCollection or a GeoPackage"))
+    elif p.suffix.lower() in (".geojson", ".json"):
+        raw = _read_geojson(p)
+    elif p.suffix.lower() == ".gpkg":
+        raw = _read_gpkg(p)
+    else:
+        raise PlanError(Problem(str(p), "not a plan file", found=f"'{p.suffix or 'no'}' extension",
+                                expected=".geojson, .json, .gpkg, or a folder of layer files"))
+    if "parcels" not in raw.layers or raw.layers["parcels"].empty:
+        raise PlanError(Problem(str(p), "the plan has no parcels", layer="parcels",
+                                expected="a 'parcels' layer (GeoJSON: features with "
+                                         "\"layer\": \"parcel\") with at least one feature"))
+    return raw
+
+
+def _read_frame(path: Path, layer: str | None = None, encoding: str | None = None):
+    kwargs = {"layer": layer} if layer else {}
+    if encoding:
+        kwargs["encoding"] = encoding
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return gpd.read_file(path, engine="pyogrio", **kwargs)
+
+
+def _declared_crs(gdf: gpd.GeoDataFrame) -> bool:
+    return gdf.crs is not None
+
+
+def _read_geojson(p: Path) -> RawPlan:
+    # Parse ourselves first: a truncated file gets a line and column, not a GDAL error.
+    try:
+        doc = json.loads(p.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise PlanError(Problem(str(p), "not UTF-8 text", found=str(exc),
+                                expected="GeoJSON in UTF-8 (RFC 7946)")) from None
+    except json.JSONDecodeError as exc:
+        raise PlanError(Problem(str(p), f"not valid JSON: {exc.msg} (column {exc.colno})",
+                                line=exc.lineno, expected="a complete GeoJSON FeatureCollection")
+                        ) from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+        raise PlanError(Problem(str(p), "not a GeoJSON FeatureCollection", found=repr(found),
+                                expected='{"type": "FeatureCollection", "features": [...]}'))
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise PlanError(Problem(str(p), "'features' is not a list", field="features",
+                                expected="a list of Feature objects"))
+    problems: list[Problem] = []
+    kept = []
+    for i, feat in enumerate(features):
+        props = (feat or {}).get("properties") or {} if isinstance(feat, dict) else {}
+        label = props.get("id", f"#{i + 1}")
+        layer = SINGULAR.get(str(props.get("layer", "")).strip().lower())
+        if layer is None:
+            problems.append(Problem(str(p), "feature has no known layer", feature=str(label),
+                                    field="layer", found=repr(props.get("layer")),
+                                    expected="parcel, facility, building or street"))
+            continue
+        kept.append((layer, i, feat))
+
+    crs = "EPSG:4326"
+    legacy = doc.get("crs")
+    if isinstance(legacy, dict):
+        # Pre-RFC 7946 files name their CRS; honour it rather than assume WGS 84.
+        name = (legacy.get("properties") or {}).get("name")
+        if name:
+            crs = str(name)
+            problems.append(Problem(str(p), "legacy GeoJSON 'crs' member honoured",
+                                    field="crs", found=crs, level="warning"))
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for layer in LAYERS:
+        feats = [f for (lyr, _, f) in kept if lyr == layer]
+        if not feats:
+            continue
+        rows = [f"#{i + 1}" for (lyr, i, _) in kept if lyr == layer]
+        try:
+            gdf = _features_to_frame(feats, crs)
+        except Exception as exc:  # noqa: BLE001 - reported with the file and layer
+            raise PlanError(Problem(str(p), f"cannot read the layer's features: {exc}",
+                                    layer=layer)) from None
+        gdf["_row"] = rows
+        layers[layer] = gdf.drop(columns=["layer"], errors="ignore")
+    return RawPlan(str(p), layers, {k: str(p) for k in layers}, fingerprint(p), problems)
+
+
+def _features_to_frame(features: list, crs: str) -> gpd.GeoDataFrame:
+    import shapely.geometry
+
+    geoms, props = [], []
+    for feat in features:
+        geom = feat.get("geometry") if isinstance(feat, dict) else None
+        try:
+            geoms.append(shapely.geometry.shape(geom) if geom else None)
+        except Exception:  # noqa: BLE001 - an unreadable geometry becomes a missing one
+            geoms.append(None)
+        props.append(dict(feat.get("properties") or {}))
+    frame = pd.DataFrame(props)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+
+def _read_gpkg(p: Path) -> RawPlan:
+    try:
+        available = {name for name, _ in pyogrio.list_layers(p)}
+    except Exception as exc:  # noqa: BLE001
+        raise PlanError(Problem(str(p), f"cannot open as a GeoPackage: {exc}")) from None
+    layers, problems, undeclared = {}, [], set()
+    if "parcels" not in available:
+        raise PlanError(Problem(str(p), "the GeoPackage has no 'parcels' layer", layer="parcels",
+                                found=", ".join(sorted(available)) or "no layers",
+                                expected="layers named " + ", ".join(LAYERS)))
+    for layer in LAYERS:
+        if layer in available:
+            gdf = _read_frame(p, layer)
+            gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
+            layers[layer] = gdf
+            if not _declared_crs(gdf):
+                undeclared.add(layer)
+    return RawPlan(str(p), layers, {k: str(p) for k in layers}, fingerprint(p), problems,
+                   undeclared)
+
+
+def _read_folder(p: Path) -> RawPlan:
+    layers, files, problems, undeclared = {}, {}, [], set()
+    for layer in LAYERS:
+        candidates = sorted(f for f in p.iterdir()
+                            if f.stem.lower() in (layer, layer.rstrip("s"))
+                            and f.suffix.lower() in _VECTOR_SUFFIXES)
+        if not candidates:
+            continue
+        f = candidates[0]
+        try:
+            gdf = _read_frame(f)
+            if f.suffix.lower() == ".shp" and not (f.with_suffix(".cpg").exists()
+                                                   or f.with_suffix(".CPG").exists()):
+                gdf, note = _maybe_gbk(f, gdf)
+                if note:
+                    problems.append(note)
+        except Exception as exc:  # noqa: BLE001
+            raise PlanError(Problem(str(f), f"cannot read the layer file: {exc}",
+                                    layer=layer)) from None
+        gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
+        layers[layer] = gdf
+        files[layer] = str(f)
+        if not _declared_crs(gdf):
+            undeclared.add(layer)
+    if not layers:
+        raise PlanError(Problem(str(p), "the folder holds no layer files",
+                                expected="parcels.shp / parcels.geojson / … and facilities.*"))
+    return RawPlan(str(p), layers, files, fingerprint(p), problems, undeclared)
+
+
+def _maybe_gbk(f: Path, gdf: gpd.GeoDataFrame):
+    """A Shapefile without .cpg from Chinese CAD/GIS exports is usually GBK, not UTF-8."""
+    text = gdf.select_dtypes(include="object").drop(columns="geometry", errors="ignore")
+    garbled = text.apply(lambda s: s.astype(str).str.contains("\ufffd|[\u0080-\u00ff]{2,}",
+                                                              regex=True)).to_numpy().any() \
+        if len(text.columns) else False
+    if not garbled:
+        return gdf, None
+    retry = _read_frame(f, encoding="gbk")
+    return retry, Problem(str(f), "no .cpg file and the text is not UTF-8: read as GBK",
+                          level="warning", found="GBK-encoded .dbf", expected="a .cpg file")
+
+
+# --------------------------------------------------------------------------------------------
+# Writing: every file goes to a temporary name first, then is renamed into place, so an
+# interrupted run never leaves a truncated file that looks complete.
+
+def ensure_folder(folder: str | os.PathLike) -> Path:
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise OutputError(Problem(str(path), "the output path is a file, not a folder",
+                                  expected="a folder (it is created when missing)"))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(Problem(str(path), f"cannot create the output folder: {exc.strerror}"))
+    if not os.access(path, os.W_OK):
+        raise OutputError(Problem(str(path), "the output folder is not writable",
+                                  expected="a folder you may write to (or choose another with -o)"))
+    return path
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> Path:
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(Problem(str(target), "the output path is a folder",
+                                  expected="a file name"))
+    ensure_folder(target.parent if str(target.parent) else ".")
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(Problem(str(target), f"cannot write: {exc.strerror or exc}")) from None
+    return target
+
+
+def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    target = Path(path)
+    ensure_folder(target.parent if str(target.parent) else ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".gpkg", dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(Problem(str(target), f"cannot write: {exc.strerror or exc}")) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target

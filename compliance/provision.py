@@ -1,0 +1,97 @@
+"""Which facilities each parcel provides (配建), and which parcels pool them (统筹配置).
+
+A facility names the parcel(s) that provide it in `parcel_id` ("P1;P2" when several small
+parcels share it); without that, the parcel containing it provides it. Parcels that share a
+facility, directly or through a chain of shared facilities, form one group, and the area rules
+judge a group's summed requirement against the group's summed floor area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass(frozen=True)
+class Provision:
+    parcel: np.ndarray      # link rows: parcel position …
+    facility: np.ndarray    # … provides facility position
+    group: np.ndarray       # per parcel: group label (a parcel alone is a group of one)
+    group_size: np.ndarray  # per parcel: how many parcels its group has
+
+    @property
+    def n_parcels(self) -> int:
+        return len(self.group)
+
+    def group_total(self, per_parcel: np.ndarray) -> np.ndarray:
+        """Per parcel, the sum of `per_parcel` over the parcel's group."""
+        sums = np.bincount(self.group, weights=np.nan_to_num(per_parcel, nan=0.0),
+                           minlength=self.group.max() + 1 if len(self.group) else 0)
+        return sums[self.group]
+
+    def provided_total(self, per_facility: np.ndarray) -> np.ndarray:
+        """Per parcel, the sum of `per_facility` over the facilities its group provides.
+
+        A facility shared by two parcels of one group counts once.
+        """
+        if len(self.parcel) == 0:
+            return np.zeros(self.n_parcels)
+        pairs = pd.DataFrame({"group": self.group[self.parcel], "facility": self.facility})
+        pairs = pairs.drop_duplicates()
+        sums = np.bincount(pairs["group"].to_numpy(),
+                           weights=per_facility[pairs["facility"].to_numpy()],
+                           minlength=self.group.max() + 1)
+        return sums[self.group]
+
+    def provided_any(self, per_facility: np.ndarray) -> np.ndarray:
+        """Per parcel: does any facility its group provides have the flag set?"""
+        return self.provided_total(per_facility.astype(float)) > 0
+
+    def links(self) -> pd.DataFrame:
+        return pd.DataFrame({"parcel": self.parcel, "facility": self.facility})
+
+
+def link_facilities(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> Provision:
+    """Build the parcel–facility links and the pooling groups, all parcels at once.
+
+    `facilities.parcel_ids` holds the already-validated list of parcel ids per facility (empty
+    when the field was absent); unknown ids were reported by validation and removed.
+    """
+    n = len(parcels)
+    position = pd.Series(np.arange(n), index=parcels["id"].to_numpy())
+    named = facilities["parcel_ids"].explode().dropna()
+    named = named[named.isin(position.index)]
+    explicit = pd.DataFrame({"parcel": position[named.to_numpy()].to_numpy(),
+                             "facility": named.index.to_numpy()})
+
+    unnamed = facilities.index[facilities["parcel_ids"].str.len().fillna(0).eq(0)]
+    has_geom = ~(parcels.geometry.isna() | parcels.geometry.is_empty)
+    spatial = pd.DataFrame({"parcel": [], "facility": []}, dtype=int)
+    if len(unnamed) and has_geom.any():
+        points = facilities.loc[unnamed].geometry.representative_point()
+        pts = gpd.GeoDataFrame({"facility": unnamed}, geometry=points.to_numpy(),
+                               crs=facilities.crs)
+        candidates = parcels.loc[has_geom, ["geometry"]].assign(parcel=np.flatnonzero(has_geom))
+        joined = gpd.sjoin(pts, candidates, predicate="within", how="inner")
+        # A point on the shared edge of two parcels goes to the first one, deterministically.
+        joined = joined.sort_values(["facility", "parcel"]).drop_duplicates("facility")
+        spatial = joined[["parcel", "facility"]]
+
+    links = pd.concat([explicit, spatial], ignore_index=True).astype(int)
+    links = links.drop_duplicates().sort_values(["parcel", "facility"]).reset_index(drop=True)
+    parcel = links["parcel"].to_numpy()
+    facility = links["facility"].to_numpy()
+
+    # Parcels and facilities as one bipartite graph: its components are the pooling groups.
+    m = len(facilities)
+    graph = coo_matrix((np.ones(len(links)), (parcel, n + facility)), shape=(n + m, n + m))
+    _, labels = connected_components(graph, directed=False)
+    parcel_labels = labels[:n]
+    _, group = np.unique(parcel_labels, return_inverse=True)
+    group_size = np.bincount(group)[group] if n else np.zeros(0, dtype=int)
+    return Provision(parcel=parcel, facility=facility, group=group, group_size=group_size)

@@ -1,0 +1,169 @@
+"""The result: one typed object that every view (terminal, JSON, CSV, HTML, GeoPackage) shows.
+
+Verdicts and the summary are decided here, once; views only present them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._errors import Problem
+from .standard import Citation, Standard
+
+PASS, FAIL, NOT_APPLICABLE, INSUFFICIENT = "pass", "fail", "not_applicable", "insufficient_data"
+COMPLIANT, NON_COMPLIANT, INCOMPLETE = "compliant", "non_compliant", "incomplete"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message to be rendered in the report's language: an English msgid and its arguments."""
+
+    msgid: str
+    args: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    status: str
+    severity: str
+    required: float | None
+    provided: float | None
+    unit: str
+    citation: Citation
+    message: Text
+    formula: Text | None = None
+    fix: Text | None = None
+    notes: tuple[Text, ...] = ()
+    shortfall: float | None = None
+    inherited: bool = False
+    inherited_params: tuple[str, ...] = ()
+    group: tuple[str, ...] | None = None
+    kind: str | None = None
+    consequence: str | None = None
+    consequence_en: str | None = None
+    details: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
+
+
+def verdict(findings) -> str:
+    """RESULT-FORMAT.md: any mandatory fail → non_compliant; else any mandatory
+    insufficient_data → incomplete; else compliant. Advisory findings never decide."""
+    mandatory = [f.status for f in findings if f.severity == "mandatory"]
+    if FAIL in mandatory:
+        return NON_COMPLIANT
+    if INSUFFICIENT in mandatory:
+        return INCOMPLETE
+    return COMPLIANT
+
+
+@dataclass(frozen=True)
+class ParcelResult:
+    id: str
+    name: str | None
+    findings: tuple[Finding, ...]
+    position: int
+    households_new: float = 0.0
+    households_existing: float = 0.0
+    population: float = 0.0
+    population_estimated: bool = False
+    group: tuple[str, ...] | None = None
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.findings)
+
+    @property
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.status == FAIL]
+
+
+@dataclass(frozen=True)
+class FacilityResult:
+    id: str
+    name: str | None
+    kind: str
+    findings: tuple[Finding, ...]
+    position: int
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.findings)
+
+
+@dataclass(frozen=True)
+class Method:
+    crs: str
+    distance: str
+    walking_speed_km_h: float
+    persons_per_household: float
+    radius_override_m: float | None = None
+    network: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DistrictFigure:
+    id: str
+    target: float | None
+    achieved: float | None
+    numerator: int
+    denominator: int
+    status: str
+    citation: Citation | None
+    message: Text
+
+
+@dataclass
+class Result:
+    standard: Standard
+    plan: Any                      # compliance.plan.Plan (geometry for the map views)
+    parcels: tuple[ParcelResult, ...]
+    facilities: tuple[FacilityResult, ...]
+    method: Method
+    coverage: Any = None           # compliance.distance.Coverage
+    provision: Any = None          # compliance.provision.Provision
+    radius_m: np.ndarray | None = None
+    district: tuple[DistrictFigure, ...] = ()
+    suggestions: Any = None        # candidate sites for new facilities (batch)
+    problems: tuple[Problem, ...] = ()
+    run: dict = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict:
+        verdicts = [p.verdict for p in self.parcels]
+        out = {
+            "parcels": len(verdicts),
+            "compliant": verdicts.count(COMPLIANT),
+            "non_compliant": verdicts.count(NON_COMPLIANT),
+            "incomplete": verdicts.count(INCOMPLETE),
+        }
+        fac = [f.verdict for f in self.facilities]
+        if fac:
+            out["institutions"] = len(fac)
+            out["institutions_non_compliant"] = fac.count(NON_COMPLIANT)
+            out["institutions_incomplete"] = fac.count(INCOMPLETE)
+        rejected = [p for p in self.problems if p.level == "error"]
+        if rejected:
+            out["rejected_features"] = len(rejected)
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        """0 all compliant, 1 any non-compliant (parcel or institution), 3 any incomplete."""
+        verdicts = [p.verdict for p in self.parcels] + [f.verdict for f in self.facilities]
+        if NON_COMPLIANT in verdicts:
+            return 1
+        if INCOMPLETE in verdicts:
+            return 3
+        return 0
+
+    @property
+    def groups(self) -> list[tuple[str, ...]]:
+        seen = []
+        for p in self.parcels:
+            if p.group and p.group not in seen:
+                seen.append(p.group)
+        return seen

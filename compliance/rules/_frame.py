@@ -1,0 +1,29 @@
+"""Helpers shared by the rules: a finding frame is one row per finding, built vectorised.
+
+Core columns: `parcel` (or `facility`), `status`, `required`, `provided`, `shortfall`,
+`message`, `formula`, `fix` (English msgids, rendered by the views in the report's language),
+plus any number of argument columns that the templates refer to; `notes` and `details` are
+optional object columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TOLERANCE = 1e-6
+
+
+def judge(required: np.ndarray, provided: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pass/fail and shortfall for "provided ≥ required", rounding noise forgiven."""
+    shortfall = np.maximum(required - provided, 0.0)
+    status = np.where(provided + TOLERANCE >= required, "pass", "fail")
+    return status, np.where(status == "fail", shortfall, 0.0)
+
+
+def frame(**columns) -> pd.DataFrame:
+    return pd.DataFrame(columns)
+
+
+def pick(conditions: list, choices: list, default) -> np.ndarray:
+    return np.select(conditions, choices, default=default)

@@ -1,0 +1,70 @@
+"""area_per_households: eldercare floor area ≥ rate × households / 100."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._frame import frame, judge, pick
+from .._i18n import N_
+from ._registry import ParamSpec, RuleInfo, register
+
+INFO = RuleInfo(
+    id="area_per_households",
+    summary="Eldercare floor area at least the rate per 100 households, new and existing housing.",
+    summary_zh="养老服务设施建筑面积不少于每百户指标 × 户数 / 100(新建、已建分别计)",
+    scope="parcel",
+    unit="m2",
+    params=(
+        ParamSpec("rate_new", "m² per 100 households in new housing (新建)", unit="m2/100hh"),
+        ParamSpec("rate_existing", "m² per 100 households in existing housing (已建、老旧)",
+                  unit="m2/100hh"),
+        ParamSpec("rate_new_recommended", "recommended m² per 100 new households (a note only)",
+                  required=False, unit="m2/100hh"),
+    ),
+)
+
+FORMULA_NEW = N_("{rate_new:g} m²/100 households × {households_new:,.0f} new households / 100 = {required:,.1f} m²")
+FORMULA_EXISTING = N_("{rate_existing:g} m²/100 households × {households_existing:,.0f} existing households / 100 = {required:,.1f} m²")
+FORMULA_MIXED = (N_("({rate_new:g} × {households_new:,.0f} new + {rate_existing:g} × "
+                 "{households_existing:,.0f} existing households) / 100 = {required:,.1f} m²"))
+PASS = N_("Provides {provided:,.1f} m² of eldercare floor area; {required:,.1f} m² required.")
+FAIL = N_("Provides {provided:,.1f} m² of eldercare floor area, {shortfall:,.1f} m² short of the {required:,.1f} m² required.")
+FIX = N_("Add at least {shortfall:,.1f} m² of eldercare floor area.")
+NO_HOUSEHOLDS = N_("The parcel has no households.")
+RECOMMENDED = (N_("Below the recommended {rate_new_recommended:g} m²/100 new households "
+               "({recommended_required:,.1f} m²); a note, not a failure."))
+
+
+@register(INFO)
+def evaluate(ctx, spec) -> pd.DataFrame:
+    hh_new = np.nan_to_num(ctx.parcel_column("households_new"))
+    hh_existing = np.nan_to_num(ctx.parcel_column("households_existing"))
+    rate_new = float(spec.value("rate_new"))
+    rate_existing = float(spec.value("rate_existing"))
+    own_required = (rate_new * hh_new + rate_existing * hh_existing) / 100.0
+    required = ctx.provision.group_total(own_required)
+    provided = ctx.provision.provided_total(ctx.facility_column("floor_area_m2", 0.0))
+    status, shortfall = judge(required, provided)
+    no_households = (hh_new + hh_existing) == 0
+    status = np.where(no_households, "not_applicable", status)
+
+    out = frame(
+        parcel=np.arange(len(required)), status=status, required=required, provided=provided,
+        shortfall=shortfall,
+        message=pick([no_households, status == "fail"], [NO_HOUSEHOLDS, FAIL], PASS),
+        formula=pick([hh_existing == 0, hh_new == 0], [FORMULA_NEW, FORMULA_EXISTING],
+                     FORMULA_MIXED),
+        fix=np.where(status == "fail", FIX, None),
+        rate_new=rate_new, rate_existing=rate_existing, households_new=hh_new,
+        households_existing=hh_existing, own_required=own_required,
+    )
+    recommended = spec.value("rate_new_recommended")
+    if recommended is not None:
+        rec_required = ctx.provision.group_total(
+            (float(recommended) * hh_new + rate_existing * hh_existing) / 100.0)
+        below = (hh_new > 0) & (provided + 1e-6 < rec_required) & ~no_households
+        out["rate_new_recommended"] = float(recommended)
+        out["recommended_required"] = rec_required
+        out["notes"] = [[RECOMMENDED] if b else [] for b in below]
+    return out

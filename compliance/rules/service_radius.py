@@ -1,0 +1,135 @@
+"""service_radius: every household within N walking minutes of an eldercare facility."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._frame import frame, pick
+from .._i18n import N_
+from ._registry import ParamSpec, RuleInfo, register
+
+INFO = RuleInfo(
+    id="service_radius",
+    summary="Every household within the walking radius of an eldercare facility (any in the plan).",
+    summary_zh="每户居民在步行服务半径内可达养老服务设施(规划或现状,不限本地块)",
+    scope="parcel",
+    unit="m",
+    params=(
+        ParamSpec("minutes_urban", "walking minutes in urban areas", unit="min"),
+        ParamSpec("minutes_rural", "walking minutes for parcels marked rural", required=False,
+                  unit="min"),
+        ParamSpec("radius_m", "a fixed radius in metres instead of minutes × speed",
+                  required=False, unit="m"),
+    ),
+)
+
+# Uncovered buildings named in a finding; the rest are counted.
+MAX_LISTED = 20
+
+FORMULA = N_("{minutes:g} min × {speed_m_per_min:.1f} m/min = {required:,.0f} m")
+FORMULA_FIXED = N_("radius {required:,.0f} m")
+PASS_BUILDINGS = N_("Every household is within {provided:,.0f} m of a facility; the radius is {required:,.0f} m.")
+PASS_PARCEL = N_("Every point of the parcel is within {provided:,.0f} m of a facility; the radius is {required:,.0f} m.")
+FAIL_BUILDINGS = (N_("{uncovered_households:,.0f} households in {uncovered_buildings:,.0f} buildings "
+                  "({listed}) are beyond the {required:,.0f} m radius; the farthest is "
+                  "{provided:,.0f} m from the nearest facility."))
+FAIL_PARCEL = (N_("Parts of the parcel are up to {provided:,.0f} m from the nearest facility, "
+               "beyond the {required:,.0f} m radius (farthest point at x={worst_x:,.0f}, "
+               "y={worst_y:,.0f})."))
+FAIL_NONE = N_("No eldercare facility in the plan can be reached.")
+FIX = (N_("Add a facility within {required:,.0f} m of the uncovered households, or move one "
+       "closer: the farthest is {shortfall:,.0f} m too far."))
+FIX_NONE = N_("Plan an eldercare facility within {required:,.0f} m of the households.")
+NO_GEOMETRY = N_("The parcel has no geometry, so distances cannot be measured.")
+FIX_GEOMETRY = N_("Give the parcel its polygon (and buildings with households).")
+
+
+def radius_m(ctx, spec) -> np.ndarray:
+    """Per parcel: the walking radius in metres (rural parcels take the rural minutes)."""
+    n = len(ctx.parcels)
+    fixed = ctx.options.radius_m or spec.value("radius_m")
+    if fixed:
+        return np.full(n, float(fixed))
+    return minutes(ctx, spec) * ctx.walking_speed_m_per_min
+
+
+def minutes(ctx, spec) -> np.ndarray:
+    urban = float(spec.value("minutes_urban"))
+    rural = spec.value("minutes_rural")
+    is_rural = ctx.parcel_column("rural", 0.0) > 0
+    return np.where(is_rural & (rural is not None), float(rural or urban), urban)
+
+
+@register(INFO)
+def evaluate(ctx, spec) -> pd.DataFrame:
+    n = len(ctx.parcels)
+    required = radius_m(ctx, spec)
+    cov = ctx.coverage
+    worst = np.full(n, -np.inf)
+    worst_at = np.full(n, -1)
+    if cov is not None and len(cov.parcel):
+        order = np.lexsort((cov.distance, cov.parcel))
+        last = np.r_[cov.parcel[order][1:] != cov.parcel[order][:-1], True]
+        idx = order[last]
+        worst[cov.parcel[idx]] = cov.distance[idx]
+        worst_at[cov.parcel[idx]] = idx
+    measured = worst_at >= 0
+    status = np.where(~measured, "insufficient_data",
+                      np.where(worst <= required + 1e-6, "pass", "fail"))
+    unreachable = measured & np.isinf(worst)
+    provided = np.where(measured & ~unreachable, worst, np.nan)
+    shortfall = np.where(status == "fail", provided - required, 0.0)
+
+    by_building = np.zeros(n, dtype=bool)
+    uncovered_hh = np.zeros(n)
+    uncovered_b = np.zeros(n)
+    listed = np.full(n, "", dtype=object)
+    details = [dict() for _ in range(n)] if n else []
+    if cov is not None and len(cov.parcel):
+        by_building[np.unique(cov.parcel[cov.building >= 0])] = True
+        out = (cov.building >= 0) & (cov.distance > required[cov.parcel] + 1e-6)
+        if out.any():
+            ids = ctx.buildings["id"].to_numpy() if "id" in ctx.buildings else \
+                ctx.buildings.index.to_numpy()
+            far = pd.DataFrame({"parcel": cov.parcel[out], "building": ids[cov.building[out]],
+                                "distance": cov.distance[out], "households": cov.households[out]})
+            far = far.sort_values(["parcel", "distance"], ascending=[True, False])
+            grouped = far.groupby("parcel")
+            uncovered_hh[grouped.size().index] = grouped["households"].sum()
+            uncovered_b[grouped.size().index] = grouped.size()
+            for p, rows in grouped:
+                head = rows.head(MAX_LISTED)
+                names = ", ".join(f"{b} ({d:,.0f} m)" for b, d in
+                                  zip(head["building"], head["distance"]))
+                more = len(rows) - len(head)
+                listed[p] = names + (f", +{more}" if more > 0 else "")
+                details[p] = {"uncovered_buildings": [
+                    {"id": str(b), "distance_m": round(float(d), 1), "households": int(h)}
+                    for b, d, h in zip(rows["building"], rows["distance"], rows["households"])]}
+        for p in np.flatnonzero(measured & ~unreachable):
+            i = worst_at[p]
+            details[p]["worst_point"] = [round(float(cov.xy[i, 0]), 2),
+                                         round(float(cov.xy[i, 1]), 2)]
+            if cov.method != "straight" and np.isfinite(cov.straight[i]) and cov.straight[i] > 0:
+                details[p]["worst_straight_m"] = round(float(cov.straight[i]), 1)
+                details[p]["network_to_straight"] = round(float(cov.distance[i] / cov.straight[i]), 3)
+
+    worst_xy = np.full((n, 2), np.nan)
+    if cov is not None and measured.any():
+        worst_xy[measured] = cov.xy[worst_at[measured]]
+    fixed = bool(ctx.options.radius_m or spec.value("radius_m"))
+    failing = status == "fail"
+    return frame(
+        parcel=np.arange(n), status=status, required=required, provided=provided,
+        shortfall=np.where(failing & ~unreachable, shortfall, np.where(failing, np.nan, 0.0)),
+        message=pick([~measured, unreachable, failing & by_building, failing,
+                      by_building], [NO_GEOMETRY, FAIL_NONE, FAIL_BUILDINGS, FAIL_PARCEL,
+                                     PASS_BUILDINGS], PASS_PARCEL),
+        formula=FORMULA_FIXED if fixed else FORMULA,
+        fix=pick([~measured, unreachable, failing], [FIX_GEOMETRY, FIX_NONE, FIX], None),
+        minutes=minutes(ctx, spec), speed_m_per_min=ctx.walking_speed_m_per_min,
+        uncovered_households=uncovered_hh, uncovered_buildings=uncovered_b, listed=listed,
+        worst_x=worst_xy[:, 0], worst_y=worst_xy[:, 1],
+        details=details,
+    )
