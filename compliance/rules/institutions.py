@@ -49,7 +49,7 @@ def _ratio_rule(ctx, numerator_field: str, denominator_field: str, min_ratio: fl
     summary_zh="护理型床位占床位总数的比例不低于规定值",
     scope="facility", unit="ratio", params=(RATIO,)))
 def nursing_bed_ratio(ctx, spec) -> pd.DataFrame:
-    return _ratio_rule(ctx, "nursing_beds", N_("beds"), float(spec.value("min_ratio")),
+    return _ratio_rule(ctx, "nursing_beds", "beds", float(spec.value("min_ratio")),
                        N_("nursing beds"), N_("beds"))
 
 
@@ -71,7 +71,7 @@ def dementia_bed_ratio(ctx, spec) -> pd.DataFrame:
     params=(ParamSpec("min_per_100_beds", "social workers per 100 beds", unit="persons"),)))
 def social_workers_per_100_beds(ctx, spec) -> pd.DataFrame:
     minimum = float(spec.value("min_per_100_beds"))
-    out = _ratio_rule(ctx, "social_workers", N_("beds"), minimum / 100.0,
+    out = _ratio_rule(ctx, "social_workers", "beds", minimum / 100.0,
                       N_("social workers"), N_("beds"))
     # Reported per 100 beds, as the clause states it.
     for col in ("required", "provided", "shortfall"):

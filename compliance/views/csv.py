@@ -1,0 +1,52 @@
+"""CSV view: one row per parcel (or institution) and finding; UTF-8 with BOM for Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..result import Result
+from .data import result_data
+
+COLUMNS = ["parcel_id", "parcel_name", "verdict", "facility_id", "rule", "kind", "status",
+           "severity", "required", "provided", "shortfall", "unit", "document", "clause",
+           "inherited", "group", "message", "fix"]
+
+
+def _row(owner: dict, f: dict, parcel: bool) -> dict:
+    return {
+        "parcel_id": owner["id"] if parcel else "",
+        "parcel_name": (owner.get("name") or "") if parcel else "",
+        "verdict": owner["verdict"],
+        "facility_id": "" if parcel else owner["id"],
+        "rule": f["rule"], "kind": f.get("kind", ""), "status": f["status"],
+        "severity": f["severity"],
+        "required": "" if f["required"] is None else f["required"],
+        "provided": "" if f["provided"] is None else f["provided"],
+        "shortfall": f.get("shortfall", ""), "unit": f["unit"],
+        "document": f["citation"]["document"], "clause": f["citation"]["clause"],
+        "inherited": "yes" if f["inherited"] else "no",
+        "group": ";".join(f.get("group", [])),
+        "message": f["message"], "fix": f.get("fix", ""),
+    }
+
+
+def render(result: Result, lang: str = "zh") -> str:
+    data = result_data(result, lang, include_run=False)
+    buf = io.StringIO()
+    # QUOTE_MINIMAL quotes commas, quotes and newlines; a leading '=' is defused for Excel.
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for p in data["parcels"]:
+        for f in p["findings"]:
+            writer.writerow(_defuse(_row(p, f, True)))
+    for fac in data.get("facilities", []):
+        for f in fac["findings"]:
+            writer.writerow(_defuse(_row(fac, f, False)))
+    return "\ufeff" + buf.getvalue()
+
+
+def _defuse(row: dict) -> dict:
+    """Spreadsheet formula injection: text starting with = + - @ is shown, not evaluated."""
+    return {k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "@") else v)
+            for k, v in row.items()}

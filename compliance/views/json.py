@@ -1,0 +1,25 @@
+"""JSON view: the machine contract (RESULT-FORMAT.md). Stable key order, no timestamps
+outside the `run` block, so the same input and options give the same bytes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from ..result import Result
+from .data import result_data
+
+
+def _clean(value):
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def render(result: Result, lang: str = "zh") -> str:
+    return json.dumps(_clean(result_data(result, lang)), ensure_ascii=False, indent=2,
+                      allow_nan=False) + "\n"
