@@ -120,6 +120,7 @@ def _plain(value):
 def _findings(frame: pd.DataFrame, info, spec):
     inherited_params = tuple(sorted(n for n, p in spec.params.items() if p.inherited))
     arg_cols = [c for c in frame.columns if c not in _CORE]
+    digits = 4 if info.unit == "ratio" else 2
     for rec in frame.to_dict("records"):
         args = {c: _plain(rec[c]) for c in arg_cols}
         args = {k: v for k, v in args.items() if v is not None}
@@ -132,13 +133,14 @@ def _findings(frame: pd.DataFrame, info, spec):
         notes = rec.get("notes")
         yield Finding(
             rule=info.id, status=str(rec["status"]), severity=spec.severity,
-            required=_round(rec.get("required")), provided=_round(rec.get("provided")),
+            required=_round(rec.get("required"), digits),
+            provided=_round(rec.get("provided"), digits),
             unit=info.unit, citation=spec.citation,
             message=Text(rec["message"], args),
             formula=Text(rec["formula"], args) if isinstance(rec.get("formula"), str) else None,
             fix=Text(rec["fix"], args) if isinstance(rec.get("fix"), str) else None,
             notes=tuple(Text(n, args) for n in notes) if isinstance(notes, list) else (),
-            shortfall=_round(rec.get("shortfall")),
+            shortfall=_round(rec.get("shortfall"), digits),
             inherited=spec.inherited, inherited_params=inherited_params,
             kind=rec["kind"] if isinstance(rec.get("kind"), str) else None,
             consequence=spec.consequence if rec["status"] == "fail" else None,

@@ -189,7 +189,7 @@ def _complete_facilities(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _assign_buildings(buildings: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame):
     """Each building's parcel: its parcel_id, else the parcel containing it (-1: none)."""
     position = pd.Series(np.arange(len(parcels)), index=parcels["id"].to_numpy())
-    assigned = buildings["parcel_id"].map(position).fillna(-1).astype(int).to_numpy()
+    assigned = buildings["parcel_id"].map(position).fillna(-1).astype(int).to_numpy().copy()
     need = np.flatnonzero(assigned < 0)
     if len(need) and len(parcels):
         pts = shapely.points(shapely.get_coordinates(

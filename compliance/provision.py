@@ -69,7 +69,7 @@ def link_facilities(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> 
     explicit = pd.DataFrame({"parcel": position[named.to_numpy()].to_numpy(),
                              "facility": named.index.to_numpy()})
 
-    unnamed = facilities.index[facilities["parcel_ids"].str.len().fillna(0).eq(0)]
+    unnamed = facilities.index[facilities["parcel_ids"].map(len).eq(0).to_numpy(dtype=bool)]
     has_geom = ~(parcels.geometry.isna() | parcels.geometry.is_empty)
     spatial = pd.DataFrame({"parcel": [], "facility": []}, dtype=int)
     if len(unnamed) and has_geom.any():

@@ -1,0 +1,114 @@
+"""The command line: exit codes, formats, the JSON contract, and clear usage errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_standards_list_and_show():
+    out = invoke("standards", "list")
+    assert out.exit_code == 0
+    for city in ("national", "zunyi", "dongying", "changzhou", "tongchuan", "x-district"):
+        assert city in out.output
+    show = invoke("standards", "show", "dongying")
+    assert "350" in show.output and "二(一)1" in show.output and "列入完整居住社区" in show.output
+
+
+def test_quick_check_zunyi():
+    # 遵义 (十五): 20 × 1,200 / 100 = 240 m² > 200 → non-compliant (exit 1), 40 m² to add.
+    out = invoke("check", "--city", "zunyi", "--households-new", 1200, "--facility-area", 200,
+                 "--lang", "en")
+    assert out.exit_code == 1
+    assert "Add at least 40.0 m²" in out.output
+
+
+def test_quick_check_incomplete_without_geometry():
+    # 240 ≤ 300 passes, but Zunyi's mandatory radius cannot be measured without geometry → 3.
+    out = invoke("check", "--city", "zunyi", "--households-new", 1200, "--facility-area", 300)
+    assert out.exit_code == 3
+
+
+def test_sample_compliant_exit_0():
+    # 东营 二(一)1: 20 × 1,500 / 100 = 300 ≤ 400 and 350 ≤ 400 (complete community).
+    assert invoke("check", SAMPLES / "dongying-compliant.geojson", "--city", "dongying") \
+        .exit_code == 0
+
+
+def test_json_contract(tmp_path):
+    out_file = tmp_path / "zunyi.json"
+    out = invoke("check", SAMPLES / "zunyi-failing.geojson", "--city", "zunyi", "-o", out_file)
+    assert out.exit_code == 1
+    data = json.loads(out_file.read_text(encoding="utf-8"))
+    assert data["standard"]["id"] == "zunyi"
+    assert data["summary"] == {"parcels": 1, "compliant": 0, "non_compliant": 1, "incomplete": 0}
+    parcel = data["parcels"][0]
+    assert parcel["id"] == "ZY-01" and parcel["verdict"] == "non_compliant"
+    area = next(f for f in parcel["findings"] if f["rule"] == "area_per_households")
+    # 20 × 1,200 / 100 = 240 m² required, 200 provided.
+    assert {k: area[k] for k in ("status", "severity", "required", "provided", "unit")} == {
+        "status": "fail", "severity": "mandatory", "required": 240.0, "provided": 200.0,
+        "unit": "m2"}
+    assert area["citation"]["clause"] == "(十五)"
+    assert area["citation"]["document"] == "遵义市养老服务业发展工作领导小组"
+    assert "40" in area["fix"]
+
+
+def test_json_is_byte_identical(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for target in (a, b):
+        invoke("check", SAMPLES / "dongying-shared.geojson", "--city", "dongying", "-o", target)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_csv_has_bom_and_rows(tmp_path):
+    target = tmp_path / "t.csv"
+    invoke("check", SAMPLES / "tongchuan-phased.geojson", "--city", "tongchuan", "-o", target)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "first_phase" in text and "二(二)4" in text
+
+
+def test_user_standard(tmp_path):
+    std = tmp_path / "mine.yaml"
+    std.write_text("id: mine\nextends: national\ndocument: {title: 自定文件}\nrules:\n"
+                   "  area_per_households:\n    citation: {clause: 一, quote: 每百户30平方米}\n"
+                   "    params: {rate_new: 30}\n", encoding="utf-8")
+    assert invoke("standards", "validate", std).exit_code == 0
+    # 30 × 1,200 / 100 = 360 > 300 → fails.
+    out = invoke("check", "--standard", std, "--households-new", 1200, "--facility-area", 300,
+                 "--lang", "en")
+    assert out.exit_code == 1 and "60.0 m²" in out.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["check", "--households-new", "10", "--facility-area", "5"], "name the standard"),
+    (["check", "--city", "atlantis", "--households-new", "10"], "no standard named"),
+    (["check", "nowhere.geojson", "--city", "zunyi"], "no such file"),
+    (["check", "--city", "zunyi"], "give a PLAN"),
+])
+def test_usage_errors_exit_2(args, words):
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 2
+    assert words in out.output
+    assert "Traceback" not in out.output
+
+
+def test_docs_page_is_generated_from_registry():
+    from compliance.views.rules_doc import render_markdown
+
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == render_markdown(), \
+        "docs/rules.md is stale: run `compliance rules --markdown > docs/rules.md`"

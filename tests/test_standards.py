@@ -1,0 +1,137 @@
+"""Standards load from data, inherit from national, and are validated on load."""
+
+from __future__ import annotations
+
+import pytest
+
+from compliance._errors import StandardError
+from compliance.rules import REGISTRY
+from compliance.standard import available_standards, load_standard
+
+CITIES = ["national", "zunyi", "dongying", "changzhou", "tongchuan", "x-district"]
+
+
+def test_every_city_is_shipped():
+    assert available_standards() == sorted(CITIES)
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_every_rule_has_a_citation_with_clause_and_quote(city):
+    s = load_standard(city)
+    for rule in s.rules.values():
+        assert rule.id in REGISTRY
+        assert rule.citation.clause and rule.citation.quote
+        for p in rule.params.values():
+            assert p.citation.quote
+
+
+def test_city_figures_from_their_clauses():
+    # 遵义 (十五): 新建 每百户不少于20平方米, 已建 15 平方米
+    zunyi = load_standard("zunyi").rules["area_per_households"]
+    assert (zunyi.value("rate_new"), zunyi.value("rate_existing")) == (20, 15)
+    assert zunyi.citation.clause == "(十五)" and not zunyi.any_inherited
+    # 东营 二(一)1: 完整居住社区 不小于350平方米
+    assert load_standard("dongying").rules["minimum_area"].value("min_floor_area_m2") == 350
+    # 铜川 二(一)2: 人均用地不少于0.1平方米, mandatory in Tongchuan only
+    tc = load_standard("tongchuan").rules["per_capita_land"]
+    assert tc.value("rate_m2_per_person") == 0.1 and tc.severity == "mandatory"
+    assert load_standard("zunyi").rules["per_capita_land"].severity == "advisory"
+    # X区 附件2: 站 300, 街道中心 1500, 镇乡中心 800, 村点 15
+    x = load_standard("x-district").rules["facility_minimum_area"]
+    assert [x.value(k) for k in ("community_station", "street_center", "township_center",
+                                 "village_point")] == [300, 1500, 800, 15]
+    # bed ratios: 遵义 40 %, 东营 75 %, 铜川 30 %, X区 50 %; 常州 认知障碍 10 %
+    assert load_standard("zunyi").rules["nursing_bed_ratio"].value("min_ratio") == 0.40
+    assert load_standard("dongying").rules["nursing_bed_ratio"].value("min_ratio") == 0.75
+    assert load_standard("tongchuan").rules["nursing_bed_ratio"].value("min_ratio") == 0.30
+    assert load_standard("x-district").rules["nursing_bed_ratio"].value("min_ratio") == 0.50
+    assert load_standard("changzhou").rules["dementia_bed_ratio"].value("min_ratio") == 0.10
+
+
+def test_inherited_figures_are_marked():
+    # Changzhou states the obligation (三(二)5) but no rate: both rates come from national.
+    cz = load_standard("changzhou").rules["area_per_households"]
+    assert cz.citation.clause == "三(二)5" and not cz.citation.inherited
+    assert cz.params["rate_new"].inherited and cz.params["rate_existing"].inherited
+    assert cz.value("rate_new") == 20 and cz.value("rate_existing") == 15
+    # X区 states 20 for new housing only; existing housing inherits national's 15.
+    x = load_standard("x-district").rules["area_per_households"]
+    assert not x.params["rate_new"].inherited and x.params["rate_existing"].inherited
+    # Dongying's service radius is national's advisory one, cited to GB 50180.
+    dy = load_standard("dongying").rules["service_radius"]
+    assert dy.inherited and dy.severity == "advisory" and dy.citation.standard_id == "national"
+
+
+def test_walking_radius_decision():
+    # 4 km/h = 4000 / 60 = 66.67 m/min; 15 min → 1,000 m
+    s = load_standard("national")
+    assert s.walking_speed_m_per_min * 15 == pytest.approx(1000.0)
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+GOOD = """id: my-city
+extends: national
+document: {title: 我市文件, number: 某政发〔2025〕1号, issued: "2025-01-01"}
+rules:
+  area_per_households:
+    severity: mandatory
+    citation: {clause: 一(一), quote: 新建住宅小区按每百户不少于30平方米}
+    params: {rate_new: 30}
+"""
+
+
+def test_user_standard_extends_national(tmp_path):
+    s = load_standard(str(_write(tmp_path, "my.yaml", GOOD)))
+    rule = s.rules["area_per_households"]
+    assert rule.value("rate_new") == 30 and not rule.params["rate_new"].inherited
+    assert rule.value("rate_existing") == 15 and rule.params["rate_existing"].inherited
+
+
+@pytest.mark.parametrize("text, field, words", [
+    (GOOD.replace("area_per_households:", "area_per_household:"),
+     "rules.area_per_household", "unknown rule"),
+    (GOOD.replace("    citation: {clause: 一(一), quote: 新建住宅小区按每百户不少于30平方米}\n", "")
+     .replace("extends: national\n", ""), "rules.area_per_households.citation", "no citation"),
+    (GOOD.replace("rate_new: 30", "rate_new: -5"), "rules.area_per_households.params.rate_new",
+     "out of range"),
+    (GOOD.replace("rate_new: 30", "rate_new: lots"), "rules.area_per_households.params.rate_new",
+     "not a number"),
+    (GOOD.replace("extends: national", "extends: atlantis"), "extends", "does not exist"),
+    (GOOD.replace("quote: 新建住宅小区按每百户不少于30平方米", "quote: ''"),
+     "rules.area_per_households.citation.quote", "lacks its quote"),
+])
+def test_bad_standard_named_precisely(tmp_path, text, field, words):
+    path = _write(tmp_path, "bad.yaml", text)
+    with pytest.raises(StandardError) as err:
+        load_standard(str(path))
+    problem = next(p for p in err.value.problems if p.field == field)
+    assert words in problem.message
+    assert problem.file == str(path)
+
+
+def test_line_number_reported(tmp_path):
+    path = _write(tmp_path, "bad.yaml", GOOD.replace("rate_new: 30", "rate_new: -5"))
+    with pytest.raises(StandardError) as err:
+        load_standard(str(path))
+    assert err.value.problems[0].line == 8
+
+
+def test_extends_cycle(tmp_path):
+    _write(tmp_path, "a.yaml", GOOD.replace("id: my-city", "id: a").replace("national", "b.yaml"))
+    _write(tmp_path, "b.yaml", GOOD.replace("id: my-city", "id: b").replace("national", "a.yaml"))
+    with pytest.raises(StandardError) as err:
+        load_standard(str(tmp_path / "a.yaml"))
+    assert "cycle" in err.value.problems[0].message
+
+
+def test_yaml_cannot_build_python_objects(tmp_path):
+    path = _write(tmp_path, "evil.yaml",
+                  "id: !!python/object/apply:os.system ['echo pwned']\ndocument: {title: x}\n")
+    with pytest.raises(StandardError) as err:
+        load_standard(str(path))
+    assert "tag not allowed" in err.value.problems[0].message
