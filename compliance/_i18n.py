@@ -99,3 +99,25 @@ class Translator:
     def pick(self, zh: str | None, en: str | None) -> str:
         """Bilingual data fields (titles, consequences) stored in the standard files."""
         return (zh or en or "") if self.lang == "zh" else (en or zh or "")
+
+
+RULE_LABELS = {
+    "area_per_households": ("每百户配建面积", "Floor area per 100 households"),
+    "minimum_area": ("设施面积下限", "Minimum total floor area"),
+    "per_capita_land": ("人均用地", "Land per resident"),
+    "service_radius": ("步行服务半径", "Walking radius"),
+    "facility_minimum_area": ("设施类别最低面积", "Minimum area by facility kind"),
+    "first_phase": ("首期建设", "Built in the first phase"),
+    "nursing_bed_ratio": ("护理型床位占比", "Share of nursing-type beds"),
+    "dementia_bed_ratio": ("认知障碍照护床位占比", "Share of dementia-care beds"),
+    "social_workers_per_100_beds": ("每百张床位社会工作者", "Social workers per 100 beds"),
+    "configuration_rate": ("配建达标率", "Share of parcels meeting the configuration standard"),
+    "day_care_coverage": ("日间照料中心覆盖率", "Day-care centre coverage"),
+    "station_per_community": ("每个社区一个养老服务站", "One station per community"),
+    "radius_coverage": ("服务半径覆盖率", "Share of parcels within the walking radius"),
+}
+
+
+def rule_label(rule: str, lang: str) -> str:
+    zh, en = RULE_LABELS.get(rule, (rule, rule))
+    return zh if lang == "zh" else en

@@ -52,10 +52,12 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                 finding = _with_group(finding, groups[row])
             target[row].append(finding)
 
-    radius = None
+    radius = covered = None
     if "service_radius" in standard.rules:
         from .rules.service_radius import radius_m
+
         radius = radius_m(ctx, standard.rules["service_radius"])
+        covered = coverage.distance <= radius[coverage.parcel] + 1e-6
     parcels = tuple(
         ParcelResult(id=str(row.id), name=row.name if isinstance(row.name, str) else None,
                      findings=tuple(parcel_findings[i]), position=i,
@@ -81,6 +83,7 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
     )
     return Result(standard=standard, plan=plan, parcels=parcels, facilities=facilities,
                   method=method, coverage=coverage, provision=provision, radius_m=radius,
+                  covered=covered,
                   problems=tuple(plan.problems),
                   run={"tool": "compliance", "version": __version__,
                        "checked_at": _dt.datetime.now(_dt.timezone.utc)

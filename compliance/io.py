@@ -245,6 +245,12 @@ def ensure_folder(folder: str | os.PathLike) -> Path:
     return path
 
 
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> Path:
     target = Path(path)
     if target.is_dir():
@@ -258,6 +264,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "ut
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(Problem(str(target), f"cannot write: {exc.strerror or exc}")) from None
@@ -273,6 +280,7 @@ def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFram
     try:
         for name, gdf in layers.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except OSError as exc:
         raise OutputError(Problem(str(target), f"cannot write: {exc.strerror or exc}")) from None

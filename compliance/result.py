@@ -125,7 +125,8 @@ class Result:
     method: Method
     coverage: Any = None           # compliance.distance.Coverage
     provision: Any = None          # compliance.provision.Provision
-    radius_m: np.ndarray | None = None
+    radius_m: np.ndarray | None = None    # per parcel, the walking radius judged against
+    covered: np.ndarray | None = None     # per coverage point: within its parcel's radius
     district: tuple[DistrictFigure, ...] = ()
     suggestions: Any = None        # candidate sites for new facilities (batch)
     problems: tuple[Problem, ...] = ()

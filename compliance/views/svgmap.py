@@ -1,0 +1,234 @@
+"""Per-parcel maps as inline SVG, drawn from the real geometry (no script, no tiles).
+
+The frame fits the parcel and the facilities its households walk to; marks keep their screen
+size whatever the scale, so a 50 m parcel and a 3 km one both read. Colours and marks come
+from the result (covered or not was decided by the engine); this module only draws.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+import shapely
+
+WIDTH, HEIGHT, PAD = 640, 420, 28
+NICE = (1, 2, 5)
+
+
+@dataclass(frozen=True)
+class Frame:
+    minx: float
+    miny: float
+    scale: float  # px per metre
+    height: float = HEIGHT
+
+    def xy(self, coords: np.ndarray) -> np.ndarray:
+        out = np.empty_like(coords, dtype=float)
+        out[:, 0] = PAD + (coords[:, 0] - self.minx) * self.scale
+        out[:, 1] = self.height - PAD - (coords[:, 1] - self.miny) * self.scale
+        return out
+
+
+def fit(bounds) -> Frame:
+    minx, miny, maxx, maxy = bounds
+    w, h = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    scale = min((WIDTH - 2 * PAD) / w, (HEIGHT - 2 * PAD) / h)
+    # Centre the content.
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    minx = cx - (WIDTH - 2 * PAD) / 2 / scale
+    miny = cy - (HEIGHT - 2 * PAD) / 2 / scale
+    return Frame(minx, miny, scale)
+
+
+def _paths(frame: Frame, geoms) -> list[str]:
+    """One SVG path string per (multi)polygon or line, built from coordinate arrays."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = [""] * len(geoms)
+    if not len(geoms):
+        return out
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    is_poly = shapely.get_type_id(parts) == 3
+    pieces = []
+    if is_poly.any():
+        rings, ring_owner = shapely.get_rings(parts[is_poly], return_index=True)
+        pieces.append((rings, owner[is_poly][ring_owner], True))
+    if (~is_poly).any():
+        pieces.append((parts[~is_poly], owner[~is_poly], False))
+    chunks: dict[int, list[str]] = {}
+    for lines, own, closed in pieces:
+        coords, idx = shapely.get_coordinates(lines, return_index=True)
+        if not len(coords):
+            continue
+        px = frame.xy(coords)
+        splits = np.flatnonzero(np.diff(idx)) + 1
+        for line_i, seg in zip(np.r_[idx[0], idx[splits]], np.split(px, splits)):
+            d = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in seg) + ("Z" if closed else "")
+            chunks.setdefault(int(own[line_i]), []).append(d)
+    for k, v in chunks.items():
+        out[k] = "".join(v)
+    return out
+
+
+def _nice_length(max_m: float) -> float:
+    exp = 10 ** math.floor(math.log10(max_m))
+    best = exp
+    for n in NICE:
+        if n * exp <= max_m:
+            best = n * exp
+    return best
+
+
+def _scale_bar(frame: Frame, label_m: str) -> str:
+    length_m = _nice_length(WIDTH * 0.25 / frame.scale)
+    px = length_m * frame.scale
+    x, y = PAD, HEIGHT - 10
+    text = f"{length_m:,.0f} m" if length_m >= 1 else f"{length_m:g} m"
+    return (f'<g class="scale"><rect x="{x - 4}" y="{y - 16}" width="{px + 8}" height="20" '
+            f'fill="#fff" fill-opacity="0.8"/>'
+            f'<path d="M{x},{y - 6}V{y}H{x + px:.1f}V{y - 6}" fill="none" stroke="#222" '
+            f'stroke-width="1.5"/><text x="{x + px / 2:.1f}" y="{y - 8}" text-anchor="middle">'
+            f'{text}</text></g>')
+
+
+def _north_arrow() -> str:
+    x, y = WIDTH - 22, 30
+    return (f'<g class="north"><path d="M{x},{y - 16}L{x + 7},{y + 6}L{x},{y + 1}L{x - 7},{y + 6}Z" '
+            f'fill="#222"/><text x="{x}" y="{y + 20}" text-anchor="middle">N</text></g>')
+
+
+def parcel_map(result, position: int, labels: dict) -> str:
+    """The SVG for one parcel. `labels` holds the legend's words in the report's language."""
+    plan = result.plan
+    parcel_geom = plan.parcels.geometry.iloc[position]
+    if parcel_geom is None or parcel_geom.is_empty:
+        return ""
+    facilities = plan.facilities
+    cov = result.coverage
+    mine = np.zeros(len(facilities), dtype=bool)
+    shared = np.zeros(len(facilities), dtype=bool)
+    prov = result.provision
+    if prov is not None and len(prov.parcel):
+        group = prov.group[position]
+        in_group = prov.group[prov.parcel] == group
+        mine[prov.facility[in_group]] = True
+        shared[prov.facility[in_group]] = prov.group_size[position] > 1
+
+    bounds = list(parcel_geom.bounds)
+    points = np.zeros((0, 2))
+    covered = np.zeros(0, dtype=bool)
+    is_building = np.zeros(0, dtype=bool)
+    building_idx = np.zeros(0, dtype=int)
+    if cov is not None and len(cov.parcel):
+        sel = cov.parcel == position
+        points, building_idx = cov.xy[sel], cov.building[sel]
+        is_building = building_idx >= 0
+        covered = result.covered[sel] if result.covered is not None else np.ones(sel.sum(), bool)
+        reached = np.unique(cov.nearest[sel][cov.nearest[sel] >= 0])
+        if len(reached):
+            fb = shapely.bounds(facilities.geometry.to_numpy()[reached])
+            bounds = [min(bounds[0], fb[:, 0].min()), min(bounds[1], fb[:, 1].min()),
+                      max(bounds[2], fb[:, 2].max()), max(bounds[3], fb[:, 3].max())]
+    pad = 0.06 * max(bounds[2] - bounds[0], bounds[3] - bounds[1], 20.0)
+    bounds = [bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad]
+    frame = fit(bounds)
+    view = shapely.box(frame.minx, frame.miny, frame.minx + (WIDTH - 0) / frame.scale,
+                       frame.miny + HEIGHT / frame.scale)
+
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+           f'class="map" role="img" aria-label="{escape(labels["map"])}">',
+           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
+    # Other parcels and streets in view, for context.
+    others = plan.parcels.geometry
+    tree = shapely.STRtree(others.to_numpy())
+    near = tree.query(view)
+    near = near[near != position]
+    for d in _paths(frame, others.to_numpy()[near]):
+        svg.append(f'<path d="{d}" fill="#ececec" stroke="#bbb" stroke-width="0.8"/>')
+    if plan.streets is not None and len(plan.streets):
+        st = plan.streets.geometry.to_numpy()
+        hit = shapely.STRtree(st).query(view)
+        for d in _paths(frame, st[hit]):
+            svg.append(f'<path d="{d}" fill="none" stroke="#d0c8b8" stroke-width="1.2"/>')
+    svg.append(f'<path d="{_paths(frame, [parcel_geom])[0]}" fill="#fff8e1" stroke="#b26a00" '
+               f'stroke-width="2"/>')
+
+    # Walking radius around the facilities in view (dashed).
+    radius = float(result.radius_m[position]) if result.radius_m is not None else None
+    fac_geoms = facilities.geometry.to_numpy()
+    in_view = np.zeros(len(facilities), dtype=bool)
+    if len(facilities):
+        in_view[shapely.STRtree(fac_geoms).query(view)] = True
+    if radius:
+        for c in shapely.get_coordinates(shapely.centroid(fac_geoms[in_view])):
+            cx, cy = frame.xy(c[None, :])[0]
+            svg.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius * frame.scale:.1f}" '
+                       f'fill="#2e7d32" fill-opacity="0.05" stroke="#2e7d32" '
+                       f'stroke-dasharray="6 4" stroke-width="1"/>')
+
+    # Buildings (polygons where drawn as such), or sample points of the parcel.
+    if is_building.any():
+        bgeoms = plan.buildings.geometry.to_numpy()[building_idx[is_building]]
+        bcov = covered[is_building]
+        polygonal = shapely.get_type_id(bgeoms) >= 3
+        for d, ok in zip(_paths(frame, bgeoms[polygonal]), bcov[polygonal]):
+            colour = "#43a047" if ok else "#e53935"
+            svg.append(f'<path d="{d}" fill="{colour}" stroke="#333" stroke-width="0.4"/>')
+        for (x, y), ok in zip(frame.xy(points[is_building][~polygonal]), bcov[~polygonal]):
+            colour = "#43a047" if ok else "#e53935"
+            svg.append(f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" '
+                       f'fill="{colour}" stroke="#333" stroke-width="0.4"/>')
+    elif len(points) and not covered.all():
+        for x, y in frame.xy(points[~covered]):
+            svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#e53935"/>')
+
+    # Facilities: own (filled square), shared (filled diamond), others (hollow circle).
+    names = facilities["id"].astype(str).to_numpy()
+    status = facilities["status"].to_numpy() if "status" in facilities else None
+    for i in np.flatnonzero(in_view):
+        g = fac_geoms[i]
+        if shapely.get_type_id(g) >= 3:
+            d = _paths(frame, [g])[0]
+            svg.append(f'<path d="{d}" fill="#1565c0" fill-opacity="0.35" stroke="#1565c0"/>')
+        x, y = frame.xy(shapely.get_coordinates(shapely.centroid(g)))[0]
+        existing = status is not None and status[i] == "existing"
+        dash = ' stroke-dasharray="2 1.5"' if existing else ""
+        if mine[i] and shared[i]:
+            svg.append(f'<path d="M{x},{y - 8}L{x + 8},{y}L{x},{y + 8}L{x - 8},{y}Z" '
+                       f'fill="#6a1b9a" stroke="#fff" stroke-width="1.5"{dash}/>')
+        elif mine[i]:
+            svg.append(f'<rect x="{x - 7:.1f}" y="{y - 7:.1f}" width="14" height="14" '
+                       f'fill="#1565c0" stroke="#fff" stroke-width="1.5"{dash}/>')
+        else:
+            svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#fff" stroke="#1565c0" '
+                       f'stroke-width="2.5"{dash}/>')
+        svg.append(f'<text x="{x + 10:.1f}" y="{y - 8:.1f}" class="label">'
+                   f'{escape(names[i])}</text>')
+
+    svg.append(_scale_bar(frame, "m"))
+    svg.append(_north_arrow())
+    svg.append("</svg>")
+    return "".join(svg)
+
+
+def legend(labels: dict) -> str:
+    """The legend as HTML, below the map (text wraps in any language)."""
+    items = [
+        ('<svg width="18" height="14"><rect x="1" y="1" width="16" height="12" fill="#fff8e1" '
+         'stroke="#b26a00" stroke-width="2"/></svg>', labels["parcel"]),
+        ('<svg width="18" height="16"><rect x="2" y="2" width="12" height="12" fill="#1565c0"/>'
+         '</svg>', labels["own"]),
+        ('<svg width="18" height="18"><path d="M9,1L17,9L9,17L1,9Z" fill="#6a1b9a"/></svg>',
+         labels["shared"]),
+        ('<svg width="18" height="18"><circle cx="9" cy="9" r="6" fill="#fff" stroke="#1565c0" '
+         'stroke-width="2.5"/></svg>', labels["other"]),
+        ('<svg width="18" height="14"><rect x="1" y="2" width="16" height="10" fill="#43a047"/>'
+         '</svg>', labels["covered"]),
+        ('<svg width="18" height="14"><rect x="1" y="2" width="16" height="10" fill="#e53935"/>'
+         '</svg>', labels["uncovered"]),
+        ('<svg width="18" height="18"><circle cx="9" cy="9" r="7" fill="none" stroke="#2e7d32" '
+         'stroke-dasharray="4 3"/></svg>', labels["radius"]),
+    ]
+    return "".join(f'<span class="key">{icon} {escape(text)}</span>' for icon, text in items)

@@ -1,0 +1,83 @@
+"""The HTML report: numbers, clauses, escaping and both languages, checked in the markup."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from compliance.views import html
+from conftest import make_plan, pt, rect, run
+
+
+@pytest.fixture(scope="module")
+def zunyi_result():
+    # 遵义 (十五): 20 × 1,200 / 100 = 240 m² required; 200 provided → 40 m² short.
+    # (二) 15 min = 1,000 m; building B2 at 1,300 m is 300 m beyond it.
+    plan = make_plan(
+        [{"id": "P1", "name": '<script>alert("x")</script> 山水"名城"', "households_new": 1200,
+          "geometry": rect(0, 0, 1500, 100)}],
+        [{"id": "F1", "name": "站 & <b>", "kind": "community_station", "floor_area_m2": 200,
+          "geometry": pt(0.5, 50)}],
+        buildings=[{"id": "B1", "households": 600, "geometry": rect(850, 40, 40, 20)},
+                   {"id": "B2", "households": 600, "geometry": pt(1300, 50)}])
+    return run(plan, "zunyi")
+
+
+def test_numbers_formula_and_clause_in_chinese(zunyi_result):
+    page = html.render(zunyi_result, "zh")
+    assert "20 m²/百户 × 新建 1,200 户 / 100 = 240.0 m²" in page
+    assert "240 m²" in page and "200 m²" in page and "40 m²" in page
+    assert "(十五)" in page and "新建住宅小区按每百户不少于20平方米" in page
+    assert "不合规" in page and "整改建议" in page
+    assert "至少增加 40.0 m² 养老服务设施建筑面积" in page
+    # The radius: 1,300 − 1,000 = 300 m too far, building B2 named.
+    assert "B2 (1,300 m)" in page and "300 m" in page
+
+
+def test_english_labels(zunyi_result):
+    page = html.render(zunyi_result, "en")
+    assert "Non-compliant" in page and "What to change" in page
+    assert "Add at least 40.0 m² of eldercare floor area." in page
+    assert "不合规" not in page
+
+
+def test_names_are_escaped(zunyi_result):
+    page = html.render(zunyi_result, "zh")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    assert "站 &amp; &lt;b&gt;" in page
+    assert "<b>" not in page.replace("<body>", "")
+
+
+def test_self_contained(zunyi_result):
+    page = html.render(zunyi_result, "zh")
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page)
+    assert "@import" not in page and "url(" not in page
+    assert "<script" not in page
+    assert "<svg" in page and "Content-Security-Policy" in page
+
+
+def test_inherited_figures_marked():
+    # Changzhou's rates are national's: 20 × 100 / 100 = 20 m².
+    plan = make_plan([{"id": "P1", "households_new": 100, "geometry": rect(0, 0, 100, 100)}],
+                     [{"id": "F1", "kind": "community_station", "floor_area_m2": 30,
+                       "geometry": pt(50, 50)}])
+    page = html.render(run(plan, "changzhou"), "zh")
+    assert "沿用: rate_existing, rate_new" in page
+    assert "三(二)5" in page
+
+
+def test_unknown_language_is_a_usage_error():
+    out = CliRunner().invoke(main, ["check", "--city", "zunyi", "--households-new", "1",
+                                    "--facility-area", "1", "--lang", "fr", "-o", "x.html"])
+    assert out.exit_code == 2 and "Invalid value for '--lang'" in out.output
+
+
+def test_format_from_extension(tmp_path):
+    target = tmp_path / "r.html"
+    out = CliRunner().invoke(main, ["check", "--city", "zunyi", "--households-new", "1200",
+                                    "--facility-area", "200", "-o", str(target)])
+    assert out.exit_code == 1 and target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
