@@ -33,6 +33,8 @@ class Coverage:
     distance: np.ndarray         # to the nearest facility by `method`; inf where none is reachable
     straight: np.ndarray         # straight-line distance to that nearest facility
     nearest: np.ndarray          # facility position, -1 where none is reachable
+    reachable: np.ndarray | None = None  # a facility lies in the point's part of the network
+    limit_m: float | None = None         # distances beyond this were not traced (network)
     notes: dict = field(default_factory=dict)
 
 
@@ -136,6 +138,12 @@ def measure(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
     distance, nearest = method.nearest(xy)
     straight = distance if method.name == "straight" else straight_distance(xy, facilities,
                                                                             nearest)
+    reachable = method.reachable(xy) if hasattr(method, "reachable") else \
+        np.full(len(xy), len(facilities) > 0)
+    notes = dict(getattr(method, "notes", {}))
+    if method.name == "network":
+        notes["unreachable_points"] = int((~reachable).sum())
     return Coverage(method=method.name, parcel=parcel, building=building, xy=xy,
                     households=households, distance=distance, straight=straight,
-                    nearest=nearest, notes=getattr(method, "notes", {}))
+                    nearest=nearest, reachable=reachable,
+                    limit_m=getattr(method, "limit_m", None), notes=notes)

@@ -38,7 +38,10 @@ def run(plan: Plan, standard: Standard, options: Options) -> Result:
                                     layer="streets",
                                     expected="LineString features with layer 'street', or "
                                              "--distance straight"))
-        network = Network.from_streets(plan.streets, plan.facilities)
+        from .rules.service_radius import max_radius_m
+
+        network = Network.from_streets(plan.streets, plan.facilities,
+                                       max_radius_m(standard, options) or 1000.0)
     return check(plan, standard, options, network=network)
 
 

@@ -38,6 +38,12 @@ FAIL_PARCEL = (N_("Parts of the parcel are up to {provided:,.0f} m from the near
                "beyond the {required:,.0f} m radius (farthest point at x={worst_x:,.0f}, "
                "y={worst_y:,.0f})."))
 FAIL_NONE = N_("No eldercare facility in the plan can be reached.")
+FAIL_UNREACHABLE = N_("Some households are on streets that do not connect to any facility "
+                      "(a separate part of the network).")
+FAIL_BEYOND = N_("Some households are more than {limit_m:,.0f} m from every facility along the "
+                 "streets, beyond the {required:,.0f} m radius.")
+FIX_CONNECT = N_("Connect their streets to the network, or plan a facility within "
+                 "{required:,.0f} m of them.")
 FIX = (N_("Add a facility within {required:,.0f} m of the uncovered households, or move one "
        "closer: the farthest is {shortfall:,.0f} m too far."))
 FIX_NONE = N_("Plan an eldercare facility within {required:,.0f} m of the households.")
@@ -52,6 +58,19 @@ def radius_m(ctx, spec) -> np.ndarray:
     if fixed:
         return np.full(n, float(fixed))
     return minutes(ctx, spec) * ctx.walking_speed_m_per_min
+
+
+def max_radius_m(standard, options) -> float:
+    """The largest radius any parcel can have: the network search needs no more."""
+    spec = standard.rules.get("service_radius")
+    if spec is None:
+        return 0.0
+    if options.radius_m or spec.value("radius_m"):
+        return float(options.radius_m or spec.value("radius_m"))
+    speed = (options.walking_speed_km_h * 1000 / 60 if options.walking_speed_km_h
+             else standard.walking_speed_m_per_min)
+    return max(float(spec.value("minutes_urban")),
+               float(spec.value("minutes_rural") or 0)) * speed
 
 
 def minutes(ctx, spec) -> np.ndarray:
@@ -78,6 +97,16 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     status = np.where(~measured, "insufficient_data",
                       np.where(worst <= required + 1e-6, "pass", "fail"))
     unreachable = measured & np.isinf(worst)
+    # Why a distance is infinite: no facility in the point's part of the network, or farther
+    # than the network search went.
+    cut_off = np.zeros(n, dtype=bool)
+    disconnected = np.zeros(n, dtype=bool)
+    if cov is not None and cov.limit_m is not None and len(cov.parcel):
+        inf_pts = np.isinf(cov.distance)
+        disconnected[np.unique(cov.parcel[inf_pts & ~cov.reachable])] = True
+        cut_off[np.unique(cov.parcel[inf_pts & cov.reachable])] = True
+        cut_off &= ~disconnected
+    no_facility = unreachable & ~cut_off & ~disconnected
     provided = np.where(measured & ~unreachable, worst, np.nan)
     shortfall = np.where(status == "fail", provided - required, 0.0)
 
@@ -123,11 +152,14 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     return frame(
         parcel=np.arange(n), status=status, required=required, provided=provided,
         shortfall=np.where(failing & ~unreachable, shortfall, np.where(failing, np.nan, 0.0)),
-        message=pick([~measured, unreachable, failing & by_building, failing,
-                      by_building], [NO_GEOMETRY, FAIL_NONE, FAIL_BUILDINGS, FAIL_PARCEL,
-                                     PASS_BUILDINGS], PASS_PARCEL),
+        message=pick([~measured, no_facility, unreachable & disconnected, unreachable & cut_off,
+                      failing & by_building, failing, by_building],
+                     [NO_GEOMETRY, FAIL_NONE, FAIL_UNREACHABLE, FAIL_BEYOND, FAIL_BUILDINGS,
+                      FAIL_PARCEL, PASS_BUILDINGS], PASS_PARCEL),
         formula=FORMULA_FIXED if fixed else FORMULA,
-        fix=pick([~measured, unreachable, failing], [FIX_GEOMETRY, FIX_NONE, FIX], None),
+        fix=pick([~measured, no_facility, unreachable, failing],
+                 [FIX_GEOMETRY, FIX_NONE, FIX_CONNECT, FIX], None),
+        limit_m=cov.limit_m if cov is not None and cov.limit_m else np.nan,
         minutes=minutes(ctx, spec), speed_m_per_min=ctx.walking_speed_m_per_min,
         uncovered_households=uncovered_hh, uncovered_buildings=uncovered_b, listed=listed,
         worst_x=worst_xy[:, 0], worst_y=worst_xy[:, 1],

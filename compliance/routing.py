@@ -1,0 +1,104 @@
+"""Walking distance along streets to the nearest facility: one multi-source Dijkstra pass.
+
+Each facility becomes an extra node tied to the two ends of its nearest street edge (its
+straight gap to the street plus the distance along the edge); scipy's Dijkstra runs once from
+all of them with `min_only`, giving every street node its distance to, and the identity of,
+the nearest facility. A household then takes the better of its edge's two ends (plus its own
+gap and offset), or the direct way along the edge when a facility shares it.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse.csgraph import dijkstra
+
+from . import graph as _graph
+
+# Beyond this multiple of the largest radius, distances are not traced (reported as "more than").
+LIMIT_FACTOR = 2.0
+
+
+class Network:
+    name = "network"
+
+    def __init__(self, street_graph: _graph.StreetGraph, facilities: gpd.GeoDataFrame,
+                 limit_m: float):
+        self.graph = street_graph
+        self.limit_m = limit_m
+        self._tree = shapely.STRtree(street_graph.edges)
+        fac_xy = shapely.get_coordinates(facilities.geometry.centroid.to_numpy()) \
+            if len(facilities) else np.zeros((0, 2))
+        self.n_facilities = len(fac_xy)
+        self.node_dist = np.full(street_graph.n_nodes, np.inf)
+        self.node_source = np.full(street_graph.n_nodes, -1)
+        self.fac_snap = None
+        if self.n_facilities and len(street_graph.edges):
+            self.fac_snap = _graph.snap(street_graph, fac_xy, self._tree)
+            self._solve()
+        self.notes = {
+            "street_edges": int(len(street_graph.edges)),
+            "street_nodes": int(street_graph.n_nodes),
+            "street_components": int(street_graph.component.max() + 1)
+            if street_graph.n_nodes else 0,
+            "search_limit_m": round(float(limit_m), 1),
+        }
+
+    @classmethod
+    def from_streets(cls, streets: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+                     radius_m: float = 1000.0) -> "Network":
+        return cls(_graph.build(streets), facilities, LIMIT_FACTOR * radius_m)
+
+    def _solve(self) -> None:
+        g, s = self.graph, self.fac_snap
+        n, m = g.n_nodes, self.n_facilities
+        fac_nodes = n + np.arange(m)
+        length = g.length[s.edge]
+        extra_u = np.r_[fac_nodes, fac_nodes]
+        extra_v = np.r_[g.u[s.edge], g.v[s.edge]]
+        extra_w = np.r_[s.gap + s.offset, s.gap + (length - s.offset)]
+        matrix = g.matrix(extra_u, extra_v, extra_w, n_extra=m)
+        dist, _, sources = dijkstra(matrix, directed=False, indices=fac_nodes,
+                                    limit=self.limit_m, min_only=True, return_predecessors=True)
+        self.node_dist = dist[:n]
+        self.node_source = np.where(sources[:n] >= 0, sources[:n] - n, -1)
+
+    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = len(xy)
+        if k == 0 or self.fac_snap is None:
+            return np.full(k, np.inf), np.full(k, -1)
+        g = self.graph
+        s = _graph.snap(g, xy, self._tree)
+        length = g.length[s.edge]
+        via_u = s.gap + s.offset + self.node_dist[g.u[s.edge]]
+        via_v = s.gap + (length - s.offset) + self.node_dist[g.v[s.edge]]
+        dist = np.minimum(via_u, via_v)
+        source = np.where(via_u <= via_v, self.node_source[g.u[s.edge]],
+                          self.node_source[g.v[s.edge]])
+        # A facility on the same edge: the direct way along it may be shorter.
+        fs = self.fac_snap
+        pts = pd.DataFrame({"edge": s.edge, "offset": s.offset, "gap": s.gap,
+                            "point": np.arange(k)})
+        facs = pd.DataFrame({"edge": fs.edge, "f_offset": fs.offset, "f_gap": fs.gap,
+                             "facility": np.arange(self.n_facilities)})
+        same = pts.merge(facs, on="edge")
+        if len(same):
+            same["d"] = same["gap"] + same["f_gap"] + (same["offset"] - same["f_offset"]).abs()
+            best = same.sort_values(["point", "d"]).drop_duplicates("point")
+            p = best["point"].to_numpy()
+            better = best["d"].to_numpy() < dist[p]
+            dist[p[better]] = best["d"].to_numpy()[better]
+            source[p[better]] = best["facility"].to_numpy()[better]
+        dist = np.where(source >= 0, dist, np.inf)
+        return dist, source
+
+    def reachable(self, xy: np.ndarray) -> np.ndarray:
+        """Whether any facility lies in the same connected part of the network."""
+        if self.fac_snap is None or not len(xy):
+            return np.zeros(len(xy), dtype=bool)
+        g = self.graph
+        fac_components = np.unique(g.component[g.u[self.fac_snap.edge]])
+        s = _graph.snap(g, xy, self._tree)
+        return np.isin(g.component[g.u[s.edge]], fac_components)

@@ -1,0 +1,109 @@
+"""Network walking distance on hand-built street networks with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from shapely.geometry import LineString
+
+from compliance.routing import Network
+from conftest import X0, Y0, finding, make_plan, pt, rect, run
+
+
+def line(*xy):
+    return {"geometry": LineString([(X0 + x, Y0 + y) for x, y in xy])}
+
+
+def network_plan(buildings, facilities, streets, parcels=None):
+    parcels = parcels or [{"id": "P1", "households_new": 100,
+                           "geometry": rect(-100, -100, 2200, 1400)}]
+    return make_plan(parcels, facilities, buildings=buildings, streets=streets)
+
+
+FAC = {"id": "F1", "kind": "community_station", "floor_area_m2": 300}
+
+
+def test_l_shaped_street():
+    # Street (0,0)→(600,0)→(600,800). Facility at (0, 10): 10 m gap to the street.
+    # Building at (610, 800): 10 m gap. Along the street: 600 + 800 = 1,400 m; total
+    # 10 + 1,400 + 10 = 1,420 m, while the straight line is √(610² + 790²) = √996,200 = 998.10 m.
+    plan = network_plan(
+        [{"id": "B1", "households": 100, "geometry": pt(610, 800)}],
+        [{**FAC, "geometry": pt(0, 10)}],
+        [line((0, 0), (600, 0)), line((600, 0), (600, 800))])
+    straight = finding(run(plan, "zunyi"), "P1", "service_radius")
+    network = run(plan, "zunyi", network=Network.from_streets(plan.streets, plan.facilities,
+                                                              1000.0), distance="network")
+    f = finding(network, "P1", "service_radius")
+    assert straight.status == "pass" and straight.provided == pytest.approx(998.10, abs=0.01)
+    assert f.status == "fail" and f.provided == pytest.approx(1420.0, abs=0.01)
+    assert f.details["worst_straight_m"] == pytest.approx(998.1, abs=0.1)
+    assert f.details["network_to_straight"] == pytest.approx(1420 / 998.10, abs=0.001)
+
+
+def test_two_facilities_nearest_wins_and_same_edge_direct():
+    # One straight street x = 0…2,000. F1 at x=100, F2 at x=1,900 (both on the street).
+    # B1 at x=300 shares F1's edge: direct 200 m. B2 at x=1,200: 700 m to F2 (1,100 to F1).
+    plan = network_plan(
+        [{"id": "B1", "households": 50, "geometry": pt(300, 0)},
+         {"id": "B2", "households": 50, "geometry": pt(1200, 0)}],
+        [{**FAC, "geometry": pt(100, 0)}, {**FAC, "id": "F2", "geometry": pt(1900, 0)}],
+        [line((0, 0), (1000, 0)), line((1000, 0), (2000, 0))])
+    net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
+    xy = np.array([[X0 + 300, Y0], [X0 + 1200, Y0]])
+    dist, fac = net.nearest(xy)
+    assert dist == pytest.approx([200.0, 700.0])
+    assert list(fac) == [0, 1]
+
+
+def test_disconnected_part_is_unreachable_not_zero():
+    # Two separate streets; the facility is on the first; B2 lives on the second.
+    plan = network_plan(
+        [{"id": "B1", "households": 10, "geometry": pt(100, 0)},
+         {"id": "B2", "households": 10, "geometry": pt(100, 500)}],
+        [{**FAC, "geometry": pt(0, 0)}],
+        [line((0, 0), (400, 0)), line((0, 500), (400, 500))])
+    net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
+    result = run(plan, "zunyi", network=net, distance="network")
+    f = finding(result, "P1", "service_radius")
+    assert f.status == "fail" and f.provided is None
+    assert "do not connect" in f.message.msgid
+    assert result.coverage.notes["unreachable_points"] == 1
+    assert result.coverage.notes["street_components"] == 2
+
+
+def test_beyond_search_limit_is_said():
+    # A 5 km street; the search stops at 2 × 1,000 m: a building 3 km away is "more than".
+    plan = network_plan(
+        [{"id": "B1", "households": 10, "geometry": pt(3000, 0)}],
+        [{**FAC, "geometry": pt(0, 0)}],
+        [line((0, 0), (5000, 0))],
+        parcels=[{"id": "P1", "households_new": 10, "geometry": rect(-10, -10, 5020, 20)}])
+    net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
+    # Same edge: the direct way along it is exact even beyond the limit.
+    assert net.nearest(np.array([[X0 + 3000, Y0]]))[0][0] == pytest.approx(3000.0)
+    plan2 = network_plan(
+        [{"id": "B1", "households": 10, "geometry": pt(3000, 0)}],
+        [{**FAC, "geometry": pt(0, 0)}],
+        # B1's edge runs 2,500 → 5,000 m: both its ends lie beyond the 2,000 m search.
+        [line((0, 0), (100, 0)), line((100, 0), (2500, 0)), line((2500, 0), (5000, 0))],
+        parcels=[{"id": "P1", "households_new": 10, "geometry": rect(-10, -10, 5020, 20)}])
+    net2 = Network.from_streets(plan2.streets, plan2.facilities, 1000.0)
+    f = finding(run(plan2, "zunyi", network=net2, distance="network"), "P1", "service_radius")
+    assert f.status == "fail" and "more than" in f.message.msgid
+    assert f.message.args["limit_m"] == 2000.0
+
+
+def test_grid_matches_manhattan_distance():
+    # A 5 × 5 grid of 200 m blocks; facility at the south-west corner node (0, 0);
+    # a building at the node (800, 600): Manhattan 800 + 600 = 1,400 m.
+    streets = []
+    for i in range(5):
+        for j in range(4):
+            streets.append(line((i * 200, j * 200), (i * 200, (j + 1) * 200)))
+            streets.append(line((j * 200, i * 200), ((j + 1) * 200, i * 200)))
+    plan = network_plan([{"id": "B1", "households": 10, "geometry": pt(800, 600)}],
+                        [{**FAC, "geometry": pt(0, 0)}], streets)
+    net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
+    dist, _ = net.nearest(np.array([[X0 + 800, Y0 + 600]]))
+    assert dist[0] == pytest.approx(1400.0)
