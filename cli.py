@@ -222,5 +222,75 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     sys.exit(result.exit_code)
 
 
+# ---------------------------------------------------------------------------- batch
+
+@main.command()
+@click.argument("plan", type=click.Path(exists=True))
+@click.option("--city", help="A shipped standard (see `compliance standards list`).")
+@click.option("--standard", "standard_file", type=click.Path(dir_okay=False),
+              help="A standard file of your own.")
+@click.option("-o", "--output", default="reports/district", show_default=True,
+              type=click.Path(), help="Folder for index.html, results.json/.csv/.gpkg and "
+              "parcels/*.html (created when missing).")
+@click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
+              show_default=True, help="Straight line, or along the plan's streets layer.")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
+@click.option("--crs", help="Metric CRS to measure in (default: the plan's UTM zone).")
+@click.option("--radius", "radius_m", type=click.FloatRange(min=1), metavar="METRES",
+              help="Walking radius instead of the standard's minutes × speed.")
+@click.option("--walk-speed", "walking_speed", type=click.FloatRange(min=0.5, max=10),
+              metavar="KM/H", help="Walking speed (default 4 km/h).")
+@click.option("--no-parcel-reports", is_flag=True, help="Skip the per-parcel HTML pages.")
+@_debug_option
+@_friendly
+def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
+          no_parcel_reports, debug):
+    """Check every parcel of a district PLAN and write a folder of results.
+
+    \b
+    Writes into the folder:
+      index.html     district map by verdict, district figures, sortable table, links
+      results.json   RESULT-FORMAT.md, with district figures and suggested sites
+      results.csv    one row per parcel and rule (UTF-8 with BOM for Excel)
+      results.gpkg   parcels, uncovered_buildings, facilities, walking_radius, suggested_sites
+      parcels/*.html one report per parcel (skip with --no-parcel-reports)
+
+    A bad feature does not stop the run: it is listed with the reason and the rest are checked.
+
+    \b
+    Example:
+      compliance batch district.gpkg --city changzhou -o reports/district/ --distance network
+    """
+    from compliance import workflow
+    from compliance.context import Options
+
+    standard = _load_standard(city, standard_file)
+    options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed)
+
+    def progress(items):
+        with click.progressbar(items, label="parcel reports", file=sys.stderr,
+                               show_pos=True) as bar:
+            yield from bar
+
+    out = workflow.batch(plan, standard, output, options, lang=lang, crs=crs,
+                         parcel_reports=not no_parcel_reports, progress=progress)
+    result = out.result
+    s = result.summary
+    click.echo(f"{s['parcels']} parcels: {s['compliant']} compliant, {s['non_compliant']} "
+               f"non-compliant, {s['incomplete']} incomplete")
+    for d in result.district:
+        achieved = "—" if d.achieved is None else f"{d.achieved:.1%}"
+        target = "" if d.target is None else f" (target {d.target:.0%})"
+        click.echo(f"  {d.id}: {achieved}{target}")
+    rejected = [p for p in result.problems if p.level == "error"]
+    if rejected:
+        click.secho(f"{len(rejected)} features rejected (see results.json 'problems'):",
+                    fg="yellow", err=True)
+        for p in rejected[:10]:
+            click.echo(f"  - {p}", err=True)
+    click.echo(f"wrote {out.folder}/index.html and {len(out.files) - 1} more files", err=True)
+    sys.exit(result.exit_code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

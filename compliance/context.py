@@ -20,6 +20,7 @@ class Options:
     distance: str = "straight"          # "straight" or "network"
     radius_m: float | None = None       # overrides minutes × speed for every parcel
     walking_speed_km_h: float | None = None
+    suggest: bool = False               # propose sites for new facilities (batch)
 
 
 @dataclass(frozen=True)

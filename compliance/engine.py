@@ -10,7 +10,9 @@ import pandas as pd
 from . import __version__, distance
 from .context import Context, Options
 from .plan import Plan
+from .district import figures
 from .provision import link_facilities
+from .suggest import candidate_sites
 from .result import FacilityResult, Finding, Method, ParcelResult, Result, Text
 from .rules import REGISTRY
 from .standard import Standard
@@ -81,7 +83,13 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
         radius_override_m=options.radius_m,
         network=dict(coverage.notes) if coverage is not None else {},
     )
+    district = figures(parcels, standard, ctx, radius) if len(parcels) else ()
+    suggestions = None
+    if options.suggest and radius is not None:
+        suggestions = candidate_sites(coverage, covered, radius, plan.parcels["id"].to_numpy(),
+                                      plan.streets, plan.crs)
     return Result(standard=standard, plan=plan, parcels=parcels, facilities=facilities,
+                  district=district, suggestions=suggestions,
                   method=method, coverage=coverage, provision=provision, radius_m=radius,
                   covered=covered,
                   problems=tuple(plan.problems),

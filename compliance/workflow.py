@@ -6,7 +6,11 @@ kept out of the engine so that no computing module touches files.
 
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable, Iterable
 
 from . import io
 from ._errors import OutputError, Problem
@@ -85,3 +89,54 @@ def write(result: Result, output: str, fmt: str, lang: str) -> Path:
 
         return io.write_gpkg_atomic(output, gpkg.layers(result))
     return io.write_atomic(output, render(result, fmt, lang))
+
+
+# --------------------------------------------------------------------------------------------
+# Batch: a district plan in, a folder of results out.
+
+_UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
+
+
+def report_name(parcel_id: str) -> str:
+    """A file name for a parcel's page that stays inside the folder whatever the id holds
+    (`/`, `..`, spaces, characters Windows forbids); a short hash keeps distinct ids apart."""
+    stem = _UNSAFE.sub("_", parcel_id).strip("._")[:60] or "parcel"
+    digest = hashlib.sha1(parcel_id.encode("utf-8")).hexdigest()[:8]
+    return f"{stem}-{digest}.html"
+
+
+@dataclass
+class BatchOutput:
+    result: Result
+    folder: Path
+    files: list[Path]
+
+
+def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
+          lang: str = "zh", crs: str | None = None, parcel_reports: bool = True,
+          progress: Callable[[Iterable], Iterable] | None = None) -> BatchOutput:
+    from .views import csv as csv_view
+    from .views import gpkg as gpkg_view
+    from .views import html as html_view
+    from .views import json as json_view
+
+    out = io.ensure_folder(folder)
+    plan = load_plan(plan_path, standard, crs=crs, strict=False)
+    result = run(plan, standard, replace(options, suggest=True))
+    builder = html_view.ReportBuilder(result, lang)
+    written: list[Path] = []
+    links = ["" for _ in result.parcels]
+    if parcel_reports:
+        pages = out / "parcels"
+        io.ensure_folder(pages)
+        items = list(enumerate(result.parcels))
+        for i, p in (progress(items) if progress else items):
+            name = report_name(p.id)
+            written.append(io.write_atomic(pages / name, builder.single(p, back="../index.html")))
+            links[i] = f"parcels/{name}"
+    written.append(io.write_atomic(out / "results.csv", csv_view.render(result, lang)))
+    written.append(io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(result)))
+    written.append(io.write_atomic(out / "index.html", builder.index(links)))
+    # Last: a results.json on disk means the run finished.
+    written.append(io.write_atomic(out / "results.json", json_view.render(result, lang)))
+    return BatchOutput(result, out, written)

@@ -99,8 +99,37 @@ def _north_arrow() -> str:
             f'fill="#222"/><text x="{x}" y="{y + 20}" text-anchor="middle">N</text></g>')
 
 
-def parcel_map(result, position: int, labels: dict) -> str:
+class MapIndex:
+    """Spatial indexes of a result's layers, built once and shared by every parcel's map."""
+
+    def __init__(self, result):
+        plan = result.plan
+        self.parcels = plan.parcels.geometry.to_numpy()
+        self.parcel_tree = shapely.STRtree(self.parcels)
+        self.facilities = plan.facilities.geometry.to_numpy()
+        self.facility_tree = shapely.STRtree(self.facilities)
+        self.streets = plan.streets.geometry.to_numpy() if plan.streets is not None else None
+        self.street_tree = shapely.STRtree(self.streets) if self.streets is not None else None
+        cov = result.coverage
+        # Points of each parcel, as index ranges into the coverage arrays sorted by parcel.
+        if cov is not None and len(cov.parcel):
+            self.order = np.argsort(cov.parcel, kind="stable")
+            sorted_parcels = cov.parcel[self.order]
+            n = len(self.parcels)
+            self.start = np.searchsorted(sorted_parcels, np.arange(n), side="left")
+            self.stop = np.searchsorted(sorted_parcels, np.arange(n), side="right")
+        else:
+            self.order = None
+
+    def points_of(self, position: int) -> np.ndarray:
+        if self.order is None:
+            return np.zeros(0, dtype=int)
+        return self.order[self.start[position]:self.stop[position]]
+
+
+def parcel_map(result, position: int, labels: dict, index: MapIndex | None = None) -> str:
     """The SVG for one parcel. `labels` holds the legend's words in the report's language."""
+    index = index or MapIndex(result)
     plan = result.plan
     parcel_geom = plan.parcels.geometry.iloc[position]
     if parcel_geom is None or parcel_geom.is_empty:
@@ -122,10 +151,10 @@ def parcel_map(result, position: int, labels: dict) -> str:
     is_building = np.zeros(0, dtype=bool)
     building_idx = np.zeros(0, dtype=int)
     if cov is not None and len(cov.parcel):
-        sel = cov.parcel == position
+        sel = index.points_of(position)
         points, building_idx = cov.xy[sel], cov.building[sel]
         is_building = building_idx >= 0
-        covered = result.covered[sel] if result.covered is not None else np.ones(sel.sum(), bool)
+        covered = result.covered[sel] if result.covered is not None else np.ones(len(sel), bool)
         reached = np.unique(cov.nearest[sel][cov.nearest[sel] >= 0])
         if len(reached):
             fb = shapely.bounds(facilities.geometry.to_numpy()[reached])
@@ -141,26 +170,23 @@ def parcel_map(result, position: int, labels: dict) -> str:
            f'class="map" role="img" aria-label="{escape(labels["map"])}">',
            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
     # Other parcels and streets in view, for context.
-    others = plan.parcels.geometry
-    tree = shapely.STRtree(others.to_numpy())
-    near = tree.query(view)
+    near = index.parcel_tree.query(view)
     near = near[near != position]
-    for d in _paths(frame, others.to_numpy()[near]):
+    for d in _paths(frame, index.parcels[near]):
         svg.append(f'<path d="{d}" fill="#ececec" stroke="#bbb" stroke-width="0.8"/>')
-    if plan.streets is not None and len(plan.streets):
-        st = plan.streets.geometry.to_numpy()
-        hit = shapely.STRtree(st).query(view)
-        for d in _paths(frame, st[hit]):
+    if index.street_tree is not None and len(index.streets):
+        hit = index.street_tree.query(view)
+        for d in _paths(frame, index.streets[hit]):
             svg.append(f'<path d="{d}" fill="none" stroke="#d0c8b8" stroke-width="1.2"/>')
     svg.append(f'<path d="{_paths(frame, [parcel_geom])[0]}" fill="#fff8e1" stroke="#b26a00" '
                f'stroke-width="2"/>')
 
     # Walking radius around the facilities in view (dashed).
     radius = float(result.radius_m[position]) if result.radius_m is not None else None
-    fac_geoms = facilities.geometry.to_numpy()
+    fac_geoms = index.facilities
     in_view = np.zeros(len(facilities), dtype=bool)
     if len(facilities):
-        in_view[shapely.STRtree(fac_geoms).query(view)] = True
+        in_view[index.facility_tree.query(view)] = True
     if radius:
         for c in shapely.get_coordinates(shapely.centroid(fac_geoms[in_view])):
             cx, cy = frame.xy(c[None, :])[0]
@@ -232,3 +258,53 @@ def legend(labels: dict) -> str:
          'stroke-dasharray="4 3"/></svg>', labels["radius"]),
     ]
     return "".join(f'<span class="key">{icon} {escape(text)}</span>' for icon, text in items)
+
+
+VERDICT_FILL = {"compliant": "#66bb6a", "non_compliant": "#ef5350", "incomplete": "#ffa726"}
+
+
+def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str],
+                 labels: dict) -> str:
+    """All parcels coloured by verdict, the facilities, and the suggested new sites."""
+    plan = result.plan
+    geoms = index.parcels
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not valid.any():
+        return ""
+    b = shapely.total_bounds(geoms[valid])
+    pad = 0.03 * max(b[2] - b[0], b[3] - b[1], 50.0)
+    frame = fit((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+           f'class="map" role="img" aria-label="{escape(labels["district"])}">',
+           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
+    if index.streets is not None and len(index.streets) and len(index.streets) <= 20000:
+        for d in _paths(frame, index.streets):
+            svg.append(f'<path d="{d}" fill="none" stroke="#d6d0c4" stroke-width="0.6"/>')
+    ids = plan.parcels["id"].astype(str).to_numpy()
+    for d, v, a, pid in zip(_paths(frame, geoms), verdicts, anchors, ids):
+        if d:
+            svg.append(f'<a href="{escape(a)}"><path d="{d}" fill="{VERDICT_FILL[v]}" '
+                       f'stroke="#555" stroke-width="0.5"><title>{escape(pid)}</title></path></a>')
+    fac = shapely.get_coordinates(shapely.centroid(index.facilities)) if len(index.facilities) \
+        else np.zeros((0, 2))
+    for x, y in frame.xy(fac) if len(fac) else []:
+        svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1565c0" stroke="#fff" '
+                   f'stroke-width="0.8"/>')
+    for site in result.suggestions or []:
+        x, y = frame.xy(np.array([[site["x"], site["y"]]]))[0]
+        svg.append(f'<g class="site"><path d="{_star(x, y, 9)}" fill="#fdd835" stroke="#6d4c00" '
+                   f'stroke-width="1"/><text x="{x + 10:.1f}" y="{y + 4:.1f}" class="label">'
+                   f'{site["rank"]}</text></g>')
+    svg.append(_scale_bar(frame, "m"))
+    svg.append(_north_arrow())
+    svg.append("</svg>")
+    return "".join(svg)
+
+
+def _star(x: float, y: float, r: float) -> str:
+    pts = []
+    for k in range(10):
+        a = math.pi / 2 + k * math.pi / 5
+        rr = r if k % 2 == 0 else r * 0.45
+        pts.append(f"{x + rr * math.cos(a):.1f},{y - rr * math.sin(a):.1f}")
+    return "M" + "L".join(pts) + "Z"

@@ -1,0 +1,64 @@
+"""Where to add facilities: greedy maximum coverage of the uncovered households.
+
+Candidates are the street nodes when the plan has streets, else the uncovered points
+themselves. Each round takes the candidate whose radius reaches the most still-uncovered
+households (a sparse matrix–vector product), until all are covered or MAX_SITES are chosen.
+Reach is screened in a straight line; a network check of the chosen sites follows by
+running the plan again with them added.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import shapely
+from scipy.sparse import coo_matrix
+
+MAX_SITES = 50
+
+
+def candidate_sites(coverage, covered, radius_m, parcel_ids, streets=None, crs=None):
+    if coverage is None or covered is None or covered.all():
+        return []
+    out_mask = ~covered & np.isfinite(radius_m[coverage.parcel])
+    if not out_mask.any():
+        return []
+    xy = coverage.xy[out_mask]
+    # A parcel without buildings is sampled at points with no households: count each as one.
+    weight = np.where(coverage.households[out_mask] > 0, coverage.households[out_mask], 1.0)
+    reach = radius_m[coverage.parcel[out_mask]]
+    if streets is not None and len(streets):
+        ends = shapely.get_coordinates(shapely.boundary(
+            shapely.get_parts(streets.geometry.to_numpy())))
+        cands = np.unique(np.round(ends, 1), axis=0)
+    else:
+        cands = np.unique(np.round(xy, 1), axis=0)
+    tree = shapely.STRtree(shapely.points(cands))
+    point_idx, cand_idx = tree.query(shapely.points(xy), predicate="dwithin", distance=reach)
+    if not len(point_idx):
+        return []
+    matrix = coo_matrix((np.ones(len(point_idx)), (cand_idx, point_idx)),
+                        shape=(len(cands), len(xy))).tocsr()
+    remaining = weight.copy()
+    households = np.where(coverage.households[out_mask] > 0, coverage.households[out_mask], 0)
+    parcels = coverage.parcel[out_mask]
+    to_lonlat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True) if crs else None
+    sites = []
+    for rank in range(1, MAX_SITES + 1):
+        score = matrix @ remaining
+        best = int(np.argmax(score))
+        if score[best] <= 0:
+            break
+        reached = matrix.getrow(best).indices
+        reached = reached[remaining[reached] > 0]
+        x, y = cands[best]
+        site = {"rank": rank, "x": round(float(x), 1), "y": round(float(y), 1),
+                "households_covered": int(households[reached].sum()),
+                "points_covered": int(len(reached)),
+                "parcels": sorted({str(parcel_ids[p]) for p in parcels[reached]})}
+        if to_lonlat is not None:
+            lon, lat = to_lonlat.transform(x, y)
+            site["lon"], site["lat"] = round(lon, 6), round(lat, 6)
+        sites.append(site)
+        remaining[reached] = 0
+    return sites
