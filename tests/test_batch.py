@@ -1,0 +1,167 @@
+"""Batch runs: the output folder, district figures, suggestions, bad features, safe names."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from compliance import workflow
+from conftest import X0, Y0, make_plan, pt, rect, run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def write_geojson(path: Path, features: list[dict], crs="EPSG:32650"):
+    rows = [{k: v for k, v in f.items() if k != "geometry"} for f in features]
+    gdf = gpd.GeoDataFrame(rows, geometry=[f["geometry"] for f in features], crs=crs)
+    gdf.to_crs(4326).to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_district_folder(tmp_path):
+    out = tmp_path / "district"
+    res = invoke("batch", ROOT / "samples" / "dongying-shared.geojson", "--city", "dongying",
+                 "-o", out)
+    assert res.exit_code == 1, res.output
+    for name in ("index.html", "results.json", "results.csv", "results.gpkg"):
+        assert (out / name).exists()
+    assert len(list((out / "parcels").glob("*.html"))) == 5
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    # 东营 一: 配建达标率 100 % by 2026. DY-11/12/13 pass as a group, DY-21/22 fail: 3 / 5.
+    rate = next(d for d in data["district"] if d["id"] == "configuration_rate")
+    assert (rate["numerator"], rate["denominator"], rate["achieved"], rate["target"],
+            rate["status"]) == (3, 5, 0.6, 1.0, "fail")
+    assert data["groups"] == [["DY-11", "DY-12", "DY-13"], ["DY-21", "DY-22"]]
+    assert (out / "results.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    import pyogrio
+
+    layers = {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
+    assert {"parcels", "facilities", "walking_radius"} <= layers
+    parcels = gpd.read_file(out / "results.gpkg", layer="parcels")
+    # DY-21 + DY-22 share 150 m² against 20 × 500 / 100 + 15 × 600 / 100 = 190 → 40 short.
+    assert parcels.set_index("id").loc["DY-21", "area_shortfall_m2"] == 40.0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "parcels/DY-21-" in index and "60.0%" in index
+
+
+def test_no_parcel_reports(tmp_path):
+    out = tmp_path / "d"
+    invoke("batch", ROOT / "samples" / "zunyi-failing.geojson", "--city", "zunyi", "-o", out,
+           "--no-parcel-reports")
+    assert not (out / "parcels").exists() and (out / "index.html").exists()
+
+
+def test_bad_features_are_listed_and_the_rest_checked(tmp_path):
+    from shapely.geometry import Polygon
+
+    features = [
+        {"layer": "parcel", "id": "OK-1", "households_new": 1000, "geometry": rect(0, 0, 200, 200)},
+        {"layer": "parcel", "id": None, "households_new": 100, "geometry": rect(300, 0, 100, 100)},
+        {"layer": "parcel", "id": "NEG", "households_new": -5, "geometry": rect(500, 0, 100, 100)},
+        {"layer": "parcel", "id": "FLAT", "households_new": 10,
+         "geometry": Polygon([(X0 + 700, Y0), (X0 + 800, Y0), (X0 + 900, Y0), (X0 + 700, Y0)])},
+        {"layer": "facility", "id": "F1", "kind": "community_station", "floor_area_m2": 150,
+         "geometry": pt(100, 100)},
+    ]
+    path = write_geojson(tmp_path / "district.geojson", features)
+    out = tmp_path / "out"
+    res = invoke("batch", path, "--city", "zunyi", "-o", out)
+    # OK-1 is checked: 20 × 1,000 / 100 = 200 > 150 → non-compliant → exit 1.
+    assert res.exit_code == 1, res.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [p["id"] for p in data["parcels"]] == ["OK-1"]
+    fields = {(p.get("feature"), p.get("field")) for p in data["problems"] if p["level"] == "error"}
+    assert ("#2", "id") in fields and ("NEG", "households_new") in fields
+    assert any(p.get("feature") == "FLAT" for p in data["problems"])
+    assert data["summary"]["rejected_features"] >= 3
+    assert "NEG" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_ids_cannot_escape_the_folder(tmp_path):
+    features = [
+        {"layer": "parcel", "id": "../../evil", "households_new": 10,
+         "geometry": rect(0, 0, 100, 100)},
+        {"layer": "parcel", "id": "a/b\\c:d*?", "households_new": 10,
+         "geometry": rect(200, 0, 100, 100)},
+        {"layer": "parcel", "id": "a_b_c_d", "households_new": 10,
+         "geometry": rect(400, 0, 100, 100)},
+        {"layer": "facility", "id": "F", "kind": "community_station", "floor_area_m2": 10,
+         "geometry": pt(50, 50)},
+    ]
+    path = write_geojson(tmp_path / "p.geojson", features)
+    out = tmp_path / "out"
+    invoke("batch", path, "--city", "zunyi", "-o", out)
+    pages = sorted(p.name for p in (out / "parcels").iterdir())
+    assert len(pages) == 3 and len(set(pages)) == 3
+    for page in (out / "parcels").iterdir():
+        assert page.resolve().parent == (out / "parcels").resolve()
+        assert "/" not in page.name and ".." not in page.name.replace(".html", "")
+    assert not (tmp_path.parent / "evil").exists()
+
+
+def test_output_is_a_file(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("x")
+    res = invoke("batch", ROOT / "samples" / "zunyi-failing.geojson", "--city", "zunyi",
+                 "-o", target)
+    assert res.exit_code == 2 and "is a file" in res.output and "Traceback" not in res.output
+
+
+def test_output_read_only(tmp_path, monkeypatch):
+    # Root may write into a 0555 folder, so the permission answer is simulated.
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == ro and mode == os.W_OK
+                        else real_access(p, mode))
+    res = invoke("batch", ROOT / "samples" / "zunyi-failing.geojson", "--city", "zunyi",
+                 "-o", ro)
+    assert res.exit_code == 2 and "not writable" in res.output
+
+
+def test_interrupted_run_leaves_no_results_json(tmp_path, monkeypatch):
+    from compliance.views import json as json_view
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json_view, "render", boom)
+    out = tmp_path / "o"
+    with pytest.raises(KeyboardInterrupt):
+        from compliance.context import Options
+        from compliance.standard import load_standard
+
+        workflow.batch(str(ROOT / "samples" / "zunyi-failing.geojson"), load_standard("zunyi"),
+                       str(out), Options())
+    assert not (out / "results.json").exists()
+    assert not list(out.rglob("*.part"))
+
+
+def test_suggestions_greedy():
+    # Facility at the west end. Uncovered: 300 households at x = 3,000 and 100 at x = 5,000
+    # (2,000 m apart, beyond one radius). Greedy picks the 300 first, then the 100.
+    plan = make_plan(
+        [{"id": "P1", "households_new": 450, "geometry": rect(0, 0, 5100, 100)}],
+        [{"id": "F", "kind": "community_station", "floor_area_m2": 100, "geometry": pt(10, 50)}],
+        buildings=[{"id": "B0", "households": 50, "geometry": pt(500, 50)},
+                   {"id": "B1", "households": 300, "geometry": pt(3000, 50)},
+                   {"id": "B2", "households": 100, "geometry": pt(5000, 50)}])
+    result = run(plan, "zunyi", suggest=True)
+    sites = result.suggestions
+    assert [s["households_covered"] for s in sites] == [300, 100]
+    assert sites[0]["parcels"] == ["P1"] and "lon" in sites[0]
+
+
+def test_report_names_are_stable_and_distinct():
+    a, b = workflow.report_name("a/b"), workflow.report_name("a_b")
+    assert a != b and a.startswith("a_b-") and a == workflow.report_name("a/b")

@@ -1,0 +1,77 @@
+"""Network distance on the real Wuhan street network (92,667 OSM edges) against networkx.
+
+The oracle is independent of our routing: it splits every street edge at the points where
+facilities and buildings join it and runs networkx's multi-source Dijkstra on that graph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wuhan-streets.parquet"
+
+pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"{DATA} is not beside the checkout")
+
+
+@pytest.fixture(scope="module")
+def wuhan():
+    import geopandas as gpd
+
+    return gpd.read_parquet(DATA)
+
+
+def test_network_distances_match_networkx(wuhan):
+    import geopandas as gpd
+    import networkx as nx
+    import shapely
+
+    from compliance import graph
+    from compliance.routing import Network
+
+    rng = np.random.default_rng(7)
+    minx, miny, maxx, maxy = wuhan.total_bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    # 30 facilities and 400 buildings in the central 12 × 12 km.
+    fac_xy = np.column_stack([rng.uniform(cx - 6000, cx + 6000, 30),
+                              rng.uniform(cy - 6000, cy + 6000, 30)])
+    bld_xy = np.column_stack([rng.uniform(cx - 6000, cx + 6000, 400),
+                              rng.uniform(cy - 6000, cy + 6000, 400)])
+    facilities = gpd.GeoDataFrame(geometry=shapely.points(fac_xy), crs=wuhan.crs)
+    sg = graph.build(wuhan)
+    net = Network(sg, facilities, limit_m=1e12)
+    dist, nearest = net.nearest(bld_xy)
+
+    # Oracle.
+    fs, bs = graph.snap(sg, fac_xy), graph.snap(sg, bld_xy)
+    G = nx.Graph()
+    for a, b, w in zip(sg.u.tolist(), sg.v.tolist(), sg.length.tolist()):
+        if not G.has_edge(a, b) or G[a][b]["weight"] > w:
+            G.add_edge(a, b, weight=w)
+    cuts: dict[int, list] = {}
+    for kind, s in (("f", fs), ("b", bs)):
+        for i, (e, off, gap) in enumerate(zip(s.edge.tolist(), s.offset.tolist(),
+                                              s.gap.tolist())):
+            cuts.setdefault(e, []).append((off, (kind, i), gap))
+    for e, items in cuts.items():
+        u, v, length = int(sg.u[e]), int(sg.v[e]), float(sg.length[e])
+        if G.has_edge(u, v) and abs(G[u][v]["weight"] - length) < 1e-9:
+            G.remove_edge(u, v)
+        chain = [(0.0, u)] + [(off, ("on", key)) for off, key, _ in sorted(items)] + \
+            [(length, v)]
+        for (o1, n1), (o2, n2) in zip(chain, chain[1:]):
+            G.add_edge(n1, n2, weight=max(o2 - o1, 0.0))
+        for off, key, gap in items:
+            G.add_edge(key, ("on", key), weight=gap)
+        # Keep the other parallel edges between u and v, if any, as they were.
+    sources = {("f", i) for i in range(len(fac_xy))}
+    expected = nx.multi_source_dijkstra_path_length(G, sources, weight="weight")
+    want = np.array([expected.get(("b", i), np.inf) for i in range(len(bld_xy))])
+
+    reached = np.isfinite(want)
+    assert reached.mean() > 0.9
+    np.testing.assert_allclose(dist[reached], want[reached], rtol=1e-9, atol=1e-6)
+    assert np.isinf(dist[~reached]).all()
+    assert (nearest[reached] >= 0).all()
