@@ -135,11 +135,13 @@ def _polygon_candidates(polygons: np.ndarray, facilities: gpd.GeoDataFrame, step
 def measure(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
             facilities: gpd.GeoDataFrame, method: DistanceMethod) -> Coverage:
     parcel, building, xy, households = household_points(parcels, buildings, facilities)
-    distance, nearest = method.nearest(xy)
+    if hasattr(method, "measure"):
+        distance, nearest, reachable = method.measure(xy)
+    else:
+        distance, nearest = method.nearest(xy)
+        reachable = np.full(len(xy), len(facilities) > 0)
     straight = distance if method.name == "straight" else straight_distance(xy, facilities,
                                                                             nearest)
-    reachable = method.reachable(xy) if hasattr(method, "reachable") else \
-        np.full(len(xy), len(facilities) > 0)
     notes = dict(getattr(method, "notes", {}))
     if method.name == "network":
         notes["unreachable_points"] = int((~reachable).sum())

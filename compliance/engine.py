@@ -128,45 +128,59 @@ def _plain(value):
     return value
 
 
+def _column(values) -> list:
+    """A frame column as plain Python values, NaN as None (one pass, not one call a value)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        return np.where(np.isnan(arr), None, arr).tolist()
+    if arr.dtype.kind in "iub":
+        return arr.tolist()
+    return [_plain(v) for v in arr.tolist()]
+
+
 def _findings(frame: pd.DataFrame, info, spec):
     inherited_params = tuple(sorted(n for n, p in spec.params.items() if p.inherited))
-    arg_cols = [c for c in frame.columns if c not in _CORE]
     digits = 4 if info.unit == "ratio" else 2
-    for rec in frame.to_dict("records"):
-        args = {c: _plain(rec[c]) for c in arg_cols}
-        args = {k: v for k, v in args.items() if v is not None}
+    arg_cols = [c for c in frame.columns if c not in _CORE]
+    n = len(frame)
+    cols = {c: _column(frame[c].to_numpy()) for c in arg_cols}
+    core = {c: (frame[c].tolist() if c in frame else [None] * n)
+            for c in ("status", "message", "formula", "fix", "kind", "notes", "details")}
+    numbers = {c: _column(frame[c].to_numpy(dtype=float)) if c in frame else [None] * n
+               for c in ("required", "provided", "shortfall")}
+    fail_consequence = (spec.consequence, spec.consequence_en)
+    for i in range(n):
+        args = {c: cols[c][i] for c in arg_cols if cols[c][i] is not None}
         for k in ("required", "provided", "shortfall"):
-            v = _plain(rec.get(k))
-            if v is not None:
-                args[k] = v
-        if "kind" in rec and isinstance(rec["kind"], str):
-            args["kind_label"] = rec["kind"]
-        notes = rec.get("notes")
+            if numbers[k][i] is not None:
+                args[k] = numbers[k][i]
+        kind = core["kind"][i] if isinstance(core["kind"][i], str) else None
+        if kind:
+            args["kind_label"] = kind
+        status = str(core["status"][i])
+        notes = core["notes"][i]
+        formula, fix, details = core["formula"][i], core["fix"][i], core["details"][i]
         yield Finding(
-            rule=info.id, status=str(rec["status"]), severity=spec.severity,
-            required=_round(rec.get("required"), digits),
-            provided=_round(rec.get("provided"), digits),
+            rule=info.id, status=status, severity=spec.severity,
+            required=_round(numbers["required"][i], digits),
+            provided=_round(numbers["provided"][i], digits),
             unit=info.unit, citation=spec.citation,
-            message=Text(rec["message"], args),
-            formula=Text(rec["formula"], args) if isinstance(rec.get("formula"), str) else None,
-            fix=Text(rec["fix"], args) if isinstance(rec.get("fix"), str) else None,
-            notes=tuple(Text(n, args) for n in notes) if isinstance(notes, list) else (),
-            shortfall=_round(rec.get("shortfall"), digits),
-            inherited=spec.inherited, inherited_params=inherited_params,
-            kind=rec["kind"] if isinstance(rec.get("kind"), str) else None,
-            consequence=spec.consequence if rec["status"] == "fail" else None,
-            consequence_en=spec.consequence_en if rec["status"] == "fail" else None,
-            details=rec.get("details") if isinstance(rec.get("details"), dict) else {},
+            message=Text(core["message"][i], args),
+            formula=Text(formula, args) if isinstance(formula, str) else None,
+            fix=Text(fix, args) if isinstance(fix, str) else None,
+            notes=tuple(Text(m, args) for m in notes) if isinstance(notes, list) else (),
+            shortfall=_round(numbers["shortfall"][i], digits),
+            inherited=spec.inherited, inherited_params=inherited_params, kind=kind,
+            consequence=fail_consequence[0] if status == "fail" else None,
+            consequence_en=fail_consequence[1] if status == "fail" else None,
+            details=details if isinstance(details, dict) else {},
             inputs={k: v for k, v in args.items()
-                    if isinstance(v, (int, float)) and k not in ("required", "provided",
-                                                                 "shortfall")},
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)
+                    and k not in ("required", "provided", "shortfall")},
         )
 
 
 def _round(value, digits: int = 2):
-    v = _plain(value)
-    if v is None or isinstance(v, str):
+    if value is None or isinstance(value, str) or not np.isfinite(value):
         return None
-    if np.isinf(v):
-        return None
-    return round(float(v), digits)
+    return round(float(value), digits)

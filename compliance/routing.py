@@ -28,7 +28,6 @@ class Network:
                  limit_m: float):
         self.graph = street_graph
         self.limit_m = limit_m
-        self._tree = shapely.STRtree(street_graph.edges)
         fac_xy = shapely.get_coordinates(facilities.geometry.centroid.to_numpy()) \
             if len(facilities) else np.zeros((0, 2))
         self.n_facilities = len(fac_xy)
@@ -36,7 +35,7 @@ class Network:
         self.node_source = np.full(street_graph.n_nodes, -1)
         self.fac_snap = None
         if self.n_facilities and len(street_graph.edges):
-            self.fac_snap = _graph.snap(street_graph, fac_xy, self._tree)
+            self.fac_snap = _graph.snap(street_graph, fac_xy)
             self._solve()
         self.notes = {
             "street_edges": int(len(street_graph.edges)),
@@ -66,11 +65,17 @@ class Network:
         self.node_source = np.where(sources[:n] >= 0, sources[:n] - n, -1)
 
     def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        dist, source, _ = self.measure(xy)
+        return dist, source
+
+    def measure(self, xy: np.ndarray):
+        """Distance to and position of the nearest facility, and whether any is reachable
+        at all, for each point: one snap serves all three."""
         k = len(xy)
         if k == 0 or self.fac_snap is None:
-            return np.full(k, np.inf), np.full(k, -1)
+            return np.full(k, np.inf), np.full(k, -1), np.zeros(k, dtype=bool)
         g = self.graph
-        s = _graph.snap(g, xy, self._tree)
+        s = _graph.snap(g, xy)
         length = g.length[s.edge]
         via_u = s.gap + s.offset + self.node_dist[g.u[s.edge]]
         via_v = s.gap + (length - s.offset) + self.node_dist[g.v[s.edge]]
@@ -92,13 +97,6 @@ class Network:
             dist[p[better]] = best["d"].to_numpy()[better]
             source[p[better]] = best["facility"].to_numpy()[better]
         dist = np.where(source >= 0, dist, np.inf)
-        return dist, source
-
-    def reachable(self, xy: np.ndarray) -> np.ndarray:
-        """Whether any facility lies in the same connected part of the network."""
-        if self.fac_snap is None or not len(xy):
-            return np.zeros(len(xy), dtype=bool)
-        g = self.graph
         fac_components = np.unique(g.component[g.u[self.fac_snap.edge]])
-        s = _graph.snap(g, xy, self._tree)
-        return np.isin(g.component[g.u[s.edge]], fac_components)
+        reachable = np.isin(g.component[g.u[s.edge]], fac_components)
+        return dist, source, reachable
