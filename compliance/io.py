@@ -193,7 +193,15 @@ def _read_folder(p: Path) -> RawPlan:
             continue
         f = candidates[0]
         try:
-            gdf = _read_frame(f)
+            try:
+                gdf = _read_frame(f)
+            except UnicodeDecodeError:
+                # Text that is not UTF-8 although GDAL was told so (a .cpg saying UTF-8 on a
+                # GBK file, or a Chinese field name cut at the .dbf's 10 bytes).
+                gdf = _read_frame(f, encoding="gb18030")
+                problems.append(Problem(str(f), "text is not valid UTF-8: read as GB18030",
+                                        layer=layer, level="warning",
+                                        expected="UTF-8 text, or a .cpg naming the encoding"))
             if f.suffix.lower() == ".shp" and not (f.with_suffix(".cpg").exists()
                                                    or f.with_suffix(".CPG").exists()):
                 gdf, note = _maybe_gbk(f, gdf)
@@ -215,10 +223,12 @@ def _read_folder(p: Path) -> RawPlan:
 
 def _maybe_gbk(f: Path, gdf: gpd.GeoDataFrame):
     """A Shapefile without .cpg from Chinese CAD/GIS exports is usually GBK, not UTF-8."""
-    text = gdf.select_dtypes(include="object").drop(columns="geometry", errors="ignore")
-    garbled = text.apply(lambda s: s.astype(str).str.contains("\ufffd|[\u0080-\u00ff]{2,}",
-                                                              regex=True)).to_numpy().any() \
-        if len(text.columns) else False
+    text = [c for c in gdf.columns if c != "geometry"
+            and (gdf[c].dtype == object or pd.api.types.is_string_dtype(gdf[c]))]
+    names = pd.Series([str(c) for c in gdf.columns])
+    pattern = "\ufffd|[\u0080-\u00ff]{2,}"
+    garbled = names.str.contains(pattern, regex=True).any() or any(
+        gdf[c].astype(str).str.contains(pattern, regex=True).any() for c in text)
     if not garbled:
         return gdf, None
     retry = _read_frame(f, encoding="gbk")

@@ -87,6 +87,10 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                                                 "parcels")
     if strict and any(p.level == "error" for p in problems):
         raise PlanError([p for p in problems if p.level == "error"])
+    if parcels.empty:
+        raise PlanError([p for p in problems if p.level == "error"] + [Problem(
+            file_of("parcels"), "no parcel is left to check", layer="parcels",
+            expected="at least one valid parcel")])
 
     if crs and not crs_from_user:
         metric = projection.user_crs(crs)

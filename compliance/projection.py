@@ -29,12 +29,6 @@ def check_geographic(bounds: np.ndarray, file: str, layer: str) -> list[Problem]
     """Coordinates that a WGS 84 file cannot hold, or that put the plan off the map."""
     minx, miny, maxx, maxy = bounds
     problems = []
-    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-        raise PlanError(Problem(
-            file, "coordinates are not longitude/latitude although the file claims WGS 84",
-            layer=layer, found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
-            expected="degrees; if these are projected metres, name their CRS with --crs "
-                     "(e.g. --crs EPSG:4547 for CGCS2000 / 3-degree GK CM 114E)"))
     lon_lat_swapped = (CHINA_LONLAT[1] <= minx and maxx <= CHINA_LONLAT[3]
                        and CHINA_LONLAT[0] <= miny and maxy <= CHINA_LONLAT[2]
                        and not (CHINA_LONLAT[0] <= minx and maxx <= CHINA_LONLAT[2]))
@@ -43,6 +37,12 @@ def check_geographic(bounds: np.ndarray, file: str, layer: str) -> list[Problem]
             file, "longitude and latitude look swapped", layer=layer,
             found=f"x {minx:.4f}…{maxx:.4f} (latitudes?), y {miny:.4f}…{maxy:.4f} (longitudes?)",
             expected="GeoJSON order [longitude, latitude] (RFC 7946)"))
+    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+        raise PlanError(Problem(
+            file, "coordinates are not longitude/latitude although the file claims WGS 84",
+            layer=layer, found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
+            expected="degrees; if these are projected metres, name their CRS with --crs "
+                     "(e.g. --crs EPSG:4547 for CGCS2000 / 3-degree GK CM 114E)"))
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     if not (CHINA_LONLAT[0] <= cx <= CHINA_LONLAT[2] and CHINA_LONLAT[1] <= cy <= CHINA_LONLAT[3]):
         problems.append(Problem(file, "the plan lies outside China; checked all the same",
