@@ -47,6 +47,8 @@ FIX_CONNECT = N_("Connect their streets to the network, or plan a facility withi
 FIX = (N_("Add a facility within {required:,.0f} m of the uncovered households, or move one "
        "closer: the farthest is {shortfall:,.0f} m too far."))
 FIX_NONE = N_("Plan an eldercare facility within {required:,.0f} m of the households.")
+NETWORK_RATIO = N_("Along the streets the farthest household is {network_to_straight:.2f} × its "
+                   "straight-line distance ({worst_straight_m:,.0f} m).")
 NO_GEOMETRY = N_("The parcel has no geometry, so distances cannot be measured.")
 FIX_GEOMETRY = N_("Give the parcel its polygon (and buildings with households).")
 
@@ -144,6 +146,8 @@ def evaluate(ctx, spec) -> pd.DataFrame:
                 details[p]["worst_straight_m"] = round(float(cov.straight[i]), 1)
                 details[p]["network_to_straight"] = round(float(cov.distance[i] / cov.straight[i]), 3)
 
+    ratio = np.array([d.get("network_to_straight", np.nan) for d in details], dtype=float)
+    straight_m = np.array([d.get("worst_straight_m", np.nan) for d in details], dtype=float)
     worst_xy = np.full((n, 2), np.nan)
     if cov is not None and measured.any():
         worst_xy[measured] = cov.xy[worst_at[measured]]
@@ -163,5 +167,7 @@ def evaluate(ctx, spec) -> pd.DataFrame:
         minutes=minutes(ctx, spec), speed_m_per_min=ctx.walking_speed_m_per_min,
         uncovered_households=uncovered_hh, uncovered_buildings=uncovered_b, listed=listed,
         worst_x=worst_xy[:, 0], worst_y=worst_xy[:, 1],
+        network_to_straight=ratio, worst_straight_m=straight_m,
+        notes=[[NETWORK_RATIO] if r == r else [] for r in ratio],
         details=details,
     )

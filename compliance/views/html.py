@@ -56,7 +56,8 @@ class ReportBuilder:
         self.labels = {
             "map": t.gettext("Map of the parcel"), "parcel": t.gettext("parcel"),
             "own": t.gettext("facility it provides"), "shared": t.gettext("shared facility"),
-            "other": t.gettext("other facility"), "covered": t.gettext("building within reach"),
+            "other": t.gettext("other facility"),
+            "existing": t.gettext("existing facility (dashed outline)"), "covered": t.gettext("building within reach"),
             "uncovered": t.gettext("building out of reach"),
             "radius": t.gettext("walking radius"), "district": t.gettext("District map"),
         }

@@ -250,6 +250,8 @@ def legend(labels: dict) -> str:
          labels["shared"]),
         ('<svg width="18" height="18"><circle cx="9" cy="9" r="6" fill="#fff" stroke="#1565c0" '
          'stroke-width="2.5"/></svg>', labels["other"]),
+        ('<svg width="18" height="18"><circle cx="9" cy="9" r="6" fill="#fff" stroke="#1565c0" '
+         'stroke-width="2.5" stroke-dasharray="2 1.5"/></svg>', labels["existing"]),
         ('<svg width="18" height="14"><rect x="1" y="2" width="16" height="10" fill="#43a047"/>'
          '</svg>', labels["covered"]),
         ('<svg width="18" height="14"><rect x="1" y="2" width="16" height="10" fill="#e53935"/>'
