@@ -102,6 +102,15 @@ class ReportBuilder:
                 "status": self.t.gettext(row["status"]), "phase": _num(value("phase")),
                 "shared": "; ".join(row["parcel_ids"]) if shared else ""}
 
+    def _district(self) -> list[dict]:
+        return [{"id": d.id, "label": rule_label(d.id, self.lang),
+                 "target": _num(d.target, "ratio"), "achieved": _num(d.achieved, "ratio"),
+                 "numerator": d.numerator, "denominator": d.denominator, "status": d.status,
+                 "message": self.t.text(d.message),
+                 "clause": d.citation.clause if d.citation else "",
+                 "quote": d.citation.quote if d.citation else ""}
+                for d in self.result.district]
+
     def parcel(self, p) -> dict:
         rows = [self._finding_row(f) for f in p.findings]
         return {
@@ -141,14 +150,7 @@ class ReportBuilder:
                             "verdict": f.verdict,
                             "rows": [self._finding_row(x) for x in f.findings]}
                            for f in result.facilities],
-            "district": [] if len(result.parcels) < 2 else [
-                {"id": d.id, "label": rule_label(d.id, lang), "target": _num(d.target, "ratio"),
-                 "achieved": _num(d.achieved, "ratio"), "numerator": d.numerator,
-                 "denominator": d.denominator, "status": d.status,
-                 "message": t.text(d.message),
-                 "clause": d.citation.clause if d.citation else "",
-                 "quote": d.citation.quote if d.citation else ""}
-                for d in result.district],
+            "district": self._district() if len(result.parcels) > 1 else [],
             "groups": [list(g) for g in result.groups],
             "method": result.method,
             "radius": sorted({round(float(r), 1) for r in result.radius_m})
@@ -199,15 +201,8 @@ class ReportBuilder:
                          "group": " + ".join(p.group or ())})
         order = {"non_compliant": 0, "incomplete": 1, "compliant": 2}
         rows.sort(key=lambda r: (order[r["verdict"]], -(r["shortfall"] or 0), r["id"]))
-        district = [
-            {"id": d.id, "label": rule_label(d.id, self.lang), "target": _num(d.target, "ratio"),
-             "achieved": _num(d.achieved, "ratio"), "numerator": d.numerator,
-             "denominator": d.denominator, "status": d.status, "message": self.t.text(d.message),
-             "clause": d.citation.clause if d.citation else "",
-             "quote": d.citation.quote if d.citation else ""}
-            for d in result.district]
         anchors = [link or f"#row-{i}" for i, link in enumerate(links)]
-        model = {**self._common, "rows": rows, "district": district,
+        model = {**self._common, "rows": rows, "district": self._district(), "problems": [],
                  "summary": result.summary, "suggestions": result.suggestions or [],
                  "map": svgmap.district_map(result, self.map_index, verdicts, anchors, self.labels),
                  "rejected": [str(p) for p in result.problems if p.level == "error"],
