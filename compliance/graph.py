@@ -1,8 +1,8 @@
-"""A walkable street graph from line geometries: nodes where lines end, edges with lengths.
+"""A walkable street graph from line geometries: every vertex a node, every segment an edge.
 
-Streets meet where their lines share an end point (as in OSM-derived networks such as OSMnx's);
-lines that cross without a shared vertex are kept apart (bridges, tunnels). End points closer
-than SNAP_M are merged, which absorbs the rounding of exported coordinates.
+Streets meet where their lines share a vertex, as OSM ways share nodes (whether at a way's end
+or in its middle); lines that cross without a shared vertex are kept apart (bridges, tunnels).
+Vertices closer than SNAP_M are merged, which absorbs the rounding of exported coordinates.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class StreetGraph:
     _rows: np.ndarray
     _cols: np.ndarray
     _weights: np.ndarray
+    n_lines: int = 0         # street lines before splitting into segments
 
     @property
     def n_nodes(self) -> int:
@@ -63,23 +64,26 @@ def _adjacency_entries(u, v, w):
 def build(streets: gpd.GeoDataFrame) -> StreetGraph:
     lines = shapely.get_parts(streets.geometry.to_numpy())
     lines = lines[(shapely.get_type_id(lines) == 1) & ~shapely.is_empty(lines)]
-    lines = lines[shapely.length(lines) > 0]
-    starts = shapely.get_coordinates(shapely.get_point(lines, 0))
-    ends = shapely.get_coordinates(shapely.get_point(lines, -1))
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    same_line = owner[1:] == owner[:-1]
+    starts, ends = coords[:-1][same_line], coords[1:][same_line]
+    length = np.hypot(*(ends - starts).T)
+    keep = length > 0
+    starts, ends, length = starts[keep], ends[keep], length[keep]
+    segments = shapely.linestrings(np.stack([starts, ends], axis=1))
     keys = np.round(np.vstack([starts, ends]) / SNAP_M).astype(np.int64)
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
     nodes_xy = np.vstack([starts, ends])[first]
-    n_lines = len(lines)
-    u, v = inverse[:n_lines], inverse[n_lines:]
-    length = shapely.length(lines)
+    n_seg = len(segments)
+    u, v = inverse[:n_seg], inverse[n_seg:]
     n = len(nodes_xy)
-    adjacency = coo_matrix((np.ones(n_lines), (u, v)), shape=(n, n))
+    adjacency = coo_matrix((np.ones(n_seg), (u, v)), shape=(n, n))
     _, component = connected_components(adjacency, directed=False)
     rows, cols, weights = _adjacency_entries(u, v, length)
-    return StreetGraph(edges=lines, u=u, v=v, length=length, nodes_xy=nodes_xy,
-                       component=component, tree=shapely.STRtree(lines), _rows=rows,
-                       _cols=cols, _weights=weights)
+    return StreetGraph(edges=segments, u=u, v=v, length=length, nodes_xy=nodes_xy,
+                       component=component, tree=shapely.STRtree(segments), _rows=rows,
+                       _cols=cols, _weights=weights, n_lines=int(len(lines)))
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ class Network:
             self.fac_snap = _graph.snap(street_graph, fac_xy)
             self._solve()
         self.notes = {
-            "street_edges": int(len(street_graph.edges)),
+            "street_lines": street_graph.n_lines,
+            "street_segments": int(len(street_graph.edges)),
             "street_nodes": int(street_graph.n_nodes),
             "street_components": int(street_graph.component.max() + 1)
             if street_graph.n_nodes else 0,

@@ -21,17 +21,25 @@ SAMPLES = {
 
 
 def main() -> int:
-    out = ROOT / "reports" / "samples"
+    import os
+
+    # Relative paths, so that reports name their input as a reader of the repository sees it.
+    os.chdir(ROOT)
+    out = Path("reports") / "samples"
     for name, city in SAMPLES.items():
         standard = load_standard(city)
-        plan = workflow.load_plan(str(ROOT / "samples" / f"{name}.geojson"), standard)
-        plan.source = f"samples/{name}.geojson"
+        plan = workflow.load_plan(f"samples/{name}.geojson", standard)
         result = workflow.run(plan, standard, Options())
         for lang in ("zh", "en"):
             workflow.write(result, str(out / f"{name}.{lang}.html"), "html", lang)
         workflow.write(result, str(out / f"{name}.json"), "json", "zh")
         workflow.write(result, str(out / f"{name}.csv"), "csv", "zh")
         print(f"{name:<22} {city:<11} {result.summary}")
+    # A district on real OpenStreetMap streets, walked along the network.
+    district = workflow.batch("samples/beijing-xueqing-osm.gpkg",
+                              load_standard("national"), str(out / "beijing-xueqing"),
+                              Options(distance="network"), lang="zh")
+    print(f"{'beijing-xueqing-osm':<22} {'national':<11} {district.result.summary}")
     return 0
 
 

@@ -75,3 +75,27 @@ def test_network_distances_match_networkx(wuhan):
     np.testing.assert_allclose(dist[reached], want[reached], rtol=1e-9, atol=1e-6)
     assert np.isinf(dist[~reached]).all()
     assert (nearest[reached] >= 0).all()
+    # Walking along streets is never shorter than the straight line to the same facility.
+    straight = np.hypot(*(bld_xy[reached] - fac_xy[nearest[reached]]).T)
+    assert (dist[reached] >= straight - 1e-6).all()
+
+
+BEIJING = Path(__file__).resolve().parents[1] / "samples" / "beijing-xueqing-osm.gpkg"
+
+
+def test_beijing_sample_network_never_shorter_than_straight(tmp_path):
+    from compliance import workflow
+    from compliance.context import Options
+    from compliance.standard import load_standard
+
+    standard = load_standard("national")
+    plan = workflow.load_plan(str(BEIJING), standard, strict=False)
+    straight = workflow.run(plan, standard, Options())
+    network = workflow.run(plan, standard, Options(distance="network"))
+    for s, n in zip(straight.parcels, network.parcels):
+        fs = next(f for f in s.findings if f.rule == "service_radius")
+        fn = next(f for f in n.findings if f.rule == "service_radius")
+        assert fn.provided is None or fn.provided >= fs.provided - 1e-6
+    # The OSM extract is clipped: some street fragments reach no facility, and say so.
+    assert network.coverage.notes["street_components"] > 1
+    assert network.coverage.notes["unreachable_points"] > 0

@@ -8,6 +8,7 @@ which facilities each parcel provides), so a batch renders hundreds of parcel pa
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from functools import lru_cache
 
 import jinja2
@@ -18,6 +19,7 @@ from ..result import Result
 from . import svgmap
 from .data import run_block
 
+_OSM = re.compile(r"openstreetmap|(^|[^a-z])osm([^a-z]|$)", re.IGNORECASE)
 _UNITS = {"m2": "m²", "m": "m", "ratio": "", "per_100_beds": "", "": ""}
 # Marked for extraction; shown through the facility table's status column.
 _STATUS_WORDS = (N_("planned"), N_("existing"))
@@ -160,7 +162,8 @@ class ReportBuilder:
                              p.citation.note or "") for p in s.assumptions.values()],
             "problems": [str(p) for p in result.problems],
             "legend": svgmap.legend(self.labels),
-            "osm": "openstreetmap" in (result.plan.source or "").lower(),
+            # OpenStreetMap-derived data must carry its attribution (ODbL).
+            "osm": bool(_OSM.search(result.plan.source or "")),
             "back": None,
         }
 
