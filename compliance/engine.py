@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
         area_rule = rule_id in ("area_per_households", "minimum_area", "per_capita_land")
         for row, finding in zip(frame[key].to_numpy(), _findings(frame, info, spec)):
             if area_rule and groups[row] is not None:
-                finding = _with_group(finding, groups[row])
+                finding = replace(finding, group=groups[row])
             target[row].append(finding)
 
     radius = covered = None
@@ -110,12 +111,6 @@ def _group_members(ids: np.ndarray, provision) -> list[tuple[str, ...] | None]:
             for p in rows["pos"]:
                 out[p] = members
     return out
-
-
-def _with_group(f: Finding, members: tuple[str, ...]) -> Finding:
-    from dataclasses import replace
-
-    return replace(f, group=members)
 
 
 def _plain(value):

@@ -128,7 +128,7 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
                 parcels=parcels, facilities=facilities, buildings=buildings, streets=streets,
                 fingerprint=raw.fingerprint, problems=problems,
-                crs_note=_crs_note(source_crs, metric, raw))
+                crs_note=f"{metric.name} ({metric.to_string()})")
 
 
 def _only_link_errors(L) -> np.ndarray:
@@ -162,10 +162,6 @@ def _source_crs(raw: RawPlan, crs: str | None, problems: list[Problem]):
                                 found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
                                 expected="a .prj file, or name the CRS with --crs EPSG:…"))
     return declared, False
-
-
-def _crs_note(source, metric, raw) -> str:
-    return f"{metric.name} ({metric.to_string()})"
 
 
 def _plan_name(source: str) -> str:

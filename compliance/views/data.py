@@ -10,7 +10,7 @@ from ..result import Finding, Result
 from ..standard import Citation
 
 
-def citation(c: Citation, t: Translator) -> dict:
+def citation(c: Citation) -> dict:
     out = {"document": c.document.number or c.document.title, "title": c.document.title,
            "clause": c.clause, "quote": c.quote, "inherited": c.inherited}
     if c.note:
@@ -24,7 +24,7 @@ def finding(f: Finding, t: Translator) -> dict:
     out = {
         "rule": f.rule, "status": f.status, "severity": f.severity,
         "required": f.required, "provided": f.provided, "unit": f.unit,
-        "citation": citation(f.citation, t),
+        "citation": citation(f.citation),
         "message": t.text(f.message),
     }
     if f.kind:
@@ -86,7 +86,7 @@ def result_data(result: Result, lang: str = "zh", include_run: bool = True) -> d
         out["district"] = [{"id": d.id, "target": d.target, "achieved": d.achieved,
                             "numerator": d.numerator, "denominator": d.denominator,
                             "status": d.status, "message": t.text(d.message),
-                            "citation": citation(d.citation, t) if d.citation else None}
+                            "citation": citation(d.citation) if d.citation else None}
                            for d in result.district]
     if result.groups:
         out["groups"] = [list(g) for g in result.groups]
