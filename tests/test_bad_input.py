@@ -118,6 +118,7 @@ def test_shapefile_without_prj_assumes_wgs84_and_says_so(tmp_path):
     assert any("assumed WGS 84" in p["message"] for p in data["problems"])
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_shapefile_without_prj_in_metres_is_refused_with_a_way_out(tmp_path):
     folder = tmp_path / "m"
     folder.mkdir()
