@@ -51,6 +51,9 @@ _FALSE = {"false", "0", "no", "n", "否", "f", ""}
 MAX_COUNT = 5_000_000
 MAX_AREA_M2 = 10_000_000.0
 
+# shapely.get_type_id + 1 → name (-1, a missing geometry, maps to None).
+_TYPE_NAMES = np.array([None, "Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                        "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
 POLYGONAL = {"Polygon", "MultiPolygon"}
 PUNCTUAL = {"Point", "MultiPoint"}
 LINEAR = {"LineString", "MultiLineString"}
@@ -195,7 +198,7 @@ def _geometry(L: _Layer, allowed: set[str], what: str, repair: bool = True):
     empty = ~missing & shapely.is_empty(geoms)
     L.error(missing | empty, "empty or missing geometry", field="geometry",
             expected=what)
-    types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
+    types = _TYPE_NAMES[shapely.get_type_id(geoms) + 1]
     wrong = ~missing & ~empty & ~np.isin(types, list(allowed))
     L.error(wrong, "wrong geometry type", field="geometry", found=types, expected=what)
     ok = ~missing & ~empty & ~wrong

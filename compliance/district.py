@@ -75,8 +75,9 @@ def figures(parcel_results, standard, ctx, radius_m) -> tuple[DistrictFigure, ..
                                  "parcel"])
         rural_ok = set(links.loc[links["kind"].isin(["village_point", "township_center"]),
                                  "parcel"])
-        has = np.array([(i in rural_ok) if rural[i] else (i in urban_ok)
-                        for i in range(len(rural))], dtype=bool)
+        positions = np.arange(len(rural))
+        has = np.where(rural, np.isin(positions, list(rural_ok)),
+                       np.isin(positions, list(urban_ok)))
         out.append(_figure("station_per_community", int(has.sum()), len(has),
                            *target("station_per_community"), STATION))
     return tuple(out)
