@@ -24,7 +24,7 @@ def main() -> int:
                     "--no-location", "--omit-header", "-o", str(POT), "."], cwd=ROOT, check=True)
     if PO.exists():
         subprocess.run(["pybabel", "-q", "update", "-i", str(POT), "-o", str(PO), "-l", "zh_CN",
-                        "--no-fuzzy-matching", "--omit-header"], cwd=ROOT,
+                        "--no-fuzzy-matching", "--omit-header", "--ignore-obsolete"], cwd=ROOT,
                        check=True)
     else:
         subprocess.run(["pybabel", "-q", "init", "-i", str(POT), "-o", str(PO), "-l", "zh_CN"],

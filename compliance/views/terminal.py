@@ -57,8 +57,8 @@ def render(result: Result, lang: str = "zh", color: bool | None = None, limit: i
             lines.append(click.style(f"  {mark} {f.rule}: {t.text(f.message)}", fg=colour))
     sm = result.summary
     lines.append("")
-    lines.append(t.gettext("{parcels} parcels: {compliant} compliant, {non_compliant} "
-                           "non-compliant, {incomplete} incomplete").format(**sm))
+    lines.append(t.gettext("Parcels: {parcels} (compliant {compliant}, non-compliant "
+                           "{non_compliant}, incomplete {incomplete})").format(**sm))
     warnings = [p for p in result.problems]
     if warnings:
         lines.append(click.style(t.gettext("{n} input problems (see the report):")
