@@ -290,8 +290,7 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str]):
                                    expected="land area in m² > 0 (用地面积)")
     status = L.gdf["status"] if "status" in L.gdf else pd.Series([None] * len(L.gdf),
                                                                  index=L.gdf.index)
-    norm = status.map(lambda v: STATUS.get(str(v).strip().lower() if str(v).strip().lower()
-                                           in STATUS else str(v).strip(), None)
+    norm = status.map(lambda v: STATUS.get(str(v).strip().lower())
                       if v is not None and v == v else "planned")
     L.error(norm.isna().to_numpy(), "unknown status", field="status", found=status.to_numpy(),
             expected="planned or existing")

@@ -23,6 +23,13 @@ class Options:
     suggest: bool = False               # propose sites for new facilities (batch)
 
 
+def walking_speed_m_per_min(standard: Standard, options: Options) -> float:
+    """The user's speed when given, else the standard's."""
+    if options.walking_speed_km_h:
+        return options.walking_speed_km_h * 1000.0 / 60.0
+    return standard.walking_speed_m_per_min
+
+
 @dataclass(frozen=True)
 class Context:
     standard: Standard
@@ -35,9 +42,7 @@ class Context:
 
     @property
     def walking_speed_m_per_min(self) -> float:
-        if self.options.walking_speed_km_h:
-            return self.options.walking_speed_km_h * 1000.0 / 60.0
-        return self.standard.walking_speed_m_per_min
+        return walking_speed_m_per_min(self.standard, self.options)
 
     def parcel_column(self, name: str, default=np.nan) -> np.ndarray:
         if name in self.parcels:

@@ -77,8 +77,9 @@ class ParcelResult:
         return verdict(self.findings)
 
     @property
-    def failing(self) -> list[Finding]:
-        return [f for f in self.findings if f.status == FAIL]
+    def mandatory_failures(self) -> list[Finding]:
+        """The findings that make the parcel non-compliant."""
+        return [f for f in self.findings if f.status == FAIL and f.severity == "mandatory"]
 
 
 @dataclass(frozen=True)

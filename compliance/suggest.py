@@ -3,8 +3,8 @@
 Candidates are the street nodes when the plan has streets, else the uncovered points
 themselves. Each round takes the candidate whose radius reaches the most still-uncovered
 households (a sparse matrix–vector product), until all are covered or MAX_SITES are chosen.
-Reach is screened in a straight line; a network check of the chosen sites follows by
-running the plan again with them added.
+Reach is screened in a straight line, also when the plan is judged along streets: add a
+chosen site to the plan and check again to see it along the network.
 """
 
 from __future__ import annotations

@@ -68,6 +68,15 @@ class RequestTrap:
         self.sock.close()
 
 
+def chromium_trapped(tmp_path, *args):
+    """Run Chromium with every request sent to a fresh trap; return (process, trap)."""
+    trap = RequestTrap()
+    try:
+        return chromium(tmp_path, trap, *args), trap
+    finally:
+        trap.close()
+
+
 def chromium(tmp_path, trap, *args):
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
            "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -93,13 +102,9 @@ def report(tmp_path_factory):
 
 def test_renders_offline_without_requests(tmp_path, report):
     path, _ = report
-    trap = RequestTrap()
-    try:
-        shot = tmp_path / "shot.png"
-        done = chromium(tmp_path, trap, "--window-size=1200,1600", f"--screenshot={shot}",
-                        path.as_uri())
-    finally:
-        trap.close()
+    shot = tmp_path / "shot.png"
+    done, trap = chromium_trapped(tmp_path, "--window-size=1200,1600", f"--screenshot={shot}",
+                                  path.as_uri())
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
@@ -108,13 +113,9 @@ def test_renders_offline_without_requests(tmp_path, report):
 
 def test_prints_to_clean_a4_pdf_with_cjk_font(tmp_path, report):
     path, parcels = report
-    trap = RequestTrap()
-    try:
-        pdf = tmp_path / "report.pdf"
-        done = chromium(tmp_path, trap, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-                        path.as_uri())
-    finally:
-        trap.close()
+    pdf = tmp_path / "report.pdf"
+    done, trap = chromium_trapped(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                                  path.as_uri())
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     raw = pdf.read_bytes()
     pages = raw.count(b"/Type /Page") - raw.count(b"/Type /Pages")
@@ -135,9 +136,5 @@ def test_the_trap_catches_a_page_request(tmp_path):
     # Positive control: a page that loads an image from outside is caught.
     page = tmp_path / "leaky.html"
     page.write_text('<html><body><img src="http://tiles.example.org/1/2/3.png"></body></html>')
-    trap = RequestTrap()
-    try:
-        chromium(tmp_path, trap, f"--screenshot={tmp_path / 'x.png'}", page.as_uri())
-    finally:
-        trap.close()
+    _, trap = chromium_trapped(tmp_path, f"--screenshot={tmp_path / 'x.png'}", page.as_uri())
     assert "tiles.example.org" in trap.page_requests

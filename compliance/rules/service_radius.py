@@ -69,10 +69,10 @@ def max_radius_m(standard, options) -> float:
         return 0.0
     if options.radius_m or spec.value("radius_m"):
         return float(options.radius_m or spec.value("radius_m"))
-    speed = (options.walking_speed_km_h * 1000 / 60 if options.walking_speed_km_h
-             else standard.walking_speed_m_per_min)
+    from ..context import walking_speed_m_per_min
+
     return max(float(spec.value("minutes_urban")),
-               float(spec.value("minutes_rural") or 0)) * speed
+               float(spec.value("minutes_rural") or 0)) * walking_speed_m_per_min(standard, options)
 
 
 def minutes(ctx, spec) -> np.ndarray:

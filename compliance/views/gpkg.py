@@ -36,8 +36,7 @@ def layers(result: Result) -> dict[str, gpd.GeoDataFrame]:
             "radius_status": radius.status if radius else None,
             "radius_m": radius.required if radius else None,
             "farthest_m": radius.provided if radius else None,
-            "failing_rules": ";".join(f.rule for f in p.findings
-                                      if f.status == "fail" and f.severity == "mandatory"),
+            "failing_rules": ";".join(f.rule for f in p.mandatory_failures),
             "group": ";".join(p.group or ()),
         })
     parcels = gpd.GeoDataFrame(rows, geometry=plan.parcels.geometry.to_numpy(), crs=crs)

@@ -126,7 +126,7 @@ class ReportBuilder:
             "population": p.population, "population_estimated": p.population_estimated,
             "group": list(p.group or ()),
             "map": svgmap.parcel_map(self.result, p.position, self.labels, self.map_index),
-            "failing": sum(r["status"] == "fail" and r["severity"] == "mandatory" for r in rows),
+            "failing": len(p.mandatory_failures),
             "facilities": [self._facility_row(i) for i in self.provided.get(p.position, [])],
         }
 
@@ -198,9 +198,8 @@ class ReportBuilder:
                          "provided": area.provided if area else None,
                          "shortfall": area.shortfall if area and area.status == "fail" else 0.0,
                          "worst": radius.provided if radius else None,
-                         "failing": ", ".join(rule_label(f.rule, self.lang) for f in p.findings
-                                              if f.status == "fail"
-                                              and f.severity == "mandatory"),
+                         "failing": ", ".join(rule_label(f.rule, self.lang)
+                                              for f in p.mandatory_failures),
                          "group": " + ".join(p.group or ())})
         order = {"non_compliant": 0, "incomplete": 1, "compliant": 2}
         rows.sort(key=lambda r: (order[r["verdict"]], -(r["shortfall"] or 0), r["id"]))

@@ -81,7 +81,7 @@ def _nice_length(max_m: float) -> float:
     return best
 
 
-def _scale_bar(frame: Frame, label_m: str) -> str:
+def _scale_bar(frame: Frame) -> str:
     length_m = _nice_length(WIDTH * 0.25 / frame.scale)
     px = length_m * frame.scale
     x, y = PAD, HEIGHT - 10
@@ -233,7 +233,7 @@ def parcel_map(result, position: int, labels: dict, index: MapIndex | None = Non
         svg.append(f'<text x="{x + 10:.1f}" y="{y - 8:.1f}" class="label">'
                    f'{escape(names[i])}</text>')
 
-    svg.append(_scale_bar(frame, "m"))
+    svg.append(_scale_bar(frame))
     svg.append(_north_arrow())
     svg.append("</svg>")
     return "".join(svg)
@@ -297,7 +297,7 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
         svg.append(f'<g class="site"><path d="{_star(x, y, 9)}" fill="#fdd835" stroke="#6d4c00" '
                    f'stroke-width="1"/><text x="{x + 10:.1f}" y="{y + 4:.1f}" class="label">'
                    f'{site["rank"]}</text></g>')
-    svg.append(_scale_bar(frame, "m"))
+    svg.append(_scale_bar(frame))
     svg.append(_north_arrow())
     svg.append("</svg>")
     return "".join(svg)

@@ -59,9 +59,8 @@ def render(result: Result, lang: str = "zh", color: bool | None = None, limit: i
     lines.append("")
     lines.append(t.gettext("Parcels: {parcels} (compliant {compliant}, non-compliant "
                            "{non_compliant}, incomplete {incomplete})").format(**sm))
-    warnings = [p for p in result.problems]
-    if warnings:
+    if result.problems:
         lines.append(click.style(t.gettext("{n} input problems (see the report):")
-                                 .format(n=len(warnings)), fg="yellow"))
-        lines += [f"  - {p}" for p in warnings[:10]]
+                                 .format(n=len(result.problems)), fg="yellow"))
+        lines += [f"  - {p}" for p in result.problems[:10]]
     return "\n".join(lines)
