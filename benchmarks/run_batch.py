@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from compliance import io, workflow
-from compliance.context import Options
+from compliance.settings import Options
 from compliance.engine import check
 from compliance.plan import build_plan
 from compliance.routing import Network

@@ -16,19 +16,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from .rules import catalogue
+from .vocabulary import (DISTRICT_FIGURE_NAMES, STATUS_NAMES, VERDICT_NAMES, Status, Verdict,
+                         kind_name)
+
 LANGUAGES = {"zh": "zh_CN", "en": "en"}
 DEFAULT_LANGUAGE = "zh"
 _LOCALE_DIR = Path(__file__).parent / "locale"
-
-KIND_LABELS = {
-    "community_station": ("社区养老服务站", "community eldercare station"),
-    "day_care_center": ("日间照料中心", "day-care centre"),
-    "street_center": ("街道养老服务中心", "street eldercare centre"),
-    "township_center": ("镇乡养老服务中心", "township eldercare centre"),
-    "village_point": ("村级互助养老点", "village mutual-aid point"),
-    "care_home": ("养老机构", "care home"),
-}
-
 
 def N_(msgid: str) -> str:
     """Mark a message for extraction; it is translated when shown."""
@@ -79,9 +73,14 @@ class Translator:
         return self._t.ngettext(singular, plural, n)
 
     def kind(self, kind: str | None) -> str:
-        if not kind:
-            return "—"
-        zh, en = KIND_LABELS.get(kind, (kind, kind))
+        return kind_name(kind, self.lang)
+
+    def status(self, status) -> str:
+        zh, en = STATUS_NAMES[Status(status)]
+        return zh if self.lang == "zh" else en
+
+    def verdict(self, verdict) -> str:
+        zh, en = VERDICT_NAMES[Verdict(verdict)]
         return zh if self.lang == "zh" else en
 
     def text(self, text) -> str:
@@ -101,23 +100,9 @@ class Translator:
         return (zh or en or "") if self.lang == "zh" else (en or zh or "")
 
 
-RULE_LABELS = {
-    "area_per_households": ("每百户配建面积", "Floor area per 100 households"),
-    "minimum_area": ("设施面积下限", "Minimum total floor area"),
-    "per_capita_land": ("人均用地", "Land per resident"),
-    "service_radius": ("步行服务半径", "Walking radius"),
-    "facility_minimum_area": ("设施类别最低面积", "Minimum area by facility kind"),
-    "first_phase": ("首期建设", "Built in the first phase"),
-    "nursing_bed_ratio": ("护理型床位占比", "Share of nursing-type beds"),
-    "dementia_bed_ratio": ("认知障碍照护床位占比", "Share of dementia-care beds"),
-    "social_workers_per_100_beds": ("每百张床位社会工作者", "Social workers per 100 beds"),
-    "configuration_rate": ("配建达标率", "Share of parcels meeting the configuration standard"),
-    "day_care_coverage": ("日间照料中心覆盖率", "Day-care centre coverage"),
-    "station_per_community": ("每个社区一个养老服务站", "One station per community"),
-    "radius_coverage": ("服务半径覆盖率", "Share of parcels within the walking radius"),
-}
-
-
 def rule_label(rule: str, lang: str) -> str:
-    zh, en = RULE_LABELS.get(rule, (rule, rule))
-    return zh if lang == "zh" else en
+    """The name of a rule, or of a district figure, in the reader's language."""
+    if rule in DISTRICT_FIGURE_NAMES:
+        zh, en = DISTRICT_FIGURE_NAMES[rule]
+        return zh if lang == "zh" else en
+    return catalogue.label(rule, lang)

@@ -1,4 +1,4 @@
-"""Validation of a plan's layers against PLAN-FORMAT.md, in one place.
+"""Validation in one place: a plan's layers against PLAN-FORMAT.md, and standard files.
 
 Every problem names the file, layer, feature and field, what was found and what was expected.
 A strict run (check) stops on any error; a lenient one (batch) drops the bad features, keeps
@@ -11,45 +11,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
+import difflib
+from dataclasses import replace
+
 from ._errors import Problem
+from .rules.catalogue import CATALOGUE
+from .settings import MAX_AREA_M2, MAX_COUNT
+from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, STATE_ALIASES,
+                         FacilityState, Severity)
 
-KINDS = {
-    "community_station": "社区养老服务站",
-    "day_care_center": "日间照料中心",
-    "street_center": "街道养老服务中心",
-    "township_center": "镇乡养老服务中心",
-    "village_point": "村级互助养老点",
-    "care_home": "养老机构",
-}
-
-# Field names as planners' spreadsheets and CAD exports spell them, mapped to the format's.
-ALIASES = {
-    "parcels": {"编号": "id", "地块编号": "id", "名称": "name", "地块名称": "name",
-                "新建户数": "households_new", "已建户数": "households_existing",
-                "既有户数": "households_existing", "老旧户数": "households_existing",
-                "人口": "population", "居住人口": "population",
-                "完整居住社区": "complete_community", "农村": "rural",
-                "老年人口": "elderly_population", "分期": "phases", "分期数": "phases"},
-    "facilities": {"编号": "id", "名称": "name", "类型": "kind", "类别": "kind",
-                   "建筑面积": "floor_area_m2", "用地面积": "land_area_m2", "状态": "status",
-                   "地块编号": "parcel_id", "所属地块": "parcel_id", "分期": "phase",
-                   "期次": "phase", "床位": "beds", "床位数": "beds",
-                   "护理型床位": "nursing_beds", "认知障碍床位": "dementia_beds",
-                   "认知障碍照护床位": "dementia_beds", "社会工作者": "social_workers"},
-    "buildings": {"编号": "id", "户数": "households", "地块编号": "parcel_id",
-                  "所属地块": "parcel_id"},
-    "streets": {"可步行": "walkable"},
-}
-# Chinese kind names are accepted too.
-KIND_ALIASES = {zh: en for en, zh in KINDS.items()}
-STATUS = {"planned": "planned", "existing": "existing", "规划": "planned", "新建": "planned",
-          "现状": "existing", "已建": "existing"}
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f", ""}
-
-# No real parcel holds more; a bigger figure is a unit or typing error.
-MAX_COUNT = 5_000_000
-MAX_AREA_M2 = 10_000_000.0
 
 # shapely.get_type_id + 1 → name (-1, a missing geometry, maps to None).
 _TYPE_NAMES = np.array([None, "Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
@@ -111,7 +83,7 @@ def _as_id(value):
 
 def apply_aliases(gdf, layer: str):
     """Rename Chinese and alternate field names to the format's, unless both are present."""
-    mapping = {k: v for k, v in ALIASES.get(layer, {}).items()
+    mapping = {k: v for k, v in FIELD_ALIASES.get(layer, {}).items()
                if k in gdf.columns and v not in gdf.columns}
     # Case-insensitive English names (ID, Households_New from spreadsheets).
     for col in gdf.columns:
@@ -274,13 +246,13 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str]):
     if "kind" in L.gdf:
         raw = L.gdf["kind"].map(lambda v: str(v).strip() if v is not None and v == v else None)
         kind = raw.map(lambda v: KIND_ALIASES.get(v, v))
-        unknown = ~kind.isin(list(KINDS)).to_numpy()
+        unknown = ~kind.isin(list(FACILITY_KINDS)).to_numpy()
         L.error(unknown, "unknown kind", field="kind", found=L.gdf["kind"].to_numpy(),
-                expected=", ".join(KINDS))
+                expected=", ".join(FACILITY_KINDS))
         out["kind"] = kind.to_numpy()
     else:
         L.error(np.ones(len(L.gdf), bool), "missing field", field="kind",
-                expected=", ".join(KINDS))
+                expected=", ".join(FACILITY_KINDS))
         out["kind"] = None
     out["floor_area_m2"] = _numbers(L, "floor_area_m2", required=True, integer=False, minimum=0,
                                     strict_min=True, maximum=MAX_AREA_M2,
@@ -290,11 +262,11 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str]):
                                    expected="land area in m² > 0 (用地面积)")
     status = L.gdf["status"] if "status" in L.gdf else pd.Series([None] * len(L.gdf),
                                                                  index=L.gdf.index)
-    norm = status.map(lambda v: STATUS.get(str(v).strip().lower())
-                      if v is not None and v == v else "planned")
+    norm = status.map(lambda v: STATE_ALIASES.get(str(v).strip().lower())
+                      if v is not None and v == v else FacilityState.PLANNED)
     L.error(norm.isna().to_numpy(), "unknown status", field="status", found=status.to_numpy(),
             expected="planned or existing")
-    out["status"] = norm.fillna("planned").to_numpy()
+    out["status"] = norm.fillna(FacilityState.PLANNED).map(str).to_numpy()
     out["phase"] = _numbers(L, "phase", required=False, integer=True, minimum=1, maximum=100,
                             expected="a whole number ≥ 1")
     for field in ("beds", "nursing_beds", "dementia_beds", "social_workers"):
@@ -348,3 +320,184 @@ def validate_streets(gdf, file: str):
     if "walkable" in L.gdf:
         keep = _booleans(L, "walkable") | L.gdf["walkable"].isna().to_numpy()
     return keep, geoms, L
+
+
+# --------------------------------------------------------------------------------------------
+# The vocabulary of a standard file.
+
+_SEVERITIES = tuple(s.value for s in Severity)
+TOP_KEYS = {"id", "extends", "title", "title_en", "place", "place_en", "document",
+            "assumptions", "rules", "district_targets"}
+RULE_KEYS = {"severity", "citation", "params", "applies_to", "consequence", "consequence_en",
+             "enabled"}
+CITATION_KEYS = {"document", "clause", "quote", "note"}
+DOCUMENT_KEYS = {"title", "title_en", "number", "issuer", "issued", "issued_note", "source",
+                 "verified"}
+ASSUMPTIONS = {
+    "persons_per_household": "persons per household when a parcel gives no population",
+    "walking_speed_km_h": "walking speed that turns minutes into metres",
+}
+DISTRICT_TARGETS = {"configuration_rate", "day_care_coverage", "station_per_community",
+                    "radius_coverage"}
+APPLIES_TO = {"complete_community", "rural"}
+
+
+def line_of(mapping, key=None) -> int | None:
+    """The YAML line of a mapping (or of one of its keys), where the loader recorded it."""
+    lines = getattr(mapping, "lines", None)
+    if lines is None:
+        return None
+    return lines.get(key, mapping.line) if key is not None else mapping.line
+
+# --------------------------------------------------------------------------------------------
+# Standard files: every problem in one pass, each with file, line and field.
+
+def _number_problem(path, mapping, key, value, spec_min=0.0, spec_max=None, nullable=False):
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return Problem(str(path), "not a number", field=key, found=repr(value),
+                       line=line_of(mapping, key), expected="a number")
+    if value != value:  # NaN
+        return Problem(str(path), "not a number", field=key, found="NaN",
+                       line=line_of(mapping, key), expected="a number")
+    if value < spec_min:
+        return Problem(str(path), "value out of range", field=key, found=repr(value),
+                       line=line_of(mapping, key), expected=f"a number ≥ {spec_min:g}")
+    if spec_max is not None and value > spec_max:
+        return Problem(str(path), "value out of range", field=key, found=repr(value),
+                       line=line_of(mapping, key), expected=f"a number ≤ {spec_max:g}")
+    return None
+
+
+def _check_citation(path, raw, where) -> list[Problem]:
+    out = []
+    if not isinstance(raw, dict):
+        return [Problem(str(path), "citation must be a mapping", field=where, line=line_of(raw),
+                        expected="clause and quote")]
+    for key in sorted(set(raw) - CITATION_KEYS):
+        out.append(Problem(str(path), "unknown key in citation", field=f"{where}.{key}",
+                           line=line_of(raw, key), expected=", ".join(sorted(CITATION_KEYS))))
+    for key in ("clause", "quote"):
+        if not str(raw.get(key) or "").strip():
+            out.append(Problem(str(path), "citation lacks its " + key, field=f"{where}.{key}",
+                               line=line_of(raw), expected="the clause number and its own words"))
+    return out
+
+
+def standard_shape(path, data: dict) -> list[Problem]:
+    p: list[Problem] = []
+    for key in sorted(set(data) - TOP_KEYS, key=str):
+        p.append(Problem(str(path), "unknown key", field=str(key), line=line_of(data, key),
+                         expected=", ".join(sorted(TOP_KEYS))))
+    if not str(data.get("id") or "").strip():
+        p.append(Problem(str(path), "missing id", field="id", line=line_of(data),
+                         expected="a short name such as 'my-city'"))
+    doc = data.get("document")
+    if not isinstance(doc, dict) or not str(doc.get("title") or "").strip():
+        p.append(Problem(str(path), "missing document title", field="document.title",
+                         line=line_of(data, "document"),
+                         expected="the title, number and date of the source document"))
+    elif set(doc) - DOCUMENT_KEYS:
+        for key in sorted(set(doc) - DOCUMENT_KEYS):
+            p.append(Problem(str(path), "unknown key in document", field=f"document.{key}",
+                             line=line_of(doc, key), expected=", ".join(sorted(DOCUMENT_KEYS))))
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        return p + [Problem(str(path), "rules must be a mapping of rule id to entry",
+                            field="rules", line=line_of(data, "rules"))]
+    for rule_id, raw in rules.items():
+        where = f"rules.{rule_id}"
+        if rule_id not in CATALOGUE:
+            close = difflib.get_close_matches(str(rule_id), list(CATALOGUE), n=1)
+            p.append(Problem(str(path), "unknown rule" + (f" (did you mean '{close[0]}'?)"
+                                                           if close else ""),
+                             field=where, line=line_of(rules, rule_id),
+                             expected="one of " + ", ".join(sorted(CATALOGUE))))
+            continue
+        if raw is None:
+            continue
+        if not isinstance(raw, dict):
+            p.append(Problem(str(path), "a rule entry is a mapping", field=where,
+                             line=line_of(rules, rule_id)))
+            continue
+        for key in sorted(set(raw) - RULE_KEYS):
+            p.append(Problem(str(path), "unknown key in rule", field=f"{where}.{key}",
+                             line=line_of(raw, key), expected=", ".join(sorted(RULE_KEYS))))
+        if raw.get("severity") is not None and raw["severity"] not in _SEVERITIES:
+            p.append(Problem(str(path), "unknown severity", field=f"{where}.severity",
+                             found=repr(raw["severity"]), line=line_of(raw, "severity"),
+                             expected="mandatory or advisory"))
+        if raw.get("applies_to") is not None and raw["applies_to"] not in APPLIES_TO:
+            p.append(Problem(str(path), "unknown applies_to", field=f"{where}.applies_to",
+                             found=repr(raw["applies_to"]), line=line_of(raw, "applies_to"),
+                             expected=" or ".join(sorted(APPLIES_TO))))
+        if "citation" in raw:
+            p += _check_citation(path, raw["citation"], f"{where}.citation")
+        info = CATALOGUE[rule_id]
+        params = raw.get("params") or {}
+        if not isinstance(params, dict):
+            p.append(Problem(str(path), "params must be a mapping", field=f"{where}.params",
+                             line=line_of(raw, "params")))
+            continue
+        for pname, praw in params.items():
+            spec = info.param(pname)
+            if spec is None:
+                p.append(Problem(str(path), f"unknown parameter of {rule_id}",
+                                 field=f"{where}.params.{pname}", line=line_of(params, pname),
+                                 expected=", ".join(s.name for s in info.params) or "none"))
+                continue
+            holder, key = params, pname
+            if isinstance(praw, dict):
+                if "citation" in praw:
+                    p += _check_citation(path, praw["citation"], f"{where}.params.{pname}.citation")
+                holder, key, praw = praw, "value", praw.get("value")
+            prob = _number_problem(path, holder, key, praw, spec.minimum, spec.maximum,
+                                   spec.nullable)
+            if prob:
+                p.append(replace(prob, field=f"{where}.params.{pname}"))
+    for name, raw in (data.get("assumptions") or {}).items():
+        if name not in ASSUMPTIONS:
+            p.append(Problem(str(path), "unknown assumption", field=f"assumptions.{name}",
+                             line=line_of(data["assumptions"], name),
+                             expected=", ".join(sorted(ASSUMPTIONS))))
+            continue
+        holder, key, value = data["assumptions"], name, raw
+        if isinstance(raw, dict):
+            holder, key, value = raw, "value", raw.get("value")
+        prob = _number_problem(path, holder, key, value, 1e-9)
+        if prob:
+            p.append(replace(prob, field=f"assumptions.{name}"))
+    for name, raw in (data.get("district_targets") or {}).items():
+        if name not in DISTRICT_TARGETS or not isinstance(raw, dict):
+            p.append(Problem(str(path), "unknown district target", field=f"district_targets.{name}",
+                             line=line_of(data["district_targets"], name),
+                             expected=", ".join(sorted(DISTRICT_TARGETS))))
+            continue
+        prob = _number_problem(path, raw, "target", raw.get("target"), 0.0, 1.0)
+        if prob:
+            p.append(replace(prob, field=f"district_targets.{name}.target"))
+        p += _check_citation(path, raw.get("citation"), f"district_targets.{name}.citation")
+    return p
+
+
+def standard_complete(path, data: dict, standard) -> list[Problem]:
+    """After inheritance: every rule has a citation and all its required parameters."""
+    p = []
+    for rule in standard.rules.values():
+        raw = (data.get("rules") or {}).get(rule.id)
+        line = line_of(data.get("rules"), rule.id) if raw is not None else None
+        if rule.citation is None:
+            p.append(Problem(str(path), "rule has no citation (here or in the standard it "
+                             "extends)", field=f"rules.{rule.id}.citation", line=line,
+                             expected="citation: {clause: …, quote: …}"))
+        for spec in CATALOGUE[rule.id].params:
+            if spec.required and spec.name not in rule.params:
+                p.append(Problem(str(path), f"rule {rule.id} lacks a required parameter",
+                                 field=f"rules.{rule.id}.params.{spec.name}", line=line,
+                                 expected=spec.description))
+    for name in ASSUMPTIONS:
+        if name not in standard.assumptions:
+            p.append(Problem(str(path), "missing assumption (normally inherited from national)",
+                             field=f"assumptions.{name}", expected=ASSUMPTIONS[name]))
+    return p

@@ -6,28 +6,17 @@ Rules read nothing from files and measure nothing themselves beyond arithmetic o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 
-from .distance import Coverage
-from .provision import Provision
-from .standard import Standard
+from .settings import Options
 
-
-@dataclass(frozen=True)
-class Options:
-    distance: str = "straight"          # "straight" or "network"
-    radius_m: float | None = None       # overrides minutes × speed for every parcel
-    walking_speed_km_h: float | None = None
-    suggest: bool = False               # propose sites for new facilities (batch)
-
-
-def walking_speed_m_per_min(standard: Standard, options: Options) -> float:
-    """The user's speed when given, else the standard's."""
-    if options.walking_speed_km_h:
-        return options.walking_speed_km_h * 1000.0 / 60.0
-    return standard.walking_speed_m_per_min
+if TYPE_CHECKING:  # types only: the context is built by the engine
+    from .distance import Coverage
+    from .provision import Provision
+    from .standard import Standard
 
 
 @dataclass(frozen=True)
@@ -42,7 +31,7 @@ class Context:
 
     @property
     def walking_speed_m_per_min(self) -> float:
-        return walking_speed_m_per_min(self.standard, self.options)
+        return self.options.walking_speed_m_per_min_for(self.standard)
 
     def parcel_column(self, name: str, default=np.nan) -> np.ndarray:
         if name in self.parcels:

@@ -1,4 +1,8 @@
-"""The engine: run every rule a standard enables over all parcels at once, into one Result."""
+"""The engine: run every rule a standard enables over all parcels at once, into one Result.
+
+It knows rules only through the catalogue's declarations (judged per shared group, defines the
+walking radius), never by their ids.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +13,50 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, distance
-from .context import Context, Options
-from .plan import Plan
+from ._errors import PlanError, Problem
+from .context import Context
 from .district import figures
+from .plan import Plan
 from .provision import link_facilities
-from .suggest import candidate_sites
-from .result import FacilityResult, Finding, Method, ParcelResult, Result, Text
-from .rules import REGISTRY
+from .result import FacilityResult, Finding, Method, ParcelResult, ProvidedFacility, Result, Text
+from .rules._frame import Evaluation
+from .rules.catalogue import CATALOGUE
+from .rules.registry import EVALUATORS, radius_bound_m
+from .settings import Options
 from .standard import Standard
+from .suggest import candidate_sites
+from .vocabulary import Status
 
 _CORE = {"parcel", "facility", "rule", "kind", "status", "required", "provided", "shortfall",
          "message", "formula", "fix", "notes", "details"}
 
 
+def distance_method(plan: Plan, standard: Standard, options: Options):
+    """The way distances are measured: straight lines, or along the plan's streets. Asking for
+    the network without streets is an error, never a silent fall-back to straight lines."""
+    if options.distance != "network":
+        return distance.StraightLine(plan.facilities)
+    if plan.streets is None or plan.streets.empty:
+        raise PlanError(Problem(plan.source, "--distance network needs a streets layer",
+                                layer="streets",
+                                expected="LineString features with layer 'street', or "
+                                         "--distance straight"))
+    from .routing import Network
+
+    return Network.from_streets(plan.streets, plan.facilities,
+                                radius_bound_m(standard, options) or 1000.0)
+
+
 def check(plan: Plan, standard: Standard, options: Options | None = None,
           network=None) -> Result:
-    """Judge `plan` against `standard`. `network` is a prepared routing.Network for
-    options.distance == "network" (built by the caller from plan.streets)."""
+    """Judge `plan` against `standard`. `network` may hold a prepared routing.Network (the
+    caller's, to reuse one across runs); otherwise the engine builds what options ask for."""
     options = options or Options()
     provision = link_facilities(plan.parcels, plan.facilities)
     coverage = None
-    if "service_radius" in standard.rules:
-        if options.distance == "network" and network is not None:
-            method = network
-        else:
-            method = distance.StraightLine(plan.facilities)
+    if any(CATALOGUE[r].defines_radius for r in standard.rules):
+        method = network if (network is not None and options.distance == "network") \
+            else distance_method(plan, standard, options)
         coverage = distance.measure(plan.parcels, plan.buildings, plan.facilities, method)
     ctx = Context(standard=standard, parcels=plan.parcels, facilities=plan.facilities,
                   buildings=plan.buildings, provision=provision, coverage=coverage,
@@ -42,25 +65,26 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
     groups = _group_members(plan.parcels["id"].to_numpy(), provision)
     parcel_findings: list[list[Finding]] = [[] for _ in range(len(plan.parcels))]
     facility_findings: list[list[Finding]] = [[] for _ in range(len(plan.facilities))]
-    for rule_id, info in REGISTRY.items():
+    radius = covered = None
+    for rule_id, info in CATALOGUE.items():
         spec = standard.rules.get(rule_id)
         if spec is None:
             continue
-        frame = info.evaluate(ctx, spec)
+        evaluation = EVALUATORS[rule_id](ctx, spec)
+        if not isinstance(evaluation, Evaluation):
+            evaluation = Evaluation(evaluation)
+        if info.defines_radius:
+            radius, covered = evaluation.radius_m, evaluation.covered
+        frame = evaluation.findings
         target = parcel_findings if info.scope == "parcel" else facility_findings
         key = "parcel" if info.scope == "parcel" else "facility"
-        area_rule = rule_id in ("area_per_households", "minimum_area", "per_capita_land")
         for row, finding in zip(frame[key].to_numpy(), _findings(frame, info, spec)):
-            if area_rule and groups[row] is not None:
+            if info.pooled and groups[row] is not None:
                 finding = replace(finding, group=groups[row])
             target[row].append(finding)
 
-    radius = covered = None
-    if "service_radius" in standard.rules:
-        from .rules.service_radius import radius_m
-
-        radius = radius_m(ctx, standard.rules["service_radius"])
-        covered = coverage.distance <= radius[coverage.parcel] + 1e-6
+    fac_ids = plan.facilities["id"].astype(str).to_numpy()
+    provided = provision.provided_by_group()
     parcels = tuple(
         ParcelResult(id=str(row.id), name=row.name if isinstance(row.name, str) else None,
                      findings=tuple(parcel_findings[i]), position=i,
@@ -68,7 +92,11 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                      households_existing=float(np.nan_to_num(row.households_existing)),
                      population=float(row.population),
                      population_estimated=bool(row.population_estimated),
-                     group=groups[i])
+                     group=groups[i],
+                     facilities=tuple(ProvidedFacility(id=fac_ids[f], position=f,
+                                                       direct=direct,
+                                                       shared=groups[i] is not None)
+                                      for f, direct in provided[i]))
         for i, row in enumerate(plan.parcels.itertuples(index=False)))
     facilities = tuple(
         FacilityResult(id=str(row.id), name=row.name if isinstance(row.name, str) else None,
@@ -78,10 +106,10 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
     method = Method(
         crs=plan.crs_note or "—",
         distance=coverage.method if coverage is not None else options.distance,
-        walking_speed_km_h=options.walking_speed_km_h
-        or float(standard.assumptions["walking_speed_km_h"].value),
+        walking_speed_km_h=options.walking_speed_km_h_for(standard),
         persons_per_household=standard.persons_per_household,
         radius_override_m=options.radius_m,
+        boundary_step_m=distance.BOUNDARY_STEP_M,
         network=dict(coverage.notes) if coverage is not None else {},
     )
     district = figures(parcels, standard, ctx, radius) if len(parcels) else ()
@@ -152,7 +180,7 @@ def _findings(frame: pd.DataFrame, info, spec):
         kind = core["kind"][i] if isinstance(core["kind"][i], str) else None
         if kind:
             args["kind_label"] = kind
-        status = str(core["status"][i])
+        status = Status(str(core["status"][i]))
         notes = core["notes"][i]
         formula, fix, details = core["formula"][i], core["fix"][i], core["details"][i]
         yield Finding(
@@ -166,8 +194,8 @@ def _findings(frame: pd.DataFrame, info, spec):
             notes=tuple(Text(m, args) for m in notes) if isinstance(notes, list) else (),
             shortfall=_round(numbers["shortfall"][i], digits),
             inherited=spec.inherited, inherited_params=inherited_params, kind=kind,
-            consequence=fail_consequence[0] if status == "fail" else None,
-            consequence_en=fail_consequence[1] if status == "fail" else None,
+            consequence=fail_consequence[0] if status == Status.FAIL else None,
+            consequence_en=fail_consequence[1] if status == Status.FAIL else None,
             details=details if isinstance(details, dict) else {},
             inputs={k: v for k, v in args.items()
                     if isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -55,6 +55,28 @@ class Provision:
     def links(self) -> pd.DataFrame:
         return pd.DataFrame({"parcel": self.parcel, "facility": self.facility})
 
+    def provided_by_group(self) -> list[list[tuple[int, bool]]]:
+        """Per parcel, the facilities whose floor area counts for it, as (facility position,
+        named or contained by this parcel itself), in facility order.
+
+        The one definition of "the facilities a parcel provides": a parcel in a group of
+        parcels that pool facilities (统筹配置) provides every facility of its group, since
+        the area rules judge the group's sums; the flag says which it provides directly.
+        Every view lists, draws and exports exactly these.
+        """
+        out: list[list[tuple[int, bool]]] = [[] for _ in range(self.n_parcels)]
+        if len(self.parcel) == 0:
+            return out
+        pairs = pd.DataFrame({"group": self.group[self.parcel], "facility": self.facility,
+                              "parcel": self.parcel})
+        by_group = pairs.drop_duplicates(["group", "facility"]).sort_values("facility") \
+            .groupby("group")["facility"].agg(list)
+        direct = set(zip(self.parcel.tolist(), self.facility.tolist()))
+        for position in range(self.n_parcels):
+            for f in by_group.get(self.group[position], []):
+                out[position].append((int(f), (position, int(f)) in direct))
+        return out
+
 
 def link_facilities(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> Provision:
     """Build the parcel–facility links and the pooling groups, all parcels at once.

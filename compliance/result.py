@@ -12,9 +12,7 @@ import numpy as np
 
 from ._errors import Problem
 from .standard import Citation, Standard
-
-PASS, FAIL, NOT_APPLICABLE, INSUFFICIENT = "pass", "fail", "not_applicable", "insufficient_data"
-COMPLIANT, NON_COMPLIANT, INCOMPLETE = "compliant", "non_compliant", "incomplete"
+from .vocabulary import Severity, Status, Verdict
 
 
 @dataclass(frozen=True)
@@ -52,12 +50,22 @@ class Finding:
 def verdict(findings) -> str:
     """RESULT-FORMAT.md: any mandatory fail → non_compliant; else any mandatory
     insufficient_data → incomplete; else compliant. Advisory findings never decide."""
-    mandatory = [f.status for f in findings if f.severity == "mandatory"]
-    if FAIL in mandatory:
-        return NON_COMPLIANT
-    if INSUFFICIENT in mandatory:
-        return INCOMPLETE
-    return COMPLIANT
+    mandatory = [f.status for f in findings if f.severity == Severity.MANDATORY]
+    if Status.FAIL in mandatory:
+        return Verdict.NON_COMPLIANT
+    if Status.INSUFFICIENT_DATA in mandatory:
+        return Verdict.INCOMPLETE
+    return Verdict.COMPLIANT
+
+
+@dataclass(frozen=True)
+class ProvidedFacility:
+    """A facility whose floor area counts for a parcel (see Provision.provided_by_group)."""
+
+    id: str
+    position: int        # in plan.facilities
+    direct: bool         # the parcel itself names or contains it
+    shared: bool         # counted for a group of parcels that pool facilities (统筹配置)
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class ParcelResult:
     population: float = 0.0
     population_estimated: bool = False
     group: tuple[str, ...] | None = None
+    facilities: tuple[ProvidedFacility, ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -79,7 +88,19 @@ class ParcelResult:
     @property
     def mandatory_failures(self) -> list[Finding]:
         """The findings that make the parcel non-compliant."""
-        return [f for f in self.findings if f.status == FAIL and f.severity == "mandatory"]
+        return [f for f in self.findings
+                if f.status == Status.FAIL and f.severity == Severity.MANDATORY]
+
+
+def summarise(parcels) -> dict:
+    """How many parcels of each verdict: the one count every summary shows."""
+    verdicts = [p.verdict for p in parcels]
+    return {
+        "parcels": len(verdicts),
+        "compliant": verdicts.count(Verdict.COMPLIANT),
+        "non_compliant": verdicts.count(Verdict.NON_COMPLIANT),
+        "incomplete": verdicts.count(Verdict.INCOMPLETE),
+    }
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,7 @@ class Method:
     walking_speed_km_h: float
     persons_per_household: float
     radius_override_m: float | None = None
+    boundary_step_m: float | None = None   # sampling step of parcels without buildings
     network: dict = field(default_factory=dict)
 
 
@@ -135,18 +157,12 @@ class Result:
 
     @property
     def summary(self) -> dict:
-        verdicts = [p.verdict for p in self.parcels]
-        out = {
-            "parcels": len(verdicts),
-            "compliant": verdicts.count(COMPLIANT),
-            "non_compliant": verdicts.count(NON_COMPLIANT),
-            "incomplete": verdicts.count(INCOMPLETE),
-        }
+        out = summarise(self.parcels)
         fac = [f.verdict for f in self.facilities]
         if fac:
             out["institutions"] = len(fac)
-            out["institutions_non_compliant"] = fac.count(NON_COMPLIANT)
-            out["institutions_incomplete"] = fac.count(INCOMPLETE)
+            out["institutions_non_compliant"] = fac.count(Verdict.NON_COMPLIANT)
+            out["institutions_incomplete"] = fac.count(Verdict.INCOMPLETE)
         rejected = [p for p in self.problems if p.level == "error"]
         if rejected:
             out["rejected_features"] = len(rejected)
@@ -156,9 +172,9 @@ class Result:
     def exit_code(self) -> int:
         """0 all compliant, 1 any non-compliant (parcel or institution), 3 any incomplete."""
         verdicts = [p.verdict for p in self.parcels] + [f.verdict for f in self.facilities]
-        if NON_COMPLIANT in verdicts:
+        if Verdict.NON_COMPLIANT in verdicts:
             return 1
-        if INCOMPLETE in verdicts:
+        if Verdict.INCOMPLETE in verdicts:
             return 3
         return 0
 

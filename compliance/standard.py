@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from importlib import resources
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,29 +17,30 @@ from typing import Any
 import yaml
 
 from ._errors import Problem, StandardError
-from .rules import REGISTRY
+from . import _validate
+from .rules.catalogue import CATALOGUE
 
-SEVERITIES = ("mandatory", "advisory")
-_TOP_KEYS = {"id", "extends", "title", "title_en", "place", "place_en", "document",
-             "assumptions", "rules", "district_targets"}
-_RULE_KEYS = {"severity", "citation", "params", "applies_to", "consequence", "consequence_en",
-              "enabled"}
-_CITATION_KEYS = {"document", "clause", "quote", "note"}
-_DOCUMENT_KEYS = {"title", "title_en", "number", "issuer", "issued", "issued_note", "source",
-                  "verified"}
-_ASSUMPTIONS = {
-    "persons_per_household": "persons per household when a parcel gives no population",
-    "walking_speed_km_h": "walking speed that turns minutes into metres",
-}
-_DISTRICT_TARGETS = {"configuration_rate", "day_care_coverage", "station_per_community",
-                     "radius_coverage"}
-_APPLIES_TO = {"complete_community", "rural"}
 
 
 def standards_dir() -> Path:
-    """Where the shipped standards live (override with COMPLIANCE_STANDARDS_DIR)."""
+    """Where the shipped standards live (override with COMPLIANCE_STANDARDS_DIR).
+
+    They are package data of `compliance.standards` (the repository's top-level `standards/`
+    folder, mapped into the package by setup.cfg), found through importlib.resources, so a
+    wheel installed anywhere knows every city.
+    """
     env = os.environ.get("COMPLIANCE_STANDARDS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "standards"
+    if env:
+        return Path(env)
+    try:
+        shipped = resources.files("compliance.standards")
+    except ModuleNotFoundError:  # pragma: no cover - a source tree without the mapping
+        shipped = None
+    for candidate in getattr(shipped, "_paths", None) or ([shipped] if shipped else []):
+        path = Path(str(candidate))
+        if path.is_dir() and any(path.glob("*.yaml")):
+            return path
+    return Path(__file__).resolve().parent.parent / "standards"
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,9 @@ class Standard:
         return float(self.assumptions["persons_per_household"].value)
 
     @property
-    def walking_speed_m_per_min(self) -> float:
-        return float(self.assumptions["walking_speed_km_h"].value) * 1000.0 / 60.0
+    def walking_speed_km_h(self) -> float:
+        """The standard's walking speed; a run's speed is `Options.walking_speed_km_h_for`."""
+        return float(self.assumptions["walking_speed_km_h"].value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,12 +152,6 @@ def _construct_mapping(loader, node, deep=False):
 
 
 _SafeLineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _line(mapping, key=None) -> int | None:
-    if isinstance(mapping, _LineDict):
-        return mapping.lines.get(key, mapping.line) if key is not None else mapping.line
-    return None
 
 
 def _read_yaml(path: Path) -> dict:
@@ -222,21 +219,21 @@ def _resolve(path: Path, seen: tuple[str, ...]) -> Standard:
                                     field="extends", expected="a chain that ends at a file "
                                     "without extends (normally national)"))
     data = _read_yaml(path)
-    problems = _check_shape(path, data)
+    problems = _validate.standard_shape(path, data)
     parent = None
     if data.get("extends") is not None:
         parent_path = _locate(str(data["extends"]), relative_to=path.parent)
         if not parent_path.exists():
             problems.append(Problem(str(path), "extends names a standard that does not exist",
                                     field="extends", found=repr(data["extends"]),
-                                    line=_line(data, "extends"),
+                                    line=_validate.line_of(data, "extends"),
                                     expected="a shipped standard id or a path to a .yaml file"))
         else:
             parent = _resolve(parent_path, (*seen, key))
     if problems:
         raise StandardError(problems)
     standard = _build(path, data, parent)
-    problems = _check_complete(path, data, standard)
+    problems = _validate.standard_complete(path, data, standard)
     if problems:
         raise StandardError(problems)
     return standard
@@ -244,7 +241,7 @@ def _resolve(path: Path, seen: tuple[str, ...]) -> Standard:
 
 def _document(raw: dict) -> Document:
     return Document(**{k: (None if raw.get(k) is None else str(raw.get(k)))
-                       for k in _DOCUMENT_KEYS})
+                       for k in _validate.DOCUMENT_KEYS})
 
 
 def _citation(raw: dict | None, doc: Document, standard_id: str) -> Citation | None:
@@ -276,7 +273,7 @@ def _build(path: Path, data: dict, parent: Standard | None) -> Standard:
             continue
         base = rules.get(rule_id)
         citation = _citation(raw.get("citation"), doc, sid) or (base.citation if base else None)
-        info = REGISTRY[rule_id]
+        info = CATALOGUE[rule_id]
         params = dict(base.params) if base else {}
         for pname, praw in (raw.get("params") or {}).items():
             spec = info.param(pname)
@@ -327,155 +324,3 @@ def _build(path: Path, data: dict, parent: Standard | None) -> Standard:
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Validation: every problem in one pass, each with file, line and field.
-
-def _number_problem(path, mapping, key, value, spec_min=0.0, spec_max=None, nullable=False):
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return Problem(str(path), "not a number", field=key, found=repr(value),
-                       line=_line(mapping, key), expected="a number")
-    if value != value:  # NaN
-        return Problem(str(path), "not a number", field=key, found="NaN",
-                       line=_line(mapping, key), expected="a number")
-    if value < spec_min:
-        return Problem(str(path), "value out of range", field=key, found=repr(value),
-                       line=_line(mapping, key), expected=f"a number ≥ {spec_min:g}")
-    if spec_max is not None and value > spec_max:
-        return Problem(str(path), "value out of range", field=key, found=repr(value),
-                       line=_line(mapping, key), expected=f"a number ≤ {spec_max:g}")
-    return None
-
-
-def _check_citation(path, raw, where) -> list[Problem]:
-    out = []
-    if not isinstance(raw, dict):
-        return [Problem(str(path), "citation must be a mapping", field=where, line=_line(raw),
-                        expected="clause and quote")]
-    for key in sorted(set(raw) - _CITATION_KEYS):
-        out.append(Problem(str(path), "unknown key in citation", field=f"{where}.{key}",
-                           line=_line(raw, key), expected=", ".join(sorted(_CITATION_KEYS))))
-    for key in ("clause", "quote"):
-        if not str(raw.get(key) or "").strip():
-            out.append(Problem(str(path), "citation lacks its " + key, field=f"{where}.{key}",
-                               line=_line(raw), expected="the clause number and its own words"))
-    return out
-
-
-def _check_shape(path: Path, data: dict) -> list[Problem]:
-    p: list[Problem] = []
-    for key in sorted(set(data) - _TOP_KEYS, key=str):
-        p.append(Problem(str(path), "unknown key", field=str(key), line=_line(data, key),
-                         expected=", ".join(sorted(_TOP_KEYS))))
-    if not str(data.get("id") or "").strip():
-        p.append(Problem(str(path), "missing id", field="id", line=_line(data),
-                         expected="a short name such as 'my-city'"))
-    doc = data.get("document")
-    if not isinstance(doc, dict) or not str(doc.get("title") or "").strip():
-        p.append(Problem(str(path), "missing document title", field="document.title",
-                         line=_line(data, "document"),
-                         expected="the title, number and date of the source document"))
-    elif set(doc) - _DOCUMENT_KEYS:
-        for key in sorted(set(doc) - _DOCUMENT_KEYS):
-            p.append(Problem(str(path), "unknown key in document", field=f"document.{key}",
-                             line=_line(doc, key), expected=", ".join(sorted(_DOCUMENT_KEYS))))
-    rules = data.get("rules") or {}
-    if not isinstance(rules, dict):
-        return p + [Problem(str(path), "rules must be a mapping of rule id to entry",
-                            field="rules", line=_line(data, "rules"))]
-    for rule_id, raw in rules.items():
-        where = f"rules.{rule_id}"
-        if rule_id not in REGISTRY:
-            close = difflib.get_close_matches(str(rule_id), list(REGISTRY), n=1)
-            p.append(Problem(str(path), "unknown rule" + (f" (did you mean '{close[0]}'?)"
-                                                           if close else ""),
-                             field=where, line=_line(rules, rule_id),
-                             expected="one of " + ", ".join(sorted(REGISTRY))))
-            continue
-        if raw is None:
-            continue
-        if not isinstance(raw, dict):
-            p.append(Problem(str(path), "a rule entry is a mapping", field=where,
-                             line=_line(rules, rule_id)))
-            continue
-        for key in sorted(set(raw) - _RULE_KEYS):
-            p.append(Problem(str(path), "unknown key in rule", field=f"{where}.{key}",
-                             line=_line(raw, key), expected=", ".join(sorted(_RULE_KEYS))))
-        if raw.get("severity") is not None and raw["severity"] not in SEVERITIES:
-            p.append(Problem(str(path), "unknown severity", field=f"{where}.severity",
-                             found=repr(raw["severity"]), line=_line(raw, "severity"),
-                             expected="mandatory or advisory"))
-        if raw.get("applies_to") is not None and raw["applies_to"] not in _APPLIES_TO:
-            p.append(Problem(str(path), "unknown applies_to", field=f"{where}.applies_to",
-                             found=repr(raw["applies_to"]), line=_line(raw, "applies_to"),
-                             expected=" or ".join(sorted(_APPLIES_TO))))
-        if "citation" in raw:
-            p += _check_citation(path, raw["citation"], f"{where}.citation")
-        info = REGISTRY[rule_id]
-        params = raw.get("params") or {}
-        if not isinstance(params, dict):
-            p.append(Problem(str(path), "params must be a mapping", field=f"{where}.params",
-                             line=_line(raw, "params")))
-            continue
-        for pname, praw in params.items():
-            spec = info.param(pname)
-            if spec is None:
-                p.append(Problem(str(path), f"unknown parameter of {rule_id}",
-                                 field=f"{where}.params.{pname}", line=_line(params, pname),
-                                 expected=", ".join(s.name for s in info.params) or "none"))
-                continue
-            holder, key = params, pname
-            if isinstance(praw, dict):
-                if "citation" in praw:
-                    p += _check_citation(path, praw["citation"], f"{where}.params.{pname}.citation")
-                holder, key, praw = praw, "value", praw.get("value")
-            prob = _number_problem(path, holder, key, praw, spec.minimum, spec.maximum,
-                                   spec.nullable)
-            if prob:
-                p.append(replace(prob, field=f"{where}.params.{pname}"))
-    for name, raw in (data.get("assumptions") or {}).items():
-        if name not in _ASSUMPTIONS:
-            p.append(Problem(str(path), "unknown assumption", field=f"assumptions.{name}",
-                             line=_line(data["assumptions"], name),
-                             expected=", ".join(sorted(_ASSUMPTIONS))))
-            continue
-        holder, key, value = data["assumptions"], name, raw
-        if isinstance(raw, dict):
-            holder, key, value = raw, "value", raw.get("value")
-        prob = _number_problem(path, holder, key, value, 1e-9)
-        if prob:
-            p.append(replace(prob, field=f"assumptions.{name}"))
-    for name, raw in (data.get("district_targets") or {}).items():
-        if name not in _DISTRICT_TARGETS or not isinstance(raw, dict):
-            p.append(Problem(str(path), "unknown district target", field=f"district_targets.{name}",
-                             line=_line(data["district_targets"], name),
-                             expected=", ".join(sorted(_DISTRICT_TARGETS))))
-            continue
-        prob = _number_problem(path, raw, "target", raw.get("target"), 0.0, 1.0)
-        if prob:
-            p.append(replace(prob, field=f"district_targets.{name}.target"))
-        p += _check_citation(path, raw.get("citation"), f"district_targets.{name}.citation")
-    return p
-
-
-def _check_complete(path: Path, data: dict, standard: Standard) -> list[Problem]:
-    """After inheritance: every rule has a citation and all its required parameters."""
-    p = []
-    for rule in standard.rules.values():
-        raw = (data.get("rules") or {}).get(rule.id)
-        line = _line(data.get("rules"), rule.id) if raw is not None else None
-        if rule.citation is None:
-            p.append(Problem(str(path), "rule has no citation (here or in the standard it "
-                             "extends)", field=f"rules.{rule.id}.citation", line=line,
-                             expected="citation: {clause: …, quote: …}"))
-        for spec in REGISTRY[rule.id].params:
-            if spec.required and spec.name not in rule.params:
-                p.append(Problem(str(path), f"rule {rule.id} lacks a required parameter",
-                                 field=f"rules.{rule.id}.params.{spec.name}", line=line,
-                                 expected=spec.description))
-    for name in _ASSUMPTIONS:
-        if name not in standard.assumptions:
-            p.append(Problem(str(path), "missing assumption (normally inherited from national)",
-                             field=f"assumptions.{name}", expected=_ASSUMPTIONS[name]))
-    return p

@@ -14,8 +14,8 @@ from typing import Callable, Iterable
 
 from . import io
 from ._errors import OutputError, Problem
-from .context import Options
 from .engine import check
+from .settings import Options
 from .plan import Plan, build_plan
 from .result import Result
 from .standard import Standard
@@ -31,22 +31,7 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
 
 
 def run(plan: Plan, standard: Standard, options: Options) -> Result:
-    network = None
-    if options.distance == "network":
-        from .routing import Network
-
-        if plan.streets is None or plan.streets.empty:
-            from ._errors import PlanError
-
-            raise PlanError(Problem(plan.source, "--distance network needs a streets layer",
-                                    layer="streets",
-                                    expected="LineString features with layer 'street', or "
-                                             "--distance straight"))
-        from .rules.service_radius import max_radius_m
-
-        network = Network.from_streets(plan.streets, plan.facilities,
-                                       max_radius_m(standard, options) or 1000.0)
-    return check(plan, standard, options, network=network)
+    return check(plan, standard, options)
 
 
 def format_for(output: str | None, fmt: str | None) -> str:
@@ -64,31 +49,44 @@ def format_for(output: str | None, fmt: str | None) -> str:
 
 
 def render(result: Result, fmt: str, lang: str) -> str | bytes:
+    from .views import model as view_model
+
+    return render_model(view_model.build(result, lang), fmt)
+
+
+def render_model(model, fmt: str) -> str | bytes:
+    """Every view renders the one view model built from the result."""
     if fmt == "json":
         from .views import json
 
-        return json.render(result, lang)
+        return json.render(model)
     if fmt == "csv":
         from .views import csv
 
-        return csv.render(result, lang)
+        return csv.render(model)
     if fmt == "html":
         from .views import html
 
-        return html.render(result, lang)
+        return html.ReportBuilder(model).full()
     if fmt == "text":
         from .views import terminal
 
-        return terminal.render(result, lang)
+        return terminal.render(model)
     raise ValueError(fmt)
 
 
 def write(result: Result, output: str, fmt: str, lang: str) -> Path:
+    from .views import model as view_model
+
+    return write_model(view_model.build(result, lang), output, fmt)
+
+
+def write_model(model, output: str, fmt: str) -> Path:
     if fmt == "gpkg":
         from .views import gpkg
 
-        return io.write_gpkg_atomic(output, gpkg.layers(result))
-    return io.write_atomic(output, render(result, fmt, lang))
+        return io.write_gpkg_atomic(output, gpkg.layers(model))
+    return io.write_atomic(output, render_model(model, fmt))
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,24 +117,26 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
     from .views import gpkg as gpkg_view
     from .views import html as html_view
     from .views import json as json_view
+    from .views import model as view_model
 
     out = io.ensure_folder(folder)
     plan = load_plan(plan_path, standard, crs=crs, strict=False)
     result = run(plan, standard, replace(options, suggest=True))
-    builder = html_view.ReportBuilder(result, lang)
+    model = view_model.build(result, lang)
+    builder = html_view.ReportBuilder(model)
     written: list[Path] = []
     links = ["" for _ in result.parcels]
     if parcel_reports:
         pages = out / "parcels"
         io.ensure_folder(pages)
-        items = list(enumerate(result.parcels))
+        items = list(enumerate(model.parcels))
         for i, p in (progress(items) if progress else items):
-            name = report_name(p.id)
+            name = report_name(p["id"])
             written.append(io.write_atomic(pages / name, builder.single(p, back="../index.html")))
             links[i] = f"parcels/{name}"
-    written.append(io.write_atomic(out / "results.csv", csv_view.render(result, lang)))
-    written.append(io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(result)))
+    written.append(io.write_atomic(out / "results.csv", csv_view.render(model)))
+    written.append(io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model)))
     written.append(io.write_atomic(out / "index.html", builder.index(links)))
     # Last: a results.json on disk means the run finished.
-    written.append(io.write_atomic(out / "results.json", json_view.render(result, lang)))
+    written.append(io.write_atomic(out / "results.json", json_view.render(model)))
     return BatchOutput(result, out, written)

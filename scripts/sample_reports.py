@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from compliance import workflow
-from compliance.context import Options
+from compliance.settings import Options
 from compliance.standard import load_standard
 
 ROOT = Path(__file__).resolve().parent.parent

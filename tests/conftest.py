@@ -6,7 +6,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from compliance.context import Options
+from compliance.settings import Options
 from compliance.engine import check
 from compliance.io import RawPlan
 from compliance.plan import build_plan

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import Point, Polygon, box
 
-from cli import main
+from compliance.cli import main
 
 LON, LAT = 118.582, 37.449  # 东营
 D = 0.001  # about 100 m

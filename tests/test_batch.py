@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from compliance.cli import main
 from compliance import workflow
 from conftest import X0, Y0, make_plan, pt, rect, run
 
@@ -49,7 +49,7 @@ def test_district_folder(tmp_path):
     assert {"parcels", "facilities", "walking_radius"} <= layers
     parcels = gpd.read_file(out / "results.gpkg", layer="parcels")
     # DY-21 + DY-22 share 150 m² against 20 × 500 / 100 + 15 × 600 / 100 = 190 → 40 short.
-    assert parcels.set_index("id").loc["DY-21", "area_shortfall_m2"] == 40.0
+    assert parcels.set_index("id").loc["DY-21", "area_per_households_shortfall"] == 40.0
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "parcels/DY-21-" in index and "60.0%" in index
 
@@ -138,7 +138,7 @@ def test_interrupted_run_leaves_no_results_json(tmp_path, monkeypatch):
     monkeypatch.setattr(json_view, "render", boom)
     out = tmp_path / "o"
     with pytest.raises(KeyboardInterrupt):
-        from compliance.context import Options
+        from compliance.settings import Options
         from compliance.standard import load_standard
 
         workflow.batch(str(ROOT / "samples" / "zunyi-failing.geojson"), load_standard("zunyi"),

@@ -92,7 +92,7 @@ def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     standard = load_standard("dongying")
     plan = workflow.load_plan(str(ROOT / "samples" / "dongying-shared.geojson"), standard)
-    from compliance.context import Options
+    from compliance.settings import Options
 
     result = workflow.run(plan, standard, Options())
     path = folder / "dongying-shared.html"

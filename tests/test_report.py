@@ -7,7 +7,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from compliance.cli import main
 from compliance.views import html
 from conftest import make_plan, pt, rect, run
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from compliance._errors import StandardError
-from compliance.rules import REGISTRY
+from compliance.rules.catalogue import CATALOGUE as REGISTRY
+from compliance.settings import Options
 from compliance.standard import available_standards, load_standard
 
 CITIES = ["national", "zunyi", "dongying", "changzhou", "tongchuan", "x-district"]
@@ -65,7 +66,7 @@ def test_inherited_figures_are_marked():
 def test_walking_radius_decision():
     # 4 km/h = 4000 / 60 = 66.67 m/min; 15 min → 1,000 m
     s = load_standard("national")
-    assert s.walking_speed_m_per_min * 15 == pytest.approx(1000.0)
+    assert Options().walking_speed_m_per_min_for(s) * 15 == pytest.approx(1000.0)
 
 
 def _write(tmp_path, name, text):

@@ -85,7 +85,7 @@ BEIJING = Path(__file__).resolve().parents[1] / "samples" / "beijing-xueqing-osm
 
 def test_beijing_sample_network_never_shorter_than_straight(tmp_path):
     from compliance import workflow
-    from compliance.context import Options
+    from compliance.settings import Options
     from compliance.standard import load_standard
 
     standard = load_standard("national")

@@ -2,16 +2,29 @@
 
 Core columns: `parcel` (or `facility`), `status`, `required`, `provided`, `shortfall`,
 `message`, `formula`, `fix` (English msgids, rendered by the views in the report's language),
-plus any number of argument columns that the templates refer to; `notes` and `details` are
+plus any number of argument columns that the messages refer to; `notes` and `details` are
 optional object columns.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-TOLERANCE = 1e-6
+from ..settings import TOLERANCE
+from ..vocabulary import Status
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What a rule decides: its findings, and for the rule that defines the walking radius,
+    the radius of each parcel and which household points lie within it."""
+
+    findings: pd.DataFrame
+    radius_m: np.ndarray | None = None   # per parcel
+    covered: np.ndarray | None = None    # per coverage point
 
 
 def judge(required: np.ndarray, provided: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -20,8 +33,8 @@ def judge(required: np.ndarray, provided: np.ndarray) -> tuple[np.ndarray, np.nd
     required = np.round(required, 2)
     provided = np.round(provided, 2)
     shortfall = np.maximum(required - provided, 0.0)
-    status = np.where(provided + TOLERANCE >= required, "pass", "fail")
-    return status, np.where(status == "fail", shortfall, 0.0)
+    status = np.where(provided + TOLERANCE >= required, Status.PASS.value, Status.FAIL.value)
+    return status, np.where(status == Status.FAIL, shortfall, 0.0)
 
 
 def frame(**columns) -> pd.DataFrame:

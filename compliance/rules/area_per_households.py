@@ -7,22 +7,11 @@ import pandas as pd
 
 from ._frame import frame, judge, pick
 from .._i18n import N_
-from ._registry import ParamSpec, RuleInfo, register
+from ..settings import TOLERANCE
+from ..vocabulary import Status
+from .catalogue import CATALOGUE
 
-INFO = RuleInfo(
-    id="area_per_households",
-    summary="Eldercare floor area at least the rate per 100 households, new and existing housing.",
-    summary_zh="养老服务设施建筑面积不少于每百户指标 × 户数 / 100(新建、已建分别计)",
-    scope="parcel",
-    unit="m2",
-    params=(
-        ParamSpec("rate_new", "m² per 100 households in new housing (新建)", unit="m2/100hh"),
-        ParamSpec("rate_existing", "m² per 100 households in existing housing (已建、老旧)",
-                  unit="m2/100hh"),
-        ParamSpec("rate_new_recommended", "recommended m² per 100 new households (a note only)",
-                  required=False, unit="m2/100hh"),
-    ),
-)
+INFO = CATALOGUE["area_per_households"]
 
 FORMULA_NEW = N_("{rate_new:g} m²/100 households × {households_new:,.0f} new households / 100 = {required:,.1f} m²")
 FORMULA_EXISTING = N_("{rate_existing:g} m²/100 households × {households_existing:,.0f} existing households / 100 = {required:,.1f} m²")
@@ -36,7 +25,6 @@ RECOMMENDED = (N_("Below the recommended {rate_new_recommended:g} m²/100 new ho
                "({recommended_required:,.1f} m²); a note, not a failure."))
 
 
-@register(INFO)
 def evaluate(ctx, spec) -> pd.DataFrame:
     hh_new = np.nan_to_num(ctx.parcel_column("households_new"))
     hh_existing = np.nan_to_num(ctx.parcel_column("households_existing"))
@@ -47,15 +35,15 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     provided = ctx.provision.provided_total(ctx.facility_column("floor_area_m2", 0.0))
     status, shortfall = judge(required, provided)
     no_households = (hh_new + hh_existing) == 0
-    status = np.where(no_households, "not_applicable", status)
+    status = np.where(no_households, Status.NOT_APPLICABLE.value, status)
 
     out = frame(
         parcel=np.arange(len(required)), status=status, required=required, provided=provided,
         shortfall=shortfall,
-        message=pick([no_households, status == "fail"], [NO_HOUSEHOLDS, FAIL], PASS),
+        message=pick([no_households, status == Status.FAIL.value], [NO_HOUSEHOLDS, FAIL], PASS),
         formula=pick([hh_existing == 0, hh_new == 0], [FORMULA_NEW, FORMULA_EXISTING],
                      FORMULA_MIXED),
-        fix=np.where(status == "fail", FIX, None),
+        fix=np.where(status == Status.FAIL.value, FIX, None),
         rate_new=rate_new, rate_existing=rate_existing, households_new=hh_new,
         households_existing=hh_existing, own_required=own_required,
     )
@@ -63,8 +51,11 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     if recommended is not None:
         rec_required = ctx.provision.group_total(
             (float(recommended) * hh_new + rate_existing * hh_existing) / 100.0)
-        below = (hh_new > 0) & (provided + 1e-6 < rec_required) & ~no_households
+        below = (hh_new > 0) & (provided + TOLERANCE < rec_required) & ~no_households
         out["rate_new_recommended"] = float(recommended)
         out["recommended_required"] = rec_required
         out["notes"] = [[RECOMMENDED] if b else [] for b in below]
     return out
+
+
+EVALUATORS = {INFO.id: evaluate}

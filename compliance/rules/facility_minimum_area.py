@@ -5,30 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._frame import frame, judge, pick
+from ._frame import frame, judge
 from .._i18n import N_
-from ._registry import ParamSpec, RuleInfo, register
+from ..settings import TOLERANCE
+from ..vocabulary import Status
+from .catalogue import CATALOGUE, KIND_MINIMA
 
-KINDS = ("street_center", "community_station", "township_center", "village_point",
-         "day_care_center", "care_home")
 
-INFO = RuleInfo(
-    id="facility_minimum_area",
-    summary="Each facility at least the minimum floor area of its kind (站, 中心, 点).",
-    summary_zh="各类设施建筑面积不低于该类最低标准(服务站、服务中心、互助点)",
-    scope="parcel",
-    unit="m2",
-    params=tuple(ParamSpec(k, f"minimum floor area of a {k} (m²)", required=False, unit="m2")
-                 for k in KINDS) + (
-        ParamSpec("community_station_few_elderly",
-                  "minimum for a community station where few elderly live (m²)",
-                  required=False, unit="m2"),
-        ParamSpec("few_elderly_threshold",
-                  "below this many residents aged 60+, the few-elderly minimum applies; "
-                  "null: never applied automatically", required=False, nullable=True,
-                  unit="persons"),
-    ),
-)
+INFO = CATALOGUE["facility_minimum_area"]
 
 FORMULA = N_("minimum for {kind_label}: {required:,.0f} m²")
 PASS = N_("The smallest {kind_label} ({facility_id}) has {provided:,.1f} m², at least the {required:,.0f} m² minimum.")
@@ -40,16 +24,15 @@ FEW_ELDERLY = (N_("It would meet the {few_elderly_min:,.0f} m² minimum for comm
                "standard must set few_elderly_threshold for it to apply."))
 
 
-@register(INFO)
 def evaluate(ctx, spec) -> pd.DataFrame:
     n = len(ctx.parcels)
-    minimums = {k: float(spec.value(k)) for k in KINDS if spec.value(k) is not None}
+    minimums = {k: float(spec.value(k)) for k in KIND_MINIMA if spec.value(k) is not None}
     links = ctx.provision.links()
     fac = ctx.facilities
     links["kind"] = fac["kind"].to_numpy()[links["facility"].to_numpy()] if len(links) else []
     links = links[links["kind"].isin(list(minimums))]
     if links.empty:
-        return frame(parcel=np.arange(n), status="not_applicable", required=np.nan,
+        return frame(parcel=np.arange(n), status=Status.NOT_APPLICABLE.value, required=np.nan,
                      provided=np.nan, shortfall=np.nan, message=NONE, formula=None, fix=None)
     links = links.assign(area=fac["floor_area_m2"].to_numpy(dtype=float)[links["facility"]],
                          facility_id=fac["id"].to_numpy()[links["facility"]])
@@ -68,18 +51,21 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     status, shortfall = judge(required, provided)
     notes = [[]] * len(smallest)
     if few_min is not None and threshold is None:
-        would = station & (status == "fail") & (provided + 1e-6 >= float(few_min))
+        would = station & (status == Status.FAIL.value) & (provided + TOLERANCE >= float(few_min))
         notes = [[FEW_ELDERLY] if w else [] for w in would]
     found = frame(
         parcel=smallest["parcel"].to_numpy(), kind=smallest["kind"].to_numpy(), status=status,
         required=required, provided=provided, shortfall=shortfall,
-        message=np.where(status == "fail", FAIL, PASS), formula=FORMULA,
-        fix=np.where(status == "fail", FIX, None),
+        message=np.where(status == Status.FAIL.value, FAIL, PASS), formula=FORMULA,
+        fix=np.where(status == Status.FAIL.value, FIX, None),
         facility_id=smallest["facility_id"].to_numpy(),
         few_elderly_min=float(few_min) if few_min is not None else np.nan,
         notes=notes,
     )
     missing = np.setdiff1d(np.arange(n), found["parcel"].to_numpy())
-    none = frame(parcel=missing, status="not_applicable", required=np.nan, provided=np.nan,
+    none = frame(parcel=missing, status=Status.NOT_APPLICABLE.value, required=np.nan, provided=np.nan,
                  shortfall=np.nan, message=NONE, formula=None, fix=None)
     return pd.concat([found, none], ignore_index=True)
+
+
+EVALUATORS = {INFO.id: evaluate}

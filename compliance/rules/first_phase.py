@@ -7,15 +7,10 @@ import pandas as pd
 
 from ._frame import frame, pick
 from .._i18n import N_
-from ._registry import RuleInfo, register
+from ..vocabulary import Status
+from .catalogue import CATALOGUE
 
-INFO = RuleInfo(
-    id="first_phase",
-    summary="In a phased development, every eldercare facility it provides is in phase 1.",
-    summary_zh="分期开发项目的养老服务设施安排在首期建设",
-    scope="parcel",
-    unit="",
-)
+INFO = CATALOGUE["first_phase"]
 
 PASS = N_("All {facilities:,.0f} facilities it provides are in phase 1 of {phases:,.0f}.")
 FAIL = N_("Facilities {late} are planned after phase 1.")
@@ -26,7 +21,6 @@ SINGLE = N_("Not a phased development (phases ≤ 1 or not given).")
 NONE = N_("The parcel provides no facility.")
 
 
-@register(INFO)
 def evaluate(ctx, spec) -> pd.DataFrame:
     n = len(ctx.parcels)
     phases = np.nan_to_num(ctx.parcel_column("phases"), nan=1.0)
@@ -45,12 +39,15 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     has_late = late_s != ""
     has_unknown = unknown_s != ""
     status = np.select([~phased, count == 0, has_late, has_unknown],
-                       ["not_applicable", "not_applicable", "fail", "insufficient_data"], "pass")
+                       [Status.NOT_APPLICABLE.value, Status.NOT_APPLICABLE.value, Status.FAIL.value, Status.INSUFFICIENT_DATA.value], Status.PASS.value)
     return frame(
         parcel=np.arange(n), status=status, required=np.nan, provided=np.nan, shortfall=np.nan,
         message=pick([~phased, count == 0, has_late, has_unknown], [SINGLE, NONE, FAIL, MISSING],
                      PASS),
         formula=None,
-        fix=pick([status == "fail", status == "insufficient_data"], [FIX, FIX_MISSING], None),
+        fix=pick([status == Status.FAIL.value, status == Status.INSUFFICIENT_DATA.value], [FIX, FIX_MISSING], None),
         facilities=count.astype(float), phases=phases, late=late_s, unknown=unknown_s,
     )
+
+
+EVALUATORS = {INFO.id: evaluate}

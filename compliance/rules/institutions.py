@@ -7,9 +7,8 @@ import pandas as pd
 
 from ._frame import frame
 from .._i18n import N_
-from ._registry import ParamSpec, RuleInfo, register
-
-RATIO = ParamSpec("min_ratio", "the minimum share (0–1)", maximum=1.0, unit="ratio")
+from ..settings import RATIO_TOLERANCE
+from ..vocabulary import Status
 
 PASS = N_("{numerator_label} {numerator:,.0f} / {denominator_label} {denominator:,.0f} = {ratio:.1%}, at least {required:.0%}.")
 FAIL = N_("{numerator_label} {numerator:,.0f} / {denominator_label} {denominator:,.0f} = {ratio:.1%}, below {required:.0%}.")
@@ -26,16 +25,17 @@ def _ratio_rule(ctx, numerator_field: str, denominator_field: str, min_ratio: fl
     applies = np.flatnonzero(np.nan_to_num(den) > 0)
     den, num = den[applies], num[applies]
     ratio = num / den
-    needed = np.ceil(min_ratio * den - 1e-9)
+    needed = np.ceil(min_ratio * den - RATIO_TOLERANCE)
     missing = np.isnan(num)
-    status = np.where(missing, "insufficient_data",
-                      np.where(ratio + 1e-9 >= min_ratio, "pass", "fail"))
+    status = np.where(missing, Status.INSUFFICIENT_DATA.value,
+                      np.where(ratio + RATIO_TOLERANCE >= min_ratio, Status.PASS.value,
+                               Status.FAIL.value))
     return frame(
         facility=applies, status=status, required=min_ratio, provided=np.round(ratio, 6),
-        shortfall=np.where(status == "fail", min_ratio - ratio, 0.0),
-        message=np.select([missing, status == "fail"], [MISSING, FAIL], PASS),
+        shortfall=np.where(status == Status.FAIL, min_ratio - ratio, 0.0),
+        message=np.select([missing, status == Status.FAIL], [MISSING, FAIL], PASS),
         formula=FORMULA,
-        fix=np.select([missing, status == "fail"], [FIX_MISSING, FIX], None),
+        fix=np.select([missing, status == Status.FAIL], [FIX_MISSING, FIX], None),
         numerator=num, denominator=den, ratio=ratio,
         needed=needed, shortfall_count=needed - np.nan_to_num(num),
         numerator_label=numerator_label, denominator_label=denominator_label,
@@ -43,32 +43,16 @@ def _ratio_rule(ctx, numerator_field: str, denominator_field: str, min_ratio: fl
     )
 
 
-@register(RuleInfo(
-    id="nursing_bed_ratio",
-    summary="Nursing-type beds (护理型床位) at least a share of all beds.",
-    summary_zh="护理型床位占床位总数的比例不低于规定值",
-    scope="facility", unit="ratio", params=(RATIO,)))
 def nursing_bed_ratio(ctx, spec) -> pd.DataFrame:
     return _ratio_rule(ctx, "nursing_beds", "beds", float(spec.value("min_ratio")),
                        N_("nursing beds"), N_("beds"))
 
 
-@register(RuleInfo(
-    id="dementia_bed_ratio",
-    summary="Dementia-care beds (认知障碍照护床位) at least a share of nursing-type beds.",
-    summary_zh="护理型床位中认知障碍照护床位占比不低于规定值",
-    scope="facility", unit="ratio", params=(RATIO,)))
 def dementia_bed_ratio(ctx, spec) -> pd.DataFrame:
     return _ratio_rule(ctx, "dementia_beds", "nursing_beds", float(spec.value("min_ratio")),
                        N_("dementia beds"), N_("nursing beds"))
 
 
-@register(RuleInfo(
-    id="social_workers_per_100_beds",
-    summary="Social workers (社会工作者) at least a number per 100 beds.",
-    summary_zh="每百张床位配备社会工作者不少于规定人数",
-    scope="facility", unit="per_100_beds",
-    params=(ParamSpec("min_per_100_beds", "social workers per 100 beds", unit="persons"),)))
 def social_workers_per_100_beds(ctx, spec) -> pd.DataFrame:
     minimum = float(spec.value("min_per_100_beds"))
     out = _ratio_rule(ctx, "social_workers", "beds", minimum / 100.0,
@@ -76,8 +60,8 @@ def social_workers_per_100_beds(ctx, spec) -> pd.DataFrame:
     # Reported per 100 beds, as the clause states it.
     for col in ("required", "provided", "shortfall"):
         out[col] = out[col] * 100.0
-    fail = out["status"] == "fail"
-    out["message"] = np.select([out["status"] == "insufficient_data", fail],
+    fail = out["status"] == Status.FAIL
+    out["message"] = np.select([out["status"] == Status.INSUFFICIENT_DATA, fail],
                                [MISSING, SW_FAIL], SW_PASS)
     out["formula"] = SW_FORMULA
     return out
@@ -86,3 +70,7 @@ def social_workers_per_100_beds(ctx, spec) -> pd.DataFrame:
 SW_FORMULA = N_("{required:g} social workers per 100 beds × {denominator:,.0f} beds / 100")
 SW_PASS = N_("{numerator:,.0f} social workers for {denominator:,.0f} beds = {provided:.2f} per 100 beds, at least {required:g}.")
 SW_FAIL = N_("{numerator:,.0f} social workers for {denominator:,.0f} beds = {provided:.2f} per 100 beds, below {required:g}.")
+
+
+EVALUATORS = {"nursing_bed_ratio": nursing_bed_ratio, "dementia_bed_ratio": dementia_bed_ratio,
+              "social_workers_per_100_beds": social_workers_per_100_beds}

@@ -7,16 +7,10 @@ import pandas as pd
 
 from ._frame import frame, judge, pick
 from .._i18n import N_
-from ._registry import ParamSpec, RuleInfo, register
+from ..vocabulary import Status
+from .catalogue import CATALOGUE
 
-INFO = RuleInfo(
-    id="minimum_area",
-    summary="Total eldercare floor area at least a fixed minimum, where the standard applies it.",
-    summary_zh="养老服务设施总建筑面积不小于规定下限(如完整居住社区350平方米)",
-    scope="parcel",
-    unit="m2",
-    params=(ParamSpec("min_floor_area_m2", "the minimum total floor area (m²)", unit="m2"),),
-)
+INFO = CATALOGUE["minimum_area"]
 
 FORMULA = N_("minimum {required:,.0f} m²")
 PASS = N_("Provides {provided:,.1f} m², at least the {required:,.0f} m² minimum.")
@@ -25,7 +19,6 @@ FIX = N_("Add at least {shortfall:,.1f} m² so that the facilities total {requir
 NOT_FLAGGED = N_("Applies only to parcels marked {applies_to}; this one is not.")
 
 
-@register(INFO)
 def evaluate(ctx, spec) -> pd.DataFrame:
     n = len(ctx.parcels)
     minimum = float(spec.value("min_floor_area_m2"))
@@ -35,14 +28,17 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     applies = np.ones(n, dtype=bool)
     if spec.applies_to:
         applies = ctx.parcel_column(spec.applies_to, 0.0) > 0
-    status = np.where(applies, status, "not_applicable")
+    status = np.where(applies, status, Status.NOT_APPLICABLE.value)
     return frame(
         parcel=np.arange(n), status=status,
         required=np.where(applies, required, np.nan),
         provided=np.where(applies, provided, np.nan),
         shortfall=np.where(applies, shortfall, np.nan),
-        message=pick([~applies, status == "fail"], [NOT_FLAGGED, FAIL], PASS),
+        message=pick([~applies, status == Status.FAIL.value], [NOT_FLAGGED, FAIL], PASS),
         formula=np.where(applies, FORMULA, None),
-        fix=np.where(status == "fail", FIX, None),
+        fix=np.where(status == Status.FAIL.value, FIX, None),
         applies_to=spec.applies_to or "",
     )
+
+
+EVALUATORS = {INFO.id: evaluate}

@@ -7,16 +7,10 @@ import pandas as pd
 
 from ._frame import frame, judge, pick
 from .._i18n import N_
-from ._registry import ParamSpec, RuleInfo, register
+from ..vocabulary import Status
+from .catalogue import CATALOGUE
 
-INFO = RuleInfo(
-    id="per_capita_land",
-    summary="Eldercare land area at least the rate per resident.",
-    summary_zh="养老服务设施用地面积不少于人均指标 × 人口",
-    scope="parcel",
-    unit="m2",
-    params=(ParamSpec("rate_m2_per_person", "m² of land per resident", unit="m2/person"),),
-)
+INFO = CATALOGUE["per_capita_land"]
 
 FORMULA = N_("{rate_m2_per_person:g} m²/person × {population:,.0f} persons = {required:,.1f} m²")
 FORMULA_ESTIMATED = (N_("{rate_m2_per_person:g} m²/person × {population:,.0f} persons "
@@ -31,7 +25,6 @@ FIX_MISSING = N_("Give land_area_m2 for every facility, or draw it as a polygon.
 NO_PEOPLE = N_("The parcel has no residents.")
 
 
-@register(INFO)
 def evaluate(ctx, spec) -> pd.DataFrame:
     rate = float(spec.value("rate_m2_per_person"))
     population = np.nan_to_num(ctx.parcel_column("population"))
@@ -44,15 +37,18 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     unknown = ctx.provision.provided_any(np.isnan(land))
     status, shortfall = judge(required, provided)
     no_people = population == 0
-    missing = (status == "fail") & unknown
-    status = np.where(no_people, "not_applicable",
-                      np.where(missing, "insufficient_data", status))
+    missing = (status == Status.FAIL.value) & unknown
+    status = np.where(no_people, Status.NOT_APPLICABLE.value,
+                      np.where(missing, Status.INSUFFICIENT_DATA.value, status))
     return frame(
         parcel=np.arange(len(required)), status=status, required=required, provided=provided,
-        shortfall=np.where(status == "fail", shortfall, 0.0),
-        message=pick([no_people, missing, status == "fail"], [NO_PEOPLE, MISSING, FAIL], PASS),
+        shortfall=np.where(status == Status.FAIL.value, shortfall, 0.0),
+        message=pick([no_people, missing, status == Status.FAIL.value], [NO_PEOPLE, MISSING, FAIL], PASS),
         formula=np.where(estimated, FORMULA_ESTIMATED, FORMULA),
-        fix=pick([missing, status == "fail"], [FIX_MISSING, FIX], None),
+        fix=pick([missing, status == Status.FAIL.value], [FIX_MISSING, FIX], None),
         rate_m2_per_person=rate, population=population, households=households,
         persons_per_household=ctx.standard.persons_per_household,
     )
+
+
+EVALUATORS = {INFO.id: evaluate}

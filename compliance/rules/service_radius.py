@@ -5,24 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._frame import frame, pick
+from ._frame import Evaluation, frame, pick
 from .._i18n import N_
-from ._registry import ParamSpec, RuleInfo, register
+from ..settings import TOLERANCE
+from ..vocabulary import Status
+from .catalogue import CATALOGUE
 
-INFO = RuleInfo(
-    id="service_radius",
-    summary="Every household within the walking radius of an eldercare facility (any in the plan).",
-    summary_zh="每户居民在步行服务半径内可达养老服务设施(规划或现状,不限本地块)",
-    scope="parcel",
-    unit="m",
-    params=(
-        ParamSpec("minutes_urban", "walking minutes in urban areas", unit="min"),
-        ParamSpec("minutes_rural", "walking minutes for parcels marked rural", required=False,
-                  unit="min"),
-        ParamSpec("radius_m", "a fixed radius in metres instead of minutes × speed",
-                  required=False, unit="m"),
-    ),
-)
+INFO = CATALOGUE["service_radius"]
 
 # Uncovered buildings named in a finding; the rest are counted.
 MAX_LISTED = 20
@@ -53,26 +42,29 @@ NO_GEOMETRY = N_("The parcel has no geometry, so distances cannot be measured.")
 FIX_GEOMETRY = N_("Give the parcel its polygon (and buildings with households).")
 
 
+def _fixed_radius(spec, options) -> float | None:
+    """A radius in metres that replaces minutes × speed: the user's option, else the
+    standard's own fixed radius. The one place the override is read."""
+    fixed = options.radius_m or spec.value("radius_m")
+    return float(fixed) if fixed else None
+
+
 def radius_m(ctx, spec) -> np.ndarray:
     """Per parcel: the walking radius in metres (rural parcels take the rural minutes)."""
-    n = len(ctx.parcels)
-    fixed = ctx.options.radius_m or spec.value("radius_m")
-    if fixed:
-        return np.full(n, float(fixed))
+    fixed = _fixed_radius(spec, ctx.options)
+    if fixed is not None:
+        return np.full(len(ctx.parcels), fixed)
     return minutes(ctx, spec) * ctx.walking_speed_m_per_min
 
 
 def max_radius_m(standard, options) -> float:
     """The largest radius any parcel can have: the network search needs no more."""
-    spec = standard.rules.get("service_radius")
-    if spec is None:
-        return 0.0
-    if options.radius_m or spec.value("radius_m"):
-        return float(options.radius_m or spec.value("radius_m"))
-    from ..context import walking_speed_m_per_min
-
-    return max(float(spec.value("minutes_urban")),
-               float(spec.value("minutes_rural") or 0)) * walking_speed_m_per_min(standard, options)
+    spec = standard.rules[INFO.id]
+    fixed = _fixed_radius(spec, options)
+    if fixed is not None:
+        return fixed
+    return max(float(spec.value("minutes_urban")), float(spec.value("minutes_rural") or 0)) \
+        * options.walking_speed_m_per_min_for(standard)
 
 
 def minutes(ctx, spec) -> np.ndarray:
@@ -82,8 +74,7 @@ def minutes(ctx, spec) -> np.ndarray:
     return np.where(is_rural & (rural is not None), float(rural or urban), urban)
 
 
-@register(INFO)
-def evaluate(ctx, spec) -> pd.DataFrame:
+def evaluate(ctx, spec) -> Evaluation:
     n = len(ctx.parcels)
     required = radius_m(ctx, spec)
     cov = ctx.coverage
@@ -96,8 +87,8 @@ def evaluate(ctx, spec) -> pd.DataFrame:
         worst[cov.parcel[idx]] = cov.distance[idx]
         worst_at[cov.parcel[idx]] = idx
     measured = worst_at >= 0
-    status = np.where(~measured, "insufficient_data",
-                      np.where(worst <= required + 1e-6, "pass", "fail"))
+    status = np.where(~measured, Status.INSUFFICIENT_DATA.value,
+                      np.where(worst <= required + TOLERANCE, Status.PASS.value, Status.FAIL.value))
     unreachable = measured & np.isinf(worst)
     # Why a distance is infinite: no facility in the point's part of the network, or farther
     # than the network search went.
@@ -110,7 +101,7 @@ def evaluate(ctx, spec) -> pd.DataFrame:
         cut_off &= ~disconnected
     no_facility = unreachable & ~cut_off & ~disconnected
     provided = np.where(measured & ~unreachable, worst, np.nan)
-    shortfall = np.where(status == "fail", provided - required, 0.0)
+    shortfall = np.where(status == Status.FAIL.value, provided - required, 0.0)
 
     by_building = np.zeros(n, dtype=bool)
     uncovered_hh = np.zeros(n)
@@ -119,7 +110,7 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     details = [dict() for _ in range(n)] if n else []
     if cov is not None and len(cov.parcel):
         by_building[np.unique(cov.parcel[cov.building >= 0])] = True
-        out = (cov.building >= 0) & (cov.distance > required[cov.parcel] + 1e-6)
+        out = (cov.building >= 0) & (cov.distance > required[cov.parcel] + TOLERANCE)
         if out.any():
             ids = ctx.buildings["id"].to_numpy() if "id" in ctx.buildings else \
                 ctx.buildings.index.to_numpy()
@@ -151,9 +142,9 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     worst_xy = np.full((n, 2), np.nan)
     if cov is not None and measured.any():
         worst_xy[measured] = cov.xy[worst_at[measured]]
-    fixed = bool(ctx.options.radius_m or spec.value("radius_m"))
-    failing = status == "fail"
-    return frame(
+    fixed = _fixed_radius(spec, ctx.options) is not None
+    failing = status == Status.FAIL.value
+    findings = frame(
         parcel=np.arange(n), status=status, required=required, provided=provided,
         shortfall=np.where(failing & ~unreachable, shortfall, np.where(failing, np.nan, 0.0)),
         message=pick([~measured, no_facility, unreachable & disconnected, unreachable & cut_off,
@@ -171,3 +162,10 @@ def evaluate(ctx, spec) -> pd.DataFrame:
         notes=[[NETWORK_RATIO] if r == r else [] for r in ratio],
         details=details,
     )
+    covered = np.zeros(0, dtype=bool)
+    if cov is not None:
+        covered = cov.distance <= required[cov.parcel] + TOLERANCE
+    return Evaluation(findings, radius_m=required, covered=covered)
+
+
+EVALUATORS = {INFO.id: evaluate}

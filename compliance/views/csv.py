@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ..result import Result
-from .data import result_data
+from .model import Model
 
 COLUMNS = ["parcel_id", "parcel_name", "verdict", "facility_id", "rule", "kind", "status",
            "severity", "required", "provided", "shortfall", "unit", "document", "clause",
@@ -31,22 +30,27 @@ def _row(owner: dict, f: dict, parcel: bool) -> dict:
     }
 
 
-def render(result: Result, lang: str = "zh") -> str:
-    data = result_data(result, lang, include_run=False)
+def rows(model: Model):
+    """The table every tabular view (CSV, XLSX) writes, from the view model."""
+    for p in model.data["parcels"]:
+        for f in p["findings"]:
+            yield _row(p, f, True)
+    for fac in model.data.get("facilities", []):
+        for f in fac["findings"]:
+            yield _row(fac, f, False)
+
+
+def render(model: Model) -> str:
     buf = io.StringIO()
-    # QUOTE_MINIMAL quotes commas, quotes and newlines; a leading '=' is defused for Excel.
+    # QUOTE_MINIMAL quotes commas, quotes and newlines; formula-looking text is defused.
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    for p in data["parcels"]:
-        for f in p["findings"]:
-            writer.writerow(_defuse(_row(p, f, True)))
-    for fac in data.get("facilities", []):
-        for f in fac["findings"]:
-            writer.writerow(_defuse(_row(fac, f, False)))
+    for row in rows(model):
+        writer.writerow(_defuse(row))
     return "\ufeff" + buf.getvalue()
 
 
 def _defuse(row: dict) -> dict:
-    """Spreadsheet formula injection: text starting with = + - @ is shown, not evaluated."""
+    """Spreadsheet formula injection: text starting with = + @ is shown, not evaluated."""
     return {k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "@") else v)
             for k, v in row.items()}

@@ -1,5 +1,5 @@
-"""GeoPackage view: layers a QGIS user can style (parcels with verdict and shortfall columns,
-uncovered buildings, facilities, walking-radius areas, suggested sites)."""
+"""GeoPackage view: layers a QGIS user can style (parcels with verdict and each rule's figures,
+uncovered buildings, facilities, walking-radius areas, suggested sites), from the view model."""
 
 from __future__ import annotations
 
@@ -8,49 +8,45 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..result import Result
+from ..rules.catalogue import CATALOGUE
+from .model import Model
 
 
-def _finding(p, rule):
-    return next((f for f in p.findings if f.rule == rule), None)
+def _parcel_row(p: dict, rules: list[str]) -> dict:
+    row = {"id": p["id"], "name": p["name"] or None, "verdict": p["verdict"],
+           "households_new": p["households_new"],
+           "households_existing": p["households_existing"], "population": p["population"]}
+    # One set of columns per rule of the standard (the first finding of each rule).
+    for rule in rules:
+        f = p["by_rule"].get(rule)
+        row[f"{rule}_status"] = f["status"] if f else None
+        row[f"{rule}_required"] = f["required"] if f else None
+        row[f"{rule}_provided"] = f["provided"] if f else None
+        row[f"{rule}_shortfall"] = f.get("shortfall", 0.0) if f else None
+    row["failing_rules"] = ";".join(p["failing"])
+    row["group"] = ";".join(p["group"])
+    row["facility_ids"] = ";".join(f["id"] for f in p["facilities"])
+    return row
 
 
-def layers(result: Result) -> dict[str, gpd.GeoDataFrame]:
+def layers(model: Model) -> dict[str, gpd.GeoDataFrame]:
+    result = model.result
     plan = result.plan
     crs = plan.crs
-    rows = []
-    for p in result.parcels:
-        area = _finding(p, "area_per_households")
-        radius = _finding(p, "service_radius")
-        land = _finding(p, "per_capita_land")
-        rows.append({
-            "id": p.id, "name": p.name, "verdict": p.verdict,
-            "households_new": p.households_new, "households_existing": p.households_existing,
-            "population": p.population,
-            "area_status": area.status if area else None,
-            "area_required_m2": area.required if area else None,
-            "area_provided_m2": area.provided if area else None,
-            "area_shortfall_m2": area.shortfall if area and area.status == "fail" else 0.0,
-            "land_status": land.status if land else None,
-            "land_shortfall_m2": land.shortfall if land and land.status == "fail" else 0.0,
-            "radius_status": radius.status if radius else None,
-            "radius_m": radius.required if radius else None,
-            "farthest_m": radius.provided if radius else None,
-            "failing_rules": ";".join(f.rule for f in p.mandatory_failures),
-            "group": ";".join(p.group or ()),
-        })
-    parcels = gpd.GeoDataFrame(rows, geometry=plan.parcels.geometry.to_numpy(), crs=crs)
+    rules = [r for r in CATALOGUE if r in result.standard.rules
+             and CATALOGUE[r].scope == "parcel"]
+    parcels = gpd.GeoDataFrame([_parcel_row(p, rules) for p in model.parcels],
+                               geometry=plan.parcels.geometry.to_numpy(), crs=crs)
     out = {"parcels": parcels}
 
     fac = plan.facilities
-    verdicts = {f.id: f.verdict for f in result.facilities}
-    facilities = gpd.GeoDataFrame({
+    verdicts = {i["id"]: i["verdict"] for i in model.institutions}
+    out["facilities"] = gpd.GeoDataFrame({
         "id": fac["id"].astype(str), "name": fac["name"], "kind": fac["kind"],
         "floor_area_m2": fac["floor_area_m2"], "land_area_m2": fac["land_area_m2"],
         "status": fac["status"], "parcel_ids": fac["parcel_ids"].map(";".join),
         "institution_verdict": fac["id"].astype(str).map(verdicts),
     }, geometry=fac.geometry.to_numpy(), crs=crs)
-    out["facilities"] = facilities
 
     cov = result.coverage
     if cov is not None and result.covered is not None and plan.buildings is not None:

@@ -1,13 +1,13 @@
-"""JSON view: the machine contract (RESULT-FORMAT.md). Stable key order, no timestamps
-outside the `run` block, so the same input and options give the same bytes."""
+"""JSON view: the machine contract (RESULT-FORMAT.md), the view model's `data` as it is.
+Stable key order, no timestamps outside the `run` block, so the same input and options give
+the same bytes."""
 
 from __future__ import annotations
 
 import json
 import math
 
-from ..result import Result
-from .data import result_data
+from .model import Model
 
 
 def _clean(value):
@@ -20,6 +20,5 @@ def _clean(value):
     return value
 
 
-def render(result: Result, lang: str = "zh") -> str:
-    return json.dumps(_clean(result_data(result, lang)), ensure_ascii=False, indent=2,
-                      allow_nan=False) + "\n"
+def render(model: Model) -> str:
+    return json.dumps(_clean(model.data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._i18n import Translator
-from ..rules import REGISTRY
+from ..rules.catalogue import CATALOGUE
 from ..standard import Standard
 
 
@@ -19,7 +19,7 @@ def render(s: Standard, lang: str = "zh") -> str:
              f"{s.document.title}  {s.document.number or ''}  {s.document.issued or ''}",
              f"extends: {' → '.join(s.chain[1:]) or '—'}", ""]
     for rule_id, rule in s.rules.items():
-        info = REGISTRY[rule_id]
+        info = CATALOGUE[rule_id]
         summary = info.summary_zh if lang == "zh" else info.summary
         lines.append(f"{rule_id}  ({rule.severity})  {summary}")
         if rule.applies_to:

@@ -14,6 +14,8 @@ from html import escape
 import numpy as np
 import shapely
 
+from ..vocabulary import FacilityState, Verdict
+
 WIDTH, HEIGHT, PAD = 640, 420, 28
 NICE = (1, 2, 5)
 
@@ -127,8 +129,11 @@ class MapIndex:
         return self.order[self.start[position]:self.stop[position]]
 
 
-def parcel_map(result, position: int, labels: dict, index: MapIndex | None = None) -> str:
-    """The SVG for one parcel. `labels` holds the legend's words in the report's language."""
+def parcel_map(result, position: int, provided: list[dict], labels: dict,
+               index: MapIndex | None = None) -> str:
+    """The SVG for one parcel. `provided` is the parcel's facilities as the view model lists
+    them (the same list its table shows); `labels` the legend's words in the report's
+    language."""
     index = index or MapIndex(result)
     plan = result.plan
     parcel_geom = plan.parcels.geometry.iloc[position]
@@ -138,12 +143,9 @@ def parcel_map(result, position: int, labels: dict, index: MapIndex | None = Non
     cov = result.coverage
     mine = np.zeros(len(facilities), dtype=bool)
     shared = np.zeros(len(facilities), dtype=bool)
-    prov = result.provision
-    if prov is not None and len(prov.parcel):
-        group = prov.group[position]
-        in_group = prov.group[prov.parcel] == group
-        mine[prov.facility[in_group]] = True
-        shared[prov.facility[in_group]] = prov.group_size[position] > 1
+    for f in provided:
+        mine[f["position"]] = True
+        shared[f["position"]] = f["shared"]
 
     bounds = list(parcel_geom.bounds)
     points = np.zeros((0, 2))
@@ -155,7 +157,8 @@ def parcel_map(result, position: int, labels: dict, index: MapIndex | None = Non
         points, building_idx = cov.xy[sel], cov.building[sel]
         is_building = building_idx >= 0
         covered = result.covered[sel] if result.covered is not None else np.ones(len(sel), bool)
-        reached = np.unique(cov.nearest[sel][cov.nearest[sel] >= 0])
+        reached = np.unique(np.r_[cov.nearest[sel][cov.nearest[sel] >= 0],
+                                  np.flatnonzero(mine)]).astype(int)
         if len(reached):
             fb = shapely.bounds(facilities.geometry.to_numpy()[reached])
             bounds = [min(bounds[0], fb[:, 0].min()), min(bounds[1], fb[:, 1].min()),
@@ -219,7 +222,7 @@ def parcel_map(result, position: int, labels: dict, index: MapIndex | None = Non
             d = _paths(frame, [g])[0]
             svg.append(f'<path d="{d}" fill="#1565c0" fill-opacity="0.35" stroke="#1565c0"/>')
         x, y = frame.xy(shapely.get_coordinates(shapely.centroid(g)))[0]
-        existing = status is not None and status[i] == "existing"
+        existing = status is not None and status[i] == FacilityState.EXISTING
         dash = ' stroke-dasharray="2 1.5"' if existing else ""
         if mine[i] and shared[i]:
             svg.append(f'<path d="M{x},{y - 8}L{x + 8},{y}L{x},{y + 8}L{x - 8},{y}Z" '
@@ -262,7 +265,8 @@ def legend(labels: dict) -> str:
     return "".join(f'<span class="key">{icon} {escape(text)}</span>' for icon, text in items)
 
 
-VERDICT_FILL = {"compliant": "#66bb6a", "non_compliant": "#ef5350", "incomplete": "#ffa726"}
+VERDICT_FILL = {Verdict.COMPLIANT: "#66bb6a", Verdict.NON_COMPLIANT: "#ef5350",
+                Verdict.INCOMPLETE: "#ffa726"}
 
 
 def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str],

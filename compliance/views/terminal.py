@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .._i18n import Translator
-from ..result import Result
+from .model import Model
 
 _MARK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "not_applicable": ("–", None),
          "insufficient_data": ("?", "yellow")}
@@ -20,47 +19,50 @@ def _num(v, unit):
     return f"{v:,.1f}"
 
 
-def render(result: Result, lang: str = "zh", color: bool | None = None, limit: int = 50) -> str:
-    t = Translator(lang)
-    s = result.standard
+def _finding_lines(r: dict, t) -> list[str]:
+    mark, colour = _MARK[r["status"]]
+    sev = f" ({t.gettext('advisory')})" if r["advisory"] else ""
+    kind = f" [{r['kind_label']}]" if r["kind_label"] else ""
+    nums = ""
+    if r["required"] is not None or r["provided"] is not None:
+        nums = f"  {_num(r['provided'], r['unit'])} / {_num(r['required'], r['unit'])} {r['unit']}"
+    lines = [click.style(f"  {mark} {r['rule']}{kind}{sev}{nums}", fg=colour)]
+    if r["status"] in ("fail", "insufficient_data"):
+        lines.append(f"      {r['message']}")
+        if r["fix"]:
+            lines.append(click.style(f"      → {r['fix']}", fg="cyan"))
+    lines += [f"      ({note})" for note in r["notes"]]
+    return lines
+
+
+def render(model: Model, limit: int = 50) -> str:
+    t = model.t
+    s = model.result.standard
     lines = [click.style(f"{t.pick(s.title, s.title_en)}  [{s.id}]", bold=True),
              f"{s.document.number or ''} {s.document.issued or ''}".strip()]
-    labels = {"compliant": t.gettext("compliant"), "non_compliant": t.gettext("non-compliant"),
-              "incomplete": t.gettext("incomplete")}
-    for p in result.parcels[:limit]:
-        v = p.verdict
-        head = f"{p.id}" + (f" {p.name}" if p.name else "")
+    for p in model.parcels[:limit]:
+        head = f"{p['id']}" + (f" {p['name']}" if p["name"] else "")
         lines.append("")
-        lines.append(click.style(f"{head}: {labels[v]}", fg=_VERDICT[v], bold=True))
-        for f in p.findings:
-            mark, colour = _MARK[f.status]
-            sev = "" if f.severity == "mandatory" else f" ({t.gettext('advisory')})"
-            kind = f" [{t.kind(f.kind)}]" if f.kind else ""
-            nums = ""
-            if f.required is not None or f.provided is not None:
-                nums = f"  {_num(f.provided, f.unit)} / {_num(f.required, f.unit)} {f.unit}"
-            lines.append(click.style(f"  {mark} {f.rule}{kind}{sev}{nums}", fg=colour))
-            if f.status in ("fail", "insufficient_data"):
-                lines.append(f"      {t.text(f.message)}")
-                if f.fix:
-                    lines.append(click.style(f"      → {t.text(f.fix)}", fg="cyan"))
-            for note in f.notes:
-                lines.append(f"      ({t.text(note)})")
-    if len(result.parcels) > limit:
-        lines.append(f"\n… {len(result.parcels) - limit} more parcels (see the JSON/CSV/HTML)")
-    for fac in result.facilities:
+        lines.append(click.style(f"{head}: {p['verdict_label']}", fg=_VERDICT[p["verdict"]],
+                                 bold=True))
+        for r in p["rows"]:
+            lines += _finding_lines(r, t)
+    if len(model.parcels) > limit:
+        lines.append(f"\n… {len(model.parcels) - limit} more parcels (see the JSON/CSV/HTML)")
+    for fac in model.institutions:
         lines.append("")
-        lines.append(click.style(f"{fac.id} {t.kind(fac.kind)}: {labels[fac.verdict]}",
-                                 fg=_VERDICT[fac.verdict], bold=True))
-        for f in fac.findings:
-            mark, colour = _MARK[f.status]
-            lines.append(click.style(f"  {mark} {f.rule}: {t.text(f.message)}", fg=colour))
-    sm = result.summary
+        lines.append(click.style(f"{fac['id']} {fac['kind_label']}: {fac['verdict_label']}",
+                                 fg=_VERDICT[fac["verdict"]], bold=True))
+        for r in fac["rows"]:
+            mark, colour = _MARK[r["status"]]
+            lines.append(click.style(f"  {mark} {r['rule']}: {r['message']}", fg=colour))
+    sm = model.data["summary"]
     lines.append("")
     lines.append(t.gettext("Parcels: {parcels} (compliant {compliant}, non-compliant "
                            "{non_compliant}, incomplete {incomplete})").format(**sm))
-    if result.problems:
+    problems = model.result.problems
+    if problems:
         lines.append(click.style(t.gettext("{n} input problems (see the report):")
-                                 .format(n=len(result.problems)), fg="yellow"))
-        lines += [f"  - {p}" for p in result.problems[:10]]
+                                 .format(n=len(problems)), fg="yellow"))
+        lines += [f"  - {p}" for p in problems[:10]]
     return "\n".join(lines)

@@ -1,0 +1,295 @@
+"""The command line: options in, messages and exit codes out. The work is in `compliance`."""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from compliance import __version__
+from compliance._errors import ComplianceError
+
+EXIT_USAGE = 2
+LANGS = ("zh", "en")
+
+
+def _friendly(fn):
+    """Turn the tool's own errors into a clear message and exit code 2 (no traceback)."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        debug = kwargs.get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except ComplianceError as exc:
+            if debug:
+                raise
+            click.secho("error: the input cannot be used", fg="red", err=True, bold=True)
+            for p in exc.problems[:50]:
+                click.echo(f"  - {p}", err=True)
+            if len(exc.problems) > 50:
+                click.echo(f"  … and {len(exc.problems) - 50} more", err=True)
+            sys.exit(EXIT_USAGE)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug: say so without a traceback
+            if debug:
+                raise
+            click.secho(f"internal error: {type(exc).__name__}: {exc}", fg="red", err=True)
+            click.echo("run again with --debug for the traceback, and report it", err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper
+
+
+def _debug_option(fn):
+    return click.option("--debug", is_flag=True, help="Show Python tracebacks (for developers).")(fn)
+
+
+def _load_standard(city, standard_file):
+    from compliance.standard import load_standard
+
+    if city and standard_file:
+        raise click.UsageError("give --city or --standard, not both")
+    if not city and not standard_file:
+        raise click.UsageError("name the standard: --city dongying (see `compliance standards "
+                               "list`) or --standard my-city.yaml")
+    return load_standard(standard_file or city)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="compliance")
+def main():
+    """Check residential plans against a city's community eldercare facility standard
+    (社区养老服务设施配建).
+
+    \b
+    Quick start:
+      compliance standards list
+      compliance check samples/dongying-compliant.geojson --city dongying
+      compliance check plan.geojson --city dongying -o reports/plan.html
+      compliance check --city zunyi --households-new 1200 --facility-area 200
+
+    Exit codes: 0 compliant, 1 non-compliant, 2 cannot run, 3 incomplete.
+    """
+
+
+# ---------------------------------------------------------------------------- standards
+
+@main.group()
+def standards():
+    """List, show and validate standards (one YAML file per city in standards/)."""
+
+
+@standards.command("list")
+@_debug_option
+@_friendly
+def standards_list(debug):
+    """List the shipped standards."""
+    from compliance.standard import available_standards, load_standard
+
+    for sid in available_standards():
+        s = load_standard(sid)
+        parent = f"  (extends {s.chain[1]})" if len(s.chain) > 1 else ""
+        click.echo(f"{sid:<12} {s.title}  {s.document.number or ''}{parent}")
+
+
+@standards.command("show")
+@click.argument("standard")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
+@_debug_option
+@_friendly
+def standards_show(standard, lang, debug):
+    """Show every rule of STANDARD (an id or a .yaml path): parameters, severity, citation.
+
+    Inherited parameters are marked with the document they come from."""
+    from compliance.views.standard_text import render
+
+    from compliance.standard import load_standard
+
+    click.echo(render(load_standard(standard), lang))
+
+
+@standards.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False))
+@_debug_option
+@_friendly
+def standards_validate(path, debug):
+    """Validate a standard file: unknown rules, missing citations, bad numbers, extends chains."""
+    from compliance.standard import load_standard
+
+    s = load_standard(path)
+    click.echo(f"ok: {path} — {s.id}, {len(s.rules)} rules, extends {' → '.join(s.chain[1:]) or 'nothing'}")
+
+
+@main.command("rules")
+@click.option("--markdown", is_flag=True, help="Print the docs page (docs/rules.md).")
+def rules_cmd(markdown):
+    """List every rule the engine knows: id, summary, parameters."""
+    from compliance.views.rules_doc import render_markdown, render_text
+
+    click.echo(render_markdown() if markdown else render_text(), nl=not markdown)
+
+
+# ---------------------------------------------------------------------------- check
+
+@main.command()
+@click.argument("plan", required=False, type=click.Path())
+@click.option("--city", help="A shipped standard: national, zunyi, dongying, changzhou, "
+              "tongchuan, x-district.")
+@click.option("--standard", "standard_file", type=click.Path(dir_okay=False),
+              help="A standard file of your own (YAML; see `compliance standards validate`).")
+@click.option("-o", "--output", type=click.Path(),
+              help="Write the report here; the extension picks the format (.json .csv .html "
+                   ".gpkg). Without it the summary goes to the terminal.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "gpkg"]),
+              help="Force a format; without -o the file goes to reports/.")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
+              help="Report language: Chinese (zh) or English (en).")
+@click.option("--crs", help="Metric CRS to measure in (e.g. EPSG:4547); also the CRS assumed "
+              "for files that declare none. Default: the UTM zone of the plan.")
+@click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
+              show_default=True, help="Walking distance in a straight line or along the "
+              "plan's streets layer.")
+@click.option("--radius", "radius_m", type=click.FloatRange(min=1), metavar="METRES",
+              help="Use this walking radius instead of the standard's minutes × speed.")
+@click.option("--walk-speed", "walking_speed", type=click.FloatRange(min=0.5, max=10),
+              metavar="KM/H", help="Walking speed (default: the standard's, 4 km/h).")
+@click.option("--households-new", type=click.IntRange(min=0), help="Quick check without a "
+              "plan file: households in new housing.")
+@click.option("--households-existing", type=click.IntRange(min=0),
+              help="Quick check: households in existing housing.")
+@click.option("--facility-area", type=click.FloatRange(min=0), metavar="M2",
+              help="Quick check: eldercare floor area provided (m²).")
+@click.option("--land-area", type=click.FloatRange(min=0), metavar="M2",
+              help="Quick check: eldercare land area provided (m²).")
+@click.option("--population", type=click.IntRange(min=0), help="Quick check: residents.")
+@click.option("--complete-community", is_flag=True,
+              help="Quick check: the parcel is in a 完整居住社区 programme.")
+@_debug_option
+@_friendly
+def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m, walking_speed,
+          households_new, households_existing, facility_area, land_area, population,
+          complete_community, debug):
+    """Check PLAN (GeoJSON, GeoPackage or a folder of layers) against a city's standard.
+
+    \b
+    Examples:
+      compliance check samples/dongying-compliant.geojson --city dongying
+      compliance check plan.gpkg --city tongchuan -o reports/plan.csv
+      compliance check plan.geojson --city x-district -o reports/plan.html --lang en
+      compliance check --city zunyi --households-new 1200 --facility-area 200
+    """
+    from compliance import workflow
+    from compliance.settings import Options
+    from compliance.plan import from_figures
+
+    standard = _load_standard(city, standard_file)
+    quick = any(v is not None for v in (households_new, households_existing, facility_area))
+    if plan and quick:
+        raise click.UsageError("give a PLAN file or the quick-check figures, not both")
+    if not plan and not quick:
+        raise click.UsageError("give a PLAN file, or figures such as --households-new 1200 "
+                               "--facility-area 200")
+    options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed)
+    if quick:
+        the_plan = from_figures(households_new=households_new or 0,
+                                households_existing=households_existing or 0,
+                                facility_area_m2=facility_area or 0.0, land_area_m2=land_area,
+                                population=population, complete_community=complete_community,
+                                persons_per_household=standard.persons_per_household)
+    else:
+        if not Path(plan).exists():
+            raise click.BadParameter(f"no such file or folder: {plan}", param_hint="PLAN")
+        the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True)
+    result = workflow.run(the_plan, standard, options)
+    kind = workflow.format_for(output, fmt)
+    if kind == "text" and output in (None, "-"):
+        click.echo(workflow.render(result, "text", lang))
+    else:
+        if output is None or output == "-":
+            if kind in ("json", "csv") and output == "-":
+                click.echo(workflow.render(result, kind, lang), nl=False)
+                sys.exit(result.exit_code)
+            name = Path(plan).stem if plan else "quick-check"
+            output = str(Path("reports") / f"{name}.{standard.id}.{kind}")
+        written = workflow.write(result, output, kind, lang)
+        click.echo(workflow.render(result, "text", lang))
+        click.echo(f"\nwrote {written}", err=True)
+    sys.exit(result.exit_code)
+
+
+# ---------------------------------------------------------------------------- batch
+
+@main.command()
+@click.argument("plan", type=click.Path(exists=True))
+@click.option("--city", help="A shipped standard (see `compliance standards list`).")
+@click.option("--standard", "standard_file", type=click.Path(dir_okay=False),
+              help="A standard file of your own.")
+@click.option("-o", "--output", default="reports/district", show_default=True,
+              type=click.Path(), help="Folder for index.html, results.json/.csv/.gpkg and "
+              "parcels/*.html (created when missing).")
+@click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
+              show_default=True, help="Straight line, or along the plan's streets layer.")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
+@click.option("--crs", help="Metric CRS to measure in (default: the plan's UTM zone).")
+@click.option("--radius", "radius_m", type=click.FloatRange(min=1), metavar="METRES",
+              help="Walking radius instead of the standard's minutes × speed.")
+@click.option("--walk-speed", "walking_speed", type=click.FloatRange(min=0.5, max=10),
+              metavar="KM/H", help="Walking speed (default 4 km/h).")
+@click.option("--no-parcel-reports", is_flag=True, help="Skip the per-parcel HTML pages.")
+@_debug_option
+@_friendly
+def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
+          no_parcel_reports, debug):
+    """Check every parcel of a district PLAN and write a folder of results.
+
+    \b
+    Writes into the folder:
+      index.html     district map by verdict, district figures, sortable table, links
+      results.json   RESULT-FORMAT.md, with district figures and suggested sites
+      results.csv    one row per parcel and rule (UTF-8 with BOM for Excel)
+      results.gpkg   parcels, uncovered_buildings, facilities, walking_radius, suggested_sites
+      parcels/*.html one report per parcel (skip with --no-parcel-reports)
+
+    A bad feature does not stop the run: it is listed with the reason and the rest are checked.
+
+    \b
+    Example:
+      compliance batch district.gpkg --city changzhou -o reports/district/ --distance network
+    """
+    from compliance import workflow
+    from compliance.settings import Options
+
+    standard = _load_standard(city, standard_file)
+    options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed)
+
+    def progress(items):
+        with click.progressbar(items, label="parcel reports", file=sys.stderr,
+                               show_pos=True) as bar:
+            yield from bar
+
+    out = workflow.batch(plan, standard, output, options, lang=lang, crs=crs,
+                         parcel_reports=not no_parcel_reports, progress=progress)
+    result = out.result
+    s = result.summary
+    click.echo(f"{s['parcels']} parcels: {s['compliant']} compliant, {s['non_compliant']} "
+               f"non-compliant, {s['incomplete']} incomplete")
+    for d in result.district:
+        achieved = "—" if d.achieved is None else f"{d.achieved:.1%}"
+        target = "" if d.target is None else f" (target {d.target:.0%})"
+        click.echo(f"  {d.id}: {achieved}{target}")
+    rejected = [p for p in result.problems if p.level == "error"]
+    if rejected:
+        click.secho(f"{len(rejected)} features rejected (see results.json 'problems'):",
+                    fg="yellow", err=True)
+        for p in rejected[:10]:
+            click.echo(f"  - {p}", err=True)
+    click.echo(f"wrote {out.folder}/index.html and {len(out.files) - 1} more files", err=True)
+    sys.exit(result.exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

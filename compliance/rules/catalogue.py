@@ -1,0 +1,157 @@
+"""The rule catalogue: every rule's stable id, one-line summary, labels, parameters, and what
+the engine and the views need to know about it. Data only, like a linter's rule table.
+
+The standards loader validates against it, `compliance rules` and docs/rules.md list it, the
+engine asks it which rules are judged per shared group and which defines the walking radius,
+and every view may read it. It imports nothing of the rules' implementations, so that any
+module can read it without pulling in the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    description: str
+    required: bool = True
+    minimum: float = 0.0
+    maximum: float | None = None
+    nullable: bool = False
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    summary: str
+    summary_zh: str
+    label_zh: str
+    label_en: str
+    # "parcel": findings per parcel; "facility": one per eldercare institution.
+    scope: str
+    unit: str
+    params: tuple[ParamSpec, ...] = ()
+    # Where parcels share facilities (统筹配置), judged on the group's sums.
+    pooled: bool = False
+    # Counts toward the district's configuration rate (配建达标率).
+    configuration: bool = False
+    # Its required figure is the walking radius, and it decides which households are covered.
+    defines_radius: bool = False
+    # The headline floor-area figure of a parcel (district tables, map layers).
+    headline_area: bool = False
+
+    def param(self, name: str) -> ParamSpec | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+_KIND_MINIMA = ("street_center", "community_station", "township_center", "village_point",
+                "day_care_center", "care_home")
+_RATIO = ParamSpec("min_ratio", "the minimum share (0–1)", maximum=1.0, unit="ratio")
+
+RULES: tuple[RuleInfo, ...] = (
+    RuleInfo(
+        id="area_per_households",
+        summary="Eldercare floor area at least the rate per 100 households, new and existing "
+                "housing.",
+        summary_zh="养老服务设施建筑面积不少于每百户指标 × 户数 / 100（新建、已建分别计）",
+        label_zh="每百户配建面积", label_en="Floor area per 100 households",
+        scope="parcel", unit="m2", pooled=True, configuration=True, headline_area=True,
+        params=(
+            ParamSpec("rate_new", "m² per 100 households in new housing (新建)",
+                      unit="m2/100hh"),
+            ParamSpec("rate_existing", "m² per 100 households in existing housing (已建、老旧)",
+                      unit="m2/100hh"),
+            ParamSpec("rate_new_recommended",
+                      "recommended m² per 100 new households (a note only)", required=False,
+                      unit="m2/100hh"),
+        )),
+    RuleInfo(
+        id="minimum_area",
+        summary="Total eldercare floor area at least a fixed minimum, where the standard "
+                "applies it.",
+        summary_zh="养老服务设施总建筑面积不小于规定下限（如完整居住社区350平方米）",
+        label_zh="设施面积下限", label_en="Minimum total floor area",
+        scope="parcel", unit="m2", pooled=True, configuration=True,
+        params=(ParamSpec("min_floor_area_m2", "the minimum total floor area (m²)", unit="m2"),)),
+    RuleInfo(
+        id="per_capita_land",
+        summary="Eldercare land area at least the rate per resident.",
+        summary_zh="养老服务设施用地面积不少于人均指标 × 人口",
+        label_zh="人均用地", label_en="Land per resident",
+        scope="parcel", unit="m2", pooled=True,
+        params=(ParamSpec("rate_m2_per_person", "m² of land per resident", unit="m2/person"),)),
+    RuleInfo(
+        id="service_radius",
+        summary="Every household within the walking radius of an eldercare facility (any in "
+                "the plan).",
+        summary_zh="每户居民在步行服务半径内可达养老服务设施（规划或现状，不限本地块）",
+        label_zh="步行服务半径", label_en="Walking radius",
+        scope="parcel", unit="m", defines_radius=True,
+        params=(
+            ParamSpec("minutes_urban", "walking minutes in urban areas", unit="min"),
+            ParamSpec("minutes_rural", "walking minutes for parcels marked rural",
+                      required=False, unit="min"),
+            ParamSpec("radius_m", "a fixed radius in metres instead of minutes × speed",
+                      required=False, unit="m"),
+        )),
+    RuleInfo(
+        id="facility_minimum_area",
+        summary="Each facility at least the minimum floor area of its kind (站, 中心, 点).",
+        summary_zh="各类设施建筑面积不低于该类最低标准（服务站、服务中心、互助点）",
+        label_zh="设施类别最低面积", label_en="Minimum area by facility kind",
+        scope="parcel", unit="m2",
+        params=tuple(ParamSpec(k, f"minimum floor area of a {k} (m²)", required=False,
+                               unit="m2") for k in _KIND_MINIMA) + (
+            ParamSpec("community_station_few_elderly",
+                      "minimum for a community station where few elderly live (m²)",
+                      required=False, unit="m2"),
+            ParamSpec("few_elderly_threshold",
+                      "below this many residents aged 60+, the few-elderly minimum applies; "
+                      "null: never applied automatically", required=False, nullable=True,
+                      unit="persons"),
+        )),
+    RuleInfo(
+        id="first_phase",
+        summary="In a phased development, every eldercare facility it provides is in phase 1.",
+        summary_zh="分期开发项目的养老服务设施安排在首期建设",
+        label_zh="首期建设", label_en="Built in the first phase",
+        scope="parcel", unit=""),
+    RuleInfo(
+        id="nursing_bed_ratio",
+        summary="Nursing-type beds (护理型床位) at least a share of all beds.",
+        summary_zh="护理型床位占床位总数的比例不低于规定值",
+        label_zh="护理型床位占比", label_en="Share of nursing-type beds",
+        scope="facility", unit="ratio", params=(_RATIO,)),
+    RuleInfo(
+        id="dementia_bed_ratio",
+        summary="Dementia-care beds (认知障碍照护床位) at least a share of nursing-type beds.",
+        summary_zh="护理型床位中认知障碍照护床位占比不低于规定值",
+        label_zh="认知障碍照护床位占比", label_en="Share of dementia-care beds",
+        scope="facility", unit="ratio", params=(_RATIO,)),
+    RuleInfo(
+        id="social_workers_per_100_beds",
+        summary="Social workers (社会工作者) at least a number per 100 beds.",
+        summary_zh="每百张床位配备社会工作者不少于规定人数",
+        label_zh="每百张床位社会工作者", label_en="Social workers per 100 beds",
+        scope="facility", unit="per_100_beds",
+        params=(ParamSpec("min_per_100_beds", "social workers per 100 beds", unit="persons"),)),
+)
+
+CATALOGUE: dict[str, RuleInfo] = {r.id: r for r in RULES}
+KIND_MINIMA = _KIND_MINIMA
+
+
+def info(rule_id: str) -> RuleInfo:
+    return CATALOGUE[rule_id]
+
+
+def label(rule_id: str, lang: str) -> str:
+    """A rule's (or, falling back, any id's) name in the reader's language."""
+    r = CATALOGUE.get(rule_id)
+    return r.label(lang) if r else rule_id

@@ -1,0 +1,118 @@
+"""The words of the domain, each defined once: statuses, verdicts, severities, facility kinds,
+facility states, and the plan's field names with the Chinese names planners use for them.
+
+Statuses and verdicts are `str` enums, so they compare equal to the strings of the JSON contract
+(RESULT-FORMAT.md) and serialise as those strings; code compares against the members, never
+against string literals.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class _Word(str, Enum):
+    def __str__(self) -> str:  # f-strings and str() give the contract's word
+        return self.value
+
+
+class Status(_Word):
+    """A finding's status."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    INSUFFICIENT_DATA = "insufficient_data"
+    INFO = "info"  # a district figure without a target
+
+
+class Verdict(_Word):
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non_compliant"
+    INCOMPLETE = "incomplete"
+
+
+class Severity(_Word):
+    MANDATORY = "mandatory"
+    ADVISORY = "advisory"
+
+
+class FacilityState(_Word):
+    """Whether a facility is planned or already stands (PLAN-FORMAT.md `status`)."""
+
+    PLANNED = "planned"
+    EXISTING = "existing"
+
+
+# Each status shown to the reader, decides nothing: (Chinese, English).
+STATUS_NAMES = {
+    Status.PASS: ("达标", "pass"),
+    Status.FAIL: ("不达标", "fail"),
+    Status.NOT_APPLICABLE: ("不适用", "not applicable"),
+    Status.INSUFFICIENT_DATA: ("资料不全", "insufficient data"),
+    Status.INFO: ("参考", "for information"),
+}
+VERDICT_NAMES = {
+    Verdict.COMPLIANT: ("合规", "Compliant"),
+    Verdict.NON_COMPLIANT: ("不合规", "Non-compliant"),
+    Verdict.INCOMPLETE: ("资料不全", "Incomplete"),
+}
+
+# District figures (区域指标): id → (Chinese, English).
+DISTRICT_FIGURE_NAMES = {
+    "configuration_rate": ("配建达标率", "Share of parcels meeting the configuration standard"),
+    "day_care_coverage": ("日间照料中心覆盖率", "Day-care centre coverage"),
+    "station_per_community": ("每个社区一个养老服务站", "One station per community"),
+    "radius_coverage": ("服务半径覆盖率", "Share of parcels within the walking radius"),
+}
+
+# Facility kinds (PLAN-FORMAT.md): id → (Chinese, English).
+FACILITY_KINDS = {
+    "community_station": ("社区养老服务站", "community eldercare station"),
+    "day_care_center": ("日间照料中心", "day-care centre"),
+    "street_center": ("街道养老服务中心", "street eldercare centre"),
+    "township_center": ("镇乡养老服务中心", "township eldercare centre"),
+    "village_point": ("村级互助养老点", "village mutual-aid point"),
+    "care_home": ("养老机构", "care home"),
+}
+# Kinds that make a community's own station (X区: one per community), urban and rural.
+STATION_KINDS_URBAN = ("community_station", "street_center")
+STATION_KINDS_RURAL = ("village_point", "township_center")
+DAY_CARE_KIND = "day_care_center"
+
+# Words planners write for a kind or a state, mapped to the format's.
+KIND_ALIASES = {zh: kind for kind, (zh, _) in FACILITY_KINDS.items()}
+STATE_ALIASES = {"planned": FacilityState.PLANNED, "existing": FacilityState.EXISTING,
+                 "规划": FacilityState.PLANNED, "新建": FacilityState.PLANNED,
+                 "现状": FacilityState.EXISTING, "已建": FacilityState.EXISTING}
+
+# The plan's layers: name → the singular a GeoJSON feature carries in `layer`.
+LAYERS = ("parcels", "facilities", "buildings", "streets")
+SINGULAR = {"parcel": "parcels", "facility": "facilities", "building": "buildings",
+            "street": "streets"}
+
+# Field names as planners' spreadsheets and CAD exports spell them, mapped to the format's.
+FIELD_ALIASES = {
+    "parcels": {"编号": "id", "地块编号": "id", "名称": "name", "地块名称": "name",
+                "新建户数": "households_new", "已建户数": "households_existing",
+                "既有户数": "households_existing", "老旧户数": "households_existing",
+                "人口": "population", "居住人口": "population",
+                "完整居住社区": "complete_community", "农村": "rural",
+                "老年人口": "elderly_population", "分期": "phases", "分期数": "phases"},
+    "facilities": {"编号": "id", "名称": "name", "类型": "kind", "类别": "kind",
+                   "建筑面积": "floor_area_m2", "用地面积": "land_area_m2", "状态": "status",
+                   "地块编号": "parcel_id", "所属地块": "parcel_id", "分期": "phase",
+                   "期次": "phase", "床位": "beds", "床位数": "beds",
+                   "护理型床位": "nursing_beds", "认知障碍床位": "dementia_beds",
+                   "认知障碍照护床位": "dementia_beds", "社会工作者": "social_workers"},
+    "buildings": {"编号": "id", "户数": "households", "地块编号": "parcel_id",
+                  "所属地块": "parcel_id"},
+    "streets": {"可步行": "walkable"},
+}
+
+
+def kind_name(kind: str | None, lang: str) -> str:
+    if not kind:
+        return "—"
+    zh, en = FACILITY_KINDS.get(kind, (kind, kind))
+    return zh if lang == "zh" else en
