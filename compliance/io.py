@@ -20,11 +20,8 @@ import pandas as pd
 import pyogrio
 
 from ._errors import OutputError, PlanError, Problem
+from .vocabulary import LAYERS, SINGULAR
 
-LAYERS = ("parcels", "facilities", "buildings", "streets")
-# GeoJSON features name their layer in the singular.
-SINGULAR = {"parcel": "parcels", "facility": "facilities", "building": "buildings",
-            "street": "streets"}
 _VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".parquet", ".fgb", ".geoparquet",
                     ".gml", ".kml", ".csv")
 

@@ -13,6 +13,7 @@ import shapely
 from . import _validate, projection
 from ._errors import PlanError, Problem
 from .io import RawPlan
+from .vocabulary import FacilityState
 
 
 @dataclass
@@ -225,7 +226,7 @@ def from_figures(*, households_new: int = 0, households_existing: int = 0,
         rows.append({"id": "F1", "name": None, "kind": "community_station",
                      "floor_area_m2": float(facility_area_m2),
                      "land_area_m2": np.nan if land_area_m2 is None else float(land_area_m2),
-                     "status": "planned", "phase": np.nan, "beds": np.nan,
+                     "status": FacilityState.PLANNED.value, "phase": np.nan, "beds": np.nan,
                      "nursing_beds": np.nan, "dementia_beds": np.nan, "social_workers": np.nan,
                      "parcel_ids": ["quick"], "row": "F1"})
     columns = ["id", "name", "kind", "floor_area_m2", "land_area_m2", "status", "phase", "beds",

@@ -19,6 +19,7 @@ import yaml
 from ._errors import Problem, StandardError
 from . import _validate
 from .rules.catalogue import CATALOGUE
+from .vocabulary import Severity
 
 
 
@@ -280,7 +281,7 @@ def _build(path: Path, data: dict, parent: Standard | None) -> Standard:
             params[pname] = _param(pname, praw, citation, doc, sid, spec.unit if spec else "")
         rules[rule_id] = RuleSpec(
             id=rule_id,
-            severity=raw.get("severity") or (base.severity if base else "mandatory"),
+            severity=Severity(raw.get("severity") or (base.severity if base else Severity.MANDATORY)),
             citation=citation,
             params=params,
             applies_to=raw.get("applies_to", base.applies_to if base else None),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from compliance._errors import ComplianceError
@@ -39,36 +39,47 @@ def test_required_area_grows_with_households_and_is_never_negative(new, existing
 points = st.tuples(st.floats(0, 2000), st.floats(0, 2000))
 
 
-@FAST
-@given(buildings=st.lists(points, min_size=1, max_size=12), fac=points,
-       far=st.floats(1, 3000), angle=st.floats(0, 2 * np.pi))
-def test_radius_monotone_in_facility_distance(buildings, fac, far, angle):
+def _radius_finding(buildings, fx, fy):
     bld = [{"id": f"B{i}", "households": 10, "geometry": pt(x, y)}
            for i, (x, y) in enumerate(buildings)]
     parcels = [{"id": "P", "households_new": 10 * len(bld),
                 "geometry": rect(-10, -10, 2020, 2020)}]
+    plan = make_plan(parcels, [{"id": "F", "kind": "community_station",
+                                "floor_area_m2": 100, "geometry": pt(fx, fy)}],
+                     buildings=bld)
+    return finding(run(plan, "zunyi"), "P", "service_radius")
 
-    def radius(fx, fy):
-        plan = make_plan(parcels, [{"id": "F", "kind": "community_station",
-                                    "floor_area_m2": 100, "geometry": pt(fx, fy)}],
-                         buildings=bld)
-        return finding(run(plan, "zunyi"), "P", "service_radius")
 
-    near = radius(*fac)
-    # The worst household is at most the largest straight distance: consistent with geometry.
+@FAST
+@given(buildings=st.lists(points, min_size=1, max_size=12), fac=points,
+       step=st.tuples(st.floats(-3000, 3000), st.floats(-3000, 3000)))
+def test_radius_monotone_in_facility_distance(buildings, fac, step):
+    near = _radius_finding(buildings, *fac)
+    # The worst household is the largest straight distance (遵义 (二): radius 1,000 m).
     expected = max(np.hypot(x - fac[0], y - fac[1]) for x, y in buildings)
     assert abs(near.provided - round(expected, 2)) < 0.02
     assert near.status == ("pass" if expected <= 1000.0 + 1e-6 else "fail")
-    # Moving the facility directly away from every building never turns a fail into a pass:
-    # push it beyond the parcel along a ray from the buildings' centroid.
-    cx, cy = np.mean(buildings, axis=0)
-    d = np.array([fac[0] - cx, fac[1] - cy])
-    d = d / np.linalg.norm(d) if np.linalg.norm(d) > 1e-9 else np.array([np.cos(angle),
-                                                                           np.sin(angle)])
-    moved = radius(fac[0] + d[0] * far, fac[1] + d[1] * far)
-    assert moved.provided >= near.provided - 1e-6 or not np.isfinite(far)
+    # A move that takes the facility no nearer to ANY household never lowers the worst
+    # distance, nor turns a fail into a pass. (Moving it away from the households' centroid
+    # is not such a move: see the regression test below.)
+    moved_xy = (fac[0] + step[0], fac[1] + step[1])
+    b = np.asarray(buildings)
+    before = np.hypot(b[:, 0] - fac[0], b[:, 1] - fac[1])
+    after = np.hypot(b[:, 0] - moved_xy[0], b[:, 1] - moved_xy[1])
+    assume(np.all(after >= before))
+    moved = _radius_finding(buildings, *moved_xy)
+    assert moved.provided >= near.provided - 0.02
     if near.status == "fail":
         assert moved.status == "fail"
+
+
+def test_moving_away_from_the_centroid_can_bring_the_worst_household_nearer():
+    # Buildings at (0,0) ×3 and (100,0): centroid (25,0). A facility at (30,0) moved 20 m east,
+    # away from the centroid, is 70 m → 50 m from the farthest household: max(|0−30|, |100−30|)
+    # = 70, then max(|0−50|, |100−50|) = 50. The old property asserted the opposite.
+    buildings = [(0, 0), (0, 0), (0, 0), (100, 0)]
+    assert _radius_finding(buildings, 30, 0).provided == 70.0
+    assert _radius_finding(buildings, 50, 0).provided == 50.0
 
 
 @FAST

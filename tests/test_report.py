@@ -29,12 +29,16 @@ def zunyi_result():
 def test_numbers_formula_and_clause_in_chinese(zunyi_result):
     page = html.render(zunyi_result, "zh")
     assert "20 m²/百户 × 新建 1,200 户 / 100 = 240.0 m²" in page
-    assert "240 m²" in page and "200 m²" in page and "40 m²" in page
+    # Required, provided and shortfall each in their own cell (not "40 m²" inside "240 m²").
+    assert re.search(r'<td class="num">240 m²</td>\s*<td class="num">200 m²</td>\s*'
+                     r'<td class="num short">40 m²</td>', page)
     assert "(十五)" in page and "新建住宅小区按每百户不少于20平方米" in page
     assert "不合规" in page and "整改建议" in page
     assert "至少增加 40.0 m² 养老服务设施建筑面积" in page
-    # The radius: 1,300 − 1,000 = 300 m too far, building B2 named.
-    assert "B2 (1,300 m)" in page and "300 m" in page
+    # The radius: B2 at x = 1,300 is 1,300 − 0.5 = 1,299.5 m from F1 (printed "1,300 m"),
+    # 1,299.5 − 1,000 = 299.5 m beyond the radius; building B2 named.
+    assert "B2 (1,300 m)" in page
+    assert re.search(r'<td class="num short">299.5 m</td>', page)
 
 
 def test_english_labels(zunyi_result):

@@ -216,8 +216,10 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
     # Facilities: own (filled square), shared (filled diamond), others (hollow circle).
     names = facilities["id"].astype(str).to_numpy()
     status = facilities["status"].to_numpy() if "status" in facilities else None
-    for i in np.flatnonzero(in_view):
+    for i in np.flatnonzero(in_view | mine):
         g = fac_geoms[i]
+        role = "shared" if mine[i] and shared[i] else "own" if mine[i] else "other"
+        svg.append(f'<g class="facility {role}" data-id="{escape(names[i])}">')
         if shapely.get_type_id(g) >= 3:
             d = _paths(frame, [g])[0]
             svg.append(f'<path d="{d}" fill="#1565c0" fill-opacity="0.35" stroke="#1565c0"/>')
@@ -234,7 +236,7 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
             svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#fff" stroke="#1565c0" '
                        f'stroke-width="2.5"{dash}/>')
         svg.append(f'<text x="{x + 10:.1f}" y="{y - 8:.1f}" class="label">'
-                   f'{escape(names[i])}</text>')
+                   f'{escape(names[i])}</text></g>')
 
     svg.append(_scale_bar(frame))
     svg.append(_north_arrow())

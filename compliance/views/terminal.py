@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
+from ..vocabulary import Status, Verdict
 from .model import Model
 
-_MARK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "not_applicable": ("–", None),
-         "insufficient_data": ("?", "yellow")}
-_VERDICT = {"compliant": "green", "non_compliant": "red", "incomplete": "yellow"}
+_MARK = {Status.PASS: ("✓", "green"), Status.FAIL: ("✗", "red"),
+         Status.NOT_APPLICABLE: ("–", None), Status.INSUFFICIENT_DATA: ("?", "yellow")}
+_VERDICT = {Verdict.COMPLIANT: "green", Verdict.NON_COMPLIANT: "red",
+            Verdict.INCOMPLETE: "yellow"}
 
 
 def _num(v, unit):
@@ -27,7 +29,7 @@ def _finding_lines(r: dict, t) -> list[str]:
     if r["required"] is not None or r["provided"] is not None:
         nums = f"  {_num(r['provided'], r['unit'])} / {_num(r['required'], r['unit'])} {r['unit']}"
     lines = [click.style(f"  {mark} {r['rule']}{kind}{sev}{nums}", fg=colour)]
-    if r["status"] in ("fail", "insufficient_data"):
+    if r["status"] in (Status.FAIL, Status.INSUFFICIENT_DATA):
         lines.append(f"      {r['message']}")
         if r["fix"]:
             lines.append(click.style(f"      → {r['fix']}", fg="cyan"))

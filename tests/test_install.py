@@ -1,0 +1,68 @@
+"""Installed as a user installs it: a wheel in a fresh virtual environment, run from an empty
+folder outside the checkout. The standards must come with it, and nothing named `cli` may
+land at the top of site-packages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    wheels = tmp_path_factory.mktemp("wheel")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                            "-w", str(wheels), str(ROOT)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    wheel = next(wheels.glob("eldercare_compliance-*.whl"))
+    env_dir = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    done = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return bin_dir, tmp_path_factory.mktemp("empty")
+
+
+def _run(bin_dir, cwd, *args):
+    env = {k: v for k, v in os.environ.items() if k != "COMPLIANCE_STANDARDS_DIR"}
+    env["LANG"] = "C.UTF-8"
+    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
+                          env=env)
+
+
+def test_wheel_knows_every_standard(installed):
+    bin_dir, empty = installed
+    out = _run(bin_dir, empty, bin_dir / "compliance", "standards", "list")
+    assert out.returncode == 0, out.stderr
+    shipped = sorted(p.stem for p in (ROOT / "standards").glob("*.yaml"))
+    listed = sorted(line.split()[0] for line in out.stdout.splitlines() if line.strip())
+    assert listed == shipped
+
+
+def test_wheel_checks_by_city_from_an_empty_folder(installed):
+    bin_dir, empty = installed
+    # 遵义 (十五): 20 m²/百户 × 1,200 / 100 = 240 m² required; 200 provided → non-compliant (1).
+    out = _run(bin_dir, empty, bin_dir / "compliance", "check", "--city", "zunyi",
+               "--households-new", "1200", "--facility-area", "200", "-o", "r.json")
+    assert out.returncode == 1, out.stderr
+    import json
+
+    data = json.loads((empty / "r.json").read_text(encoding="utf-8"))
+    area = next(f for f in data["parcels"][0]["findings"] if f["rule"] == "area_per_households")
+    assert (area["required"], area["provided"], area["shortfall"]) == (240.0, 200.0, 40.0)
+
+
+def test_wheel_installs_no_top_level_cli_and_runs_as_a_module(installed):
+    bin_dir, empty = installed
+    assert _run(bin_dir, empty, bin_dir / "python", "-c", "import cli").returncode != 0
+    out = _run(bin_dir, empty, bin_dir / "python", "-m", "compliance", "standards", "list")
+    assert out.returncode == 0 and "zunyi" in out.stdout
