@@ -14,7 +14,7 @@ import shapely
 import difflib
 from dataclasses import replace
 
-from ._errors import Problem
+from ._errors import PlanError, Problem
 from .rules.catalogue import CATALOGUE
 from .settings import MAX_AREA_M2, MAX_COUNT
 from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, STATE_ALIASES,
@@ -320,6 +320,60 @@ def validate_streets(gdf, file: str):
     if "walkable" in L.gdf:
         keep = _booleans(L, "walkable") | L.gdf["walkable"].isna().to_numpy()
     return keep, geoms, L
+
+
+# --------------------------------------------------------------------------------------------
+# Coordinates: where a plan claims to be, and where it is.
+
+# China's extent, generously: a plan outside it is warned about, not refused.
+CHINA_LONLAT = (73.0, 17.0, 136.0, 54.0)
+# Larger than any district: probably a wrong CRS or a stray feature.
+LARGE_EXTENT_M = 150_000.0
+
+
+def geographic_coordinates(bounds: np.ndarray, file: str, layer: str) -> list[Problem]:
+    """Coordinates that a WGS 84 file cannot hold, or that put the plan off the map."""
+    minx, miny, maxx, maxy = bounds
+    problems = []
+    lon_lat_swapped = (CHINA_LONLAT[1] <= minx and maxx <= CHINA_LONLAT[3]
+                       and CHINA_LONLAT[0] <= miny and maxy <= CHINA_LONLAT[2]
+                       and not (CHINA_LONLAT[0] <= minx and maxx <= CHINA_LONLAT[2]))
+    if lon_lat_swapped:
+        raise PlanError(Problem(
+            file, "longitude and latitude look swapped", layer=layer,
+            found=f"x {minx:.4f}…{maxx:.4f} (latitudes?), y {miny:.4f}…{maxy:.4f} (longitudes?)",
+            expected="GeoJSON order [longitude, latitude] (RFC 7946)"))
+    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+        raise PlanError(Problem(
+            file, "coordinates are not longitude/latitude although the file claims WGS 84",
+            layer=layer, found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
+            expected="degrees; if these are projected metres, name their CRS with --crs "
+                     "(e.g. --crs EPSG:4547 for CGCS2000 / 3-degree GK CM 114E)"))
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    if not (CHINA_LONLAT[0] <= cx <= CHINA_LONLAT[2] and CHINA_LONLAT[1] <= cy <= CHINA_LONLAT[3]):
+        problems.append(Problem(file, "the plan lies outside China; checked all the same",
+                                layer=layer, found=f"centre {cx:.4f}, {cy:.4f}",
+                                level="warning"))
+    return problems
+
+
+def plan_extent(projected, file: str) -> list[Problem]:
+    minx, miny, maxx, maxy = projected.total_bounds
+    width, height = maxx - minx, maxy - miny
+    if max(width, height) > LARGE_EXTENT_M:
+        return [Problem(file, "the plan is larger than any district: check the CRS and stray "
+                              "features", layer="parcels",
+                        found=f"{width / 1000:,.1f} km × {height / 1000:,.1f} km",
+                        level="warning")]
+    return []
+
+
+def zero_area_parcels(projected, file: str):
+    """Parcels with no area, which can only be told in metres (after projection)."""
+    zero = (projected.area < 0.01).to_numpy()
+    return zero, [Problem(file, "the parcel has zero area", layer="parcels", feature=str(i),
+                          field="geometry", expected="a polygon with an area")
+                  for i in projected.loc[zero, "id"]]
 
 
 # --------------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                                   geometry=gpd.GeoSeries(fgeoms[fac_ok], crs=source_crs))
 
     if source_crs is not None and source_crs.is_geographic and len(parcels):
-        problems += projection.check_geographic(parcels.total_bounds, file_of("parcels"),
+        problems += _validate.geographic_coordinates(parcels.total_bounds, file_of("parcels"),
                                                 "parcels")
     if strict and any(p.level == "error" for p in problems):
         raise PlanError([p for p in problems if p.level == "error"])
@@ -104,15 +104,11 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     facilities = facilities.to_crs(metric)
     buildings = buildings.to_crs(metric) if buildings is not None else None
     streets = streets.to_crs(metric) if streets is not None else None
-    problems += projection.check_extent(parcels, file_of("parcels"))
+    problems += _validate.plan_extent(parcels, file_of("parcels"))
 
     # Zero-area parcels can only be told in metres.
-    zero = (parcels.area < 0.01).to_numpy()
+    zero, zero_problems = _validate.zero_area_parcels(parcels, file_of("parcels"))
     if zero.any():
-        zero_problems = [Problem(file_of("parcels"), "the parcel has zero area", layer="parcels",
-                                 feature=str(i), field="geometry",
-                                 expected="a polygon with an area")
-                         for i in parcels.loc[zero, "id"]]
         problems += zero_problems
         if strict:
             raise PlanError(zero_problems)

@@ -23,8 +23,10 @@ SAMPLES = {
 def main() -> int:
     import os
 
-    # Relative paths, so that reports name their input as a reader of the repository sees it.
+    # Relative paths, so that reports name their input as a reader of the repository sees it;
+    # a fixed check date (unless given), so that regenerating changes only what changed.
     os.chdir(ROOT)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1795305600")  # 2026-11-22
     out = Path("reports") / "samples"
     for name, city in SAMPLES.items():
         standard = load_standard(city)
