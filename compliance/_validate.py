@@ -7,6 +7,9 @@ the rest and records why.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -40,6 +43,9 @@ class _Layer:
         self.layer = layer
         self.problems: list[Problem] = []
         self.bad = np.zeros(len(gdf), dtype=bool)
+        # Per row, the fields with an error (a batch keeps what the rest of the row can do).
+        self.bad_fields: list[set] = [set() for _ in range(len(gdf))]
+        self.row_problems: list[list[Problem]] = [[] for _ in range(len(gdf))]
         self.labels = self._labels()
 
     def _labels(self) -> np.ndarray:
@@ -56,10 +62,14 @@ class _Layer:
             f = found[i] if isinstance(found, (list, np.ndarray, pd.Series)) else found
             if isinstance(f, pd.Series):
                 f = f.iloc[0]
-            self.problems.append(Problem(self.file, message, layer=self.layer,
-                                         feature=str(self.labels[i]), field=field,
-                                         found=None if f is None else _show(f),
-                                         expected=expected, level=level))
+            problem = Problem(self.file, message, layer=self.layer,
+                              feature=str(self.labels[i]), field=field,
+                              found=None if f is None else _show(f), expected=expected,
+                              level=level)
+            self.problems.append(problem)
+            if level == "error":
+                self.bad_fields[i].add(field)
+                self.row_problems[i].append(problem)
         if level == "error":
             self.bad |= mask
 
@@ -68,7 +78,10 @@ class _Layer:
 
 
 def _show(value) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    try:
+        text = repr(value) if isinstance(value, str) else str(value)
+    except ValueError:  # an integer too long to print (Python's digit limit)
+        return "a number with thousands of digits"
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -93,35 +106,75 @@ def apply_aliases(gdf, layer: str):
     return gdf.rename(columns=mapping)
 
 
+# Text forms of a number that are accepted: digits with an optional decimal point and sign,
+# full-width digits (normalised), and thousands separated by commas in groups of three
+# ("1,200", "12,345.5"). Anything else with a comma ("20,5", "1,2,0,0") is ambiguous: refused.
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_BOOLEAN, _AMBIGUOUS, _TEXT = "boolean", "ambiguous", "text"
+
+
+def parse_number(value):
+    """A number from a cell or a property, or the reason it is not one: (float, reason).
+    None and blank text are NaN with no reason; a reason means the value must be refused."""
+    if value is None:
+        return np.nan, None
+    if isinstance(value, (bool, np.bool_)):
+        return np.nan, _BOOLEAN
+    if isinstance(value, (int, np.integer)):
+        try:
+            return float(value), None
+        except OverflowError:
+            return np.inf, None
+    if isinstance(value, (float, np.floating)):
+        return (np.nan, None) if np.isnan(value) else (float(value), None)
+    if not isinstance(value, str):
+        return np.nan, _TEXT
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        return np.nan, None
+    if "," in text:
+        if not _THOUSANDS.match(text):
+            return np.nan, _AMBIGUOUS
+        text = text.replace(",", "")
+    if not _PLAIN.match(text):
+        return np.nan, _TEXT
+    return float(text), None
+
+
 def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: float,
              strict_min: bool = False, maximum: float = MAX_COUNT, expected: str = ""):
-    """Coerce a field to numbers, reporting text, NaN, negatives, fractions and huge values."""
+    """Coerce a field to numbers, reporting booleans, text, ambiguous commas, negatives,
+    fractions and huge values; one message per cell."""
     gdf = L.gdf
     if field not in gdf:
         if required:
             L.error(np.ones(len(gdf), bool), "missing field", field=field, expected=expected)
         return np.full(len(gdf), np.nan)
-    raw = gdf[field]
-    values = pd.to_numeric(raw.map(lambda v: v.strip().replace(",", "")
-                                   if isinstance(v, str) else v), errors="coerce")
-    values = values.astype(float).to_numpy()
-    blank = raw.isna().to_numpy() | raw.map(lambda v: isinstance(v, str) and not v.strip()) \
-        .to_numpy(dtype=bool)
-    text = np.isnan(values) & ~blank
-    L.error(text, "not a number", field=field, found=raw.to_numpy(), expected=expected)
+    raw = gdf[field].to_numpy(dtype=object)
+    parsed = [parse_number(v) for v in raw]
+    values = np.array([v for v, _ in parsed], dtype=float)
+    reason = np.array([r for _, r in parsed], dtype=object)
+    L.error(reason == _BOOLEAN, "a true/false value is not a number", field=field, found=raw,
+            expected=expected)
+    L.error(reason == _AMBIGUOUS, "ambiguous number: the comma is neither a decimal point "
+            "nor a thousands separator in groups of three", field=field, found=raw,
+            expected=f"{expected}; write 20.5 or 1200 (1,200 is read as thousands)")
+    L.error(reason == _TEXT, "not a number", field=field, found=raw, expected=expected)
+    blank = np.isnan(values) & (reason == None)  # noqa: E711 - elementwise on objects
     if required:
         L.error(blank, "missing value", field=field, expected=expected)
     ok = ~np.isnan(values)
     below = ok & ((values <= minimum) if strict_min else (values < minimum))
     L.error(below, "value out of range", field=field, found=values, expected=expected)
     huge = ok & ~below & ((values > maximum) | np.isinf(values))
-    L.error(huge, "implausibly large", field=field, found=values,
+    L.error(huge, "implausibly large", field=field, found=raw,
             expected=f"{expected} (at most {maximum:,.0f})")
     if integer:
         frac = ok & ~below & ~huge & (np.floor(values) != values)
         L.error(frac, "not a whole number", field=field, found=values, expected=expected)
-    values = np.where(ok & ~below & ~huge, values, np.nan)
-    return values
+        ok &= ~frac
+    return np.where(ok & ~below & ~huge, values, np.nan)
 
 
 def _booleans(L: _Layer, field: str):
@@ -282,6 +335,10 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str]):
         lists = L.gdf["parcel_id"].map(
             lambda v: [s.strip() for s in str(_as_id(v)).split(";") if s.strip()]
             if _as_id(v) is not None else [])
+        named_nothing = L.gdf["parcel_id"].map(_as_id).notna() & lists.str.len().eq(0)
+        L.error(named_nothing.to_numpy(), "parcel_id names no id", field="parcel_id",
+                found=L.gdf["parcel_id"].to_numpy(),
+                expected="ids of the parcels layer, ';'-separated, e.g. P1;P2")
         unknown = lists.map(lambda ids: [i for i in ids if i not in parcel_ids])
         has_unknown = unknown.str.len().gt(0).to_numpy()
         L.error(has_unknown, "parcel_id names no parcel of the plan", field="parcel_id",
@@ -314,12 +371,16 @@ def validate_buildings(gdf, file: str, parcel_ids: set[str]):
 
 
 def validate_streets(gdf, file: str):
+    """Streets: a line geometry, and `walkable` / `connect` (both true unless given false:
+    `connect: false` marks bridges, tunnels, elevated and underground ways, walked but never
+    joined to what they cross, nor to buildings and facilities)."""
     L = _Layer(apply_aliases(gdf, "streets"), file, "streets")
     geoms = _geometry(L, LINEAR, "a LineString or MultiLineString")
-    keep = np.ones(len(L.gdf), dtype=bool)
-    if "walkable" in L.gdf:
-        keep = _booleans(L, "walkable") | L.gdf["walkable"].isna().to_numpy()
-    return keep, geoms, L
+    out = pd.DataFrame(index=L.gdf.index)
+    for name in ("walkable", "connect"):
+        given = L.gdf[name].notna().to_numpy() if name in L.gdf else np.zeros(len(L.gdf), bool)
+        out[name] = np.where(given, _booleans(L, name), True)
+    return out, geoms, L
 
 
 # --------------------------------------------------------------------------------------------

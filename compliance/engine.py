@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import __version__, distance
 from ._errors import PlanError, Problem
+from ._i18n import N_
 from .context import Context
 from .district import figures
 from .plan import Plan
@@ -83,6 +84,14 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                 finding = replace(finding, group=groups[row])
             target[row].append(finding)
 
+    parcel_problems = [tuple(ps) for ps in plan.parcels["problems"]] \
+        if "problems" in plan.parcels else [()] * len(plan.parcels)
+    for i, own in enumerate(parcel_problems):
+        if own:  # its own data is bad: not judged, incomplete with its problems
+            parcel_findings[i] = []
+    for i, notes in _affected(plan, provision, parcel_problems, groups).items():
+        parcel_findings[i] = [_mark_affected(f, notes) for f in parcel_findings[i]]
+
     fac_ids = plan.facilities["id"].astype(str).to_numpy()
     provided = provision.provided_by_group()
     parcels = tuple(
@@ -92,7 +101,7 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                      households_existing=float(np.nan_to_num(row.households_existing)),
                      population=float(row.population),
                      population_estimated=bool(row.population_estimated),
-                     group=groups[i],
+                     group=groups[i], problems=parcel_problems[i],
                      facilities=tuple(ProvidedFacility(id=fac_ids[f], position=f,
                                                        direct=direct,
                                                        shared=groups[i] is not None)
@@ -126,6 +135,69 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                        "checked_at": _dt.datetime.now(_dt.timezone.utc)
                        .replace(microsecond=0).isoformat(),
                        "input": plan.source, "input_sha256": plan.fingerprint})
+
+
+# A bad value in a feature that adds provision (a facility) can only raise what is provided, so
+# it may turn a fail into a pass; one that adds demand (a parcel's households, a building) can
+# only raise what is required, so it may turn a pass into a fail. Either way the finding is no
+# longer certain, and says why.
+AFFECTED = N_("{features} could not be read in full: this figure may change when corrected.")
+
+
+def _affected(plan: Plan, provision, parcel_problems, groups) -> dict[int, list[tuple]]:
+    """Per parcel, the bad features whose figures count for it: (label, fields as
+    "layer.field")."""
+    out: dict[int, list[tuple]] = {}
+    position = {pid: i for i, pid in enumerate(plan.parcels["id"].astype(str))}
+
+    def add(parcel, label, fields):
+        out.setdefault(int(parcel), []).append((label, tuple(fields)))
+
+    fac = plan.facilities
+    if "bad_fields" in fac and len(provision.parcel):
+        fac_bad = fac["bad_fields"].to_numpy()
+        for parcel, f in zip(provision.parcel, provision.facility):
+            if fac_bad[f]:
+                add(parcel, str(fac["id"].iloc[f]), [f"facilities.{x}" for x in fac_bad[f]])
+    b = plan.buildings
+    if b is not None and "bad_fields" in b:
+        for parcel, label, bad in zip(b["parcel"], b["id"], b["bad_fields"]):
+            if bad and parcel >= 0:
+                add(parcel, str(label), [f"buildings.{x}" for x in bad])
+    for d in plan.dropped:
+        for pid in d.parcel_ids:
+            if pid in position:
+                add(position[pid], d.feature, [f"{d.layer}.{x}" for x in d.fields]
+                    + [f"{d.layer}.geometry"])
+    by_id = dict(position)
+    for i, own in enumerate(parcel_problems):
+        if own and groups[i] is not None:
+            fields = [f"parcels.{'households' if (p.field or '').startswith('households') else p.field}"
+                      for p in own]
+            for member in groups[i]:
+                if by_id[member] != i:
+                    add(by_id[member], plan.parcels["id"].iloc[i], fields)
+    return out
+
+
+def _mark_affected(finding: Finding, notes: list[tuple]) -> Finding:
+    reads = set(CATALOGUE[finding.rule].reads)
+    hits = [(label, [f for f in fields if f in reads]) for label, fields in notes]
+    hits = [(label, fields) for label, fields in hits if fields]
+    if not hits or finding.status == Status.NOT_APPLICABLE:
+        return finding
+    provision_side = any(f.startswith("facilities.") for _, fields in hits for f in fields)
+    demand_side = any(not f.startswith("facilities.") or f == "facilities.kind"
+                      for _, fields in hits for f in fields)
+    uncertain = (provision_side and finding.status == Status.FAIL) or \
+        (demand_side and finding.status == Status.PASS)
+    text = "; ".join(f"{label} ({', '.join(f.split('.', 1)[1] for f in fields)})"
+                     for label, fields in hits)
+    note = Text(AFFECTED, {"features": text})
+    return replace(finding, notes=finding.notes + (note,),
+                   status=Status.INSUFFICIENT_DATA if uncertain else finding.status,
+                   consequence=None if uncertain else finding.consequence,
+                   consequence_en=None if uncertain else finding.consequence_en)
 
 
 def _group_members(ids: np.ndarray, provision) -> list[tuple[str, ...] | None]:

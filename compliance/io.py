@@ -35,6 +35,9 @@ class RawPlan:
     problems: list[Problem] = field(default_factory=list)
     # Layers whose CRS was not declared in the file (a Shapefile without .prj, …).
     undeclared_crs: set[str] = field(default_factory=set)
+    # GeoJSON layers without a `crs` member: WGS 84 by RFC 7946 when their coordinates are
+    # degrees; otherwise as undeclared (files in the wild hold projected metres too).
+    implied_wgs84: set[str] = field(default_factory=set)
 
 
 def fingerprint(path: Path) -> str:
@@ -120,12 +123,14 @@ def _read_geojson(p: Path) -> RawPlan:
         kept.append((layer, i, feat))
 
     crs = "EPSG:4326"
+    implied = True
     legacy = doc.get("crs")
     if isinstance(legacy, dict):
         # Pre-RFC 7946 files name their CRS; honour it rather than assume WGS 84.
         name = (legacy.get("properties") or {}).get("name")
         if name:
             crs = str(name)
+            implied = False
             problems.append(Problem(str(p), "legacy GeoJSON 'crs' member honoured",
                                     field="crs", found=crs, level="warning"))
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -141,7 +146,8 @@ def _read_geojson(p: Path) -> RawPlan:
                                     layer=layer)) from None
         gdf["_row"] = rows
         layers[layer] = gdf.drop(columns=["layer"], errors="ignore")
-    return RawPlan(str(p), layers, {k: str(p) for k in layers}, fingerprint(p), problems)
+    return RawPlan(str(p), layers, {k: str(p) for k in layers}, fingerprint(p), problems,
+                   implied_wgs84=set(layers) if implied else set())
 
 
 def _features_to_frame(features: list, crs: str) -> gpd.GeoDataFrame:
@@ -188,6 +194,11 @@ def _read_folder(p: Path) -> RawPlan:
                             and f.suffix.lower() in _VECTOR_SUFFIXES)
         if not candidates:
             continue
+        if len(candidates) > 1:
+            raise PlanError(Problem(str(p), "two files for one layer: which one is the plan "
+                                    "cannot be guessed", layer=layer,
+                                    found=", ".join(c.name for c in candidates),
+                                    expected=f"one file named {layer}.* (or {layer.rstrip('s')}.*)"))
         f = candidates[0]
         try:
             try:

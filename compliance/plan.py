@@ -16,6 +16,17 @@ from .io import RawPlan
 from .vocabulary import FacilityState
 
 
+@dataclass(frozen=True)
+class DroppedFeature:
+    """A feature left out because nothing of it could be used (no usable geometry), with the
+    parcels it names: their figures could change when it is corrected."""
+
+    layer: str
+    feature: str
+    parcel_ids: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
 @dataclass
 class Plan:
     source: str
@@ -28,6 +39,7 @@ class Plan:
     fingerprint: str | None = None
     crs_note: str = ""
     problems: list[Problem] = field(default_factory=list)
+    dropped: list[DroppedFeature] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -38,81 +50,108 @@ class Plan:
         return [p for p in self.problems if p.level == "warning"]
 
 
+# Errors that leave nothing of a facility or building to use.
+_UNUSABLE = {"geometry"}
+
+
 def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                persons_per_household: float = 3.0, name: str | None = None) -> Plan:
-    """Validate, project and assemble. Strict: any bad feature stops the run (exit 2).
-    Lenient (batch): bad features are dropped and listed in `plan.problems`."""
+    """Validate, project and assemble.
+
+    Strict (check): any error stops the run with every problem listed (exit 2). Lenient
+    (batch): nothing usable is dropped. A parcel with bad data stays, to be reported
+    incomplete with its problems; a facility or building keeps whatever of it is valid (a bad
+    field becomes unknown) and is dropped only when it has no usable geometry. Every layer is
+    read in its own CRS, and all are measured in one local conformal CRS.
+    """
     problems = list(raw.problems)
-    source_crs, crs_from_user = _source_crs(raw, crs, problems)
 
     def file_of(layer):
         return raw.files.get(layer, raw.source)
 
-    pattrs, pgeoms, L = _validate.validate_parcels(raw.layers["parcels"], file_of("parcels"))
-    checks = [L]
-    parcel_ok = ~L.bad
-    parcel_ids = set(pattrs.loc[parcel_ok, "id"])
+    layer_crs = {layer: _layer_crs(raw, layer, crs, problems, file_of(layer))
+                 for layer in raw.layers}
+    for layer, gdf in raw.layers.items():
+        if layer_crs[layer].is_geographic and len(gdf):
+            bounds = _finite_bounds(gdf)
+            if bounds is not None:
+                problems += _validate.geographic_coordinates(bounds, file_of(layer), layer)
 
-    empty_frame = gpd.GeoDataFrame({"_row": []}, geometry=gpd.GeoSeries([], crs=source_crs))
+    pattrs, pgeoms, L = _validate.validate_parcels(raw.layers["parcels"], file_of("parcels"))
+    # A second parcel with an id already used cannot be told apart: it is left out.
+    duplicate = np.array([any(p.message == "id used twice" for p in ps)
+                          for ps in L.row_problems], dtype=bool)
+    keep_parcel = ~duplicate
+    parcel_ids = set(pattrs.loc[keep_parcel, "id"])
+    checks = [L]
+
+    empty_frame = gpd.GeoDataFrame({"_row": []}, geometry=gpd.GeoSeries([]))
     fac_raw = raw.layers.get("facilities", empty_frame)
     fattrs, fgeoms, FL = _validate.validate_facilities(fac_raw, file_of("facilities"),
                                                        parcel_ids)
     checks.append(FL)
-    # A facility whose parcel_id names no parcel still serves the radius rule: keep it.
-    fac_ok = ~FL.bad | _only_link_errors(FL)
+    fac_keep = np.array([not (f & _UNUSABLE) for f in FL.bad_fields], dtype=bool)
+    fattrs["bad_fields"] = [tuple(sorted(f - {"parcel_id"})) for f in FL.bad_fields]
+    dropped = [DroppedFeature("facilities", str(FL.labels[i]),
+                              tuple(fattrs["parcel_ids"].iloc[i]), tuple(sorted(FL.bad_fields[i])))
+               for i in np.flatnonzero(~fac_keep)]
 
     buildings = None
     if "buildings" in raw.layers:
         battrs, bgeoms, BL = _validate.validate_buildings(raw.layers["buildings"],
                                                           file_of("buildings"), parcel_ids)
         checks.append(BL)
-        bmask = ~BL.bad | _only_link_errors(BL)
-        buildings = gpd.GeoDataFrame(battrs[bmask].reset_index(drop=True),
-                                     geometry=gpd.GeoSeries(bgeoms[bmask], crs=source_crs))
+        bkeep = np.array([not (f & _UNUSABLE) for f in BL.bad_fields], dtype=bool)
+        battrs["bad_fields"] = [tuple(sorted(f - {"parcel_id"})) for f in BL.bad_fields]
+        dropped += [DroppedFeature("buildings", str(BL.labels[i]),
+                                   tuple(x for x in [battrs["parcel_id"].iloc[i]] if x),
+                                   tuple(sorted(BL.bad_fields[i])))
+                    for i in np.flatnonzero(~bkeep)]
+        buildings = gpd.GeoDataFrame(battrs[bkeep].reset_index(drop=True),
+                                     geometry=gpd.GeoSeries(bgeoms[bkeep],
+                                                            crs=layer_crs["buildings"]))
     streets = None
     if "streets" in raw.layers:
-        keep, sgeoms, SL = _validate.validate_streets(raw.layers["streets"], file_of("streets"))
+        sattrs, sgeoms, SL = _validate.validate_streets(raw.layers["streets"],
+                                                        file_of("streets"))
         checks.append(SL)
-        smask = keep & ~SL.bad
-        streets = gpd.GeoDataFrame(geometry=gpd.GeoSeries(sgeoms[smask], crs=source_crs))
+        smask = sattrs["walkable"].to_numpy(dtype=bool) & ~SL.bad
+        streets = gpd.GeoDataFrame(sattrs.loc[smask, ["connect"]].reset_index(drop=True),
+                                   geometry=gpd.GeoSeries(sgeoms[smask],
+                                                          crs=layer_crs["streets"]))
 
     for c in checks:
         problems += c.problems
-    parcels = gpd.GeoDataFrame(pattrs[parcel_ok].reset_index(drop=True),
-                               geometry=gpd.GeoSeries(pgeoms[parcel_ok], crs=source_crs))
-    facilities = gpd.GeoDataFrame(fattrs[fac_ok].reset_index(drop=True),
-                                  geometry=gpd.GeoSeries(fgeoms[fac_ok], crs=source_crs))
-
-    if source_crs is not None and source_crs.is_geographic and len(parcels):
-        problems += _validate.geographic_coordinates(parcels.total_bounds, file_of("parcels"),
-                                                "parcels")
     if strict and any(p.level == "error" for p in problems):
         raise PlanError([p for p in problems if p.level == "error"])
+
+    pattrs["problems"] = [tuple(ps) for ps in L.row_problems]
+    parcels = gpd.GeoDataFrame(pattrs[keep_parcel].reset_index(drop=True),
+                               geometry=gpd.GeoSeries(pgeoms[keep_parcel],
+                                                      crs=layer_crs["parcels"]))
+    fac_crs = layer_crs.get("facilities", layer_crs["parcels"])
+    facilities = gpd.GeoDataFrame(fattrs[fac_keep].reset_index(drop=True),
+                                  geometry=gpd.GeoSeries(fgeoms[fac_keep], crs=fac_crs))
     if parcels.empty:
         raise PlanError([p for p in problems if p.level == "error"] + [Problem(
             file_of("parcels"), "no parcel is left to check", layer="parcels",
-            expected="at least one valid parcel")])
+            expected="at least one parcel")])
 
-    if crs and not crs_from_user:
-        metric = projection.user_crs(crs)
-        if not metric.is_projected:
-            raise PlanError(Problem("--crs", "the CRS to measure in must be projected (metres)",
-                                    found=metric.name, expected="e.g. EPSG:4547 or EPSG:32650"))
-    else:
-        metric = source_crs if source_crs.is_projected else projection.choose_crs(parcels)
+    metric = _measuring_crs(parcels, facilities)
     parcels = parcels.to_crs(metric)
     facilities = facilities.to_crs(metric)
     buildings = buildings.to_crs(metric) if buildings is not None else None
     streets = streets.to_crs(metric) if streets is not None else None
     problems += _validate.plan_extent(parcels, file_of("parcels"))
 
-    # Zero-area parcels can only be told in metres.
+    # Zero-area parcels can only be told in metres: incomplete, never silently dropped.
     zero, zero_problems = _validate.zero_area_parcels(parcels, file_of("parcels"))
     if zero.any():
         problems += zero_problems
         if strict:
             raise PlanError(zero_problems)
-        parcels = parcels[~zero].reset_index(drop=True)
+        for i, prob in zip(np.flatnonzero(zero), zero_problems):
+            parcels.at[i, "problems"] = tuple(parcels.at[i, "problems"]) + (prob,)
 
     parcels = _complete_parcels(parcels, persons_per_household)
     facilities = _complete_facilities(facilities)
@@ -124,41 +163,70 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                      for b in outside]
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
                 parcels=parcels, facilities=facilities, buildings=buildings, streets=streets,
-                fingerprint=raw.fingerprint, problems=problems,
-                crs_note=f"{metric.name} ({metric.to_string()})")
+                fingerprint=raw.fingerprint, problems=problems, dropped=dropped,
+                crs_note=projection.describe(metric))
 
 
-def _only_link_errors(L) -> np.ndarray:
-    """Rows whose only errors are a parcel_id naming no parcel."""
-    only = np.zeros(len(L.bad), dtype=bool)
-    by_row: dict[str, set] = {}
-    for p in L.problems:
-        if p.level == "error":
-            by_row.setdefault(p.feature, set()).add(p.field)
-    for i, label in enumerate(L.labels):
-        fields = by_row.get(str(label))
-        only[i] = fields == {"parcel_id"}
-    return only
+def _finite_bounds(gdf):
+    geoms = gdf.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not ok.any():
+        return None
+    xy = shapely.get_coordinates(geoms[ok])
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if not len(xy):
+        return None
+    return np.r_[xy.min(axis=0), xy.max(axis=0)]
 
 
-def _source_crs(raw: RawPlan, crs: str | None, problems: list[Problem]):
-    declared = raw.layers["parcels"].crs
-    if "parcels" in raw.undeclared_crs or declared is None:
-        if crs:
-            return projection.user_crs(crs), True
-        minx, miny, maxx, maxy = raw.layers["parcels"].total_bounds
-        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
-            problems.append(Problem(raw.files.get("parcels", raw.source),
-                                    "no CRS declared (no .prj?): assumed WGS 84 longitude/"
-                                    "latitude from the coordinates' range", layer="parcels",
-                                    level="warning", expected="a .prj file, or --crs"))
-            return projection.WGS84, False
-        raise PlanError(Problem(raw.files.get("parcels", raw.source),
-                                "no CRS declared and the coordinates are not degrees",
-                                layer="parcels",
-                                found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
-                                expected="a .prj file, or name the CRS with --crs EPSG:…"))
-    return declared, False
+def _layer_crs(raw: RawPlan, layer: str, crs: str | None, problems: list[Problem],
+               file: str) -> pyproj.CRS:
+    """The CRS a layer's coordinates are in: its own declaration; for a layer without one,
+    the user's --crs, else WGS 84 when its coordinates are degrees, else the Gauss-Krüger zone
+    its eastings' prefix names; otherwise the layer is refused with a message naming --crs."""
+    gdf = raw.layers[layer]
+    undeclared = layer in raw.undeclared_crs or gdf.crs is None
+    implied = layer in raw.implied_wgs84
+    if not undeclared and not implied:
+        return pyproj.CRS.from_user_input(gdf.crs)
+    bounds = _finite_bounds(gdf)
+    degrees = bounds is None or projection.looks_like_degrees(bounds)
+    if implied and degrees:
+        return projection.WGS84
+    if crs:
+        return projection.user_crs(crs)
+    if degrees:
+        problems.append(Problem(file, "no CRS declared (no .prj?): assumed WGS 84 longitude/"
+                                "latitude from the coordinates' range", layer=layer,
+                                level="warning", expected="a .prj file, or --crs"))
+        return projection.WGS84
+    zone = projection.gauss_kruger_from_prefix(bounds)
+    if zone is not None:
+        problems.append(Problem(file, f"no CRS declared: the eastings' zone prefix gives "
+                                f"{zone.name} (EPSG:{zone.to_epsg()})", layer=layer,
+                                level="warning", expected="a declared CRS, or --crs"))
+        return zone
+    minx, miny, maxx, maxy = bounds
+    what = "GeoJSON coordinates are not longitude/latitude" if implied else \
+        "no CRS declared and the coordinates are not degrees"
+    raise PlanError(Problem(file, what, layer=layer,
+                            found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
+                            expected="name their CRS with --crs, e.g. --crs EPSG:4547 for "
+                                     "CGCS2000 / 3-degree Gauss-Krüger CM 114°E"))
+
+
+def _measuring_crs(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The local conformal CRS centred on the plan's parcels (facilities when no parcel has
+    a geometry; a fixed point for a plan without any geometry)."""
+    for layer in (parcels, facilities):
+        bounds = _finite_bounds(layer) if len(layer) else None
+        if bounds is not None and layer.crs is not None:
+            to_lonlat = pyproj.Transformer.from_crs(layer.crs, projection.WGS84, always_xy=True)
+            lon, lat = to_lonlat.transform((bounds[0] + bounds[2]) / 2,
+                                           (bounds[1] + bounds[3]) / 2)
+            if np.isfinite(lon) and np.isfinite(lat):
+                return projection.local_crs(lon, lat)
+    return projection.local_crs(116.4, 39.9)
 
 
 def _plan_name(source: str) -> str:
@@ -216,6 +284,7 @@ def from_figures(*, households_new: int = 0, households_existing: int = 0,
         "population": [np.nan if population is None else float(population)],
         "elderly_population": [np.nan], "phases": [np.nan if phases is None else float(phases)],
         "complete_community": [complete_community], "rural": [rural], "row": ["quick"],
+        "problems": [()],
     }, geometry=gpd.GeoSeries([None]))
     rows = []
     if facility_area_m2 > 0:

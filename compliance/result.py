@@ -80,9 +80,13 @@ class ParcelResult:
     population_estimated: bool = False
     group: tuple[str, ...] | None = None
     facilities: tuple[ProvidedFacility, ...] = ()
+    # Problems with the parcel's own data: it is not judged, and is incomplete (资料不全).
+    problems: tuple[Problem, ...] = ()
 
     @property
     def verdict(self) -> str:
+        if self.problems:
+            return Verdict.INCOMPLETE
         return verdict(self.findings)
 
     @property

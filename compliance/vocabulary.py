@@ -107,7 +107,7 @@ FIELD_ALIASES = {
                    "认知障碍照护床位": "dementia_beds", "社会工作者": "social_workers"},
     "buildings": {"编号": "id", "户数": "households", "地块编号": "parcel_id",
                   "所属地块": "parcel_id"},
-    "streets": {"可步行": "walkable"},
+    "streets": {"可步行": "walkable", "连通": "connect"},
 }
 
 

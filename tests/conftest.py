@@ -1,4 +1,6 @@
-"""Plans built in memory, in metres (UTM 50N), so every expected figure is hand-computable."""
+"""Plans built in memory, in metres of CGCS2000 / Gauss-Krüger CM 117°E (EPSG:4548, scale 1 on
+its central meridian, where the plans lie), so every expected figure is hand-computable: grid
+metres there are ground metres, which is what the tool measures."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from compliance.io import RawPlan
 from compliance.plan import build_plan
 from compliance.standard import load_standard
 
-X0, Y0 = 500_000.0, 4_150_000.0  # UTM 50N, near Dongying
+X0, Y0 = 500_000.0, 4_150_000.0  # on CM 117°E, near Dongying
 
 
 def rect(x, y, w, h):
@@ -28,7 +30,7 @@ def _layer(features, crs):
     return gpd.GeoDataFrame(rows, geometry=[f["geometry"] for f in features], crs=crs)
 
 
-def make_plan(parcels, facilities=(), buildings=None, streets=None, crs="EPSG:32650",
+def make_plan(parcels, facilities=(), buildings=None, streets=None, crs="EPSG:4548",
               strict=True, persons_per_household=3.0):
     layers = {"parcels": _layer(parcels, crs)}
     if facilities:
@@ -56,3 +58,13 @@ def finding(result, parcel_id, rule, kind=None):
 @pytest.fixture(autouse=True)
 def _reproducible(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+
+
+def plan_xy(plan, offsets):
+    """Points given as offsets from (X0, Y0) in the test CRS, in the CRS the plan measures in."""
+    import numpy as np
+    import pyproj
+
+    xy = np.asarray(offsets, dtype=float) + [X0, Y0]
+    t = pyproj.Transformer.from_crs("EPSG:4548", plan.crs, always_xy=True)
+    return np.column_stack(t.transform(xy[:, 0], xy[:, 1]))

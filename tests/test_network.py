@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import LineString
 
 from compliance.routing import Network
-from conftest import X0, Y0, finding, make_plan, pt, rect, run
+from conftest import X0, Y0, finding, make_plan, plan_xy, pt, rect, run
 
 
 def line(*xy):
@@ -50,7 +50,7 @@ def test_two_facilities_nearest_wins_and_same_edge_direct():
         [{**FAC, "geometry": pt(100, 0)}, {**FAC, "id": "F2", "geometry": pt(1900, 0)}],
         [line((0, 0), (1000, 0)), line((1000, 0), (2000, 0))])
     net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
-    xy = np.array([[X0 + 300, Y0], [X0 + 1200, Y0]])
+    xy = plan_xy(plan, [[300, 0], [1200, 0]])
     dist, fac = net.nearest(xy)
     assert dist == pytest.approx([200.0, 700.0])
     assert list(fac) == [0, 1]
@@ -81,7 +81,7 @@ def test_beyond_search_limit_is_said():
         parcels=[{"id": "P1", "households_new": 10, "geometry": rect(-10, -10, 5020, 20)}])
     net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
     # Same edge: the direct way along it is exact even beyond the limit.
-    assert net.nearest(np.array([[X0 + 3000, Y0]]))[0][0] == pytest.approx(3000.0)
+    assert net.nearest(plan_xy(plan, [[3000, 0]]))[0][0] == pytest.approx(3000.0)
     plan2 = network_plan(
         [{"id": "B1", "households": 10, "geometry": pt(3000, 0)}],
         [{**FAC, "geometry": pt(0, 0)}],
@@ -105,5 +105,5 @@ def test_grid_matches_manhattan_distance():
     plan = network_plan([{"id": "B1", "households": 10, "geometry": pt(800, 600)}],
                         [{**FAC, "geometry": pt(0, 0)}], streets)
     net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
-    dist, _ = net.nearest(np.array([[X0 + 800, Y0 + 600]]))
+    dist, _ = net.nearest(plan_xy(plan, [[800, 600]]))
     assert dist[0] == pytest.approx(1400.0)

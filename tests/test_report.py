@@ -15,14 +15,15 @@ from conftest import make_plan, pt, rect, run
 @pytest.fixture(scope="module")
 def zunyi_result():
     # 遵义 (十五): 20 × 1,200 / 100 = 240 m² required; 200 provided → 40 m² short.
-    # (二) 15 min = 1,000 m; building B2 at 1,300 m is 300 m beyond it.
+    # (二) 15 min = 1,000 m; building B2 at x = 1,300.5 is 1,300.5 − 0.5 = 1,300 m from F1,
+    # 300 m beyond it.
     plan = make_plan(
         [{"id": "P1", "name": '<script>alert("x")</script> 山水"名城"', "households_new": 1200,
           "geometry": rect(0, 0, 1500, 100)}],
         [{"id": "F1", "name": "站 & <b>", "kind": "community_station", "floor_area_m2": 200,
           "geometry": pt(0.5, 50)}],
         buildings=[{"id": "B1", "households": 600, "geometry": rect(850, 40, 40, 20)},
-                   {"id": "B2", "households": 600, "geometry": pt(1300, 50)}])
+                   {"id": "B2", "households": 600, "geometry": pt(1300.5, 50)}])
     return run(plan, "zunyi")
 
 
@@ -35,10 +36,9 @@ def test_numbers_formula_and_clause_in_chinese(zunyi_result):
     assert "(十五)" in page and "新建住宅小区按每百户不少于20平方米" in page
     assert "不合规" in page and "整改建议" in page
     assert "至少增加 40.0 m² 养老服务设施建筑面积" in page
-    # The radius: B2 at x = 1,300 is 1,300 − 0.5 = 1,299.5 m from F1 (printed "1,300 m"),
-    # 1,299.5 − 1,000 = 299.5 m beyond the radius; building B2 named.
+    # The radius: B2 is 1,300 m from F1, 1,300 − 1,000 = 300 m beyond it; B2 named.
     assert "B2 (1,300 m)" in page
-    assert re.search(r'<td class="num short">299.5 m</td>', page)
+    assert re.search(r'<td class="num short">300 m</td>', page)
 
 
 def test_english_labels(zunyi_result):

@@ -42,6 +42,9 @@ class RuleInfo:
     defines_radius: bool = False
     # The headline floor-area figure of a parcel (district tables, map layers).
     headline_area: bool = False
+    # The plan's fields it reads ("layer.field"): a bad value in one of them, in a feature
+    # that counts for a parcel, makes that parcel's finding say so.
+    reads: tuple[str, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
@@ -57,6 +60,7 @@ _RATIO = ParamSpec("min_ratio", "the minimum share (0–1)", maximum=1.0, unit="
 RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         id="area_per_households",
+        reads=("parcels.households", "facilities.floor_area_m2", "facilities.geometry"),
         summary="Eldercare floor area at least the rate per 100 households, new and existing "
                 "housing.",
         summary_zh="养老服务设施建筑面积不少于每百户指标 × 户数 / 100（新建、已建分别计）",
@@ -73,6 +77,7 @@ RULES: tuple[RuleInfo, ...] = (
         )),
     RuleInfo(
         id="minimum_area",
+        reads=("facilities.floor_area_m2", "facilities.geometry"),
         summary="Total eldercare floor area at least a fixed minimum, where the standard "
                 "applies it.",
         summary_zh="养老服务设施总建筑面积不小于规定下限（如完整居住社区350平方米）",
@@ -81,6 +86,8 @@ RULES: tuple[RuleInfo, ...] = (
         params=(ParamSpec("min_floor_area_m2", "the minimum total floor area (m²)", unit="m2"),)),
     RuleInfo(
         id="per_capita_land",
+        reads=("parcels.households", "parcels.population", "facilities.land_area_m2",
+               "facilities.geometry"),
         summary="Eldercare land area at least the rate per resident.",
         summary_zh="养老服务设施用地面积不少于人均指标 × 人口",
         label_zh="人均用地", label_en="Land per resident",
@@ -88,6 +95,7 @@ RULES: tuple[RuleInfo, ...] = (
         params=(ParamSpec("rate_m2_per_person", "m² of land per resident", unit="m2/person"),)),
     RuleInfo(
         id="service_radius",
+        reads=("facilities.geometry", "buildings.geometry", "buildings.households"),
         summary="Every household within the walking radius of an eldercare facility (any in "
                 "the plan).",
         summary_zh="每户居民在步行服务半径内可达养老服务设施（规划或现状，不限本地块）",
@@ -102,6 +110,7 @@ RULES: tuple[RuleInfo, ...] = (
         )),
     RuleInfo(
         id="facility_minimum_area",
+        reads=("facilities.kind", "facilities.floor_area_m2", "facilities.geometry"),
         summary="Each facility at least the minimum floor area of its kind (站, 中心, 点).",
         summary_zh="各类设施建筑面积不低于该类最低标准（服务站、服务中心、互助点）",
         label_zh="设施类别最低面积", label_en="Minimum area by facility kind",
@@ -118,6 +127,7 @@ RULES: tuple[RuleInfo, ...] = (
         )),
     RuleInfo(
         id="first_phase",
+        reads=("facilities.phase", "facilities.geometry"),
         summary="In a phased development, every eldercare facility it provides is in phase 1.",
         summary_zh="分期开发项目的养老服务设施安排在首期建设",
         label_zh="首期建设", label_en="Built in the first phase",

@@ -169,6 +169,8 @@ class _Builder:
         entry["facilities"] = [{"id": f.id, "direct": f.direct, "shared": f.shared}
                                for f in p.facilities]
         entry["findings"] = findings
+        if p.problems:
+            entry["problems"] = [q.as_dict() for q in p.problems]
         rows = [self.row(f, d) for f, d in zip(p.findings, findings)]
         by_rule = {}
         for r in rows:
@@ -191,6 +193,7 @@ class _Builder:
             "failing": [f.rule for f in p.mandatory_failures],
             "failing_labels": [rule_label(f.rule, self.lang) for f in p.mandatory_failures],
             "facilities": [self.facility(link) for link in p.facilities],
+            "problems": [str(q) for q in p.problems],
             "headline": headline, "radius": radius,
         }
 
