@@ -63,6 +63,13 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                   buildings=plan.buildings, provision=provision, coverage=coverage,
                   options=options)
 
+    modified = _modified(standard, options)
+    by_rule: dict[str, tuple[dict, ...]] = {}
+    for m in modified:
+        rules = [r for r in standard.rules if CATALOGUE[r].defines_radius] \
+            if m["param"] == "walking_speed_km_h" else [m["rule"]]
+        for r in rules:
+            by_rule[r] = by_rule.get(r, ()) + (m,)
     groups = _group_members(plan.parcels["id"].to_numpy(), provision)
     parcel_findings: list[list[Finding]] = [[] for _ in range(len(plan.parcels))]
     facility_findings: list[list[Finding]] = [[] for _ in range(len(plan.facilities))]
@@ -82,6 +89,8 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
         for row, finding in zip(frame[key].to_numpy(), _findings(frame, info, spec)):
             if info.pooled and groups[row] is not None:
                 finding = replace(finding, group=groups[row])
+            if rule_id in by_rule:
+                finding = replace(finding, modified=by_rule[rule_id])
             target[row].append(finding)
 
     parcel_problems = [tuple(ps) for ps in plan.parcels["problems"]] \
@@ -130,8 +139,9 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                   district=district, suggestions=suggestions,
                   method=method, coverage=coverage, provision=provision, radius_m=radius,
                   covered=covered,
-                  problems=tuple(plan.problems),
+                  problems=tuple(plan.problems), modified=tuple(modified),
                   run={"tool": "compliance", "version": __version__,
+                       "options": options.as_run_options(standard),
                        "checked_at": _dt.datetime.now(_dt.timezone.utc)
                        .replace(microsecond=0).isoformat(),
                        "input": plan.source, "input_sha256": plan.fingerprint})
@@ -198,6 +208,26 @@ def _mark_affected(finding: Finding, notes: list[tuple]) -> Finding:
                    status=Status.INSUFFICIENT_DATA if uncertain else finding.status,
                    consequence=None if uncertain else finding.consequence,
                    consequence_en=None if uncertain else finding.consequence_en)
+
+
+def _modified(standard: Standard, options: Options) -> list[dict]:
+    """Every figure used that differs from the published standard: those the user's standard
+    file changed, and those an option changed."""
+    out = list(standard.modified)
+    published = standard.published or standard
+    if options.radius_m:
+        for rule in standard.rules:
+            if CATALOGUE[rule].defines_radius:
+                was = radius_bound_m(published, Options())
+                if was != options.radius_m:
+                    out.append({"rule": rule, "param": "radius_m", "published": was,
+                                "used": float(options.radius_m), "by": "--radius"})
+    speed = options.walking_speed_km_h_for(standard)
+    if options.walking_speed_km_h and speed != published.walking_speed_km_h:
+        out.append({"rule": "assumptions", "param": "walking_speed_km_h",
+                    "published": published.walking_speed_km_h, "used": speed,
+                    "by": "--walk-speed"})
+    return out
 
 
 def _group_members(ids: np.ndarray, provision) -> list[tuple[str, ...] | None]:

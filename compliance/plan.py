@@ -221,8 +221,7 @@ def _measuring_crs(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> p
     for layer in (parcels, facilities):
         bounds = _finite_bounds(layer) if len(layer) else None
         if bounds is not None and layer.crs is not None:
-            to_lonlat = pyproj.Transformer.from_crs(layer.crs, projection.WGS84, always_xy=True)
-            lon, lat = to_lonlat.transform((bounds[0] + bounds[2]) / 2,
+            lon, lat = projection.to_lonlat(pyproj.CRS(layer.crs)).transform((bounds[0] + bounds[2]) / 2,
                                            (bounds[1] + bounds[3]) / 2)
             if np.isfinite(lon) and np.isfinite(lat):
                 return projection.local_crs(lon, lat)

@@ -10,6 +10,8 @@ Whether coordinates are where they claim to be is validation: see `_validate`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pyproj
 
@@ -58,9 +60,20 @@ def gauss_kruger_from_prefix(bounds) -> pyproj.CRS | None:
 def local_crs(lon: float, lat: float) -> pyproj.CRS:
     """A transverse Mercator centred on (lon, lat), scale 1: the CRS every figure is measured
     in. Rounded to 0.001° so that the same plan gives the same CRS, and the same bytes."""
-    lon, lat = round(float(lon), 3), round(float(lat), 3)
+    return _local_crs(round(float(lon), 3), round(float(lat), 3))
+
+
+@lru_cache(maxsize=64)
+def _local_crs(lon: float, lat: float) -> pyproj.CRS:
     return pyproj.CRS.from_proj4(f"+proj=tmerc +lat_0={lat} +lon_0={lon} +k=1 +x_0=0 +y_0=0 "
                                  "+datum=WGS84 +units=m +no_defs +type=crs")
+
+
+@lru_cache(maxsize=64)
+def to_lonlat(crs: pyproj.CRS) -> pyproj.Transformer:
+    """A transformer from `crs` to WGS 84 longitude/latitude (looked up once per CRS: the
+    search for a transformation takes longer than most plans' arithmetic)."""
+    return pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
 
 
 def describe(crs: pyproj.CRS) -> str:

@@ -34,6 +34,19 @@ class Provision:
                            minlength=self.group.max() + 1 if len(self.group) else 0)
         return sums[self.group]
 
+    def group_terms(self, ids: np.ndarray, per_parcel: np.ndarray) -> np.ndarray:
+        """Per parcel, its group's terms as a printed sum ("P1 400 + P2 300"), so that a
+        shared formula shows the arithmetic behind the group's figure; "" alone."""
+        out = np.full(self.n_parcels, "", dtype=object)
+        shared = np.flatnonzero(self.group_size > 1)
+        if not len(shared):
+            return out
+        frame = pd.DataFrame({"group": self.group[shared], "term": [
+            f"{pid} {value:,.0f}" for pid, value in zip(ids[shared], per_parcel[shared])]})
+        text = frame.groupby("group")["term"].agg(" + ".join)
+        out[shared] = text.loc[self.group[shared]].to_numpy()
+        return out
+
     def provided_total(self, per_facility: np.ndarray) -> np.ndarray:
         """Per parcel, the sum of `per_facility` over the facilities its group provides.
 

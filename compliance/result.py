@@ -45,6 +45,9 @@ class Finding:
     consequence_en: str | None = None
     details: dict = field(default_factory=dict)
     inputs: dict = field(default_factory=dict)
+    # Parameters of this rule whose used value is not the published one (RESULT-FORMAT.md
+    # standard.modified), so that the report never shows the quote as support for them.
+    modified: tuple[dict, ...] = ()
 
 
 def verdict(findings) -> str:
@@ -158,6 +161,7 @@ class Result:
     suggestions: Any = None        # candidate sites for new facilities (batch)
     problems: tuple[Problem, ...] = ()
     run: dict = field(default_factory=dict)
+    modified: tuple[dict, ...] = ()   # the standard's and the options' changed figures
 
     @property
     def summary(self) -> dict:

@@ -28,23 +28,29 @@ class Network:
                  limit_m: float):
         self.graph = street_graph
         self.limit_m = limit_m
-        fac_xy = shapely.get_coordinates(facilities.geometry.centroid.to_numpy()) \
-            if len(facilities) else np.zeros((0, 2))
-        self.n_facilities = len(fac_xy)
+        # A polygon facility joins the network from its boundary point nearest the street,
+        # as the straight-line distance is measured from its boundary.
+        self.fac_geoms = facilities.geometry.to_numpy() if len(facilities) \
+            else np.zeros(0, dtype=object)
+        self.n_facilities = len(self.fac_geoms)
         self.node_dist = np.full(street_graph.n_nodes, np.inf)
         self.node_source = np.full(street_graph.n_nodes, -1)
         self.fac_snap = None
-        if self.n_facilities and len(street_graph.edges):
-            self.fac_snap = _graph.snap(street_graph, fac_xy)
+        if self.n_facilities and len(street_graph.joinable_edges):
+            self.fac_snap = _graph.snap(street_graph, self.fac_geoms)
             self._solve()
         self.notes = {
             "street_lines": street_graph.n_lines,
             "street_segments": int(len(street_graph.edges)),
             "street_nodes": int(street_graph.n_nodes),
-            "street_components": int(street_graph.component.max() + 1)
-            if street_graph.n_nodes else 0,
+            "gaps_closed": street_graph.gaps_closed,
+            "node_tolerance_m": _graph.NODE_TOLERANCE_M,
+            "join_slack_m": _graph.JOIN_SLACK_M,
+            **street_graph.pieces(),
             "search_limit_m": round(float(limit_m), 1),
         }
+        if self.fac_snap is not None:
+            self.notes.update(_connector_notes("facility", self.fac_snap.gap))
 
     @classmethod
     def from_streets(cls, streets: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
@@ -73,10 +79,11 @@ class Network:
         """Distance to and position of the nearest facility, and whether any is reachable
         at all, for each point: one snap serves all three."""
         k = len(xy)
-        if k == 0 or self.fac_snap is None:
+        if k == 0 or self.fac_snap is None or not (self.fac_snap.edge >= 0).any():
             return np.full(k, np.inf), np.full(k, -1), np.zeros(k, dtype=bool)
         g = self.graph
-        s = _graph.snap(g, xy)
+        s = _graph.snap(g, shapely.points(xy))
+        self.notes.update(_connector_notes("household", s.gap))
         length = g.length[s.edge]
         via_u = s.gap + s.offset + self.node_dist[g.u[s.edge]]
         via_v = s.gap + (length - s.offset) + self.node_dist[g.v[s.edge]]
@@ -101,3 +108,11 @@ class Network:
         fac_components = np.unique(g.component[g.u[self.fac_snap.edge]])
         reachable = np.isin(g.component[g.u[s.edge]], fac_components)
         return dist, source, reachable
+
+
+def _connector_notes(what: str, gap: np.ndarray) -> dict:
+    """How far points had to walk to reach a street, for the method section."""
+    finite = gap[np.isfinite(gap)]
+    long_ = finite > _graph.LONG_CONNECTOR_M
+    return {f"{what}_connectors_over_{_graph.LONG_CONNECTOR_M:.0f}_m": int(long_.sum()),
+            f"{what}_longest_connector_m": round(float(finite.max()), 1) if len(finite) else 0.0}

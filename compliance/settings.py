@@ -23,6 +23,14 @@ class Options:
     radius_m: float | None = None       # overrides the standard's radius for every parcel
     walking_speed_km_h: float | None = None  # overrides the standard's walking speed
     suggest: bool = False               # propose sites for new facilities (batch)
+    crs: str | None = None              # the CRS of layers that declare none
+    coords: str | None = None           # web-map coordinates to convert (gcj02, bd09)
+
+    def as_run_options(self, standard) -> dict:
+        """The effective value of every option that can change a number or a verdict."""
+        return {"distance": self.distance, "radius_m": self.radius_m,
+                "walking_speed_km_h": self.walking_speed_km_h_for(standard),
+                "crs": self.crs, "coords": self.coords}
 
     def walking_speed_km_h_for(self, standard) -> float:
         """The one definition of the walking speed in force: the user's, else the standard's."""

@@ -8,6 +8,7 @@ extends and is marked inherited, so no report shows an inherited figure as the c
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from importlib import resources
 from dataclasses import dataclass, field, replace
@@ -74,6 +75,8 @@ class Parameter:
     citation: Citation
     unit: str = ""
     inherited: bool = False
+    # Set in a file that cites nothing for it: the rule's quote does not state this value.
+    uncited: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,18 @@ class Standard:
     district_targets: dict[str, DistrictTarget]
     chain: tuple[str, ...]
     path: str
+    # Provenance (RESULT-FORMAT.md): "built-in" or the user's file, the SHA-256 of each file of
+    # the extends chain (this one first), and every parameter whose value differs from what the
+    # nearest built-in standard it extends publishes.
+    source: str = "built-in"
+    sha256: str = ""
+    sha256_chain: tuple[str, ...] = ()
+    modified: tuple[dict, ...] = ()
+    published: "Standard | None" = None  # the nearest built-in standard (itself if built-in)
+
+    @property
+    def built_in(self) -> bool:
+        return self.source == "built-in"
 
     @property
     def persons_per_household(self) -> float:
@@ -234,10 +249,46 @@ def _resolve(path: Path, seen: tuple[str, ...]) -> Standard:
     if problems:
         raise StandardError(problems)
     standard = _build(path, data, parent)
+    standard = _provenance(standard, path, parent)
     problems = _validate.standard_complete(path, data, standard)
     if problems:
         raise StandardError(problems)
     return standard
+
+
+def _provenance(standard: Standard, path: Path, parent: Standard | None) -> Standard:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        built_in = path.resolve().parent == standards_dir().resolve()
+    except OSError:  # pragma: no cover
+        built_in = False
+    chain = (digest, *(parent.sha256_chain if parent else ()))
+    source = "built-in" if built_in else str(path)
+    standard = replace(standard, source=source, sha256=digest, sha256_chain=chain)
+    if built_in:
+        return replace(standard, published=standard)
+    published = parent.published if parent else None
+    return replace(standard, published=published,
+                   modified=tuple(_modified(standard, published, source)))
+
+
+def _modified(standard: Standard, published: Standard | None, by: str) -> list[dict]:
+    """Every parameter whose value differs from the nearest built-in standard's."""
+    out = []
+    for rule in standard.rules.values():
+        base = published.rules.get(rule.id) if published else None
+        for p in rule.params.values():
+            was = base.value(p.name) if base else None
+            if was != p.value:
+                out.append({"rule": rule.id, "param": p.name, "published": was,
+                            "used": p.value, "by": by})
+    for name, p in standard.assumptions.items():
+        was = published.assumptions[name].value if published and name in \
+            published.assumptions else None
+        if was != p.value:
+            out.append({"rule": "assumptions", "param": name, "published": was,
+                        "used": p.value, "by": by})
+    return out
 
 
 def _document(raw: dict) -> Document:
@@ -276,9 +327,18 @@ def _build(path: Path, data: dict, parent: Standard | None) -> Standard:
         citation = _citation(raw.get("citation"), doc, sid) or (base.citation if base else None)
         info = CATALOGUE[rule_id]
         params = dict(base.params) if base else {}
+        own_citation = raw.get("citation") is not None
         for pname, praw in (raw.get("params") or {}).items():
             spec = info.param(pname)
-            params[pname] = _param(pname, praw, citation, doc, sid, spec.unit if spec else "")
+            param = _param(pname, praw, citation, doc, sid, spec.unit if spec else "")
+            cited = own_citation or (isinstance(praw, dict) and praw.get("citation"))
+            if not cited:
+                # Nothing in this file cites it: the rule's quote (another file's) does not
+                # state this value, so the parameter carries this file's uncited mark.
+                param = replace(param, uncited=True,
+                                citation=Citation(document=doc, clause="", quote="",
+                                                  standard_id=sid))
+            params[pname] = param
         rules[rule_id] = RuleSpec(
             id=rule_id,
             severity=Severity(raw.get("severity") or (base.severity if base else Severity.MANDATORY)),

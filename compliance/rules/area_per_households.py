@@ -17,6 +17,12 @@ FORMULA_NEW = N_("{rate_new:g} m²/100 households × {households_new:,.0f} new h
 FORMULA_EXISTING = N_("{rate_existing:g} m²/100 households × {households_existing:,.0f} existing households / 100 = {required:,.1f} m²")
 FORMULA_MIXED = (N_("({rate_new:g} × {households_new:,.0f} new + {rate_existing:g} × "
                  "{households_existing:,.0f} existing households) / 100 = {required:,.1f} m²"))
+# Parcels sharing facilities (统筹配置) are judged on their group's sums: the formula prints
+# the group's arithmetic, each member's households and their total, so the sum shown is the
+# requirement shown.
+FORMULA_GROUP_NEW = N_("{rate_new:g} m²/100 households × ({members_new} = {group_households_new:,.0f}) new households / 100 = {required:,.1f} m²")
+FORMULA_GROUP_EXISTING = N_("{rate_existing:g} m²/100 households × ({members_existing} = {group_households_existing:,.0f}) existing households / 100 = {required:,.1f} m²")
+FORMULA_GROUP_MIXED = N_("({rate_new:g} × ({members_new} = {group_households_new:,.0f}) new + {rate_existing:g} × ({members_existing} = {group_households_existing:,.0f}) existing households) / 100 = {required:,.1f} m²")
 PASS = N_("Provides {provided:,.1f} m² of eldercare floor area; {required:,.1f} m² required.")
 FAIL = N_("Provides {provided:,.1f} m² of eldercare floor area, {shortfall:,.1f} m² short of the {required:,.1f} m² required.")
 FIX = N_("Add at least {shortfall:,.1f} m² of eldercare floor area.")
@@ -34,6 +40,10 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     required = ctx.provision.group_total(own_required)
     provided = ctx.provision.provided_total(ctx.facility_column("floor_area_m2", 0.0))
     status, shortfall = judge(required, provided)
+    pooled = ctx.provision.group_size > 1
+    group_new = ctx.provision.group_total(hh_new)
+    group_existing = ctx.provision.group_total(hh_existing)
+    ids = ctx.parcels["id"].astype(str).to_numpy()
     no_households = (hh_new + hh_existing) == 0
     status = np.where(no_households, Status.NOT_APPLICABLE.value, status)
 
@@ -41,11 +51,16 @@ def evaluate(ctx, spec) -> pd.DataFrame:
         parcel=np.arange(len(required)), status=status, required=required, provided=provided,
         shortfall=shortfall,
         message=pick([no_households, status == Status.FAIL.value], [NO_HOUSEHOLDS, FAIL], PASS),
-        formula=pick([hh_existing == 0, hh_new == 0], [FORMULA_NEW, FORMULA_EXISTING],
-                     FORMULA_MIXED),
+        formula=pick([pooled & (group_existing == 0), pooled & (group_new == 0), pooled,
+                      hh_existing == 0, hh_new == 0],
+                     [FORMULA_GROUP_NEW, FORMULA_GROUP_EXISTING, FORMULA_GROUP_MIXED,
+                      FORMULA_NEW, FORMULA_EXISTING], FORMULA_MIXED),
         fix=np.where(status == Status.FAIL.value, FIX, None),
         rate_new=rate_new, rate_existing=rate_existing, households_new=hh_new,
         households_existing=hh_existing, own_required=own_required,
+        group_households_new=group_new, group_households_existing=group_existing,
+        members_new=ctx.provision.group_terms(ids, hh_new),
+        members_existing=ctx.provision.group_terms(ids, hh_existing),
     )
     recommended = spec.value("rate_new_recommended")
     if recommended is not None:

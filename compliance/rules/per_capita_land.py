@@ -16,6 +16,7 @@ FORMULA = N_("{rate_m2_per_person:g} m²/person × {population:,.0f} persons = {
 FORMULA_ESTIMATED = (N_("{rate_m2_per_person:g} m²/person × {population:,.0f} persons "
                      "(estimated: {households:,.0f} households × {persons_per_household:g}) "
                      "= {required:,.1f} m²"))
+FORMULA_GROUP = N_("{rate_m2_per_person:g} m²/person × ({members} = {group_population:,.0f}) persons = {required:,.1f} m²")
 PASS = N_("Provides {provided:,.1f} m² of eldercare land; {required:,.1f} m² required.")
 FAIL = N_("Provides {provided:,.1f} m² of eldercare land, {shortfall:,.1f} m² short of the {required:,.1f} m² required.")
 FIX = N_("Add at least {shortfall:,.1f} m² of eldercare land (用地).")
@@ -44,10 +45,13 @@ def evaluate(ctx, spec) -> pd.DataFrame:
         parcel=np.arange(len(required)), status=status, required=required, provided=provided,
         shortfall=np.where(status == Status.FAIL.value, shortfall, 0.0),
         message=pick([no_people, missing, status == Status.FAIL.value], [NO_PEOPLE, MISSING, FAIL], PASS),
-        formula=np.where(estimated, FORMULA_ESTIMATED, FORMULA),
+        formula=pick([ctx.provision.group_size > 1, estimated], [FORMULA_GROUP,
+                     FORMULA_ESTIMATED], FORMULA),
         fix=pick([missing, status == Status.FAIL.value], [FIX_MISSING, FIX], None),
         rate_m2_per_person=rate, population=population, households=households,
         persons_per_household=ctx.standard.persons_per_household,
+        group_population=ctx.provision.group_total(population),
+        members=ctx.provision.group_terms(ctx.parcels["id"].astype(str).to_numpy(), population),
     )
 
 

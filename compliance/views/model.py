@@ -41,6 +41,14 @@ def number(value, unit: str = "", digits: int = 1) -> str:
     return f"{text} {_UNITS.get(unit, unit)}".strip()
 
 
+def _figure(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
 def citation(c: Citation) -> dict:
     out = {"document": c.document.number or c.document.title, "title": c.document.title,
            "clause": c.clause, "quote": c.quote, "inherited": c.inherited}
@@ -81,6 +89,8 @@ def finding(f: Finding, t: Translator) -> dict:
         out["inputs"] = f.inputs
     if f.details:
         out["details"] = f.details
+    if f.modified:
+        out["modified"] = [dict(m) for m in f.modified]
     return out
 
 
@@ -138,6 +148,8 @@ class _Builder:
             "citation_note": c.note or "", "cited_inherited": c.inherited,
             "inherited_from": c.standard_id, "inherited_params": list(f.inherited_params),
             "group": list(f.group or ()), "advisory": f.severity == Severity.ADVISORY,
+            "modified": [{**m, "published_text": _figure(m["published"]),
+                          "used_text": _figure(m["used"])} for m in f.modified],
         }
 
     def facility(self, link) -> dict:
@@ -232,7 +244,10 @@ class _Builder:
             "standard": {"id": s.id, "title": t.pick(s.title, s.title_en),
                          "place": t.pick(s.place, s.place_en), "document": s.document.title,
                          "number": s.document.number or "", "issued": s.document.issued or "",
-                         "chain": list(s.chain[1:])},
+                         "chain": list(s.chain[1:]), "source": s.source,
+                         "sha256": s.sha256},
+            "modified": [dict(m) for m in result.modified],
+            "options": result.run.get("options", {}),
             "version": __version__,
             "checked_at": checked[:10] if checked else _dt.date.today().isoformat(),
             "fingerprint": result.plan.fingerprint or "",
@@ -257,12 +272,15 @@ def build(result: Result, lang: str = "zh") -> Model:
     institutions = [b.institution(f) for f in result.facilities]
     district = b.district()
     run = run_block(result)
+    run["options"] = {**run.get("options", {}), "lang": lang}
     s = result.standard
     data: dict[str, Any] = {
         "standard": {"id": s.id, "title": s.title,
                      "document": s.document.number or s.document.title,
                      "issued": s.document.issued, "place": s.place,
-                     "extends": list(s.chain[1:])},
+                     "extends": list(s.chain[1:]), "source": s.source, "sha256": s.sha256,
+                     "sha256_chain": list(s.sha256_chain),
+                     "modified": [dict(m) for m in result.modified]},
         "parcels": [p["entry"] for p in parcels],
         "summary": result.summary,
     }
