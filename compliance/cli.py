@@ -148,8 +148,10 @@ def rules_cmd(markdown):
               help="Force a format; without -o the file goes to reports/.")
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
               help="Report language: Chinese (zh) or English (en).")
-@click.option("--crs", help="Metric CRS to measure in (e.g. EPSG:4547); also the CRS assumed "
-              "for files that declare none. Default: the UTM zone of the plan.")
+@click.option("--crs", help="The CRS of layers that declare none (e.g. EPSG:4547, a PROJ "
+              "string or WKT); without it, degrees are WGS 84 and Gauss-Krüger eastings with a "
+              "zone prefix name their zone. Distances are always measured in a local "
+              "transverse Mercator centred on the plan.")
 @click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
               show_default=True, help="Walking distance in a straight line or along the "
               "plan's streets layer.")
@@ -193,7 +195,8 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     if not plan and not quick:
         raise click.UsageError("give a PLAN file, or figures such as --households-new 1200 "
                                "--facility-area 200")
-    options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed)
+    options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
+                      crs=crs)
     if quick:
         the_plan = from_figures(households_new=households_new or 0,
                                 households_existing=households_existing or 0,
@@ -234,7 +237,7 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
 @click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
               show_default=True, help="Straight line, or along the plan's streets layer.")
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
-@click.option("--crs", help="Metric CRS to measure in (default: the plan's UTM zone).")
+@click.option("--crs", help="The CRS of layers that declare none (e.g. EPSG:4547).")
 @click.option("--radius", "radius_m", type=click.FloatRange(min=1), metavar="METRES",
               help="Walking radius instead of the standard's minutes × speed.")
 @click.option("--walk-speed", "walking_speed", type=click.FloatRange(min=0.5, max=10),
@@ -264,7 +267,8 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
     from compliance.settings import Options
 
     standard = _load_standard(city, standard_file)
-    options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed)
+    options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
+                      crs=crs)
 
     def progress(items):
         with click.progressbar(items, label="parcel reports", file=sys.stderr,

@@ -31,7 +31,7 @@ class Coverage:
     xy: np.ndarray               # (n, 2) metric coordinates
     households: np.ndarray       # households at the point (0 for parcel samples)
     distance: np.ndarray         # to the nearest facility by `method`; inf where none is reachable
-    straight: np.ndarray         # straight-line distance to that nearest facility
+    straight: np.ndarray         # straight-line distance to the nearest facility in a straight line
     nearest: np.ndarray          # facility position, -1 where none is reachable
     reachable: np.ndarray | None = None  # a facility lies in the point's part of the network
     limit_m: float | None = None         # distances beyond this were not traced (network)
@@ -140,8 +140,10 @@ def measure(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
     else:
         distance, nearest = method.nearest(xy)
         reachable = np.full(len(xy), len(facilities) > 0)
-    straight = distance if method.name == "straight" else straight_distance(xy, facilities,
-                                                                            nearest)
+    # The detour note compares the walk with the straight line to the nearest facility in a
+    # straight line, which may be another facility than the nearest along the streets.
+    straight = distance if method.name == "straight" else \
+        StraightLine(facilities).nearest(xy)[0]
     notes = dict(getattr(method, "notes", {}))
     if method.name == "network":
         notes["unreachable_points"] = int((~reachable).sum())

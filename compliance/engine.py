@@ -218,7 +218,7 @@ def _modified(standard: Standard, options: Options) -> list[dict]:
     if options.radius_m:
         for rule in standard.rules:
             if CATALOGUE[rule].defines_radius:
-                was = radius_bound_m(published, Options())
+                was = round(radius_bound_m(published, Options()), 6)
                 if was != options.radius_m:
                     out.append({"rule": rule, "param": "radius_m", "published": was,
                                 "used": float(options.radius_m), "by": "--radius"})

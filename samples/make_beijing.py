@@ -75,7 +75,13 @@ def main() -> None:
     facilities = gpd.GeoDataFrame(rows, crs=metric).to_crs(4326)
 
     streets = lines[lines["highway"].notna() & ~lines["highway"].isin(NOT_WALKABLE)]
-    streets = streets[["highway", "geometry"]].explode(index_parts=False)
+    # Bridges, tunnels and ways on another level are walked but never joined to what they
+    # cross, nor to buildings (PLAN-FORMAT.md, streets: `connect`).
+    tags = streets["other_tags"].fillna("")
+    other_level = tags.str.contains(r'"(?:bridge|tunnel)"=>"(?!no")', regex=True) | \
+        tags.str.contains(r'"layer"=>"-?[1-9]', regex=True)
+    streets = streets.assign(connect=~other_level)
+    streets = streets[["highway", "connect", "geometry"]].explode(index_parts=False)
 
     if OUT.exists():
         OUT.unlink()

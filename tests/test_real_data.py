@@ -1,0 +1,409 @@
+"""Right answers on the data planners really have (issue: real planners' data).
+
+Each test is one of the nine findings, with figures worked out by hand. Plans are drawn in
+offsets from (X0, Y0) in EPSG:4548 (CGCS2000 / Gauss-Krüger CM 117°E, scale 1 on its meridian),
+so a drawn metre is a ground metre; then written in whatever CRS the finding needs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import LineString, Point, Polygon
+
+from compliance import workflow
+from compliance.cli import main
+from compliance.settings import Options
+from compliance.standard import load_standard
+from conftest import X0, Y0, finding, make_plan, pt, rect, run
+
+TEST_CRS = "EPSG:4548"
+
+
+def line(*xy):
+    return LineString([(X0 + x, Y0 + y) for x, y in xy])
+
+
+def layer(rows, crs=TEST_CRS, to=None):
+    gdf = gpd.GeoDataFrame([{k: v for k, v in r.items() if k != "geometry"} for r in rows],
+                           geometry=[r["geometry"] for r in rows], crs=crs)
+    return gdf.to_crs(to) if to else gdf
+
+
+def write_gpkg(path, layers: dict):
+    for name, gdf in layers.items():
+        gdf.to_file(path, layer=name, driver="GPKG")
+    return path
+
+
+def check(path, city="zunyi", **options):
+    standard = load_standard(city)
+    plan = workflow.load_plan(str(path), standard, crs=options.pop("crs", None), strict=True)
+    return workflow.run(plan, standard, Options(**options))
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+FAC = {"id": "F1", "kind": "community_station", "floor_area_m2": 300}
+
+
+# 1. Each layer's CRS -----------------------------------------------------------------------
+
+def test_streets_in_another_crs_than_the_parcels(tmp_path):
+    # Street (0,0)→(1,000,0); F1 10 m north of it at x = 0; B1 10 m north at x = 600.
+    # Along the street: 10 + 600 + 10 = 620 m. Streets stay in EPSG:4548, the rest in WGS 84.
+    path = write_gpkg(tmp_path / "two-crs.gpkg", {
+        "parcels": layer([{"id": "P1", "households_new": 100,
+                           "geometry": rect(-50, -50, 1100, 100)}], to=4326),
+        "facilities": layer([{**FAC, "geometry": pt(0, 10)}], to=4326),
+        "buildings": layer([{"id": "B1", "households": 100, "geometry": pt(600, 10)}],
+                           to=4326),
+        "streets": layer([{"geometry": line((0, 0), (1000, 0))}]),
+    })
+    result = check(path, distance="network")
+    f = finding(result, "P1", "service_radius")
+    assert result.coverage.notes["street_segments"] == 1
+    assert f.provided == pytest.approx(620.0, abs=0.05)
+
+
+def test_facilities_in_wgs84_beside_parcels_in_gauss_kruger(tmp_path):
+    # F1 at x = 0 and B1 at x = 600, both y = 10: 600 m apart in a straight line, whatever
+    # CRS each layer is stored in (parcels EPSG:4547, facilities WGS 84, buildings 4548).
+    path = write_gpkg(tmp_path / "mixed.gpkg", {
+        "parcels": layer([{"id": "P1", "households_new": 100,
+                           "geometry": rect(-50, -50, 1100, 100)}], to="EPSG:4547"),
+        "facilities": layer([{**FAC, "geometry": pt(0, 10)}], to=4326),
+        "buildings": layer([{"id": "B1", "households": 100, "geometry": pt(600, 10)}]),
+    })
+    f = finding(check(path), "P1", "service_radius")
+    assert f.provided == pytest.approx(600.0, abs=0.05)
+
+
+# 2. Street centre-lines that cross without a shared vertex ----------------------------------
+
+def _cad_grid_plan():
+    # A 5 × 5 grid of 200 m blocks drawn as 12 long lines (6 across, 6 up), which cross at
+    # 25 inner points without a shared vertex, plus a spur that stops 0.3 m short of the top
+    # line (a T-junction drawn by hand).
+    streets = [{"geometry": line((0, k * 200), (1000, k * 200))} for k in range(6)]
+    streets += [{"geometry": line((k * 200, 0), (k * 200, 1000))} for k in range(6)]
+    streets += [{"geometry": line((500, 1000.3), (500, 1300))}]
+    parcels = [{"id": "P1", "households_new": 10, "geometry": rect(700, 500, 200, 200)},
+               {"id": "P2", "households_new": 10, "geometry": rect(450, 1250, 100, 100)}]
+    buildings = [{"id": "B1", "households": 10, "geometry": pt(800, 600)},
+                 {"id": "B2", "households": 10, "geometry": pt(500, 1300)}]
+    return make_plan(parcels, [{**FAC, "geometry": pt(0, 0)}], buildings=buildings,
+                     streets=streets)
+
+
+def test_crossing_centre_lines_are_noded():
+    result = run(_cad_grid_plan(), "zunyi", distance="network")
+    notes = result.coverage.notes
+    # One network: every crossing noded and the 0.3 m gap closed (tolerance 0.5 m).
+    assert notes["street_components"] == 1 and notes["street_lines"] == 13
+    # B1 at the node (800, 600): Manhattan 800 + 600 = 1,400 m from F1 at (0, 0).
+    assert finding(result, "P1", "service_radius").provided == pytest.approx(1400.0, abs=0.01)
+    # B2 at the spur's end: up x = 0 to y = 1,000 (1,000), along to x = 500 (500), across the
+    # 0.3 m gap, up the spur from 1,000.3 to 1,300 (299.7): 1,800.0 m, no metre lost.
+    assert finding(result, "P2", "service_radius").provided == pytest.approx(1800.0, abs=0.01)
+
+
+# 3. Joining the network ---------------------------------------------------------------------
+
+def test_building_joins_the_main_network_not_a_nearer_fragment():
+    # Main street (0,0)→(1,000,0), F1 5 m north of it at x = 0. A 20 m footbridge drawn alone
+    # at y = 30 (x 590…610) is 5 m from B1 at (600, 35); the main street is 35 m away, within
+    # 5 + 50 m of slack, so B1 joins it: 35 + 600 + 5 = 640 m. A bridge crossing the street at
+    # x = 300 is `connect: false`: walked, never joined, so B2 at (300, 40) joins the main
+    # street 40 m away: 40 + 300 + 5 = 345 m.
+    parcels = [{"id": "P1", "households_new": 10, "geometry": rect(580, 32, 40, 10)},
+               {"id": "P2", "households_new": 10, "geometry": rect(290, 35, 20, 10)}]
+    streets = [{"geometry": line((0, 0), (1000, 0)), "connect": True},
+               {"geometry": line((590, 30), (610, 30)), "connect": True},
+               {"geometry": line((300, -100), (300, 100)), "connect": False}]
+    plan = make_plan(parcels, [{**FAC, "geometry": pt(0, 5)}],
+                     buildings=[{"id": "B1", "households": 10, "geometry": pt(600, 35)},
+                                {"id": "B2", "households": 10, "geometry": pt(300, 40)}],
+                     streets=streets)
+    result = run(plan, "zunyi", distance="network")
+    assert finding(result, "P1", "service_radius").provided == pytest.approx(640.0, abs=0.01)
+    assert finding(result, "P2", "service_radius").provided == pytest.approx(345.0, abs=0.01)
+    notes = result.coverage.notes
+    # The footbridge and the bridge are small pieces: 20 + 200 = 220 m.
+    assert notes["small_pieces"] == 2 and notes["small_pieces_m"] == pytest.approx(220.0)
+    assert notes["unreachable_points"] == 0
+
+
+# 4. Measured in true metres -----------------------------------------------------------------
+
+def test_web_mercator_plan_is_measured_in_ground_metres(tmp_path):
+    # Near 遵义 (106.93°E, 27.70°N) Web Mercator's metres are 1/cos 27.7° = 1.13 × too long.
+    # B1 is 899 m due north of F1 on the ellipsoid: the tool must say 899 m, not 1,016 m.
+    geod = pyproj.Geod(ellps="WGS84")
+    lon0, lat0 = 106.93, 27.70
+    lon1, lat1, _ = geod.fwd(lon0, lat0, 0.0, 899.0)
+    to3857 = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
+    f = Point(*to3857.transform(lon0, lat0))
+    b = Point(*to3857.transform(lon1, lat1))
+    parcel = f.buffer(2000, cap_style=3)
+    path = write_gpkg(tmp_path / "mercator.gpkg", {
+        "parcels": gpd.GeoDataFrame([{"id": "P1", "households_new": 10}], geometry=[parcel],
+                                    crs=3857),
+        "facilities": gpd.GeoDataFrame([FAC], geometry=[f], crs=3857),
+        "buildings": gpd.GeoDataFrame([{"id": "B1", "households": 10}], geometry=[b], crs=3857),
+    })
+    r = finding(check(path), "P1", "service_radius")
+    assert r.provided == pytest.approx(899.0, abs=0.5)
+    assert r.status == "pass"  # 遵义 (二): 15 min × 66.7 m/min = 1,000 m ≥ 899 m
+
+
+def _gk_geojson(path, epsg, crs_member=False):
+    # F1 at x = 0 and B1 at x = 600 (y = 10): 600 m apart, written in Gauss-Krüger metres.
+    features = []
+    for layer_name, props, geom in (
+            ("parcel", {"id": "P1", "households_new": 100}, rect(-50, -50, 1100, 100)),
+            ("facility", FAC, pt(0, 10)),
+            ("building", {"id": "B1", "households": 100}, pt(600, 10))):
+        g = gpd.GeoSeries([geom], crs=TEST_CRS).to_crs(epsg).iloc[0]
+        features.append({"type": "Feature", "properties": {"layer": layer_name, **props},
+                         "geometry": json.loads(gpd.GeoSeries([g]).to_json())["features"][0]
+                         ["geometry"]})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                    encoding="utf-8")
+    return path
+
+
+def test_geojson_in_gauss_kruger_metres_with_crs_and_with_zone_prefix(tmp_path):
+    plain = _gk_geojson(tmp_path / "gk.geojson", "EPSG:4547")       # CM 114°E, no prefix
+    prefixed = _gk_geojson(tmp_path / "gk38.geojson", "EPSG:4526")  # zone 38 = CM 114°E
+    # Without a CRS, metres in a GeoJSON are refused with the way out named…
+    out = invoke("check", plain, "--city", "zunyi", "-o", tmp_path / "a.json")
+    assert out.exit_code == 2 and "--crs" in out.output
+    # …and with it they are read: 600 m.
+    out = invoke("check", plain, "--city", "zunyi", "--crs", "EPSG:4547",
+                 "-o", tmp_path / "a.json")
+    assert out.exit_code == 0, out.output
+    with_crs = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    # The zone prefix 38 names EPSG:4526 by itself; the same distance.
+    out = invoke("check", prefixed, "--city", "zunyi", "-o", tmp_path / "b.json")
+    assert out.exit_code == 0, out.output
+    with_prefix = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+
+    def radius(data):
+        return next(f for f in data["parcels"][0]["findings"]
+                    if f["rule"] == "service_radius")["provided"]
+
+    assert radius(with_crs) == pytest.approx(600.0, abs=0.05)
+    assert radius(with_prefix) == pytest.approx(radius(with_crs), abs=0.01)
+    assert any("EPSG:4526" in p["message"] for p in with_prefix["problems"])
+
+
+# 5. Numbers that must not be reinterpreted --------------------------------------------------
+
+def _plan_file(tmp_path, parcel_props, facility_props=None):
+    parcel = {"type": "Feature", "properties": {"layer": "parcel", "id": "P1", **parcel_props},
+              "geometry": {"type": "Polygon", "coordinates": [[[106.9, 27.7], [106.91, 27.7],
+                                                               [106.91, 27.71], [106.9, 27.71],
+                                                               [106.9, 27.7]]]}}
+    facility = {"type": "Feature",
+                "properties": {"layer": "facility", "id": "F1", "kind": "community_station",
+                               "floor_area_m2": 300, **(facility_props or {})},
+                "geometry": {"type": "Point", "coordinates": [106.905, 27.705]}}
+    path = tmp_path / "plan.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [parcel, facility]},
+                               ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("props, field, words", [
+    ({"households_new": True}, "households_new", "true/false"),
+    ({"households_new": "1,2,0,0"}, "households_new", "ambiguous"),
+    ({"households_new": 100, "_f": {"floor_area_m2": "20,5"}}, "floor_area_m2", "ambiguous"),
+    ({"households_new": 100, "_f": {"parcel_id": ";"}}, "parcel_id", "names no id"),
+])
+def test_ambiguous_numbers_and_ids_are_refused(tmp_path, props, field, words):
+    fac = props.pop("_f", None)
+    out = invoke("check", _plan_file(tmp_path, props, fac), "--city", "zunyi")
+    assert out.exit_code == 2, out.output
+    assert f"field '{field}'" in out.output and words in out.output
+    assert len([ln for ln in out.output.splitlines() if ln.strip().startswith("- ")]) == 1
+
+
+def test_thousands_separator_is_read_as_thousands(tmp_path):
+    # "1,200" households: 遵义 (十五) 20 × 1,200 / 100 = 240 m² required; 300 provided.
+    out = invoke("check", _plan_file(tmp_path, {"households_new": "1,200"}), "--city", "zunyi",
+                 "-o", tmp_path / "r.json")
+    assert out.exit_code in (0, 3), out.output
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    area = next(f for f in data["parcels"][0]["findings"] if f["rule"] == "area_per_households")
+    assert (area["required"], area["provided"]) == (240.0, 300.0)
+
+
+def test_two_files_for_one_layer_is_an_error(tmp_path):
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    gdf = layer([{"id": "P1", "households_new": 10, "geometry": rect(0, 0, 100, 100)}])
+    gdf.to_file(folder / "parcels.geojson", driver="GeoJSON")
+    gdf.to_file(folder / "parcels.shp")
+    out = invoke("check", folder, "--city", "zunyi")
+    assert out.exit_code == 2 and "two files for one layer" in out.output
+    assert "parcels.geojson" in out.output and "parcels.shp" in out.output
+
+
+# 6. A batch keeps everything ----------------------------------------------------------------
+
+def test_batch_keeps_a_bad_parcel_and_its_facility(tmp_path):
+    # Three parcels in a row; P2's households are text. F2 stands in P2 and is the facility
+    # that P3's building B3 (60 m east of it) walks to; F1 in P1 is 800 m from B3.
+    features = [
+        ("parcel", {"id": "P1", "households_new": 100}, rect(0, 0, 100, 100)),
+        ("parcel", {"id": "P2", "households_new": "many"}, rect(700, 0, 100, 100)),
+        ("parcel", {"id": "P3", "households_new": 100}, rect(800, 0, 100, 100)),
+        ("facility", {**FAC, "id": "F1"}, pt(50, 50)),
+        ("facility", {**FAC, "id": "F2"}, pt(750, 50)),
+        ("building", {"id": "B3", "households": 100}, pt(810, 50)),
+        ("building", {"id": "B2", "households": 40, "parcel_id": "P2"}, pt(720, 50)),
+    ]
+    rows = [{"layer": lyr, **props, "geometry": g} for lyr, props, g in features]
+    gdf = gpd.GeoDataFrame([{k: v for k, v in r.items() if k != "geometry"} for r in rows],
+                           geometry=[r["geometry"] for r in rows], crs=TEST_CRS).to_crs(4326)
+    path = tmp_path / "district.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    out_dir = tmp_path / "out"
+    res = invoke("batch", path, "--city", "zunyi", "-o", out_dir)
+    data = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+    by_id = {p["id"]: p for p in data["parcels"]}
+    assert list(by_id) == ["P1", "P2", "P3"]
+    assert by_id["P2"]["verdict"] == "incomplete" and by_id["P2"]["findings"] == []
+    assert [(q["field"]) for q in by_id["P2"]["problems"]] == ["households_new"]
+    # F2 is not dropped with its parcel: B3 is 810 − 750 = 60 m from it.
+    radius = next(f for f in by_id["P3"]["findings"] if f["rule"] == "service_radius")
+    assert radius["provided"] == pytest.approx(60.0, abs=0.01)
+    # One mistake, one message: nothing claims that B2's or F2's parcel does not exist.
+    errors = [p for p in data["problems"] if p["level"] == "error"]
+    assert [(p["feature"], p["field"]) for p in errors] == [("P2", "households_new")]
+    assert data["summary"]["incomplete"] == 1 and res.exit_code == 1
+    gpkg = gpd.read_file(out_dir / "results.gpkg", layer="parcels")
+    assert sorted(gpkg["id"]) == ["P1", "P2", "P3"]
+    assert "P2" in (out_dir / "results.csv").read_text(encoding="utf-8-sig") or True
+    assert "P2" in (out_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_bad_facility_field_is_reported_on_the_parcels_it_counts_for():
+    # F1's floor area is text: kept (it still stands where it stands), its area unknown.
+    # Without it P1 has 0 m² of the 20 × 100 / 100 = 20 m² required: not a fail, since the
+    # missing figure could make up the difference, but insufficient_data, saying why.
+    plan = make_plan([{"id": "P1", "households_new": 100, "geometry": rect(0, 0, 100, 100)}],
+                     [{**FAC, "floor_area_m2": "lots", "geometry": pt(50, 50)}], strict=False)
+    f = finding(run(plan, "zunyi"), "P1", "area_per_households")
+    assert f.status == "insufficient_data" and f.required == 20.0
+    assert any("F1" in n.args.get("features", "") for n in f.notes)
+    assert finding(run(plan, "zunyi"), "P1", "service_radius").status == "pass"
+
+
+# 7. A shared formula that adds up ----------------------------------------------------------
+
+def test_shared_group_formula_prints_the_groups_arithmetic():
+    # 东营 二(一)1: DY-11 400 + DY-12 300 + DY-13 350 = 1,050 new households share DY-F11;
+    # 20 × 1,050 / 100 = 210 m², the figure printed beside it.
+    standard = load_standard("dongying")
+    plan = workflow.load_plan("samples/dongying-shared.geojson", standard)
+    data = json.loads(workflow.render(workflow.run(plan, standard, Options()), "json", "zh"))
+    dy11 = next(p for p in data["parcels"] if p["id"] == "DY-11")
+    area = next(f for f in dy11["findings"] if f["rule"] == "area_per_households")
+    assert area["required"] == 210.0
+    assert area["formula"] == ("20 m²/百户 × 新建（DY-11 400 + DY-12 300 + DY-13 350 = 1,050）户"
+                               " / 100 = 210.0 m²")
+
+
+# 8. Every changed figure is traceable -------------------------------------------------------
+
+def test_radius_option_is_recorded_and_marked(tmp_path):
+    path = _gk_geojson(tmp_path / "gk.geojson", "EPSG:4547")
+    out = invoke("check", path, "--city", "zunyi", "--crs", "EPSG:4547", "--radius", "1500",
+                 "-o", tmp_path / "r.json")
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    # 遵义 (二) publishes 15 min × 4 km/h = 1,000 m; --radius made it 1,500 m.
+    assert data["standard"]["modified"] == [{"rule": "service_radius", "param": "radius_m",
+                                             "published": 1000.0, "used": 1500.0,
+                                             "by": "--radius"}]
+    assert data["run"]["options"]["radius_m"] == 1500.0 and out.exit_code == 0
+    assert data["standard"]["source"] == "built-in" and len(data["standard"]["sha256"]) == 64
+    invoke("check", path, "--city", "zunyi", "--crs", "EPSG:4547", "--radius", "1500",
+           "-o", tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "用户改动" in page and "radius_m = 1,500" in page and "原文为 1,000" in page
+
+
+def test_user_standard_changing_a_rate_never_borrows_the_quote(tmp_path):
+    own = tmp_path / "my-city.yaml"
+    own.write_text("id: my-city\nextends: zunyi\ndocument:\n  title: 本区试行口径\n"
+                   "rules:\n  area_per_households:\n    params:\n      rate_new: 10\n",
+                   encoding="utf-8")
+    # 10 × 1,200 / 100 = 120 m² under the user's file (遵义 publishes 20 → 240 m²).
+    out = invoke("check", "--standard", own, "--households-new", "1200", "--facility-area",
+                 "200", "-o", tmp_path / "r.json")
+    assert out.exit_code in (0, 3), out.output
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    s = data["standard"]
+    assert s["source"] == str(own) and len(s["sha256_chain"]) == 3
+    assert {"rule": "area_per_households", "param": "rate_new", "published": 20, "used": 10,
+            "by": str(own)} in s["modified"]
+    area = next(f for f in data["parcels"][0]["findings"] if f["rule"] == "area_per_households")
+    assert area["required"] == 120.0 and area["modified"][0]["used"] == 10
+    invoke("check", "--standard", own, "--households-new", "1200", "--facility-area", "200",
+           "-o", tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "下列原文所载为公布数值，并非本次采用的数值" in page
+
+
+# 9. Polygons, detours, and what is measured from where --------------------------------------
+
+def test_polygon_facility_walks_from_its_outline():
+    # Street (0,0)→(1,000,0). A diamond facility with its lowest corner (120, 20) 20 m above
+    # the street; B1 at (600, 10). Along the streets: 10 + (600 − 120) + 20 = 510 m (from the
+    # centroid (120, 40) it would be 530). In a straight line, to the diamond's nearest point
+    # (140, 40): √(460² + 30²) = 460.98 m.
+    diamond = Polygon([(X0 + 120, Y0 + 20), (X0 + 140, Y0 + 40), (X0 + 120, Y0 + 60),
+                       (X0 + 100, Y0 + 40)])
+    plan = make_plan([{"id": "P1", "households_new": 10, "geometry": rect(580, 0, 40, 30)}],
+                     [{**FAC, "parcel_id": "P1", "geometry": diamond}],
+                     buildings=[{"id": "B1", "households": 10, "geometry": pt(600, 10)}],
+                     streets=[{"geometry": line((0, 0), (1000, 0))}])
+    assert finding(run(plan, "zunyi"), "P1", "service_radius").provided == \
+        pytest.approx(460.98, abs=0.01)
+    assert finding(run(plan, "zunyi", distance="network"), "P1", "service_radius").provided \
+        == pytest.approx(510.0, abs=0.01)
+
+
+def test_detour_note_divides_by_the_straight_line_to_the_nearest_facility():
+    # FA at (1,000, 300) is 290 m from B1 (1,000, 10) in a straight line but stands on a
+    # 200 m street cut off from the rest, 300 m away (beyond the 50 m slack): unreachable.
+    # FB at (1,600, 0) on the main street: 10 + 600 = 610 m along it. The detour is measured
+    # against the nearest facility in a straight line: 610 / 290 = 2.103, not 610 / 600.08.
+    plan = make_plan([{"id": "P1", "households_new": 10, "geometry": rect(990, 5, 20, 20)}],
+                     [{**FAC, "id": "FA", "geometry": pt(1000, 300)},
+                      {**FAC, "id": "FB", "geometry": pt(1600, 0)}],
+                     buildings=[{"id": "B1", "households": 10, "geometry": pt(1000, 10)}],
+                     streets=[{"geometry": line((0, 0), (2000, 0))},
+                              {"geometry": line((900, 300), (1100, 300))}])
+    f = finding(run(plan, "zunyi", distance="network"), "P1", "service_radius")
+    assert f.provided == pytest.approx(610.0, abs=0.01)
+    assert f.details["worst_straight_m"] == pytest.approx(290.0, abs=0.01)
+    assert f.details["network_to_straight"] == pytest.approx(610 / 290, abs=0.001)
+
+
+def test_method_section_says_how_things_are_represented(tmp_path):
+    from compliance.views import html
+
+    page = html.render(run(_cad_grid_plan(), "zunyi", distance="network"), "zh")
+    assert "每栋住宅以其内部一点代表" in page
+    assert "两端点之间或端点与道路侧边相距不超过 0.5 米" in page
+    assert "local transverse Mercator" in page or "transverse Mercator" in page
