@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7f) if c != 0x0a} | \
+    {c: f"\\u{c:04x}" for c in range(0x80, 0xa0)}
+
+
+def safe_text(text) -> str:
+    """Text from the input, with control characters shown as escapes: a name holding "\r" or
+    an escape sequence cannot overwrite the verdict line in the terminal."""
+    return str(text).translate(_CONTROL)
+
 
 @dataclass(frozen=True)
 class Problem:

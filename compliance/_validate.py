@@ -142,6 +142,28 @@ def parse_number(value):
     return float(text), None
 
 
+def _plain(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+def option_number(text, *, minimum: float, maximum: float, integer: bool = False) -> float:
+    """A number typed on the command line (or sent to the service): the same forms as a
+    file's cells, finite, within [minimum, maximum]. Raises ValueError saying what is wrong."""
+    value, reason = parse_number(text)
+    if reason == _AMBIGUOUS:
+        raise ValueError(f"{text!r} is ambiguous: write 20.5 or 1200 (1,200 is read as "
+                         "thousands)")
+    if reason is not None or np.isnan(value):
+        raise ValueError(f"{text!r} is not a number")
+    if not np.isfinite(value):
+        raise ValueError(f"{text!r} is not a finite number")
+    if integer and value != np.floor(value):
+        raise ValueError(f"{text!r} is not a whole number")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{text!r} is not between {_plain(minimum)} and {_plain(maximum)}")
+    return int(value) if integer else float(value)
+
+
 def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: float,
              strict_min: bool = False, maximum: float = MAX_COUNT, expected: str = ""):
     """Coerce a field to numbers, reporting booleans, text, ambiguous commas, negatives,
@@ -227,6 +249,13 @@ def _geometry(L: _Layer, allowed: set[str], what: str, repair: bool = True):
     wrong = ~missing & ~empty & ~np.isin(types, list(allowed))
     L.error(wrong, "wrong geometry type", field="geometry", found=types, expected=what)
     ok = ~missing & ~empty & ~wrong
+    if ok.any():
+        xy, owner = shapely.get_coordinates(geoms[ok], return_index=True)
+        bad_xy = np.zeros(len(geoms), dtype=bool)
+        bad_xy[np.flatnonzero(ok)[np.unique(owner[~np.isfinite(xy).all(axis=1)])]] = True
+        L.error(bad_xy, "coordinates that are not finite numbers (NaN or Infinity)",
+                field="geometry", expected=what)
+        ok &= ~bad_xy
     invalid = ok & ~shapely.is_valid(geoms)
     if invalid.any() and repair:
         reasons = shapely.is_valid_reason(geoms[invalid])
@@ -452,6 +481,9 @@ ASSUMPTIONS = {
     "persons_per_household": "persons per household when a parcel gives no population",
     "walking_speed_km_h": "walking speed that turns minutes into metres",
 }
+# No source states more; a larger figure is a typing error (0.5 m/s is a slow walk, 10 km/h a
+# run; no household holds 20 persons on average).
+ASSUMPTION_MAXIMA = {"persons_per_household": 20.0, "walking_speed_km_h": 10.0}
 DISTRICT_TARGETS = {"configuration_rate", "day_care_coverage", "station_per_community",
                     "radius_coverage"}
 APPLIES_TO = {"complete_community", "rural"}
@@ -473,9 +505,9 @@ def _number_problem(path, mapping, key, value, spec_min=0.0, spec_max=None, null
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return Problem(str(path), "not a number", field=key, found=repr(value),
                        line=line_of(mapping, key), expected="a number")
-    if value != value:  # NaN
-        return Problem(str(path), "not a number", field=key, found="NaN",
-                       line=line_of(mapping, key), expected="a number")
+    if value != value or value in (float("inf"), float("-inf")):
+        return Problem(str(path), "not a finite number", field=key, found=repr(value),
+                       line=line_of(mapping, key), expected="a finite number")
     if value < spec_min:
         return Problem(str(path), "value out of range", field=key, found=repr(value),
                        line=line_of(mapping, key), expected=f"a number ≥ {spec_min:g}")
@@ -493,6 +525,11 @@ def _check_citation(path, raw, where) -> list[Problem]:
     for key in sorted(set(raw) - CITATION_KEYS):
         out.append(Problem(str(path), "unknown key in citation", field=f"{where}.{key}",
                            line=line_of(raw, key), expected=", ".join(sorted(CITATION_KEYS))))
+    for key in sorted(set(raw) & CITATION_KEYS):
+        if isinstance(raw[key], (dict, list)):
+            out.append(Problem(str(path), "must be text", field=f"{where}.{key}",
+                               line=line_of(raw, key), found=type(raw[key]).__name__,
+                               expected="a line of text"))
     for key in ("clause", "quote"):
         if not str(raw.get(key) or "").strip():
             out.append(Problem(str(path), "citation lacks its " + key, field=f"{where}.{key}",
@@ -505,6 +542,15 @@ def standard_shape(path, data: dict) -> list[Problem]:
     for key in sorted(set(data) - TOP_KEYS, key=str):
         p.append(Problem(str(path), "unknown key", field=str(key), line=line_of(data, key),
                          expected=", ".join(sorted(TOP_KEYS))))
+    for key in ("id", "title", "title_en", "place", "place_en", "extends"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            p.append(Problem(str(path), "must be text", field=key, line=line_of(data, key),
+                             found=type(data[key]).__name__, expected="a line of text"))
+    if isinstance(data.get("id"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}",
+                                                            data["id"]):
+        p.append(Problem(str(path), "an id is lower-case letters, digits, '-' and '_'",
+                         field="id", line=line_of(data, "id"), found=repr(data["id"]),
+                         expected="e.g. 'my-city' (it names files)"))
     if not str(data.get("id") or "").strip():
         p.append(Problem(str(path), "missing id", field="id", line=line_of(data),
                          expected="a short name such as 'my-city'"))
@@ -513,6 +559,10 @@ def standard_shape(path, data: dict) -> list[Problem]:
         p.append(Problem(str(path), "missing document title", field="document.title",
                          line=line_of(data, "document"),
                          expected="the title, number and date of the source document"))
+    elif any(isinstance(v, (dict, list)) for v in doc.values()):
+        for key in sorted(k for k, v in doc.items() if isinstance(v, (dict, list))):
+            p.append(Problem(str(path), "must be text", field=f"document.{key}",
+                             line=line_of(doc, key), expected="a line of text"))
     elif set(doc) - DOCUMENT_KEYS:
         for key in sorted(set(doc) - DOCUMENT_KEYS):
             p.append(Problem(str(path), "unknown key in document", field=f"document.{key}",
@@ -580,7 +630,7 @@ def standard_shape(path, data: dict) -> list[Problem]:
         holder, key, value = data["assumptions"], name, raw
         if isinstance(raw, dict):
             holder, key, value = raw, "value", raw.get("value")
-        prob = _number_problem(path, holder, key, value, 1e-9)
+        prob = _number_problem(path, holder, key, value, 1e-9, ASSUMPTION_MAXIMA[name])
         if prob:
             p.append(replace(prob, field=f"assumptions.{name}"))
     for name, raw in (data.get("district_targets") or {}).items():

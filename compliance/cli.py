@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from functools import wraps
 from pathlib import Path
@@ -9,9 +10,16 @@ from pathlib import Path
 import click
 
 from compliance import __version__
-from compliance._errors import ComplianceError
+from compliance._errors import ComplianceError, safe_text
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130       # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143        # 128 + SIGTERM
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised by a subprocess test
+    # Unwind like Ctrl-C does, so temporary files and half-built folders are removed.
+    raise SystemExit(EXIT_TERMINATED)
 LANGS = ("zh", "en")
 
 
@@ -28,11 +36,19 @@ def _friendly(fn):
                 raise
             click.secho("error: the input cannot be used", fg="red", err=True, bold=True)
             for p in exc.problems[:50]:
-                click.echo(f"  - {p}", err=True)
+                click.echo(f"  - {safe_text(p)}", err=True)
             if len(exc.problems) > 50:
                 click.echo(f"  … and {len(exc.problems) - 50} more", err=True)
             sys.exit(EXIT_USAGE)
-        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            # Ctrl-C: whatever was being written is cleaned up; the old output stays.
+            click.echo("interrupted: nothing was changed", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # The reader of our output went away (| head): not an error of ours.
+            sys.stderr.close()
+            sys.exit(0)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug: say so without a traceback
             if debug:
@@ -42,6 +58,30 @@ def _friendly(fn):
             sys.exit(EXIT_USAGE)
 
     return wrapper
+
+
+class _Number(click.ParamType):
+    """A number option, validated where every number is (`_validate.option_number`): finite,
+    in range, the same text forms a table's cells accept."""
+
+    def __init__(self, minimum: float, maximum: float, integer: bool = False):
+        self.minimum, self.maximum, self.integer = minimum, maximum, integer
+        self.name = "integer" if integer else "number"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        from compliance._validate import option_number
+
+        try:
+            return option_number(value, minimum=self.minimum, maximum=self.maximum,
+                                 integer=self.integer)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+_COUNT = _Number(0, 5_000_000, integer=True)
+_AREA = _Number(0, 10_000_000.0)
 
 
 def _debug_option(fn):
@@ -74,6 +114,7 @@ def main():
 
     Exit codes: 0 compliant, 1 non-compliant, 2 cannot run, 3 incomplete.
     """
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 # ---------------------------------------------------------------------------- standards
@@ -155,19 +196,19 @@ def rules_cmd(markdown):
 @click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
               show_default=True, help="Walking distance in a straight line or along the "
               "plan's streets layer.")
-@click.option("--radius", "radius_m", type=click.FloatRange(min=1), metavar="METRES",
+@click.option("--radius", "radius_m", type=_Number(1, 20_000), metavar="METRES",
               help="Use this walking radius instead of the standard's minutes × speed.")
-@click.option("--walk-speed", "walking_speed", type=click.FloatRange(min=0.5, max=10),
+@click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),
               metavar="KM/H", help="Walking speed (default: the standard's, 4 km/h).")
-@click.option("--households-new", type=click.IntRange(min=0), help="Quick check without a "
+@click.option("--households-new", type=_COUNT, help="Quick check without a "
               "plan file: households in new housing.")
-@click.option("--households-existing", type=click.IntRange(min=0),
+@click.option("--households-existing", type=_COUNT,
               help="Quick check: households in existing housing.")
-@click.option("--facility-area", type=click.FloatRange(min=0), metavar="M2",
+@click.option("--facility-area", type=_AREA, metavar="M2",
               help="Quick check: eldercare floor area provided (m²).")
-@click.option("--land-area", type=click.FloatRange(min=0), metavar="M2",
+@click.option("--land-area", type=_AREA, metavar="M2",
               help="Quick check: eldercare land area provided (m²).")
-@click.option("--population", type=click.IntRange(min=0), help="Quick check: residents.")
+@click.option("--population", type=_COUNT, help="Quick check: residents.")
 @click.option("--complete-community", is_flag=True,
               help="Quick check: the parcel is in a 完整居住社区 programme.")
 @_debug_option
@@ -207,8 +248,12 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
         if not Path(plan).exists():
             raise click.BadParameter(f"no such file or folder: {plan}", param_hint="PLAN")
         the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True)
-    result = workflow.run(the_plan, standard, options)
     kind = workflow.format_for(output, fmt)
+    if output not in (None, "-"):
+        from compliance import io
+
+        io.refuse_overwriting_inputs(output, [plan, standard_file])
+    result = workflow.run(the_plan, standard, options)
     if kind == "text" and output in (None, "-"):
         click.echo(workflow.render(result, "text", lang))
     else:
@@ -238,9 +283,9 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
               show_default=True, help="Straight line, or along the plan's streets layer.")
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
 @click.option("--crs", help="The CRS of layers that declare none (e.g. EPSG:4547).")
-@click.option("--radius", "radius_m", type=click.FloatRange(min=1), metavar="METRES",
+@click.option("--radius", "radius_m", type=_Number(1, 20_000), metavar="METRES",
               help="Walking radius instead of the standard's minutes × speed.")
-@click.option("--walk-speed", "walking_speed", type=click.FloatRange(min=0.5, max=10),
+@click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),
               metavar="KM/H", help="Walking speed (default 4 km/h).")
 @click.option("--no-parcel-reports", is_flag=True, help="Skip the per-parcel HTML pages.")
 @_debug_option
@@ -290,7 +335,7 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
         click.secho(f"{len(rejected)} features rejected (see results.json 'problems'):",
                     fg="yellow", err=True)
         for p in rejected[:10]:
-            click.echo(f"  - {p}", err=True)
+            click.echo(f"  - {safe_text(p)}", err=True)
     click.echo(f"wrote {out.folder}/index.html and {len(out.files) - 1} more files", err=True)
     sys.exit(result.exit_code)
 

@@ -7,9 +7,14 @@ are, in their own CRS; validation and projection happen elsewhere.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
+import shutil
+import signal
+import stat
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -20,7 +25,7 @@ import pandas as pd
 import pyogrio
 
 from ._errors import OutputError, PlanError, Problem
-from .vocabulary import LAYERS, SINGULAR
+from .vocabulary import LAYERS, SINGULAR, layer_fields
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".parquet", ".fgb", ".geoparquet",
                     ".gml", ".kml", ".csv")
@@ -71,18 +76,31 @@ def read_plan(path: str | os.PathLike) -> RawPlan:
         raise PlanError(Problem(str(p), "not a plan file", found=f"'{p.suffix or 'no'}' extension",
                                 expected=".geojson, .json, .gpkg, or a folder of layer files"))
     if "parcels" not in raw.layers or raw.layers["parcels"].empty:
-        raise PlanError(Problem(str(p), "the plan has no parcels", layer="parcels",
+        # What was wrong with the features that could not be read comes first.
+        raise PlanError([q for q in raw.problems if q.level == "error"] + [Problem(
+            str(p), "the plan has no parcels", layer="parcels",
                                 expected="a 'parcels' layer (GeoJSON: features with "
-                                         "\"layer\": \"parcel\") with at least one feature"))
+                                         "\"layer\": \"parcel\") with at least one feature")])
     return raw
 
 
-def _read_frame(path: Path, layer: str | None = None, encoding: str | None = None):
+# A layer with more fields than any plan holds keeps only the fields the format knows, so that
+# memory stays bounded by the data (a file may invent a property name for every feature).
+_MANY_FIELDS = 200
+
+
+def _read_frame(path: Path, layer: str | None = None, encoding: str | None = None,
+                plan_layer: str | None = None):
     kwargs = {"layer": layer} if layer else {}
     if encoding:
         kwargs["encoding"] = encoding
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if plan_layer:
+            fields = list(pyogrio.read_info(path, **kwargs)["fields"])
+            if len(fields) > _MANY_FIELDS:
+                known = layer_fields(plan_layer)
+                kwargs["columns"] = [f for f in fields if f.strip().lower() in known]
         return gpd.read_file(path, engine="pyogrio", **kwargs)
 
 
@@ -92,8 +110,14 @@ def _declared_crs(gdf: gpd.GeoDataFrame) -> bool:
 
 def _read_geojson(p: Path) -> RawPlan:
     # Parse ourselves first: a truncated file gets a line and column, not a GDAL error.
+    def refuse_constant(name):
+        raise ValueError(f"{name} is not a JSON number (RFC 8259)")
+
     try:
-        doc = json.loads(p.read_bytes().decode("utf-8-sig"))
+        doc = json.loads(p.read_bytes().decode("utf-8-sig"), parse_constant=refuse_constant)
+    except RecursionError:
+        raise PlanError(Problem(str(p), "nested too deeply to be a plan",
+                                expected="a GeoJSON FeatureCollection")) from None
     except UnicodeDecodeError as exc:
         raise PlanError(Problem(str(p), "not UTF-8 text", found=str(exc),
                                 expected="GeoJSON in UTF-8 (RFC 7946)")) from None
@@ -101,6 +125,9 @@ def _read_geojson(p: Path) -> RawPlan:
         raise PlanError(Problem(str(p), f"not valid JSON: {exc.msg} (column {exc.colno})",
                                 line=exc.lineno, expected="a complete GeoJSON FeatureCollection")
                         ) from None
+    except ValueError as exc:  # NaN / Infinity, or an integer too long to read
+        raise PlanError(Problem(str(p), f"not valid JSON: {exc}",
+                                expected="finite numbers, as RFC 8259 has them")) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
         raise PlanError(Problem(str(p), "not a GeoJSON FeatureCollection", found=repr(found),
@@ -112,8 +139,22 @@ def _read_geojson(p: Path) -> RawPlan:
     problems: list[Problem] = []
     kept = []
     for i, feat in enumerate(features):
-        props = (feat or {}).get("properties") or {} if isinstance(feat, dict) else {}
+        if not isinstance(feat, dict):
+            problems.append(Problem(str(p), "a feature must be a JSON object",
+                                    feature=f"#{i + 1}", found=type(feat).__name__,
+                                    expected='{"type": "Feature", "properties": {…}, …}'))
+            continue
+        props = feat.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            problems.append(Problem(str(p), "'properties' must be a JSON object",
+                                    feature=f"#{i + 1}", field="properties",
+                                    found=_short(props), expected='{"layer": "parcel", …}'))
+            continue
         label = props.get("id", f"#{i + 1}")
+        if not isinstance(label, (str, int, float)) or isinstance(label, bool):
+            label = f"#{i + 1}"
         layer = SINGULAR.get(str(props.get("layer", "")).strip().lower())
         if layer is None:
             problems.append(Problem(str(p), "feature has no known layer", feature=str(label),
@@ -140,7 +181,7 @@ def _read_geojson(p: Path) -> RawPlan:
             continue
         rows = [f"#{i + 1}" for (lyr, i, _) in kept if lyr == layer]
         try:
-            gdf = _features_to_frame(feats, crs)
+            gdf = _features_to_frame(feats, crs, layer)
         except Exception as exc:  # noqa: BLE001 - reported with the file and layer
             raise PlanError(Problem(str(p), f"cannot read the layer's features: {exc}",
                                     layer=layer)) from None
@@ -150,17 +191,30 @@ def _read_geojson(p: Path) -> RawPlan:
                    implied_wgs84=set(layers) if implied else set())
 
 
-def _features_to_frame(features: list, crs: str) -> gpd.GeoDataFrame:
+def _short(value) -> str:
+    try:
+        text = repr(value)
+    except ValueError:
+        return type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _features_to_frame(features: list, crs: str, layer: str) -> gpd.GeoDataFrame:
     import shapely.geometry
 
+    # Only the properties the format knows (in any spelling it accepts) are kept: memory
+    # stays bounded by the data, however many other property names a file invents.
+    known = layer_fields(layer)
     geoms, props = [], []
     for feat in features:
-        geom = feat.get("geometry") if isinstance(feat, dict) else None
+        geom = feat.get("geometry")
         try:
             geoms.append(shapely.geometry.shape(geom) if geom else None)
         except Exception:  # noqa: BLE001 - an unreadable geometry becomes a missing one
             geoms.append(None)
-        props.append(dict(feat.get("properties") or {}))
+        raw = feat.get("properties") or {}
+        props.append({k: v for k, v in raw.items()
+                      if isinstance(k, str) and k.strip().lower() in known})
     frame = pd.DataFrame(props)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
@@ -177,7 +231,7 @@ def _read_gpkg(p: Path) -> RawPlan:
                                 expected="layers named " + ", ".join(LAYERS)))
     for layer in LAYERS:
         if layer in available:
-            gdf = _read_frame(p, layer)
+            gdf = _read_frame(p, layer, plan_layer=layer)
             gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
             layers[layer] = gdf
             if not _declared_crs(gdf):
@@ -202,11 +256,11 @@ def _read_folder(p: Path) -> RawPlan:
         f = candidates[0]
         try:
             try:
-                gdf = _read_frame(f)
+                gdf = _read_frame(f, plan_layer=layer)
             except UnicodeDecodeError:
                 # Text that is not UTF-8 although GDAL was told so (a .cpg saying UTF-8 on a
                 # GBK file, or a Chinese field name cut at the .dbf's 10 bytes).
-                gdf = _read_frame(f, encoding="gb18030")
+                gdf = _read_frame(f, encoding="gb18030", plan_layer=layer)
                 problems.append(Problem(str(f), "text is not valid UTF-8: read as GB18030",
                                         layer=layer, level="warning",
                                         expected="UTF-8 text, or a .cpg naming the encoding"))
@@ -245,8 +299,22 @@ def _maybe_gbk(f: Path, gdf: gpd.GeoDataFrame):
 
 
 # --------------------------------------------------------------------------------------------
-# Writing: every file goes to a temporary name first, then is renamed into place, so an
-# interrupted run never leaves a truncated file that looks complete.
+# Writing. A regular file is written to a temporary name beside it and renamed into place, so an
+# interrupted run never leaves a truncated file that looks complete, and the temporary file is
+# removed whatever stops the run. A device, FIFO or terminal is written straight to (never
+# replaced by a regular file). No output may be one of the run's inputs.
+
+_WRITE_ERRORS = {errno.ENOSPC: "the disk is full", errno.EFBIG: "the file is too large (a size "
+                 "limit is in force)", errno.EPIPE: "the reader closed the pipe",
+                 errno.ENAMETOOLONG: "the file name is too long for the file system",
+                 errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                 errno.EDQUOT: "the disk quota is exceeded"}
+
+
+def _write_error(target, exc: OSError) -> OutputError:
+    reason = _WRITE_ERRORS.get(exc.errno, exc.strerror or str(exc))
+    return OutputError(Problem(str(target), f"cannot write: {reason}"))
+
 
 def ensure_folder(folder: str | os.PathLike) -> Path:
     path = Path(folder)
@@ -256,7 +324,7 @@ def ensure_folder(folder: str | os.PathLike) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(Problem(str(path), f"cannot create the output folder: {exc.strerror}"))
+        raise _write_error(path, exc) from None
     if not os.access(path, os.W_OK):
         raise OutputError(Problem(str(path), "the output folder is not writable",
                                   expected="a folder you may write to (or choose another with -o)"))
@@ -269,40 +337,190 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
+def refuse_overwriting_inputs(output: str | os.PathLike, inputs) -> None:
+    """An output that is one of the inputs (the same file, through any path or link), or
+    lies inside a folder plan, is refused before anything is computed."""
+    out = Path(output)
+    for given in inputs:
+        src = Path(given) if given else None
+        if src is None or not src.exists():
+            continue
+        try:
+            same = out.exists() and os.path.samefile(out, src)
+        except OSError:
+            same = False
+        inside = src.is_dir() and out.resolve().is_relative_to(src.resolve())
+        if same or inside:
+            raise OutputError(Problem(str(out), "the output would overwrite an input"
+                                      if same else "the output would be written inside the "
+                                      "plan's folder", found=str(src),
+                                      expected="an output path outside the inputs"))
+
+
+def _is_special(target: Path) -> bool:
+    try:
+        mode = os.stat(target).st_mode  # follows a symlink to what it names
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> Path:
     target = Path(path)
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    if _is_special(target):
+        try:
+            with open(target, "wb") as fh:
+                fh.write(payload)
+                fh.flush()
+        except OSError as exc:
+            raise _write_error(target, exc) from None
+        return target
+    if target.is_symlink():
+        target = target.resolve()  # write what the link names, keep the link
     if target.is_dir():
         raise OutputError(Problem(str(target), "the output path is a folder",
                                   expected="a file name"))
     ensure_folder(target.parent if str(target.parent) else ".")
-    payload = data.encode(encoding) if isinstance(data, str) else data
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part",
+                                   dir=target.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
-        raise OutputError(Problem(str(target), f"cannot write: {exc.strerror or exc}")) from None
+        raise _write_error(target, exc) from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
     return target
 
 
 def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     target = Path(path)
+    if _is_special(target):
+        raise OutputError(Problem(str(target), "a GeoPackage cannot be written to a device or "
+                                  "pipe", expected="a file name ending in .gpkg"))
+    if target.is_symlink():
+        target = target.resolve()
     ensure_folder(target.parent if str(target.parent) else ".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".gpkg", dir=target.parent)
-    os.close(fd)
-    os.unlink(tmp)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".gpkg",
+                                   dir=target.parent)
+        os.close(fd)
+        os.unlink(tmp)
         for name, gdf in layers.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
-        raise OutputError(Problem(str(target), f"cannot write: {exc.strerror or exc}")) from None
+        raise _write_error(target, exc) from None
+    except Exception as exc:  # noqa: BLE001 - GDAL's own errors (disk full inside SQLite)
+        raise OutputError(Problem(str(target), f"cannot write the GeoPackage: {exc}")) from None
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp is not None:
+            for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
     return target
+
+
+# --------------------------------------------------------------------------------------------
+# A batch's folder: built whole beside the target, then swapped in, under a lock.
+
+_MARKER = ".compliance-batch"
+
+
+class BatchFolder:
+    """Build a batch's output in a new sibling folder and swap it in at the end.
+
+    Until the swap the old output stays complete; after it, the new one is. A lock refuses a
+    second batch into the same folder while one runs. A folder that holds files of the user's
+    own (not an earlier batch's) is never replaced.
+    """
+
+    def __init__(self, target: str | os.PathLike):
+        self.target = Path(target)
+        self.parent = self.target.parent if str(self.target.parent) else Path(".")
+        self.work: Path | None = None
+        self._lock = None
+
+    def __enter__(self) -> Path:
+        t = self.target
+        if t.exists() and not t.is_dir():
+            raise OutputError(Problem(str(t), "the output path is a file, not a folder",
+                                      expected="a folder (it is created when missing)"))
+        if t.is_dir() and any(t.iterdir()) and not (t / _MARKER).exists():
+            raise OutputError(Problem(str(t), "the output folder holds files that no batch "
+                                      "wrote; they would be replaced",
+                                      expected="an empty or new folder, or an earlier batch's"))
+        ensure_folder(self.parent)
+        if t.is_dir() and not os.access(t, os.W_OK):
+            raise OutputError(Problem(str(t), "the output folder is not writable",
+                                      expected="a folder you may write to"))
+        lock_path = self.parent / f".{t.name}.lock"
+        try:
+            self._lock = open(lock_path, "a+")
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            self._lock = None
+            raise OutputError(Problem(str(t), "another batch is writing into this folder",
+                                      expected="wait for it to finish, or choose another "
+                                               "folder")) from None
+        except OSError as exc:
+            raise _write_error(lock_path, exc) from None
+        try:
+            self.work = Path(tempfile.mkdtemp(prefix=f".{t.name}.new-", dir=self.parent))
+            (self.work / _MARKER).write_text("written by compliance batch\n", encoding="utf-8")
+        except OSError as exc:
+            self._release()
+            raise _write_error(self.parent, exc) from None
+        return self.work
+
+    def commit(self) -> None:
+        """Swap the finished folder in (signals held off for the two renames)."""
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            os.chmod(self.work, 0o777 & ~_umask_dir())
+            if self.target.exists():
+                retired = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-",
+                                                dir=self.parent))
+                os.rmdir(retired)
+                os.rename(self.target, retired)
+                os.rename(self.work, self.target)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                os.rename(self.work, self.target)
+            self.work = None
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            try:
+                os.unlink(self.parent / f".{self.target.name}.lock")
+            except OSError:
+                pass
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+    def __exit__(self, *exc) -> None:
+        if self.work is not None:  # not committed: the old output stays as it was
+            shutil.rmtree(self.work, ignore_errors=True)
+        self._release()
+
+
+def _umask_dir() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -151,8 +151,20 @@ class _LineDict(dict):
     lines: dict
 
 
+class _StandardYAMLError(yaml.YAMLError):
+    def __init__(self, problem: str, mark):
+        self.problem, self.problem_mark = problem, mark
+
+
 class _SafeLineLoader(yaml.SafeLoader):
-    pass
+    """Plain data only: no Python tags (SafeLoader), no aliases (a file that expands itself
+    a billion times), no key given twice (the second would silently win)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            raise _StandardYAMLError("aliases (*name) are not allowed in a standard file",
+                                     self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader, node, deep=False):
@@ -162,6 +174,12 @@ def _construct_mapping(loader, node, deep=False):
     mapping.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise _StandardYAMLError("a key must be a plain word or number",
+                                     key_node.start_mark)
+        if key in mapping.lines:
+            raise _StandardYAMLError(f"'{key}' is given twice (first on line "
+                                     f"{mapping.lines[key]})", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.lines[key] = key_node.start_mark.line + 1
     return mapping
@@ -185,10 +203,16 @@ def _read_yaml(path: Path) -> dict:
             str(path), "YAML tag not allowed: a standard holds plain data only",
             found=str(exc.problem).split(" for ")[0], line=line,
             expected="mappings, lists, strings and numbers")) from None
+    except _StandardYAMLError as exc:
+        raise StandardError(Problem(str(path), exc.problem,
+                                    line=exc.problem_mark.line + 1)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise StandardError(Problem(str(path), f"not valid YAML: {getattr(exc, 'problem', exc)}",
                                     line=mark.line + 1 if mark else None)) from None
+    except RecursionError:
+        raise StandardError(Problem(str(path), "nested too deeply to be a standard file",
+                                    expected="a few levels: rules → rule → params")) from None
     if not isinstance(data, dict):
         raise StandardError(Problem(str(path), "a standard file is a mapping",
                                     found=type(data).__name__, expected="keys id, document, rules"))

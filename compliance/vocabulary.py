@@ -116,3 +116,22 @@ def kind_name(kind: str | None, lang: str) -> str:
         return "—"
     zh, en = FACILITY_KINDS.get(kind, (kind, kind))
     return zh if lang == "zh" else en
+
+
+# The fields of each layer (PLAN-FORMAT.md), in the format's spelling.
+LAYER_FIELDS = {
+    "parcels": ("id", "name", "households_new", "households_existing", "population",
+                "complete_community", "rural", "elderly_population", "phases"),
+    "facilities": ("id", "name", "kind", "floor_area_m2", "land_area_m2", "status", "parcel_id",
+                   "phase", "beds", "nursing_beds", "dementia_beds", "social_workers", "floor",
+                   "floors", "own_entrance", "lift"),
+    "buildings": ("id", "households", "parcel_id"),
+    "streets": ("walkable", "connect"),
+}
+
+
+def layer_fields(layer: str) -> set[str]:
+    """Every spelling of a layer's fields that a reader keeps (lower-cased English names and
+    the Chinese aliases)."""
+    return {f.lower() for f in LAYER_FIELDS[layer]} | set(FIELD_ALIASES.get(layer, {})) \
+        | {"layer", "_row"}

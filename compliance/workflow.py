@@ -113,30 +113,37 @@ class BatchOutput:
 def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
           lang: str = "zh", crs: str | None = None, parcel_reports: bool = True,
           progress: Callable[[Iterable], Iterable] | None = None) -> BatchOutput:
+    """Check a district and write its folder. The folder is built whole beside the target and
+    swapped in at the end: an interrupted batch leaves the old output as it was."""
     from .views import csv as csv_view
     from .views import gpkg as gpkg_view
     from .views import html as html_view
     from .views import json as json_view
     from .views import model as view_model
 
-    out = io.ensure_folder(folder)
-    plan = load_plan(plan_path, standard, crs=crs, strict=False)
-    result = run(plan, standard, replace(options, suggest=True))
-    model = view_model.build(result, lang)
-    builder = html_view.ReportBuilder(model)
-    written: list[Path] = []
-    links = ["" for _ in result.parcels]
-    if parcel_reports:
-        pages = out / "parcels"
-        io.ensure_folder(pages)
-        items = list(enumerate(model.parcels))
-        for i, p in (progress(items) if progress else items):
-            name = report_name(p["id"])
-            written.append(io.write_atomic(pages / name, builder.single(p, back="../index.html")))
-            links[i] = f"parcels/{name}"
-    written.append(io.write_atomic(out / "results.csv", csv_view.render(model)))
-    written.append(io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model)))
-    written.append(io.write_atomic(out / "index.html", builder.index(links)))
-    # Last: a results.json on disk means the run finished.
-    written.append(io.write_atomic(out / "results.json", json_view.render(model)))
-    return BatchOutput(result, out, written)
+    io.refuse_overwriting_inputs(folder, [plan_path, standard.path])
+    target = io.BatchFolder(folder)
+    with target as out:
+        plan = load_plan(plan_path, standard, crs=crs, strict=False)
+        result = run(plan, standard, replace(options, suggest=True))
+        model = view_model.build(result, lang)
+        builder = html_view.ReportBuilder(model)
+        written: list[str] = []
+        links = ["" for _ in result.parcels]
+        if parcel_reports:
+            pages = out / "parcels"
+            pages.mkdir()
+            items = list(enumerate(model.parcels))
+            for i, p in (progress(items) if progress else items):
+                name = report_name(p["id"])
+                io.write_atomic(pages / name, builder.single(p, back="../index.html"))
+                written.append(f"parcels/{name}")
+                links[i] = f"parcels/{name}"
+        io.write_atomic(out / "results.csv", csv_view.render(model))
+        io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
+        io.write_atomic(out / "index.html", builder.index(links))
+        io.write_atomic(out / "results.json", json_view.render(model))
+        written += ["results.csv", "results.gpkg", "index.html", "results.json"]
+        target.commit()
+    folder_path = Path(folder)
+    return BatchOutput(result, folder_path, [folder_path / w for w in written])

@@ -53,6 +53,9 @@ class RuleInfo:
         return self.label_zh if lang == "zh" else self.label_en
 
 
+# Bounds that no source approaches: a larger figure in a standard file is a typing error.
+_MAX_RATE = 1000.0      # m² per 100 households
+_MAX_AREA = 1_000_000.0  # m²
 _KIND_MINIMA = ("street_center", "community_station", "township_center", "village_point",
                 "day_care_center", "care_home")
 _RATIO = ParamSpec("min_ratio", "the minimum share (0–1)", maximum=1.0, unit="ratio")
@@ -68,12 +71,12 @@ RULES: tuple[RuleInfo, ...] = (
         scope="parcel", unit="m2", pooled=True, configuration=True, headline_area=True,
         params=(
             ParamSpec("rate_new", "m² per 100 households in new housing (新建)",
-                      unit="m2/100hh"),
+                      maximum=_MAX_RATE, unit="m2/100hh"),
             ParamSpec("rate_existing", "m² per 100 households in existing housing (已建、老旧)",
-                      unit="m2/100hh"),
+                      maximum=_MAX_RATE, unit="m2/100hh"),
             ParamSpec("rate_new_recommended",
                       "recommended m² per 100 new households (a note only)", required=False,
-                      unit="m2/100hh"),
+                      maximum=_MAX_RATE, unit="m2/100hh"),
         )),
     RuleInfo(
         id="minimum_area",
@@ -83,7 +86,8 @@ RULES: tuple[RuleInfo, ...] = (
         summary_zh="养老服务设施总建筑面积不小于规定下限（如完整居住社区350平方米）",
         label_zh="设施面积下限", label_en="Minimum total floor area",
         scope="parcel", unit="m2", pooled=True, configuration=True,
-        params=(ParamSpec("min_floor_area_m2", "the minimum total floor area (m²)", unit="m2"),)),
+        params=(ParamSpec("min_floor_area_m2", "the minimum total floor area (m²)",
+                          maximum=_MAX_AREA, unit="m2"),)),
     RuleInfo(
         id="per_capita_land",
         reads=("parcels.households", "parcels.population", "facilities.land_area_m2",
@@ -92,7 +96,8 @@ RULES: tuple[RuleInfo, ...] = (
         summary_zh="养老服务设施用地面积不少于人均指标 × 人口",
         label_zh="人均用地", label_en="Land per resident",
         scope="parcel", unit="m2", pooled=True,
-        params=(ParamSpec("rate_m2_per_person", "m² of land per resident", unit="m2/person"),)),
+        params=(ParamSpec("rate_m2_per_person", "m² of land per resident", maximum=10.0,
+                          unit="m2/person"),)),
     RuleInfo(
         id="service_radius",
         reads=("facilities.geometry", "buildings.geometry", "buildings.households"),
@@ -102,11 +107,12 @@ RULES: tuple[RuleInfo, ...] = (
         label_zh="步行服务半径", label_en="Walking radius",
         scope="parcel", unit="m", defines_radius=True,
         params=(
-            ParamSpec("minutes_urban", "walking minutes in urban areas", unit="min"),
+            ParamSpec("minutes_urban", "walking minutes in urban areas", maximum=120.0,
+                      unit="min"),
             ParamSpec("minutes_rural", "walking minutes for parcels marked rural",
-                      required=False, unit="min"),
+                      required=False, maximum=120.0, unit="min"),
             ParamSpec("radius_m", "a fixed radius in metres instead of minutes × speed",
-                      required=False, unit="m"),
+                      required=False, maximum=20_000.0, unit="m"),
         )),
     RuleInfo(
         id="facility_minimum_area",
@@ -116,14 +122,14 @@ RULES: tuple[RuleInfo, ...] = (
         label_zh="设施类别最低面积", label_en="Minimum area by facility kind",
         scope="parcel", unit="m2",
         params=tuple(ParamSpec(k, f"minimum floor area of a {k} (m²)", required=False,
-                               unit="m2") for k in _KIND_MINIMA) + (
+                               maximum=_MAX_AREA, unit="m2") for k in _KIND_MINIMA) + (
             ParamSpec("community_station_few_elderly",
                       "minimum for a community station where few elderly live (m²)",
-                      required=False, unit="m2"),
+                      required=False, maximum=_MAX_AREA, unit="m2"),
             ParamSpec("few_elderly_threshold",
                       "below this many residents aged 60+, the few-elderly minimum applies; "
                       "null: never applied automatically", required=False, nullable=True,
-                      unit="persons"),
+                      maximum=10_000_000.0, unit="persons"),
         )),
     RuleInfo(
         id="first_phase",
@@ -150,7 +156,8 @@ RULES: tuple[RuleInfo, ...] = (
         summary_zh="每百张床位配备社会工作者不少于规定人数",
         label_zh="每百张床位社会工作者", label_en="Social workers per 100 beds",
         scope="facility", unit="per_100_beds",
-        params=(ParamSpec("min_per_100_beds", "social workers per 100 beds", unit="persons"),)),
+        params=(ParamSpec("min_per_100_beds", "social workers per 100 beds", maximum=100.0,
+                          unit="persons"),)),
 )
 
 CATALOGUE: dict[str, RuleInfo] = {r.id: r for r in RULES}

@@ -50,7 +50,14 @@ def render(model: Model) -> str:
     return "\ufeff" + buf.getvalue()
 
 
+# Text a spreadsheet would read as a formula (OWASP's list: = + - @, tab, carriage return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value):
+    """A cell that begins like a formula is shown, not evaluated: prefixed with '."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def _defuse(row: dict) -> dict:
-    """Spreadsheet formula injection: text starting with = + @ is shown, not evaluated."""
-    return {k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "@") else v)
-            for k, v in row.items()}
+    return {k: defuse(v) for k, v in row.items()}

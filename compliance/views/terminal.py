@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .._errors import safe_text
 from ..vocabulary import Status, Verdict
 from .model import Model
 
@@ -30,10 +31,10 @@ def _finding_lines(r: dict, t) -> list[str]:
         nums = f"  {_num(r['provided'], r['unit'])} / {_num(r['required'], r['unit'])} {r['unit']}"
     lines = [click.style(f"  {mark} {r['rule']}{kind}{sev}{nums}", fg=colour)]
     if r["status"] in (Status.FAIL, Status.INSUFFICIENT_DATA):
-        lines.append(f"      {r['message']}")
+        lines.append(f"      {safe_text(r['message'])}")
         if r["fix"]:
-            lines.append(click.style(f"      → {r['fix']}", fg="cyan"))
-    lines += [f"      ({note})" for note in r["notes"]]
+            lines.append(click.style(f"      → {safe_text(r['fix'])}", fg="cyan"))
+    lines += [f"      ({safe_text(note)})" for note in r["notes"]]
     return lines
 
 
@@ -43,7 +44,7 @@ def render(model: Model, limit: int = 50) -> str:
     lines = [click.style(f"{t.pick(s.title, s.title_en)}  [{s.id}]", bold=True),
              f"{s.document.number or ''} {s.document.issued or ''}".strip()]
     for p in model.parcels[:limit]:
-        head = f"{p['id']}" + (f" {p['name']}" if p["name"] else "")
+        head = safe_text(f"{p['id']}" + (f" {p['name']}" if p["name"] else ""))
         lines.append("")
         lines.append(click.style(f"{head}: {p['verdict_label']}", fg=_VERDICT[p["verdict"]],
                                  bold=True))
@@ -53,11 +54,11 @@ def render(model: Model, limit: int = 50) -> str:
         lines.append(f"\n… {len(model.parcels) - limit} more parcels (see the JSON/CSV/HTML)")
     for fac in model.institutions:
         lines.append("")
-        lines.append(click.style(f"{fac['id']} {fac['kind_label']}: {fac['verdict_label']}",
+        lines.append(click.style(f"{safe_text(fac['id'])} {fac['kind_label']}: {fac['verdict_label']}",
                                  fg=_VERDICT[fac["verdict"]], bold=True))
         for r in fac["rows"]:
             mark, colour = _MARK[r["status"]]
-            lines.append(click.style(f"  {mark} {r['rule']}: {r['message']}", fg=colour))
+            lines.append(click.style(f"  {mark} {r['rule']}: {safe_text(r['message'])}", fg=colour))
     sm = model.data["summary"]
     lines.append("")
     lines.append(t.gettext("Parcels: {parcels} (compliant {compliant}, non-compliant "
@@ -66,5 +67,5 @@ def render(model: Model, limit: int = 50) -> str:
     if problems:
         lines.append(click.style(t.gettext("{n} input problems (see the report):")
                                  .format(n=len(problems)), fg="yellow"))
-        lines += [f"  - {p}" for p in problems[:10]]
+        lines += [f"  - {safe_text(p)}" for p in problems[:10]]
     return "\n".join(lines)
