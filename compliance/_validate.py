@@ -53,7 +53,14 @@ class _Layer:
             pd.Series([f"#{i + 1}" for i in range(len(self.gdf))], index=self.gdf.index)
         if "id" in self.gdf:
             ids = self.gdf["id"].map(_as_id)
-            return np.where(ids.notna(), ids.astype(object), rows).astype(object)
+            # Where a feature stands in a drawing or a table (a DXF handle, a sheet's row)
+            # is said beside its id, so that it can be found there.
+            where = rows.to_numpy(dtype=object)
+            located = np.array([str(r).startswith(("handle ", "sheet ")) for r in where],
+                               dtype=bool)
+            named = np.where(located, [f"{i} ({r})" for i, r in zip(ids, where)],
+                             ids.astype(object))
+            return np.where(ids.notna(), named, where).astype(object)
         return rows.to_numpy(dtype=object)
 
     def error(self, mask, message, field=None, found=None, expected=None, level="error"):
@@ -239,12 +246,14 @@ def _ids(L: _Layer, required: bool = True):
     return np.where(missing, L.labels, ids.to_numpy(dtype=object)).astype(object)
 
 
-def _geometry(L: _Layer, allowed: set[str], what: str, repair: bool = True):
+def _geometry(L: _Layer, allowed: set[str], what: str, repair: bool = True,
+              required: bool = True):
     geoms = L.gdf.geometry.to_numpy()
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
-    L.error(missing | empty, "empty or missing geometry", field="geometry",
-            expected=what)
+    if required:
+        L.error(missing | empty, "empty or missing geometry", field="geometry",
+                expected=what)
     types = _TYPE_NAMES[shapely.get_type_id(geoms) + 1]
     wrong = ~missing & ~empty & ~np.isin(types, list(allowed))
     L.error(wrong, "wrong geometry type", field="geometry", found=types, expected=what)
@@ -290,7 +299,7 @@ def _polygonal_part(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def validate_parcels(gdf, file: str):
+def validate_parcels(gdf, file: str, geometry_required: bool = True):
     L = _Layer(apply_aliases(gdf, "parcels"), file, "parcels")
     out = pd.DataFrame(index=L.gdf.index)
     out["id"] = _ids(L)
@@ -315,11 +324,11 @@ def validate_parcels(gdf, file: str):
     out["complete_community"] = _booleans(L, "complete_community")
     out["rural"] = _booleans(L, "rural")
     out["row"] = L.labels
-    geoms = _geometry(L, POLYGONAL, "a Polygon or MultiPolygon")
+    geoms = _geometry(L, POLYGONAL, "a Polygon or MultiPolygon", required=geometry_required)
     return out, geoms, L
 
 
-def validate_facilities(gdf, file: str, parcel_ids: set[str]):
+def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required: bool = True):
     L = _Layer(apply_aliases(gdf, "facilities"), file, "facilities")
     out = pd.DataFrame(index=L.gdf.index)
     out["id"] = _ids(L)
@@ -377,11 +386,12 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str]):
     else:
         out["parcel_ids"] = [[] for _ in range(len(L.gdf))]
     out["row"] = L.labels
-    geoms = _geometry(L, POLYGONAL | PUNCTUAL, "a Point or Polygon")
+    geoms = _geometry(L, POLYGONAL | PUNCTUAL, "a Point or Polygon",
+                      required=geometry_required)
     return out, geoms, L
 
 
-def validate_buildings(gdf, file: str, parcel_ids: set[str]):
+def validate_buildings(gdf, file: str, parcel_ids: set[str], geometry_required: bool = True):
     L = _Layer(apply_aliases(gdf, "buildings"), file, "buildings")
     out = pd.DataFrame(index=L.gdf.index)
     out["id"] = _ids(L, required=False)
@@ -395,7 +405,8 @@ def validate_buildings(gdf, file: str, parcel_ids: set[str]):
         out["parcel_id"] = pid.where(~unknown, None).to_numpy()
     else:
         out["parcel_id"] = None
-    geoms = _geometry(L, POLYGONAL | PUNCTUAL, "a Point or Polygon")
+    geoms = _geometry(L, POLYGONAL | PUNCTUAL, "a Point or Polygon",
+                      required=geometry_required)
     return out, geoms, L
 
 

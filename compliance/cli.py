@@ -84,6 +84,26 @@ _COUNT = _Number(0, 5_000_000, integer=True)
 _AREA = _Number(0, 10_000_000.0)
 
 
+def _plan_options(fn):
+    """Options that say how to read a plan, shared by check and batch."""
+    options = [
+        click.option("--table", type=click.Path(exists=True, dir_okay=False),
+                     help="An .xlsx or .csv table whose rows add or correct the features' "
+                          "attributes, joined by id (编号)."),
+        click.option("--cad-layers", type=click.Path(exists=True, dir_okay=False),
+                     help="DXF only: a YAML map of plan layer to DXF layer names, replacing "
+                          "the built-in 红线/住宅/养老/道路… names."),
+        click.option("--cad-units", type=click.Choice(["mm", "cm", "m"]),
+                     help="DXF only: the drawing's unit, overriding $INSUNITS."),
+        click.option("--coords", type=click.Choice(["gcj02", "bd09"]),
+                     help="Longitude/latitude copied off a web map: gcj02 (高德, 腾讯) or bd09 "
+                          "(百度), converted to WGS 84 first."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 def _debug_option(fn):
     return click.option("--debug", is_flag=True, help="Show Python tracebacks (for developers).")(fn)
 
@@ -184,8 +204,9 @@ def rules_cmd(markdown):
               help="A standard file of your own (YAML; see `compliance standards validate`).")
 @click.option("-o", "--output", type=click.Path(),
               help="Write the report here; the extension picks the format (.json .csv .html "
-                   ".gpkg). Without it the summary goes to the terminal.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "gpkg"]),
+                   ".xlsx .gpkg). Without it the summary goes to the terminal.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "xlsx",
+                                                    "gpkg"]),
               help="Force a format; without -o the file goes to reports/.")
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
               help="Report language: Chinese (zh) or English (en).")
@@ -211,12 +232,14 @@ def rules_cmd(markdown):
 @click.option("--population", type=_COUNT, help="Quick check: residents.")
 @click.option("--complete-community", is_flag=True,
               help="Quick check: the parcel is in a 完整居住社区 programme.")
+@_plan_options
 @_debug_option
 @_friendly
 def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m, walking_speed,
           households_new, households_existing, facility_area, land_area, population,
-          complete_community, debug):
-    """Check PLAN (GeoJSON, GeoPackage or a folder of layers) against a city's standard.
+          complete_community, table, cad_layers, cad_units, coords, debug):
+    """Check PLAN against a city's standard: GeoJSON, GeoPackage, a folder of layers, a DXF
+    site plan (总平面图), or an .xlsx/.csv list of projects.
 
     \b
     Examples:
@@ -224,6 +247,8 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
       compliance check plan.gpkg --city tongchuan -o reports/plan.csv
       compliance check plan.geojson --city x-district -o reports/plan.html --lang en
       compliance check --city zunyi --households-new 1200 --facility-area 200
+      compliance check site.dxf --city zunyi --crs EPSG:4547 --table 指标.xlsx
+      compliance check projects.xlsx --city zunyi -o reports/projects.xlsx
     """
     from compliance import workflow
     from compliance.settings import Options
@@ -237,7 +262,7 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
         raise click.UsageError("give a PLAN file, or figures such as --households-new 1200 "
                                "--facility-area 200")
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
-                      crs=crs)
+                      crs=crs, coords=coords)
     if quick:
         the_plan = from_figures(households_new=households_new or 0,
                                 households_existing=households_existing or 0,
@@ -247,12 +272,14 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     else:
         if not Path(plan).exists():
             raise click.BadParameter(f"no such file or folder: {plan}", param_hint="PLAN")
-        the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True)
+        the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True, table=table,
+                                      cad_layers=cad_layers, cad_units=cad_units,
+                                      coords=coords)
     kind = workflow.format_for(output, fmt)
     if output not in (None, "-"):
         from compliance import io
 
-        io.refuse_overwriting_inputs(output, [plan, standard_file])
+        io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers])
     result = workflow.run(the_plan, standard, options)
     if kind == "text" and output in (None, "-"):
         click.echo(workflow.render(result, "text", lang))
@@ -288,10 +315,11 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
 @click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),
               metavar="KM/H", help="Walking speed (default 4 km/h).")
 @click.option("--no-parcel-reports", is_flag=True, help="Skip the per-parcel HTML pages.")
+@_plan_options
 @_debug_option
 @_friendly
 def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
-          no_parcel_reports, debug):
+          no_parcel_reports, table, cad_layers, cad_units, coords, debug):
     """Check every parcel of a district PLAN and write a folder of results.
 
     \b
@@ -299,6 +327,7 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
       index.html     district map by verdict, district figures, sortable table, links
       results.json   RESULT-FORMAT.md, with district figures and suggested sites
       results.csv    one row per parcel and rule (UTF-8 with BOM for Excel)
+      results.xlsx   a sheet of parcels with every rule's figures, a sheet of findings
       results.gpkg   parcels, uncovered_buildings, facilities, walking_radius, suggested_sites
       parcels/*.html one report per parcel (skip with --no-parcel-reports)
 
@@ -313,7 +342,7 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
 
     standard = _load_standard(city, standard_file)
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
-                      crs=crs)
+                      crs=crs, coords=coords)
 
     def progress(items):
         with click.progressbar(items, label="parcel reports", file=sys.stderr,
@@ -321,7 +350,8 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
             yield from bar
 
     out = workflow.batch(plan, standard, output, options, lang=lang, crs=crs,
-                         parcel_reports=not no_parcel_reports, progress=progress)
+                         parcel_reports=not no_parcel_reports, progress=progress, table=table,
+                         cad_layers=cad_layers, cad_units=cad_units)
     result = out.result
     s = result.summary
     click.echo(f"{s['parcels']} parcels: {s['compliant']} compliant, {s['non_compliant']} "

@@ -242,5 +242,16 @@ def snap(graph: StreetGraph, geoms: np.ndarray) -> Snap:
         # The point of the geometry nearest the edge, then its place along the edge.
         lines = shapely.shortest_line(geoms[ok], graph.edges[edge[ok]])
         on_edge = shapely.get_point(lines, 1)
+        # A polygon whose side runs along the street is nearest along the whole side: it
+        # joins where its centre faces the street, the middle of that side, not a corner.
+        polygonal = shapely.get_type_id(geoms[ok]) >= 3
+        if polygonal.any():
+            idx = np.flatnonzero(ok)[polygonal]
+            lines_p = graph.edges[edge[idx]]
+            facing = shapely.line_interpolate_point(
+                lines_p, shapely.line_locate_point(lines_p, shapely.centroid(geoms[idx])))
+            face_gap = shapely.distance(geoms[idx], facing)
+            even = face_gap <= gap[idx] + 1e-6
+            on_edge[polygonal] = np.where(even, facing, on_edge[polygonal])
         offset[ok] = shapely.line_locate_point(graph.edges[edge[ok]], on_edge)
     return Snap(edge=edge, offset=offset, gap=gap)

@@ -43,6 +43,8 @@ class RawPlan:
     # GeoJSON layers without a `crs` member: WGS 84 by RFC 7946 when their coordinates are
     # degrees; otherwise as undeclared (files in the wild hold projected metres too).
     implied_wgs84: set[str] = field(default_factory=set)
+    # A table of projects has no geometry, and needs none.
+    geometry_optional: bool = False
 
 
 def fingerprint(path: Path) -> str:
@@ -58,11 +60,19 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_plan(path: str | os.PathLike) -> RawPlan:
+PLAN_SUFFIXES = (".geojson", ".json", ".gpkg", ".dxf", ".dwg", ".xlsx", ".xlsm", ".xls", ".csv")
+
+
+def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None,
+              cad_layers: str | os.PathLike | None = None,
+              cad_units: str | None = None) -> RawPlan:
+    """Read a plan as it is held: GeoJSON, GeoPackage, a folder of layer files, a DXF site
+    plan, or a table of projects; with `table`, a table's rows joined to its features."""
     p = Path(path)
     if not p.exists():
         raise PlanError(Problem(str(p), "file not found",
-                                expected="a .geojson, .gpkg or a folder of layer files"))
+                                expected="a .geojson, .gpkg, .dxf, .xlsx or a folder of layer "
+                                         "files"))
     if p.is_dir():
         raw = _read_folder(p)
     elif p.stat().st_size == 0:
@@ -72,9 +82,31 @@ def read_plan(path: str | os.PathLike) -> RawPlan:
         raw = _read_geojson(p)
     elif p.suffix.lower() == ".gpkg":
         raw = _read_gpkg(p)
+    elif p.suffix.lower() in (".dxf", ".dwg"):
+        raw = _read_dxf(p, cad_layers, cad_units)
+    elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
+        from . import table as _table
+
+        frames = _table.projects(_table.read_table(p), str(p))
+        raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p), [],
+                      implied_wgs84=set(frames), geometry_optional=True)
     else:
         raise PlanError(Problem(str(p), "not a plan file", found=f"'{p.suffix or 'no'}' extension",
-                                expected=".geojson, .json, .gpkg, or a folder of layer files"))
+                                expected=", ".join(PLAN_SUFFIXES) + ", or a folder of layer "
+                                         "files"))
+    if table is not None:
+        from . import table as _table
+
+        t = Path(table)
+        if not t.exists():
+            raise PlanError(Problem(str(t), "file not found", expected="an .xlsx or .csv table"))
+        raw.layers, problems = _table.join(raw.layers, _table.read_table(t), str(t))
+        raw.problems += problems
+        raw.fingerprint = _combined_fingerprint(raw.fingerprint, fingerprint(t))
+    if p.suffix.lower() == ".dxf":
+        from . import cad
+
+        cad.parcel_households(raw.layers)
     if "parcels" not in raw.layers or raw.layers["parcels"].empty:
         # What was wrong with the features that could not be read comes first.
         raise PlanError([q for q in raw.problems if q.level == "error"] + [Problem(
@@ -87,6 +119,47 @@ def read_plan(path: str | os.PathLike) -> RawPlan:
 # A layer with more fields than any plan holds keeps only the fields the format knows, so that
 # memory stays bounded by the data (a file may invent a property name for every feature).
 _MANY_FIELDS = 200
+
+
+def _combined_fingerprint(*digests: str) -> str:
+    """One SHA-256 for a plan read from several files (a drawing and its table)."""
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def _read_dxf(p: Path, cad_layers, cad_units) -> RawPlan:
+    from . import cad
+
+    mapping = None
+    if cad_layers is not None:
+        mapping = _read_cad_layers(Path(cad_layers))
+    frames, problems = cad.read_dxf(p, layers=mapping, units=cad_units)
+    return RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p), problems,
+                   undeclared_crs=set(frames))
+
+
+def _read_cad_layers(path: Path) -> dict[str, tuple[str, ...]]:
+    """`--cad-layers FILE.yaml`: plan layer → DXF layer names (substrings)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise PlanError(Problem(str(path), f"cannot read the layer map: {exc}",
+                                expected="parcels: [名称…], buildings: […], …")) from None
+    if not isinstance(data, dict) or not data:
+        raise PlanError(Problem(str(path), "the layer map is a mapping of plan layer to names",
+                                expected="parcels: [ZD-红线]\nbuildings: [JZ-住宅]"))
+    out = {}
+    for key, names in data.items():
+        if key not in LAYERS:
+            raise PlanError(Problem(str(path), "unknown plan layer", field=str(key),
+                                    expected=", ".join(LAYERS)))
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise PlanError(Problem(str(path), "a list of DXF layer names", field=str(key),
+                                    found=repr(names)))
+        out[key] = tuple(names)
+    return out
 
 
 def _read_frame(path: Path, layer: str | None = None, encoding: str | None = None,
@@ -438,6 +511,18 @@ def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFram
 _MARKER = ".compliance-batch"
 
 
+def _earlier_batch(folder: Path) -> bool:
+    """A folder this tool's batch wrote: its marker, or (from versions before the marker) a
+    results.json whose run names this tool."""
+    if (folder / _MARKER).exists():
+        return True
+    try:
+        with open(folder / "results.json", encoding="utf-8") as fh:
+            return json.load(fh).get("run", {}).get("tool") == "compliance"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 class BatchFolder:
     """Build a batch's output in a new sibling folder and swap it in at the end.
 
@@ -457,7 +542,7 @@ class BatchFolder:
         if t.exists() and not t.is_dir():
             raise OutputError(Problem(str(t), "the output path is a file, not a folder",
                                       expected="a folder (it is created when missing)"))
-        if t.is_dir() and any(t.iterdir()) and not (t / _MARKER).exists():
+        if t.is_dir() and any(t.iterdir()) and not _earlier_batch(t):
             raise OutputError(Problem(str(t), "the output folder holds files that no batch "
                                       "wrote; they would be replaced",
                                       expected="an empty or new folder, or an earlier batch's"))

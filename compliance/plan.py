@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -55,7 +55,8 @@ _UNUSABLE = {"geometry"}
 
 
 def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
-               persons_per_household: float = 3.0, name: str | None = None) -> Plan:
+               persons_per_household: float = 3.0, name: str | None = None,
+               coords: str | None = None) -> Plan:
     """Validate, project and assemble.
 
     Strict (check): any error stops the run with every problem listed (exit 2). Lenient
@@ -77,7 +78,11 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
             if bounds is not None:
                 problems += _validate.geographic_coordinates(bounds, file_of(layer), layer)
 
-    pattrs, pgeoms, L = _validate.validate_parcels(raw.layers["parcels"], file_of("parcels"))
+    if coords:
+        _from_web_map(raw, layer_crs, coords, problems, file_of)
+    geometry_required = not raw.geometry_optional
+    pattrs, pgeoms, L = _validate.validate_parcels(raw.layers["parcels"], file_of("parcels"),
+                                                   geometry_required=geometry_required)
     # A second parcel with an id already used cannot be told apart: it is left out.
     duplicate = np.array([any(p.message == "id used twice" for p in ps)
                           for ps in L.row_problems], dtype=bool)
@@ -88,7 +93,8 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     empty_frame = gpd.GeoDataFrame({"_row": []}, geometry=gpd.GeoSeries([]))
     fac_raw = raw.layers.get("facilities", empty_frame)
     fattrs, fgeoms, FL = _validate.validate_facilities(fac_raw, file_of("facilities"),
-                                                       parcel_ids)
+                                                       parcel_ids,
+                                                       geometry_required=geometry_required)
     checks.append(FL)
     fac_keep = np.array([not (f & _UNUSABLE) for f in FL.bad_fields], dtype=bool)
     fattrs["bad_fields"] = [tuple(sorted(f - {"parcel_id"})) for f in FL.bad_fields]
@@ -99,7 +105,8 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     buildings = None
     if "buildings" in raw.layers:
         battrs, bgeoms, BL = _validate.validate_buildings(raw.layers["buildings"],
-                                                          file_of("buildings"), parcel_ids)
+                                                          file_of("buildings"), parcel_ids,
+                                                          geometry_required=geometry_required)
         checks.append(BL)
         bkeep = np.array([not (f & _UNUSABLE) for f in BL.bad_fields], dtype=bool)
         battrs["bad_fields"] = [tuple(sorted(f - {"parcel_id"})) for f in BL.bad_fields]
@@ -161,10 +168,39 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                              "its households are not counted", layer="buildings",
                              feature=str(b), field="geometry", level="warning")
                      for b in outside]
+    problems = _merge_layer_warnings(problems)
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
                 parcels=parcels, facilities=facilities, buildings=buildings, streets=streets,
                 fingerprint=raw.fingerprint, problems=problems, dropped=dropped,
                 crs_note=projection.describe(metric))
+
+
+def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:
+    """--coords gcj02|bd09: longitude/latitude copied off a Chinese web map, to WGS 84, before
+    anything else. Projected layers are not web-map coordinates and are left as they are."""
+    for layer, gdf in raw.layers.items():
+        if layer_crs[layer].is_geographic:
+            raw.layers[layer] = gdf.set_geometry(
+                projection.from_web_map(gdf.geometry.to_numpy(), coords), crs=gdf.crs)
+        else:
+            problems.append(Problem(file_of(layer), f"--coords {coords} applies to longitude/"
+                                    "latitude only; this layer is projected and was not "
+                                    "converted", layer=layer, level="warning"))
+
+
+def _merge_layer_warnings(problems: list[Problem]) -> list[Problem]:
+    """One warning said of several layers of one file is said once, naming them all."""
+    out: list[Problem] = []
+    seen: dict[tuple, int] = {}
+    for prob in problems:
+        key = (prob.file, prob.message, prob.level, prob.feature, prob.field)
+        if prob.level == "warning" and prob.layer and prob.feature is None and key in seen:
+            first = out[seen[key]]
+            out[seen[key]] = replace(first, layer=f"{first.layer}, {prob.layer}")
+            continue
+        seen.setdefault(key, len(out))
+        out.append(prob)
+    return out
 
 
 def _finite_bounds(gdf):

@@ -86,3 +86,87 @@ def describe(crs: pyproj.CRS) -> str:
         return (f"local transverse Mercator centred at {lon:.3f}°E {lat:.3f}°N, scale 1 "
                 f"(+proj=tmerc +lat_0={lat:g} +lon_0={lon:g} +k=1 +datum=WGS84)")
     return f"{crs.name} ({crs.to_string()})"
+
+
+# --------------------------------------------------------------------------------------------
+# Coordinates copied off Chinese web maps. 高德 and 腾讯 publish GCJ-02, 百度 BD-09: both are
+# WGS 84 shifted by a published, non-invertible formula (hundreds of metres). The forward
+# formula (WGS 84 → GCJ-02) is the public one; the inverse is found by fixed-point iteration to
+# 1e-10° (about 0.01 mm), so a point converted back lies within 0.01 m of WGS 84 wherever the
+# forward formula is exact; BD-09 → GCJ-02 uses the published closed form (within 1 m).
+
+WEB_MAP_SYSTEMS = ("gcj02", "bd09")
+_KRASOVSKY_A = 6378245.0
+_KRASOVSKY_EE = 0.00669342162296594323
+_X_PI = np.pi * 3000.0 / 180.0
+
+
+def _outside_china(lng, lat):
+    return (lng < 72.004) | (lng > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
+
+
+def _gcj_offset(lng, lat):
+    x, y = lng - 105.0, lat - 35.0
+    common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y
+            + 0.2 * np.sqrt(np.abs(x)) + common
+            + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+            + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
+    dlng = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+            + common
+            + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+            + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * np.pi
+    magic = 1 - _KRASOVSKY_EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = dlat * 180.0 / ((_KRASOVSKY_A * (1 - _KRASOVSKY_EE)) / (magic * sqrt_magic) * np.pi)
+    dlng = dlng * 180.0 / (_KRASOVSKY_A / sqrt_magic * np.cos(rad) * np.pi)
+    outside = _outside_china(lng, lat)
+    return np.where(outside, 0.0, dlng), np.where(outside, 0.0, dlat)
+
+
+def wgs84_to_gcj02(xy: np.ndarray) -> np.ndarray:
+    """(n, 2) longitude/latitude, WGS 84 → GCJ-02 (the published forward formula)."""
+    xy = np.asarray(xy, dtype=float)
+    dlng, dlat = _gcj_offset(xy[:, 0], xy[:, 1])
+    return np.column_stack([xy[:, 0] + dlng, xy[:, 1] + dlat])
+
+
+def gcj02_to_wgs84(xy: np.ndarray) -> np.ndarray:
+    """GCJ-02 → WGS 84 by fixed-point iteration of the forward formula, all points at once."""
+    gcj = np.asarray(xy, dtype=float)
+    wgs = gcj.copy()
+    for _ in range(30):
+        error = wgs84_to_gcj02(wgs) - gcj
+        wgs -= error
+        if np.nanmax(np.abs(error), initial=0.0) < 1e-10:
+            break
+    return wgs
+
+
+def bd09_to_gcj02(xy: np.ndarray) -> np.ndarray:
+    xy = np.asarray(xy, dtype=float)
+    x, y = xy[:, 0] - 0.0065, xy[:, 1] - 0.006
+    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+    return np.column_stack([z * np.cos(theta), z * np.sin(theta)])
+
+
+def gcj02_to_bd09(xy: np.ndarray) -> np.ndarray:
+    xy = np.asarray(xy, dtype=float)
+    x, y = xy[:, 0], xy[:, 1]
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return np.column_stack([z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006])
+
+
+def from_web_map(geoms: np.ndarray, system: str) -> np.ndarray:
+    """Geometries in web-map longitude/latitude (gcj02 or bd09) → WGS 84, vectorised over
+    every coordinate of every geometry."""
+    import shapely
+
+    if system == "gcj02":
+        return shapely.transform(geoms, gcj02_to_wgs84)
+    if system == "bd09":
+        return shapely.transform(geoms, lambda xy: gcj02_to_wgs84(bd09_to_gcj02(xy)))
+    raise ValueError(system)

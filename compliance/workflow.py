@@ -20,13 +20,15 @@ from .plan import Plan, build_plan
 from .result import Result
 from .standard import Standard
 
-FORMATS = {".json": "json", ".csv": "csv", ".html": "html", ".htm": "html", ".gpkg": "gpkg"}
+FORMATS = {".json": "json", ".csv": "csv", ".html": "html", ".htm": "html", ".gpkg": "gpkg",
+           ".xlsx": "xlsx"}
 
 
 def load_plan(path: str, standard: Standard, *, crs: str | None = None,
-              strict: bool = True) -> Plan:
-    raw = io.read_plan(path)
-    return build_plan(raw, crs=crs, strict=strict,
+              strict: bool = True, table: str | None = None, cad_layers: str | None = None,
+              cad_units: str | None = None, coords: str | None = None) -> Plan:
+    raw = io.read_plan(path, table=table, cad_layers=cad_layers, cad_units=cad_units)
+    return build_plan(raw, crs=crs, strict=strict, coords=coords,
                       persons_per_household=standard.persons_per_household)
 
 
@@ -43,8 +45,8 @@ def format_for(output: str | None, fmt: str | None) -> str:
     if suffix not in FORMATS:
         raise OutputError(Problem(output, "cannot tell the format from the file name",
                                   found=suffix or "no extension",
-                                  expected="an output ending in .json, .csv, .html or .gpkg, "
-                                           "or --format"))
+                                  expected="an output ending in .json, .csv, .html, .xlsx or "
+                                           ".gpkg, or --format"))
     return FORMATS[suffix]
 
 
@@ -72,6 +74,10 @@ def render_model(model, fmt: str) -> str | bytes:
         from .views import terminal
 
         return terminal.render(model)
+    if fmt == "xlsx":
+        from .views import xlsx
+
+        return xlsx.render(model)
     raise ValueError(fmt)
 
 
@@ -112,7 +118,8 @@ class BatchOutput:
 
 def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
           lang: str = "zh", crs: str | None = None, parcel_reports: bool = True,
-          progress: Callable[[Iterable], Iterable] | None = None) -> BatchOutput:
+          progress: Callable[[Iterable], Iterable] | None = None, table: str | None = None,
+          cad_layers: str | None = None, cad_units: str | None = None) -> BatchOutput:
     """Check a district and write its folder. The folder is built whole beside the target and
     swapped in at the end: an interrupted batch leaves the old output as it was."""
     from .views import csv as csv_view
@@ -121,10 +128,13 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
     from .views import json as json_view
     from .views import model as view_model
 
-    io.refuse_overwriting_inputs(folder, [plan_path, standard.path])
+    from .views import xlsx as xlsx_view
+
+    io.refuse_overwriting_inputs(folder, [plan_path, standard.path, table, cad_layers])
     target = io.BatchFolder(folder)
     with target as out:
-        plan = load_plan(plan_path, standard, crs=crs, strict=False)
+        plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
+                         cad_layers=cad_layers, cad_units=cad_units, coords=options.coords)
         result = run(plan, standard, replace(options, suggest=True))
         model = view_model.build(result, lang)
         builder = html_view.ReportBuilder(model)
@@ -140,10 +150,11 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                 written.append(f"parcels/{name}")
                 links[i] = f"parcels/{name}"
         io.write_atomic(out / "results.csv", csv_view.render(model))
+        io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
         io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
         io.write_atomic(out / "index.html", builder.index(links))
         io.write_atomic(out / "results.json", json_view.render(model))
-        written += ["results.csv", "results.gpkg", "index.html", "results.json"]
+        written += ["results.csv", "results.xlsx", "results.gpkg", "index.html", "results.json"]
         target.commit()
     folder_path = Path(folder)
     return BatchOutput(result, folder_path, [folder_path / w for w in written])

@@ -37,6 +37,18 @@ def main() -> int:
         workflow.write(result, str(out / f"{name}.json"), "json", "zh")
         workflow.write(result, str(out / f"{name}.csv"), "csv", "zh")
         print(f"{name:<22} {city:<11} {result.summary}")
+    # A CAD site plan with its indicator table, and a district office's list of projects.
+    standard = load_standard("zunyi")
+    for name, source, extra in (
+            ("zunyi-site", "samples/zunyi-site.dxf", {"table": "samples/zunyi-site-指标.xlsx"}),
+            ("zunyi-projects", "samples/zunyi-projects.xlsx", {})):
+        plan = workflow.load_plan(source, standard, **extra)
+        result = workflow.run(plan, standard, Options())
+        for lang in ("zh", "en"):
+            workflow.write(result, str(out / f"{name}.{lang}.html"), "html", lang)
+        for kind in ("json", "xlsx"):
+            workflow.write(result, str(out / f"{name}.{kind}"), kind, "zh")
+        print(f"{name:<22} {'zunyi':<11} {result.summary}")
     # A district on real OpenStreetMap streets, walked along the network.
     district = workflow.batch("samples/beijing-xueqing-osm.gpkg",
                               load_standard("national"), str(out / "beijing-xueqing"),

@@ -1,0 +1,298 @@
+"""Reading a CAD site plan (总平面图) saved as DXF into the plan's layers (PLAN-FORMAT.md, "CAD
+drawings").
+
+A draughtsman's drawing: the red line, the buildings and the eldercare rooms as closed
+polylines (with arcs) or circles on named layers, street centre-lines as lines that cross,
+labels as TEXT/MTEXT inside the shapes ("1# 120户", "社区养老服务站 350㎡"), blocks with
+attributes, in millimetres or metres, text in the drawing's code page. ezdxf reads the file
+(R12 to R2018, code pages included); this module maps what it finds to the plan's layers and
+says, by DXF handle, what it could not use. It reads the file and nothing else: validation and
+projection happen where every plan's do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import PlanError, Problem
+from .vocabulary import FACILITY_KINDS
+
+# PLAN-FORMAT.md: DXF layer names recognised by default, matched case-insensitively as
+# substrings. Facilities are tried first (养老 is the most specific word), streets last.
+DEFAULT_LAYERS = {
+    "facilities": ("养老", "FACILITY", "ELDERCARE"),
+    "parcels": ("用地红线", "红线", "地块", "用地", "PARCEL", "REDLINE"),
+    "buildings": ("住宅", "楼栋", "建筑", "BUILDING", "BLDG"),
+    "streets": ("道路中心线", "道路中线", "中心线", "道路", "ROAD", "STREET", "CENTERLINE"),
+}
+POLYGON_LAYERS = ("parcels", "buildings", "facilities")
+
+# $INSUNITS → metres (AutoCAD's codes); absent or unitless: metres.
+UNITS = {0: 1.0, 1: 0.0254, 2: 0.3048, 4: 0.001, 5: 0.01, 6: 1.0, 7: 1000.0, 14: 0.1}
+UNIT_NAMES = {"mm": 0.001, "cm": 0.01, "m": 1.0}
+
+# How finely arcs are followed (metres, after units): PLAN-FORMAT.md says within 0.1 m.
+ARC_TOLERANCE_M = 0.1
+
+# Labels: the first token is the id; these patterns are read anywhere in the text.
+# Whatever stands before 户 in its word is the count, so "约九十户" is reported as not a number
+# rather than passed over.
+_HOUSEHOLDS = re.compile(r"([^\s户]+?)\s*户")
+_AREA = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
+_KIND_WORDS = (  # longest first, so 街道养老服务中心 is not read as 养老服务中心
+    ("街道养老服务中心", "street_center"), ("镇乡养老服务中心", "township_center"),
+    ("社区养老服务站", "community_station"), ("日间照料中心", "day_care_center"),
+    ("养老服务站", "community_station"), ("互助养老点", "village_point"),
+    ("幸福院", "village_point"), ("养老机构", "care_home"), ("养老院", "care_home"),
+    ("护理院", "care_home"),
+)
+# Block attribute tags: field names of the format or their Chinese names.
+_ATTRIB_TAGS = {"编号": "id", "名称": "name", "户数": "households", "新建户数": "households_new",
+                "已建户数": "households_existing", "人口": "population",
+                "建筑面积": "floor_area_m2", "用地面积": "land_area_m2", "类型": "kind",
+                "状态": "status", "期数": "phase"}
+
+
+@dataclass
+class _Shape:
+    layer: str
+    handle: str
+    geometry: object
+
+
+@dataclass
+class _Label:
+    handle: str
+    point: tuple[float, float]
+    fields: dict
+    text: str
+    source: str  # "text" or "attrib"
+
+
+def _layer_of(name: str, mapping: dict[str, tuple[str, ...]]) -> str | None:
+    upper = name.upper()
+    for plan_layer in ("facilities", "parcels", "buildings", "streets"):
+        for word in mapping.get(plan_layer, ()):
+            if word.upper() in upper:
+                return plan_layer
+    return None
+
+
+def parse_label(text: str, plan_layer: str) -> dict:
+    """The fields a label states: its first token as the id, households, floor area, kind."""
+    out: dict = {}
+    cleaned = text.replace("\\P", " ").strip()
+    tokens = cleaned.split()
+    kind = next((k for word, k in _KIND_WORDS if word in cleaned), None)
+    if tokens:
+        first = tokens[0]
+        if not (_HOUSEHOLDS.fullmatch(first) or _AREA.fullmatch(first)
+                or any(first.startswith(w) for w, _ in _KIND_WORDS)):
+            out["id"] = first
+    if (m := _HOUSEHOLDS.search(cleaned)):
+        out["households" if plan_layer == "buildings" else "households_new"] = m.group(1)
+    if (m := _AREA.search(cleaned)) and plan_layer == "facilities":
+        out["floor_area_m2"] = m.group(1)
+    if kind and plan_layer == "facilities":
+        out["kind"] = kind
+    return out
+
+
+def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None = None):
+    """Read a DXF site plan. Returns (layers as GeoDataFrames without a CRS, problems)."""
+    import ezdxf
+    from ezdxf import path as dxf_path
+
+    p = Path(path)
+    head = p.read_bytes()[:6]
+    if p.suffix.lower() == ".dwg" or head.startswith(b"AC10"):
+        raise PlanError(Problem(str(p), "a DWG drawing cannot be read",
+                                expected="the drawing saved as DXF (AutoCAD: 另存为 → DXF; "
+                                         "any version from R12 to R2018)"))
+    try:
+        doc = ezdxf.readfile(str(p))
+    except (ezdxf.DXFError, OSError, UnicodeDecodeError, ValueError) as exc:
+        raise PlanError(Problem(str(p), f"not a readable DXF drawing: {exc}",
+                                expected="a DXF file (R12 to R2018)")) from None
+    mapping = layers or DEFAULT_LAYERS
+    if units:
+        factor = UNIT_NAMES[units]
+    else:
+        factor = UNITS.get(int(doc.header.get("$INSUNITS", 0) or 0), 1.0)
+    problems: list[Problem] = []
+    shapes: list[_Shape] = []
+    labels: list[_Label] = []
+    ignored: dict[str, int] = {}
+    tolerance = ARC_TOLERANCE_M / factor  # in drawing units
+
+    def visit(entity, insert_layer: str | None = None, insert_handle: str | None = None):
+        layer = entity.dxf.get("layer", "0")
+        if layer == "0" and insert_layer:  # entities of a block on layer 0 take the INSERT's
+            layer = insert_layer
+        kind = entity.dxftype()
+        # Entities of a block are named by the INSERT that places them.
+        handle = insert_handle or str(entity.dxf.get("handle", "") or "?")
+        if kind == "INSERT":
+            if entity.attribs:
+                fields = {}
+                for attrib in entity.attribs:
+                    tag = attrib.dxf.get("tag", "")
+                    key = _ATTRIB_TAGS.get(tag, tag.lower())
+                    fields[key] = attrib.dxf.get("text", "")
+                # Where the attributes stand (inside the block's outline), not the insertion
+                # point, which a draughtsman puts on a corner.
+                pos = entity.attribs[0].dxf.insert
+                labels.append(_Label(handle, (pos.x, pos.y), fields,
+                                     " ".join(str(v) for v in fields.values()), "attrib"))
+            try:
+                for child in entity.virtual_entities():
+                    visit(child, layer, handle)
+            except Exception as exc:  # noqa: BLE001 - a broken block: say which
+                problems.append(Problem(str(p), f"a block that cannot be expanded: {exc}",
+                                        feature=f"handle {handle}", level="warning"))
+            return
+        if kind in ("TEXT", "MTEXT"):
+            text = entity.plain_text() if kind == "MTEXT" else entity.dxf.get("text", "")
+            pos = entity.dxf.insert
+            labels.append(_Label(handle, (pos.x, pos.y), {}, str(text), "text"))
+            return
+        plan_layer = _layer_of(layer, mapping)
+        if plan_layer is None:
+            ignored[layer] = ignored.get(layer, 0) + 1
+            return
+        if kind not in ("LWPOLYLINE", "POLYLINE", "CIRCLE", "LINE", "ARC", "SPLINE", "ELLIPSE"):
+            return
+        try:
+            vertices = [(v.x, v.y) for v in dxf_path.make_path(entity).flattening(tolerance)]
+        except Exception as exc:  # noqa: BLE001 - an entity ezdxf cannot follow
+            problems.append(Problem(str(p), f"cannot read the {kind}: {exc}", layer=plan_layer,
+                                    feature=f"handle {handle}", field="geometry"))
+            return
+        if plan_layer == "streets":
+            if len(vertices) >= 2:
+                shapes.append(_Shape(plan_layer, handle, shapely.LineString(vertices)))
+            return
+        closed = kind in ("CIRCLE", "ELLIPSE") or (kind in ("LWPOLYLINE", "POLYLINE")
+                                                    and entity.is_closed)
+        if not closed and len(vertices) >= 3:
+            gap = np.hypot(vertices[0][0] - vertices[-1][0], vertices[0][1] - vertices[-1][1])
+            closed = gap <= 1e-6 / factor
+        if not closed or len(vertices) < 3:
+            problems.append(Problem(
+                str(p), "the outline is not closed, so it has no area", layer=plan_layer,
+                feature=f"handle {handle}", field="geometry",
+                found=f"{kind} on layer '{layer}'",
+                expected="a closed polyline (闭合) or a circle"))
+            return
+        shapes.append(_Shape(plan_layer, handle, shapely.Polygon(vertices)))
+
+    for entity in doc.modelspace():
+        visit(entity)
+    if ignored:
+        listed = ", ".join(f"{name} ({n})" for name, n in sorted(ignored.items()))
+        problems.append(Problem(str(p), "layers not read (no plan layer matches their names)",
+                                found=listed, level="warning",
+                                expected="layer names with 红线/住宅/养老/道路… or --cad-layers"))
+    return _assemble(p, shapes, labels, problems, factor)
+
+
+def parcel_households(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """A parcel drawn without a 户数 label takes the sum of the households of the buildings
+    inside it, as new housing (a site plan is drawn for new housing; a table joined by id can
+    say otherwise). Run after the table is joined, so that its corrections count. Unreadable
+    counts are left to be reported on their building."""
+    from ._validate import parse_number
+
+    parcels, buildings = layers.get("parcels"), layers.get("buildings")
+    if parcels is None or buildings is None or not len(parcels) or not len(buildings) \
+            or "households" not in buildings:
+        return
+    given = [c for c in ("households_new", "households_existing", "新建户数", "已建户数")
+             if c in parcels]
+    unlabelled = np.ones(len(parcels), dtype=bool)
+    for c in given:
+        unlabelled &= parcels[c].map(lambda v: v is None or v == "" or v != v).to_numpy()
+    if not unlabelled.any():
+        return
+    tree = shapely.STRtree(parcels.geometry.to_numpy())
+    centres = buildings.geometry.representative_point().to_numpy()
+    src, dst = tree.query(centres, predicate="within")
+    counts = np.array([parse_number(v)[0] for v in buildings["households"].to_numpy()])
+    totals = np.zeros(len(parcels))
+    ok = np.isfinite(counts[src])
+    np.add.at(totals, dst[ok], counts[src][ok])
+    has = np.zeros(len(parcels), dtype=bool)
+    has[dst[ok]] = True
+    fill = unlabelled & has
+    if "households_new" not in parcels:
+        parcels["households_new"] = None
+    parcels["households_new"] = parcels["households_new"].astype(object)
+    parcels.loc[fill, "households_new"] = totals[fill]
+
+
+def _assemble(p: Path, shapes, labels, problems, factor):
+    frames = {}
+    polygons = [s for s in shapes if s.layer in POLYGON_LAYERS]
+    geoms = np.array([s.geometry for s in polygons], dtype=object)
+    owner = np.full(len(labels), -1)
+    if len(labels) and len(polygons):
+        pts = shapely.points(np.array([lb.point for lb in labels], dtype=float))
+        tree = shapely.STRtree(geoms)
+        src, dst = tree.query(pts, predicate="within")
+        if len(src):
+            # The smallest containing polygon, when shapes are nested (a room in a building).
+            area = shapely.area(geoms[dst])
+            order = np.lexsort((area, src))
+            src, dst = src[order], dst[order]
+            first = np.r_[True, src[1:] != src[:-1]]
+            owner[src[first]] = dst[first]
+    attrs: list[dict] = [{} for _ in polygons]
+    label_of: list[_Label | None] = [None] * len(polygons)
+    for i, label in enumerate(labels):
+        j = owner[i]
+        if j < 0:
+            if label.text.strip():
+                problems.append(Problem(str(p), "a label outside every outline is not used",
+                                        feature=f"handle {label.handle}",
+                                        found=repr(label.text[:40]), level="warning"))
+            continue
+        fields = label.fields if label.source == "attrib" else \
+            parse_label(label.text, polygons[j].layer)
+        if not fields:
+            continue
+        previous = label_of[j]
+        if previous is not None and previous.source == label.source == "text" and \
+                set(fields) & set(attrs[j]):
+            problems.append(Problem(str(p), "two labels in one outline", layer=polygons[j].layer,
+                                    feature=f"handle {polygons[j].handle}", field="label",
+                                    found=f"{previous.text!r} (handle {previous.handle}) and "
+                                          f"{label.text!r} (handle {label.handle})",
+                                    expected="one label per building, parcel or facility"))
+            continue
+        # A later source wins (PLAN-FORMAT.md): block attributes over text.
+        attrs[j].update(fields)
+        label_of[j] = label
+    for plan_layer in ("parcels", "buildings", "facilities", "streets"):
+        if plan_layer == "streets":
+            members = [(s, {}) for s in shapes if s.layer == "streets"]
+        else:
+            members = [(s, attrs[k]) for k, s in enumerate(polygons) if s.layer == plan_layer]
+        rows = []
+        for shape, a in members:
+            row = {**a, "_row": f"handle {shape.handle}"}
+            if plan_layer in ("parcels", "facilities") and not row.get("id"):
+                row["id"] = f"H{shape.handle}"  # no label names it: the drawing's own handle
+            rows.append(row)
+        if rows:
+            geoms_out = np.array([s.geometry for s, _ in members], dtype=object)
+            if factor != 1.0:
+                geoms_out = shapely.transform(geoms_out, lambda xy: xy * factor)
+            frames[plan_layer] = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms_out)
+    return frames, problems

@@ -1,0 +1,305 @@
+"""Reading what planners have: DXF site plans, Excel and CSV tables, web-map coordinates; and
+writing Excel. Drawings are built with ezdxf the way a draughtsman draws them, and every
+figure is worked out by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import ezdxf
+import numpy as np
+import pyproj
+import pytest
+from click.testing import CliRunner
+
+from compliance import projection
+from compliance.cli import main
+
+E0, N0 = 36_394_000.0, 3_065_400.0     # CGCS2000 zone 36 with the prefix (遵义)
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras=None):
+    """A parcel 200 × 100 m; F1 a 20 × 10 m room with a semicircular east end (radius 5 m);
+    B1 at 150 m and B2 at 60 m east of F1's west side; streets as crossing lines."""
+    scale = 1000.0 if units == "mm" else 1.0
+    e0 = E0 if prefix else E0 - 36_000_000.0
+
+    def xy(x, y):
+        return ((e0 + x) * scale, (N0 + y) * scale)
+
+    doc = ezdxf.new(version)
+    if encoding:
+        doc.encoding = encoding
+    doc.header["$INSUNITS"] = 4 if units == "mm" else 6
+    for name in ("ZD-用地红线", "JZ-住宅", "GG-养老", "DL-道路中心线", "BZ-文字"):
+        doc.layers.add(name)
+    msp = doc.modelspace()
+    r12 = version == "R12"
+
+    def polygon(points, layer, bulges=None):
+        pts = [(*xy(*p), (bulges or {}).get(i, 0.0)) for i, p in enumerate(points)]
+        if r12:
+            return msp.add_polyline2d(pts, format="xyb", close=True, dxfattribs={"layer": layer})
+        return msp.add_lwpolyline(pts, format="xyb", close=True, dxfattribs={"layer": layer})
+
+    def text(s, x, y):
+        msp.add_text(s, dxfattribs={"layer": "BZ-文字", "insert": xy(x, y),
+                                    "height": 2 * scale})
+
+    polygon([(0, 0), (200, 0), (200, 100), (0, 100)], "ZD-用地红线")
+    text("P1 180户", 100, 90)
+    # F1: west side at x = 10; the bulge −1 on the east side draws a semicircle (radius 5).
+    polygon([(10, 45), (30, 45), (30, 55), (10, 55)], "GG-养老", bulges={1: 1.0})
+    text("社区养老服务站 300㎡", 12, 50)
+    for name, x in (("B1", 160), ("B2", 70)):
+        polygon([(x, 40), (x + 20, 40), (x + 20, 60), (x, 60)], "JZ-住宅")
+        text(f"{name} 90户", x + 2, 50)
+    # Streets drawn as two long lines crossing at (100, 20) without a shared vertex.
+    msp.add_line(xy(-10, 20), xy(210, 20), dxfattribs={"layer": "DL-道路中心线"})
+    msp.add_line(xy(100, -10), xy(100, 110), dxfattribs={"layer": "DL-道路中心线"})
+    if extras:
+        extras(msp, xy, text, polygon)
+    doc.saveas(path)
+    return path
+
+
+def result_of(tmp_path, *args):
+    out = tmp_path / "r.json"
+    res = invoke("check", *args, "--city", "zunyi", "-o", out)
+    assert res.exit_code in (0, 1, 3), res.output
+    return json.loads(out.read_text(encoding="utf-8")), res
+
+
+def finding(data, rule, parcel=0):
+    return next(f for f in data["parcels"][parcel]["findings"] if f["rule"] == rule)
+
+
+@pytest.mark.parametrize("version, units, encoding", [
+    ("R12", "m", "gbk"), ("R2000", "m", "gbk"), ("R2018", "m", None), ("R2018", "mm", None)])
+def test_dxf_site_plan_in_every_version_and_unit(tmp_path, version, units, encoding):
+    path = site(tmp_path / "site.dxf", version=version, units=units, encoding=encoding)
+    data, _ = result_of(tmp_path, path)
+    p = data["parcels"][0]
+    assert p["id"] == "P1" and p["households_new"] == 180
+    # 遵义 (十五): 20 m²/百户 × 180 / 100 = 36 m² required; F1's label says 300 m².
+    area = finding(data, "area_per_households")
+    assert (area["required"], area["provided"], area["status"]) == (36.0, 300.0, "pass")
+    # Land from the outline: 20 × 10 + π × 5² / 2 = 239.27 m², arcs followed within 0.1 m.
+    land = finding(data, "per_capita_land")
+    assert land["provided"] == pytest.approx(200 + math.pi * 25 / 2, abs=1.5)
+    # B1's inner point (170, 50) is 170 − 35 = 135 m from F1's easternmost point (35, 50).
+    radius = finding(data, "service_radius")
+    assert radius["provided"] == pytest.approx(135.0, abs=0.1)
+    # The zone prefix 36 names the CRS by itself.
+    assert any("EPSG:4524" in q["message"] for q in data["problems"])
+
+
+def test_zone_prefix_and_crs_option_give_the_same_distances(tmp_path):
+    a, _ = result_of(tmp_path, site(tmp_path / "a.dxf"))
+    b, _ = result_of(tmp_path, site(tmp_path / "b.dxf", prefix=False), "--crs", "EPSG:4545")
+    for rule in ("service_radius", "per_capita_land"):
+        assert finding(a, rule)["provided"] == pytest.approx(finding(b, rule)["provided"],
+                                                             abs=0.01)
+
+
+def test_dxf_streets_drawn_crossing_are_walked(tmp_path):
+    # Along the streets: B1 (170, 50) joins y = 20 at 30 m. F1's south side runs along the
+    # street 25 m from it, so F1 joins where its centre faces the street: the centroid's x is
+    # (200 × 20 + 39.27 × (30 + 4·5/(3π))) / 239.27 = (4,000 + 1,261.4) / 239.27 = 21.99.
+    # 30 + (170 − 21.99) + 25 = 203.0 m.
+    data, _ = result_of(tmp_path, site(tmp_path / "s.dxf"), "--distance", "network")
+    assert finding(data, "service_radius")["provided"] == pytest.approx(203.0, abs=0.2)
+
+
+def test_block_with_attributes(tmp_path):
+    def extras(msp, xy, text, polygon):
+        block = msp.doc.blocks.new("楼")
+        block.add_lwpolyline([(0, 0), (20, 0), (20, 20), (0, 20)], close=True,
+                             dxfattribs={"layer": "0"})
+        block.add_attdef("编号", (2, 2))
+        block.add_attdef("户数", (2, 8))
+        ref = msp.add_blockref("楼", xy(120, 65), dxfattribs={"layer": "JZ-住宅"})
+        ref.add_auto_attribs({"编号": "B3", "户数": "60"})
+
+    data, _ = result_of(tmp_path, site(tmp_path / "b.dxf", extras=extras))
+    # The parcel's own label says 180 households; the block is a building with 60.
+    radius = finding(data, "service_radius")
+    uncovered = radius.get("details", {})
+    assert data["parcels"][0]["households_new"] == 180
+    assert "worst_point" in uncovered
+
+
+def test_labels_that_cannot_be_used_are_named_by_handle(tmp_path):
+    def extras(msp, xy, text, polygon):
+        text("孤立的文字", 500, 500)                 # outside every outline
+        text("B1 另一个标注 30户", 165, 45)          # a second label in B1
+        msp.add_lwpolyline([xy(0, 200), xy(50, 200), xy(50, 230)],
+                           dxfattribs={"layer": "JZ-住宅"})  # not closed
+        msp.add_line(xy(0, 0), xy(1, 1), dxfattribs={"layer": "图框"})  # unknown layer
+
+    res = invoke("check", site(tmp_path / "l.dxf", extras=extras), "--city", "zunyi")
+    assert res.exit_code == 2
+    assert "two labels in one outline" in res.output and "handle" in res.output
+    assert "the outline is not closed" in res.output
+    # In a batch the rest of the drawing is still checked.
+    out = tmp_path / "out"
+    res = invoke("batch", tmp_path / "l.dxf", "--city", "zunyi", "-o", out)
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    messages = " ".join(q["message"] for q in data["problems"])
+    assert "a label outside every outline" in messages and "图框 (1)" in " ".join(
+        q.get("found", "") for q in data["problems"])
+    assert data["parcels"][0]["id"] == "P1"
+
+
+def test_a_household_count_that_is_not_a_number(tmp_path):
+    def extras(msp, xy, text, polygon):
+        polygon([(120, 70), (140, 70), (140, 90), (120, 90)], "JZ-住宅")
+        text("B4 约九十户", 122, 80)
+
+    res = invoke("check", site(tmp_path / "n.dxf", extras=extras), "--city", "zunyi")
+    assert res.exit_code == 2 and "field 'households'" in res.output
+    assert "not a number" in res.output and "'约九十'" in res.output
+    assert "feature 'B4 (handle" in res.output
+
+
+def test_a_dwg_is_refused_with_the_way_out(tmp_path):
+    dwg = tmp_path / "site.dwg"
+    dwg.write_bytes(b"AC1032" + b"\0" * 100)
+    res = invoke("check", dwg, "--city", "zunyi")
+    assert res.exit_code == 2 and "save" in res.output.lower() and "DXF" in res.output
+
+
+# ---------------------------------------------------------------- tables
+
+def test_table_joined_to_a_drawing_and_a_row_matching_nothing(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "地块"
+    sheet.append(["编号", "名称", "新建户数"])
+    sheet.append(["P1", "遵义·测试苑", "1,000"])
+    sheet.append(["P9", "不存在", 10])
+    book.save(tmp_path / "t.xlsx")
+    path = site(tmp_path / "s.dxf")
+    res = invoke("check", path, "--city", "zunyi", "--table", tmp_path / "t.xlsx")
+    assert res.exit_code == 2 and "sheet '地块' row 3" in res.output
+    sheet.delete_rows(3)
+    book.save(tmp_path / "t.xlsx")
+    data, _ = result_of(tmp_path, path, "--table", tmp_path / "t.xlsx")
+    # The table's 1,000 households replace the label's 180: 20 × 1,000 / 100 = 200 m².
+    assert data["parcels"][0]["name"] == "遵义·测试苑"
+    assert finding(data, "area_per_households")["required"] == 200.0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
+def test_csv_project_list_alone(tmp_path, encoding):
+    path = tmp_path / "projects.csv"
+    path.write_bytes("项目名称,编号,新建户数,已建户数,养老设施建筑面积\n"
+                     "甲,A,"'"1,200"'",,200\n乙,B,,2600,400\n".encode(encoding))
+    data, res = result_of(tmp_path, path)
+    a, b = data["parcels"]
+    # A: 20 × 1,200 / 100 = 240 m² > 200 → fail by 40. B: 15 × 2,600 / 100 = 390 ≤ 400.
+    fa = next(f for f in a["findings"] if f["rule"] == "area_per_households")
+    fb = next(f for f in b["findings"] if f["rule"] == "area_per_households")
+    assert (fa["required"], fa["provided"], fa["shortfall"]) == (240.0, 200.0, 40.0)
+    assert (fb["required"], fb["status"]) == (390.0, "pass")
+    radius = next(f for f in b["findings"] if f["rule"] == "service_radius")
+    assert radius["status"] == "insufficient_data" and "geometry" in radius["message"] \
+        or "几何" in radius["message"]
+    assert a["name"] == "甲"
+
+
+# ---------------------------------------------------------------- web-map coordinates
+
+# Published reference points (eviltransform's test vectors): (WGS 84 lat, lng), (GCJ-02).
+REFERENCE = [((31.1774276, 121.5272106), (31.17530398364597, 121.531541859215)),
+             ((22.543847, 113.912316), (22.540796131694766, 113.9171764808363)),
+             ((39.911954, 116.377817), (39.91334545536069, 116.38404722455657))]
+
+
+def test_gcj02_reference_points_forward_and_back():
+    geod = pyproj.Geod(ellps="WGS84")
+    wgs = np.array([[lng, lat] for (lat, lng), _ in REFERENCE])
+    gcj = np.array([[lng, lat] for _, (lat, lng) in REFERENCE])
+    np.testing.assert_allclose(projection.wgs84_to_gcj02(wgs), gcj, atol=1e-9)
+    back = projection.gcj02_to_wgs84(gcj)
+    _, _, metres = geod.inv(back[:, 0], back[:, 1], wgs[:, 0], wgs[:, 1])
+    assert np.max(metres) < 0.01  # the documented accuracy of the inverse
+
+
+def test_bd09_round_trip_within_the_documented_accuracy():
+    geod = pyproj.Geod(ellps="WGS84")
+    rng = np.random.default_rng(3)
+    gcj = np.column_stack([rng.uniform(75, 134, 1000), rng.uniform(18, 53, 1000)])
+    back = projection.bd09_to_gcj02(projection.gcj02_to_bd09(gcj))
+    _, _, metres = geod.inv(back[:, 0], back[:, 1], gcj[:, 0], gcj[:, 1])
+    assert np.max(metres) < 0.25
+
+
+def test_points_off_a_web_map_are_converted_before_measuring(tmp_path):
+    # F1 and B1 500 m apart (due east) in WGS 84, written as GCJ-02 as 高德 shows them.
+    geod = pyproj.Geod(ellps="WGS84")
+    lon0, lat0 = 106.93, 27.70
+    lon1, lat1, _ = geod.fwd(lon0, lat0, 90.0, 500.0)
+    pts = projection.wgs84_to_gcj02(np.array([[lon0, lat0], [lon1, lat1]]))
+    ring = projection.wgs84_to_gcj02(np.array([[lon0 - 0.01, lat0 - 0.01], [lon0 + 0.02,
+                                               lat0 - 0.01], [lon0 + 0.02, lat0 + 0.01],
+                                               [lon0 - 0.01, lat0 + 0.01]]))
+    features = [
+        {"type": "Feature", "properties": {"layer": "parcel", "id": "P1", "households_new": 10},
+         "geometry": {"type": "Polygon", "coordinates": [ring.tolist() + [ring[0].tolist()]]}},
+        {"type": "Feature", "properties": {"layer": "facility", "id": "F1",
+                                           "kind": "community_station", "floor_area_m2": 300},
+         "geometry": {"type": "Point", "coordinates": pts[0].tolist()}},
+        {"type": "Feature", "properties": {"layer": "building", "id": "B1", "households": 10},
+         "geometry": {"type": "Point", "coordinates": pts[1].tolist()}}]
+    path = tmp_path / "gaode.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                    encoding="utf-8")
+    data, _ = result_of(tmp_path, path, "--coords", "gcj02")
+    assert finding(data, "service_radius")["provided"] == pytest.approx(500.0, abs=0.05)
+    assert data["run"]["options"]["coords"] == "gcj02"
+
+
+# ---------------------------------------------------------------- Excel out
+
+def test_batch_results_xlsx_holds_the_json_figures(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "district"
+    invoke("batch", "samples/dongying-shared.geojson", "--city", "dongying", "-o", out,
+           "--no-parcel-reports")
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    book = load_workbook(out / "results.xlsx")
+    sheet = book["地块"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.freeze_panes == "A2"
+    rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    for p in data["parcels"]:
+        area = next(f for f in p["findings"] if f["rule"] == "area_per_households")
+        row = rows[p["id"]]
+        assert row["每百户配建面积 应达到"] == area["required"]
+        assert row["每百户配建面积 实际"] == area["provided"]
+        assert isinstance(row["每百户配建面积 应达到"], (int, float))
+        assert row["结论"] in ("合规", "不合规", "资料不全")
+    assert book["条款判定"].max_row - 1 == sum(len(p["findings"]) for p in data["parcels"])
+
+
+def test_check_writes_xlsx_with_formulas_defused(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "p.geojson"
+    doc = json.loads(open("samples/zunyi-failing.geojson", encoding="utf-8").read())
+    parcel = next(f for f in doc["features"] if f["properties"]["layer"] == "parcel")
+    parcel["properties"]["name"] = '=HYPERLINK("http://x","y")'
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert invoke("check", path, "--city", "zunyi", "-o", tmp_path / "r.xlsx").exit_code == 1
+    sheet = load_workbook(tmp_path / "r.xlsx")["地块"]
+    assert sheet.cell(row=2, column=2).value.startswith("'=")
+    assert sheet.cell(row=2, column=3).fill.fgColor.rgb.endswith("FFCDD2")
