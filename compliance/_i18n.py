@@ -8,6 +8,7 @@ report's language. `pybabel extract -F babel.cfg -k N_` collects them.
 from __future__ import annotations
 
 import io
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -93,11 +94,34 @@ class Translator:
                 args[key] = self.kind(value)
             elif key.endswith("_label") and isinstance(value, str):
                 args[key] = self.gettext(value)
-        return _FORMATTER.vformat(self.gettext(text.msgid), (), args)
+        return self.punctuate(_FORMATTER.vformat(self.gettext(text.msgid), (), args))
 
     def pick(self, zh: str | None, en: str | None) -> str:
         """Bilingual data fields (titles, consequences) stored in the standard files."""
         return (zh or en or "") if self.lang == "zh" else (en or zh or "")
+
+    def punctuate(self, text: str | None) -> str:
+        """Chinese text set as Chinese is set: full-width punctuation next to Chinese, no
+        English glosses. English text is left as it is."""
+        if not text:
+            return text or ""
+        return zh_punctuation(text) if self.lang == "zh" else text
+
+
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+
+
+def zh_punctuation(text: str) -> str:
+    """Chinese text takes full-width , ; : ( ) ? ! (numbers keep theirs: 1,200 and 12:30), no
+    space around them, and no English gloss in parentheses. Text without Chinese is left."""
+    if not re.search(f"[{_CJK}]", text):
+        return text
+    text = re.sub(r"\s*[（(][A-Za-z][A-Za-z ,:;'/-]*[)）]", "", text)
+    text = text.replace("(", "（").replace(")", "）").replace(";", "；")
+    text = text.replace("?", "？").replace("!", "！")
+    text = re.sub(r"(?<!\d),|,(?!\d)", "，", text)
+    text = re.sub(r"(?<!\d):|:(?!\d)", "：", text)
+    return re.sub(r"\s*([，；：？！])\s*", r"\1", text)
 
 
 def rule_label(rule: str, lang: str) -> str:

@@ -677,3 +677,28 @@ def standard_complete(path, data: dict, standard) -> list[Problem]:
             p.append(Problem(str(path), "missing assumption (normally inherited from national)",
                              field=f"assumptions.{name}", expected=ASSUMPTIONS[name]))
     return p
+
+
+# --------------------------------------------------------------------------------------------
+# Report metadata: known keys, text values.
+
+def report_meta(data, file: str) -> dict[str, str]:
+    from .vocabulary import META_FIELDS
+
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PlanError(Problem(file, "report metadata is a mapping of field to text",
+                                found=type(data).__name__,
+                                expected="project: …, report_no: …, reviewer: …"))
+    problems = []
+    for key, value in data.items():
+        if key not in META_FIELDS:
+            problems.append(Problem(file, "unknown metadata field", field=str(key),
+                                    expected=", ".join(META_FIELDS)))
+        elif value is not None and not isinstance(value, (str, int, float)):
+            problems.append(Problem(file, "must be text", field=str(key),
+                                    found=type(value).__name__))
+    if problems:
+        raise PlanError(problems)
+    return {k: str(v).strip() for k, v in data.items() if v is not None and str(v).strip()}

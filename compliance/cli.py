@@ -95,6 +95,11 @@ def _plan_options(fn):
                           "the built-in 红线/住宅/养老/道路… names."),
         click.option("--cad-units", type=click.Choice(["mm", "cm", "m"]),
                      help="DXF only: the drawing's unit, overriding $INSUNITS."),
+        click.option("--meta", type=click.Path(exists=True, dir_okay=False),
+                     help="Report metadata (YAML or JSON): project 项目名称, applicant 建设单位, "
+                          "address, permit_no, report_no 报告编号, reviewer 审查人, checker 审核人, "
+                          "approver 审定人, organisation 审查单位. A folder plan's meta.yaml is read "
+                          "by itself."),
         click.option("--coords", type=click.Choice(["gcj02", "bd09"]),
                      help="Longitude/latitude copied off a web map: gcj02 (高德, 腾讯) or bd09 "
                           "(百度), converted to WGS 84 first."),
@@ -204,9 +209,9 @@ def rules_cmd(markdown):
               help="A standard file of your own (YAML; see `compliance standards validate`).")
 @click.option("-o", "--output", type=click.Path(),
               help="Write the report here; the extension picks the format (.json .csv .html "
-                   ".xlsx .gpkg). Without it the summary goes to the terminal.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "xlsx",
-                                                    "gpkg"]),
+                   ".pdf .xlsx .gpkg). Without it the summary goes to the terminal.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "pdf",
+                                                    "xlsx", "gpkg"]),
               help="Force a format; without -o the file goes to reports/.")
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
               help="Report language: Chinese (zh) or English (en).")
@@ -237,7 +242,7 @@ def rules_cmd(markdown):
 @_friendly
 def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m, walking_speed,
           households_new, households_existing, facility_area, land_area, population,
-          complete_community, table, cad_layers, cad_units, coords, debug):
+          complete_community, table, cad_layers, cad_units, meta, coords, debug):
     """Check PLAN against a city's standard: GeoJSON, GeoPackage, a folder of layers, a DXF
     site plan (总平面图), or an .xlsx/.csv list of projects.
 
@@ -275,12 +280,12 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
         the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True, table=table,
                                       cad_layers=cad_layers, cad_units=cad_units,
                                       coords=coords)
+    from compliance import io
+
     kind = workflow.format_for(output, fmt)
     if output not in (None, "-"):
-        from compliance import io
-
-        io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers])
-    result = workflow.run(the_plan, standard, options)
+        io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers, meta])
+    result = workflow.run(the_plan, standard, options, meta=io.read_meta(meta, plan))
     if kind == "text" and output in (None, "-"):
         click.echo(workflow.render(result, "text", lang))
     else:
@@ -315,16 +320,18 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
 @click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),
               metavar="KM/H", help="Walking speed (default 4 km/h).")
 @click.option("--no-parcel-reports", is_flag=True, help="Skip the per-parcel HTML pages.")
+@click.option("--pdf", is_flag=True, help="Also write each parcel's page as a PDF.")
 @_plan_options
 @_debug_option
 @_friendly
 def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
-          no_parcel_reports, table, cad_layers, cad_units, coords, debug):
+          no_parcel_reports, table, cad_layers, cad_units, meta, coords, pdf, debug):
     """Check every parcel of a district PLAN and write a folder of results.
 
     \b
     Writes into the folder:
       index.html     district map by verdict, district figures, sortable table, links
+      report.pdf     the district summary with its conclusion, A4, to sign
       results.json   RESULT-FORMAT.md, with district figures and suggested sites
       results.csv    one row per parcel and rule (UTF-8 with BOM for Excel)
       results.xlsx   a sheet of parcels with every rule's figures, a sheet of findings
@@ -351,7 +358,8 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
 
     out = workflow.batch(plan, standard, output, options, lang=lang, crs=crs,
                          parcel_reports=not no_parcel_reports, progress=progress, table=table,
-                         cad_layers=cad_layers, cad_units=cad_units)
+                         cad_layers=cad_layers, cad_units=cad_units, meta=meta,
+                         pdf_pages=pdf)
     result = out.result
     s = result.summary
     click.echo(f"{s['parcels']} parcels: {s['compliant']} compliant, {s['non_compliant']} "

@@ -121,6 +121,29 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
 _MANY_FIELDS = 200
 
 
+def read_meta(path: str | os.PathLike | None, plan_path: str | os.PathLike | None = None):
+    """Report metadata: `--meta FILE` (YAML or JSON), else a `meta.yaml` beside a folder
+    plan's layers. Returns {} when there is none."""
+    import yaml
+
+    from . import _validate
+
+    if path is None and plan_path is not None and Path(plan_path).is_dir():
+        for name in ("meta.yaml", "meta.yml", "meta.json"):
+            if (Path(plan_path) / name).exists():
+                path = Path(plan_path) / name
+                break
+    if path is None:
+        return {}
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise PlanError(Problem(str(p), f"cannot read the report metadata: {exc}",
+                                expected="YAML or JSON: project: …, report_no: …")) from None
+    return _validate.report_meta(data, str(p))
+
+
 def _combined_fingerprint(*digests: str) -> str:
     """One SHA-256 for a plan read from several files (a drawing and its table)."""
     return hashlib.sha256("".join(digests).encode()).hexdigest()

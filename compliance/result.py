@@ -162,6 +162,7 @@ class Result:
     problems: tuple[Problem, ...] = ()
     run: dict = field(default_factory=dict)
     modified: tuple[dict, ...] = ()   # the standard's and the options' changed figures
+    meta: dict = field(default_factory=dict)  # report metadata: project, report_no, reviewer…
 
     @property
     def summary(self) -> dict:

@@ -135,3 +135,19 @@ def layer_fields(layer: str) -> set[str]:
     the Chinese aliases)."""
     return {f.lower() for f in LAYER_FIELDS[layer]} | set(FIELD_ALIASES.get(layer, {})) \
         | {"layer", "_row"}
+
+
+# Report metadata (PLAN-FORMAT.md, "Report metadata"): field → (Chinese, English) label.
+META_FIELDS = {
+    "project": ("项目名称", "Project"),
+    "applicant": ("建设单位", "Applicant"),
+    "address": ("项目地址", "Address"),
+    "permit_no": ("规划条件／规划许可证编号", "Planning conditions / permit No."),
+    "report_no": ("报告编号", "Report No."),
+    "organisation": ("审查单位", "Reviewing office"),
+    "reviewer": ("审查人", "Reviewed by"),
+    "checker": ("审核人", "Checked by"),
+    "approver": ("审定人", "Approved by"),
+}
+# The three who sign a review opinion, in order.
+SIGNATORIES = ("reviewer", "checker", "approver")

@@ -21,7 +21,7 @@ from .result import Result
 from .standard import Standard
 
 FORMATS = {".json": "json", ".csv": "csv", ".html": "html", ".htm": "html", ".gpkg": "gpkg",
-           ".xlsx": "xlsx"}
+           ".xlsx": "xlsx", ".pdf": "pdf"}
 
 
 def load_plan(path: str, standard: Standard, *, crs: str | None = None,
@@ -32,8 +32,10 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
                       persons_per_household=standard.persons_per_household)
 
 
-def run(plan: Plan, standard: Standard, options: Options) -> Result:
-    return check(plan, standard, options)
+def run(plan: Plan, standard: Standard, options: Options, meta: dict | None = None) -> Result:
+    result = check(plan, standard, options)
+    result.meta = dict(meta or {})
+    return result
 
 
 def format_for(output: str | None, fmt: str | None) -> str:
@@ -45,8 +47,8 @@ def format_for(output: str | None, fmt: str | None) -> str:
     if suffix not in FORMATS:
         raise OutputError(Problem(output, "cannot tell the format from the file name",
                                   found=suffix or "no extension",
-                                  expected="an output ending in .json, .csv, .html, .xlsx or "
-                                           ".gpkg, or --format"))
+                                  expected="an output ending in .json, .csv, .html, .pdf, .xlsx "
+                                           "or .gpkg, or --format"))
     return FORMATS[suffix]
 
 
@@ -78,6 +80,10 @@ def render_model(model, fmt: str) -> str | bytes:
         from .views import xlsx
 
         return xlsx.render(model)
+    if fmt == "pdf":
+        from .views import pdf
+
+        return pdf.render(model)
     raise ValueError(fmt)
 
 
@@ -119,7 +125,8 @@ class BatchOutput:
 def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
           lang: str = "zh", crs: str | None = None, parcel_reports: bool = True,
           progress: Callable[[Iterable], Iterable] | None = None, table: str | None = None,
-          cad_layers: str | None = None, cad_units: str | None = None) -> BatchOutput:
+          cad_layers: str | None = None, cad_units: str | None = None,
+          meta: str | None = None, pdf_pages: bool = False) -> BatchOutput:
     """Check a district and write its folder. The folder is built whole beside the target and
     swapped in at the end: an interrupted batch leaves the old output as it was."""
     from .views import csv as csv_view
@@ -130,12 +137,15 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
 
     from .views import xlsx as xlsx_view
 
-    io.refuse_overwriting_inputs(folder, [plan_path, standard.path, table, cad_layers])
+    from .views import pdf as pdf_view
+
+    io.refuse_overwriting_inputs(folder, [plan_path, standard.path, table, cad_layers, meta])
+    report_meta = io.read_meta(meta, plan_path)
     target = io.BatchFolder(folder)
     with target as out:
         plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, coords=options.coords)
-        result = run(plan, standard, replace(options, suggest=True))
+        result = run(plan, standard, replace(options, suggest=True), meta=report_meta)
         model = view_model.build(result, lang)
         builder = html_view.ReportBuilder(model)
         written: list[str] = []
@@ -149,12 +159,18 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                 io.write_atomic(pages / name, builder.single(p, back="../index.html"))
                 written.append(f"parcels/{name}")
                 links[i] = f"parcels/{name}"
+                if pdf_pages:
+                    pdf_name = name[:-len(".html")] + ".pdf"
+                    io.write_atomic(pages / pdf_name, pdf_view.render_parcel(builder, p))
+                    written.append(f"parcels/{pdf_name}")
         io.write_atomic(out / "results.csv", csv_view.render(model))
         io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
         io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
         io.write_atomic(out / "index.html", builder.index(links))
+        io.write_atomic(out / "report.pdf", pdf_view.render_index(builder, links))
         io.write_atomic(out / "results.json", json_view.render(model))
-        written += ["results.csv", "results.xlsx", "results.gpkg", "index.html", "results.json"]
+        written += ["results.csv", "results.xlsx", "results.gpkg", "index.html", "report.pdf",
+                    "results.json"]
         target.commit()
     folder_path = Path(folder)
     return BatchOutput(result, folder_path, [folder_path / w for w in written])

@@ -339,7 +339,7 @@ def test_radius_option_is_recorded_and_marked(tmp_path):
     invoke("check", path, "--city", "zunyi", "--crs", "EPSG:4547", "--radius", "1500",
            "-o", tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "用户改动" in page and "radius_m = 1,500" in page and "原文为 1,000" in page
+    assert "用户改动：服务半径 = 1,500 （原文为 1,000；--radius）" in page
 
 
 def test_user_standard_changing_a_rate_never_borrows_the_quote(tmp_path):
@@ -406,4 +406,4 @@ def test_method_section_says_how_things_are_represented(tmp_path):
     page = html.render(run(_cad_grid_plan(), "zunyi", distance="network"), "zh")
     assert "每栋住宅以其内部一点代表" in page
     assert "两端点之间或端点与道路侧边相距不超过 0.5 米" in page
-    assert "local transverse Mercator" in page or "transverse Mercator" in page
+    assert "横轴墨卡托投影（比例因子 1），按实地距离量算" in page

@@ -33,11 +33,11 @@ def test_numbers_formula_and_clause_in_chinese(zunyi_result):
     # Required, provided and shortfall each in their own cell (not "40 m²" inside "240 m²").
     assert re.search(r'<td class="num">240 m²</td>\s*<td class="num">200 m²</td>\s*'
                      r'<td class="num short">40 m²</td>', page)
-    assert "(十五)" in page and "新建住宅小区按每百户不少于20平方米" in page
+    assert "（十五）" in page and "新建住宅小区按每百户不少于20平方米" in page
     assert "不合规" in page and "整改建议" in page
     assert "至少增加 40.0 m² 养老服务设施建筑面积" in page
     # The radius: B2 is 1,300 m from F1, 1,300 − 1,000 = 300 m beyond it; B2 named.
-    assert "B2 (1,300 m)" in page
+    assert "B2 （1,300 m）" in page
     assert re.search(r'<td class="num short">300 m</td>', page)
 
 
@@ -70,8 +70,8 @@ def test_inherited_figures_marked():
                      [{"id": "F1", "kind": "community_station", "floor_area_m2": 30,
                        "geometry": pt(50, 50)}])
     page = html.render(run(plan, "changzhou"), "zh")
-    assert "沿用: rate_existing, rate_new" in page
-    assert "三(二)5" in page
+    assert "沿用：已建住宅每百户指标，新建住宅每百户指标" in page
+    assert "三（二）5" in page
 
 
 def test_unknown_language_is_a_usage_error():

@@ -172,3 +172,36 @@ def label(rule_id: str, lang: str) -> str:
     """A rule's (or, falling back, any id's) name in the reader's language."""
     r = CATALOGUE.get(rule_id)
     return r.label(lang) if r else rule_id
+
+
+# What each parameter (and the standard's assumptions) is called in a report: (Chinese,
+# English). A report names figures by these, never by their field names.
+PARAM_LABELS = {
+    "rate_new": ("新建住宅每百户指标", "rate for new housing"),
+    "rate_existing": ("已建住宅每百户指标", "rate for existing housing"),
+    "rate_new_recommended": ("新建住宅每百户建议指标", "recommended rate for new housing"),
+    "min_floor_area_m2": ("设施面积下限", "minimum floor area"),
+    "rate_m2_per_person": ("人均用地指标", "land per resident"),
+    "minutes_urban": ("城镇步行时间", "walking minutes (urban)"),
+    "minutes_rural": ("农村步行时间", "walking minutes (rural)"),
+    "radius_m": ("服务半径", "walking radius"),
+    "min_ratio": ("最低比例", "minimum share"),
+    "min_per_100_beds": ("每百张床位最低人数", "minimum per 100 beds"),
+    "community_station_few_elderly": ("老年人口较少社区的服务站最低面积",
+                                      "station minimum where few elderly live"),
+    "few_elderly_threshold": ("老年人口较少的认定人数", "few-elderly threshold"),
+    "persons_per_household": ("每户人数", "persons per household"),
+    "walking_speed_km_h": ("步行速度", "walking speed"),
+    **{k: (f"{z}最低面积", f"minimum area of a {e}") for k, z, e in (
+        ("street_center", "街道养老服务中心", "street centre"),
+        ("community_station", "社区养老服务站", "community station"),
+        ("township_center", "镇乡养老服务中心", "township centre"),
+        ("village_point", "村级互助养老点", "village point"),
+        ("day_care_center", "日间照料中心", "day-care centre"),
+        ("care_home", "养老机构", "care home"))},
+}
+
+
+def param_label(name: str, lang: str) -> str:
+    zh, en = PARAM_LABELS.get(name, (name, name))
+    return zh if lang == "zh" else en

@@ -8,11 +8,12 @@ so a batch renders hundreds of parcel pages a second.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import jinja2
 
-from .._i18n import N_, translations
+from .._i18n import N_, translations, zh_punctuation
 from ..result import Result
 from . import svgmap
 from .model import Model, build, index_rows, number
@@ -31,7 +32,46 @@ def environment(lang: str) -> jinja2.Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)
     env.filters["num"] = number
+    env.filters["verbatim"] = _verbatim
     return env
+
+
+_RAW = re.compile(r"(<(style|script)\b.*?</\2>)", re.S)
+# Names, ids and paths from the input are shown as given: the `verbatim` filter fences them
+# with this invisible character, and typesetting leaves what lies between the fences.
+_FENCE = "\u2061"
+
+
+def _verbatim(value) -> str:
+    return f"{_FENCE}{'' if value is None else value}{_FENCE}"
+
+
+def _punctuate_unfenced(text: str) -> str:
+    pieces = text.split(_FENCE)
+    return "".join(zh_punctuation(x) if i % 2 == 0 else x for i, x in enumerate(pieces))
+_TEXT = re.compile(r"(?<=>)([^<]+)(?=<)")
+
+
+def _typeset(page: str, lang: str) -> str:
+    """Chinese pages set as Chinese is set: the punctuation of every text between tags
+    (the templates' own words and the data's) full-width beside Chinese. Styles, scripts and
+    attributes are left as they are."""
+    if lang != "zh":
+        return page.replace(_FENCE, "")
+    parts = _RAW.split(page)
+    out = []
+    skip = 0
+    for part in parts:
+        if skip:
+            skip -= 1
+            if part in ("style", "script"):
+                continue
+        if part.startswith(("<style", "<script")):
+            out.append(part)
+            skip = 1
+            continue
+        out.append(_TEXT.sub(lambda m: _punctuate_unfenced(m.group(1)), part))
+    return "".join(out).replace(_FENCE, "")
 
 
 class ReportBuilder:
@@ -63,14 +103,14 @@ class ReportBuilder:
         model = {**self._common, "parcels": parcels, "many": many,
                  "summary": self.model.data["summary"],
                  "district": self.model.district if many else []}
-        return self.env.get_template("report.html.j2").render(**model)
+        return _typeset(self.env.get_template("report.html.j2").render(**model), self.lang)
 
     def single(self, p: dict, back: str | None = None) -> str:
         """One parcel's page (batch): the same report, restricted to the parcel."""
         model = {**self._common, "parcels": [self._with_map(p)], "many": False,
                  "summary": self.model.summary_of([p]), "institutions": [], "district": [],
                  "back": back}
-        return self.env.get_template("report.html.j2").render(**model)
+        return _typeset(self.env.get_template("report.html.j2").render(**model), self.lang)
 
     def index(self, links: list[str]) -> str:
         """The district page of a batch: map, figures, sortable table, links."""
@@ -82,7 +122,7 @@ class ReportBuilder:
                  "suggestions": result.suggestions or [],
                  "map": svgmap.district_map(result, self.map_index, verdicts, anchors,
                                             self.labels)}
-        return self.env.get_template("index.html.j2").render(**model)
+        return _typeset(self.env.get_template("index.html.j2").render(**model), self.lang)
 
 
 def render(model: Model | Result, lang: str = "zh") -> str:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from .._i18n import Translator, rule_label
+from .._i18n import N_, Translator, rule_label
 from ..result import Finding, ParcelResult, Result, summarise
-from ..rules.catalogue import CATALOGUE
+from ..rules.catalogue import CATALOGUE, param_label
 from ..standard import Citation
-from ..vocabulary import Severity, Status, Verdict
+from ..vocabulary import META_FIELDS, SIGNATORIES, Severity, Status, Verdict
 
 _UNITS = {"m2": "m²", "m": "m", "ratio": "", "per_100_beds": "", "": ""}
 _OSM = re.compile(r"openstreetmap|(^|[^a-z])osm([^a-z]|$)", re.IGNORECASE)
@@ -39,6 +39,25 @@ def number(value, unit: str = "", digits: int = 1) -> str:
         return f"{value:.1%}"
     text = f"{value:,.{digits}f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
     return f"{text} {_UNITS.get(unit, unit)}".strip()
+
+
+def _crs_text(crs: str, lang: str) -> str:
+    import re as _re
+
+    m = _re.match(r"local transverse Mercator centred at ([\d.]+)°E ([\d.]+)°N", crs or "")
+    if m and lang == "zh":
+        return f"以东经 {m.group(1)}°、北纬 {m.group(2)}° 为中心的横轴墨卡托投影（比例因子 1），按实地距离量算"
+    return crs
+
+
+def _standard_name(standard, sid: str, t) -> str:
+    """An inherited figure's source named as a reader knows it: the standard's place or
+    title, not its file id."""
+    s = standard.published or standard
+    names = {"national": ("国家基线", "the national baseline")}
+    if sid in names:
+        return t.pick(*names[sid])
+    return sid if sid != s.id else t.pick(s.place, s.place_en)
 
 
 def _figure(value) -> str:
@@ -144,12 +163,16 @@ class _Builder:
             "formula": data.get("formula", ""), "fix": data.get("fix", ""),
             "notes": data.get("notes", []),
             "consequence": data.get("consequence", "") if f.status == Status.FAIL else "",
-            "document": data["citation"]["document"], "clause": c.clause, "quote": c.quote,
-            "citation_note": c.note or "", "cited_inherited": c.inherited,
-            "inherited_from": c.standard_id, "inherited_params": list(f.inherited_params),
+            "document": t.punctuate(data["citation"]["document"]), "clause": c.clause,
+            "cited_inherited": c.inherited,
+            "inherited_from": _standard_name(self.result.standard, c.standard_id, t),
+            "inherited_params": [param_label(n, self.lang) for n in f.inherited_params],
             "group": list(f.group or ()), "advisory": f.severity == Severity.ADVISORY,
             "modified": [{**m, "published_text": _figure(m["published"]),
-                          "used_text": _figure(m["used"])} for m in f.modified],
+                          "used_text": _figure(m["used"]),
+                          "param_label": param_label(m["param"], self.lang)}
+                         for m in f.modified],
+            "quote": t.punctuate(c.quote), "citation_note": t.punctuate(c.note or ""),
         }
 
     def facility(self, link) -> dict:
@@ -234,7 +257,9 @@ class _Builder:
     def header(self, run: dict) -> dict:
         result, t = self.result, self.t
         s = result.standard
-        inherited = sorted({(r.id, p.name, p.citation.document.title, p.citation.note or "")
+        inherited = sorted({(rule_label(r.id, self.lang), param_label(p.name, self.lang),
+                             t.punctuate(p.citation.document.title),
+                             t.punctuate(p.citation.note or ""))
                             for r in s.rules.values() for p in r.params.values()
                             if p.inherited})
         checked = run.get("checked_at", "")
@@ -256,14 +281,82 @@ class _Builder:
             "radius": sorted({round(float(r), 1) for r in result.radius_m})
             if result.radius_m is not None else [],
             "inherited": inherited,
-            "assumptions": [(p.name, p.value, p.citation.document.title, p.citation.clause,
-                             p.citation.note or "") for p in s.assumptions.values()],
+            "assumptions": [(param_label(p.name, self.lang), p.value,
+                             t.punctuate(p.citation.document.title), p.citation.clause,
+                             t.punctuate(p.citation.note or "")) for p in s.assumptions.values()],
+            "crs_text": _crs_text(result.method.crs, self.lang),
             "problems": [str(p) for p in result.problems],
             "rejected": [str(p) for p in result.problems if p.level == "error"],
             "warnings": [str(p) for p in result.problems if p.level == "warning"],
+            "meta": dict(result.meta),
+            "meta_rows": [(k, t.pick(*META_FIELDS[k]), result.meta.get(k, ""))
+                          for k in META_FIELDS if k not in SIGNATORIES],
+            "signatures": [(k, t.pick(*META_FIELDS[k]), result.meta.get(k, ""))
+                           for k in SIGNATORIES],
+            "title": result.meta.get("project") or result.plan.name,
+            # Page numbers as the print stylesheet writes them (static text, no user input).
+            "page_css": '"第 " counter(page) " 页 共 " counter(pages) " 页"' if self.lang == "zh"
+            else '"Page " counter(page) " of " counter(pages)',
             # OpenStreetMap-derived data must carry its attribution (ODbL).
             "osm": bool(_OSM.search(result.plan.source or "")),
         }
+
+
+# The written conclusion (审查结论), composed from the verdicts the result decided.
+C_OPENING = N_("Having reviewed {subject} against {standard}: {parcels} parcels, {compliant} compliant, {non_compliant} non-compliant, {incomplete} incomplete.")
+C_FAILS = N_("{parcel}: {rule} does not meet {clause} ({figures}).")
+C_FIGURES = N_("required {required}, provided {provided}, short by {shortfall}")
+C_INCOMPLETE = N_("{parcel}: cannot be judged until {what} is provided.")
+C_BAD_DATA = N_("{parcel}: its own data cannot be used ({fields}); to be corrected and checked again.")
+C_MORE = N_("and {n} more parcels, listed in the tables below.")
+C_PASS = N_("The plan meets the standard's requirements for community eldercare facilities.")
+C_FAIL = N_("The plan does not meet the standard's requirements; it is to be revised as set out above and submitted again.")
+C_INC = N_("The plan cannot be judged in full; the missing information is to be provided and the plan checked again.")
+# At most this many parcels are named in the conclusion; the tables list every one.
+CONCLUSION_NAMES = 10
+
+
+def _conclusion(model: "Model") -> list[str]:
+    t, lang = model.t, model.lang
+    s = model.result.standard
+    summary = model.data["summary"]
+    subject = model.header["meta"].get("project") or model.header["plan_name"]
+    out = [t.gettext(C_OPENING).format(
+        subject=f"“{subject}”" if lang == "zh" else f"“{subject}”",
+        standard=f"《{t.pick(s.title, s.title_en)}》" if lang == "zh"
+        else t.pick(s.title, s.title_en), **summary)]
+    named = 0
+    for p in model.parcels:
+        if p["verdict"] == Verdict.COMPLIANT:
+            continue
+        if named == CONCLUSION_NAMES:
+            left = sum(q["verdict"] != Verdict.COMPLIANT for q in model.parcels) - named
+            out.append(t.gettext(C_MORE).format(n=left))
+            break
+        named += 1
+        who = p["id"] + (f"（{p['name']}）" if p["name"] and lang == "zh" else
+                         f" ({p['name']})" if p["name"] else "")
+        if p["problems"]:
+            fields = sorted({q.field or "—" for q in p["result"].problems})
+            out.append(t.gettext(C_BAD_DATA).format(parcel=who, fields=", ".join(fields)))
+            continue
+        failing = [r for r in p["rows"] if r["status"] == Status.FAIL and not r["advisory"]]
+        for r in failing:
+            figures = t.gettext(C_FIGURES).format(required=r["required_text"],
+                                                  provided=r["provided_text"],
+                                                  shortfall=r["shortfall_text"] or "—")
+            clause = f"{r['document']} {r['clause']}".strip()
+            out.append(t.gettext(C_FAILS).format(parcel=who, rule=r["label"], clause=clause,
+                                                  figures=figures))
+        if not failing:
+            missing = [r["label"] for r in p["rows"]
+                       if r["status"] == Status.INSUFFICIENT_DATA and not r["advisory"]]
+            out.append(t.gettext(C_INCOMPLETE).format(parcel=who, what="、".join(missing)
+                                                       if lang == "zh" else ", ".join(missing)))
+    closing = {0: C_PASS, 1: C_FAIL, 3: C_INC}[model.result.exit_code if model.result.exit_code
+                                                in (0, 1, 3) else 1]
+    out.append(t.gettext(closing))
+    return [t.punctuate(x) for x in out]
 
 
 def build(result: Result, lang: str = "zh") -> Model:
@@ -304,8 +397,10 @@ def build(result: Result, lang: str = "zh") -> Model:
         data["suggestions"] = result.suggestions
     data["problems"] = [p.as_dict() for p in result.problems]
     data["run"] = run
-    return Model(result=result, lang=lang, t=b.t, data=data, parcels=parcels,
-                 institutions=institutions, district=district, header=b.header(run))
+    model = Model(result=result, lang=lang, t=b.t, data=data, parcels=parcels,
+                  institutions=institutions, district=district, header=b.header(run))
+    model.header["conclusion"] = _conclusion(model)
+    return model
 
 
 def index_rows(model: Model, links: list[str]) -> list[dict]:
