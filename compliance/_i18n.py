@@ -19,7 +19,7 @@ from babel.support import NullTranslations, Translations
 
 from .rules import catalogue
 from .vocabulary import (DISTRICT_FIGURE_NAMES, STATUS_NAMES, VERDICT_NAMES, Status, Verdict,
-                         kind_name)
+                         field_name, kind_name)
 
 LANGUAGES = {"zh": "zh_CN", "en": "en"}
 DEFAULT_LANGUAGE = "zh"
@@ -92,6 +92,8 @@ class Translator:
         for key, value in list(args.items()):
             if key == "kind_label":
                 args[key] = self.kind(value)
+            elif key in ("applies_to", "numerator_field") and isinstance(value, str):
+                args[key] = field_name(value, self.lang)
             elif key.endswith("_label") and isinstance(value, str):
                 args[key] = self.gettext(value)
         return self.punctuate(_FORMATTER.vformat(self.gettext(text.msgid), (), args))

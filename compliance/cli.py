@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from functools import wraps
@@ -23,26 +24,49 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised by a subprocess 
 LANGS = ("zh", "en")
 
 
+def cli_language(explicit: str | None = None) -> str:
+    """The command line's own language: --lang when given, English under an English locale
+    (LANG=en_*), Chinese otherwise. Reports stay Chinese unless --lang en: they are filed."""
+    if explicit:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "en" if value.lower().startswith("en") else "zh"
+    return "zh"
+
+
+def _say(msgid: str) -> str:
+    from compliance._i18n import Translator
+
+    return Translator(cli_language(_LANG_CHOSEN[0])).gettext(msgid)
+
+
+# The --lang of the running command, for messages said before or outside its body.
+_LANG_CHOSEN: list[str | None] = [None]
+
+
 def _friendly(fn):
     """Turn the tool's own errors into a clear message and exit code 2 (no traceback)."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
         debug = kwargs.get("debug", False)
+        _LANG_CHOSEN[0] = kwargs.get("lang")
         try:
             return fn(*args, **kwargs)
         except ComplianceError as exc:
             if debug:
                 raise
-            click.secho("error: the input cannot be used", fg="red", err=True, bold=True)
+            click.secho(_say("error: the input cannot be used"), fg="red", err=True, bold=True)
             for p in exc.problems[:50]:
                 click.echo(f"  - {safe_text(p)}", err=True)
             if len(exc.problems) > 50:
-                click.echo(f"  … and {len(exc.problems) - 50} more", err=True)
+                click.echo(_say("  … and {n} more").format(n=len(exc.problems) - 50), err=True)
             sys.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             # Ctrl-C: whatever was being written is cleaned up; the old output stays.
-            click.echo("interrupted: nothing was changed", err=True)
+            click.echo(_say("interrupted: nothing was changed"), err=True)
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader of our output went away (| head): not an error of ours.
@@ -164,7 +188,7 @@ def standards_list(debug):
 
 @standards.command("show")
 @click.argument("standard")
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS))
 @_debug_option
 @_friendly
 def standards_show(standard, lang, debug):
@@ -175,7 +199,7 @@ def standards_show(standard, lang, debug):
 
     from compliance.standard import load_standard
 
-    click.echo(render(load_standard(standard), lang))
+    click.echo(render(load_standard(standard), cli_language(lang)))
 
 
 @standards.command("validate")
@@ -213,8 +237,9 @@ def rules_cmd(markdown):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "pdf",
                                                     "xlsx", "gpkg"]),
               help="Force a format; without -o the file goes to reports/.")
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True,
-              help="Report language: Chinese (zh) or English (en).")
+@click.option("--lang", type=click.Choice(LANGS),
+              help="Language of the report and of the messages: zh or en. Reports are Chinese "
+                   "unless --lang en; messages follow LANG when --lang is not given.")
 @click.option("--crs", help="The CRS of layers that declare none (e.g. EPSG:4547, a PROJ "
               "string or WKT); without it, degrees are WGS 84 and Gauss-Krüger eastings with a "
               "zone prefix name their zone. Distances are always measured in a local "
@@ -286,18 +311,19 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     if output not in (None, "-"):
         io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers, meta])
     result = workflow.run(the_plan, standard, options, meta=io.read_meta(meta, plan))
+    report_lang, says = lang or "zh", cli_language(lang)
     if kind == "text" and output in (None, "-"):
-        click.echo(workflow.render(result, "text", lang))
+        click.echo(workflow.render(result, "text", says))
     else:
         if output is None or output == "-":
             if kind in ("json", "csv") and output == "-":
-                click.echo(workflow.render(result, kind, lang), nl=False)
+                click.echo(workflow.render(result, kind, report_lang), nl=False)
                 sys.exit(result.exit_code)
             name = Path(plan).stem if plan else "quick-check"
             output = str(Path("reports") / f"{name}.{standard.id}.{kind}")
-        written = workflow.write(result, output, kind, lang)
-        click.echo(workflow.render(result, "text", lang))
-        click.echo(f"\nwrote {written}", err=True)
+        written = workflow.write(result, output, kind, report_lang)
+        click.echo(workflow.render(result, "text", says))
+        click.echo("\n" + _say("wrote {path}").format(path=written), err=True)
     sys.exit(result.exit_code)
 
 
@@ -313,7 +339,8 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
               "parcels/*.html (created when missing).")
 @click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
               show_default=True, help="Straight line, or along the plan's streets layer.")
-@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS),
+              help="Language of the reports and messages (reports default to zh).")
 @click.option("--crs", help="The CRS of layers that declare none (e.g. EPSG:4547).")
 @click.option("--radius", "radius_m", type=_Number(1, 20_000), metavar="METRES",
               help="Walking radius instead of the standard's minutes × speed.")
@@ -356,25 +383,30 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
                                show_pos=True) as bar:
             yield from bar
 
-    out = workflow.batch(plan, standard, output, options, lang=lang, crs=crs,
+    out = workflow.batch(plan, standard, output, options, lang=lang or "zh", crs=crs,
                          parcel_reports=not no_parcel_reports, progress=progress, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, meta=meta,
                          pdf_pages=pdf)
     result = out.result
     s = result.summary
-    click.echo(f"{s['parcels']} parcels: {s['compliant']} compliant, {s['non_compliant']} "
-               f"non-compliant, {s['incomplete']} incomplete")
+    from compliance._i18n import rule_label
+
+    says = cli_language(lang)
+    click.echo(_say("Parcels: {parcels} (compliant {compliant}, non-compliant "
+                    "{non_compliant}, incomplete {incomplete})").format(**s))
     for d in result.district:
         achieved = "—" if d.achieved is None else f"{d.achieved:.1%}"
-        target = "" if d.target is None else f" (target {d.target:.0%})"
-        click.echo(f"  {d.id}: {achieved}{target}")
+        target = "" if d.target is None else _say(" (target {target})").format(
+            target=f"{d.target:.0%}")
+        click.echo(f"  {rule_label(d.id, says)}: {achieved}{target}")
     rejected = [p for p in result.problems if p.level == "error"]
     if rejected:
-        click.secho(f"{len(rejected)} features rejected (see results.json 'problems'):",
+        click.secho(_say("{n} input problems (see the report):").format(n=len(rejected)),
                     fg="yellow", err=True)
         for p in rejected[:10]:
             click.echo(f"  - {safe_text(p)}", err=True)
-    click.echo(f"wrote {out.folder}/index.html and {len(out.files) - 1} more files", err=True)
+    click.echo(_say("wrote {path}").format(path=f"{out.folder}/index.html")
+               + f" (+{len(out.files) - 1})", err=True)
     sys.exit(result.exit_code)
 
 

@@ -54,11 +54,11 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
     caller's, to reuse one across runs); otherwise the engine builds what options ask for."""
     options = options or Options()
     provision = link_facilities(plan.parcels, plan.facilities)
-    coverage = None
+    coverage = measured_by = None
     if any(CATALOGUE[r].defines_radius for r in standard.rules):
-        method = network if (network is not None and options.distance == "network") \
+        measured_by = network if (network is not None and options.distance == "network") \
             else distance_method(plan, standard, options)
-        coverage = distance.measure(plan.parcels, plan.buildings, plan.facilities, method)
+        coverage = distance.measure(plan.parcels, plan.buildings, plan.facilities, measured_by)
     ctx = Context(standard=standard, parcels=plan.parcels, facilities=plan.facilities,
                   buildings=plan.buildings, provision=provision, coverage=coverage,
                   options=options)
@@ -135,7 +135,11 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
     if options.suggest and radius is not None:
         suggestions = candidate_sites(coverage, covered, radius, plan.parcels["id"].to_numpy(),
                                       plan.streets, plan.crs)
+    service_area = None
+    if radius is not None and hasattr(measured_by, "reach") and len(radius):
+        service_area = measured_by.reach(float(np.max(radius)))
     return Result(standard=standard, plan=plan, parcels=parcels, facilities=facilities,
+                  service_area=service_area,
                   district=district, suggestions=suggestions,
                   method=method, coverage=coverage, provision=provision, radius_m=radius,
                   covered=covered,

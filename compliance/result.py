@@ -157,6 +157,7 @@ class Result:
     provision: Any = None          # compliance.provision.Provision
     radius_m: np.ndarray | None = None    # per parcel, the walking radius judged against
     covered: np.ndarray | None = None     # per coverage point: within its parcel's radius
+    service_area: Any = None       # network mode: street segments within the walking radius
     district: tuple[DistrictFigure, ...] = ()
     suggestions: Any = None        # candidate sites for new facilities (batch)
     problems: tuple[Problem, ...] = ()

@@ -71,6 +71,13 @@ class Network:
         self.node_dist = dist[:n]
         self.node_source = np.where(sources[:n] >= 0, sources[:n] - n, -1)
 
+    def reach(self, radius_m: float) -> np.ndarray:
+        """The street segments whose both ends lie within `radius_m` of a facility along the
+        streets: the walking service area, as the maps draw it."""
+        g = self.graph
+        within = np.maximum(self.node_dist[g.u], self.node_dist[g.v]) <= radius_m
+        return g.edges[within]
+
     def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         dist, source, _ = self.measure(xy)
         return dist, source

@@ -237,9 +237,34 @@ def _locate(name: str, relative_to: Path | None = None) -> Path:
     return standards_dir() / f"{name}.yaml"
 
 
+def standard_id_for(name: str) -> str | None:
+    """A shipped standard's id from the name a user types: its id, or its place in Chinese
+    or English, in any case (`zunyi`, `Zunyi`, `遵义`, `遵义市`, `贵州省遵义市`)."""
+    wanted = name.strip().lower()
+    ids = available_standards()
+    if wanted in ids:
+        return wanted
+    for sid in ids:
+        try:
+            data = _read_yaml(standards_dir() / f"{sid}.yaml")
+        except StandardError:
+            continue
+        place = str(data.get("place") or "")
+        place_en = str(data.get("place_en") or "").lower()
+        names = {place, place_en, place_en.split(",")[0].strip()}
+        if wanted in names or (len(wanted) >= 2 and wanted in place and
+                               not wanted.endswith("省")):
+            return sid
+    return None
+
+
 def load_standard(name_or_path: str | os.PathLike) -> Standard:
     """Load a shipped standard by id (``dongying``) or a user's file by path, with inheritance."""
     path = _locate(str(name_or_path))
+    if not path.exists() and Path(str(name_or_path)).suffix not in (".yaml", ".yml"):
+        found = standard_id_for(str(name_or_path))
+        if found:
+            path = _locate(found)
     if not path.exists():
         if Path(str(name_or_path)).suffix in (".yaml", ".yml"):
             raise StandardError(Problem(str(path), "standard file not found"))

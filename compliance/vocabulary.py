@@ -151,3 +151,21 @@ META_FIELDS = {
 }
 # The three who sign a review opinion, in order.
 SIGNATORIES = ("reviewer", "checker", "approver")
+
+
+# Plan fields as a sentence names them: (Chinese, English). Messages never print field names.
+FIELD_NAMES = {
+    "complete_community": ("列入完整居住社区建设", "in a complete-community programme"),
+    "rural": ("农村", "rural"),
+    "nursing_beds": ("护理型床位数", "the number of nursing beds"),
+    "dementia_beds": ("认知障碍照护床位数", "the number of dementia-care beds"),
+    "social_workers": ("社会工作者人数", "the number of social workers"),
+    "beds": ("床位数", "the number of beds"),
+    "land_area_m2": ("用地面积", "the land area"),
+    "floor_area_m2": ("建筑面积", "the floor area"),
+}
+
+
+def field_name(field: str, lang: str) -> str:
+    zh, en = FIELD_NAMES.get(field, (field, field))
+    return zh if lang == "zh" else en

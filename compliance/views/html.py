@@ -89,9 +89,12 @@ class ReportBuilder:
             "covered": t.gettext("building within reach"),
             "uncovered": t.gettext("building out of reach"),
             "radius": t.gettext("walking radius"), "district": t.gettext("District map"),
+            "unreachable": t.gettext("not connected"),
+            "reach": t.gettext("streets within the walking radius"),
         }
-        self._common = {**model.header, "legend": svgmap.legend(self.labels), "back": None,
-                        "institutions": model.institutions, "district": model.district}
+        network = model.result.service_area is not None
+        self._common = {**model.header, "legend": svgmap.legend(self.labels, network=network),
+                        "back": None, "institutions": model.institutions, "district": model.district}
 
     def _with_map(self, p: dict) -> dict:
         return {**p, "map": svgmap.parcel_map(self.model.result, p["position"], p["facilities"],

@@ -112,6 +112,8 @@ class MapIndex:
         self.facility_tree = shapely.STRtree(self.facilities)
         self.streets = plan.streets.geometry.to_numpy() if plan.streets is not None else None
         self.street_tree = shapely.STRtree(self.streets) if self.streets is not None else None
+        self.reach = result.service_area
+        self.reach_tree = shapely.STRtree(self.reach) if self.reach is not None else None
         cov = result.coverage
         # Points of each parcel, as index ranges into the coverage arrays sorted by parcel.
         if cov is not None and len(cov.parcel):
@@ -190,7 +192,12 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
     in_view = np.zeros(len(facilities), dtype=bool)
     if len(facilities):
         in_view[index.facility_tree.query(view)] = True
-    if radius:
+    if index.reach_tree is not None:
+        # Along the streets: the streets within the walking radius are the service area.
+        for d in _paths(frame, index.reach[index.reach_tree.query(view)]):
+            svg.append(f'<path d="{d}" fill="none" stroke="#2e7d32" stroke-opacity="0.45" '
+                       f'stroke-width="4" stroke-linecap="round"/>')
+    elif radius:
         for c in shapely.get_coordinates(shapely.centroid(fac_geoms[in_view])):
             cx, cy = frame.xy(c[None, :])[0]
             svg.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius * frame.scale:.1f}" '
@@ -209,6 +216,22 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
             colour = "#43a047" if ok else "#e53935"
             svg.append(f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" '
                        f'fill="{colour}" stroke="#333" stroke-width="0.4"/>')
+        # Every building out of reach carries its id (and its distance, or that it is cut
+        # off), as the finding lists them.
+        ids = plan.buildings["id"].astype(str).to_numpy() if "id" in plan.buildings else \
+            np.array([f"#{i + 1}" for i in range(len(plan.buildings))])
+        far = ~bcov
+        dist = cov.distance[sel][is_building][far]
+        texts = [(x, y, bid, f"{dm:,.0f} m" if np.isfinite(dm) else labels["unreachable"])
+                 for (x, y), bid, dm in zip(frame.xy(points[is_building][far]),
+                                            ids[building_idx[is_building][far]], dist)]
+        for (x, y, bid, what), (lx, ly) in zip(texts, _place_labels(
+                [(x, y, f"{bid} · {what}") for x, y, bid, what in texts])):
+            if abs(ly - (y - 4)) > 1:  # moved off its building: a leader line shows whose
+                svg.append(f'<path d="M{x:.1f},{y:.1f}L{lx:.1f},{ly - 3:.1f}" stroke="#e53935" '
+                           f'stroke-width="0.6" fill="none"/>')
+            svg.append(f'<text x="{lx:.1f}" y="{ly:.1f}" class="label uncovered" '
+                       f'data-building="{escape(bid)}">{escape(bid)} · {escape(what)}</text>')
     elif len(points) and not covered.all():
         for x, y in frame.xy(points[~covered]):
             svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#e53935"/>')
@@ -244,7 +267,28 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
     return "".join(svg)
 
 
-def legend(labels: dict) -> str:
+def _place_labels(items: list[tuple[float, float, str]]) -> list[tuple[float, float]]:
+    """Where to write each label so that none covers another: beside its point, else moved
+    up or down in steps (greedy, in the order of x). Widths are estimated from the text."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = [(0.0, 0.0)] * len(items)
+    order = sorted(range(len(items)), key=lambda i: (items[i][0], items[i][1]))
+    steps = [0, -13, 13, -26, 26, -39, 39, -52, 52, -65, 65, -78, 78]
+    for i in order:
+        x, y, text = items[i]
+        width = 6.2 * len(text) + 4
+        for dy in steps:
+            lx, ly = x + 5, y - 4 + dy
+            box = (lx, ly - 10, lx + width, ly + 2)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in placed):
+                break
+        placed.append(box)
+        out[i] = (lx, ly)
+    return out
+
+
+def legend(labels: dict, network: bool = False) -> str:
     """The legend as HTML, below the map (text wraps in any language)."""
     items = [
         ('<svg width="18" height="14"><rect x="1" y="1" width="16" height="12" fill="#fff8e1" '
@@ -261,6 +305,8 @@ def legend(labels: dict) -> str:
          '</svg>', labels["covered"]),
         ('<svg width="18" height="14"><rect x="1" y="2" width="16" height="10" fill="#e53935"/>'
          '</svg>', labels["uncovered"]),
+        ('<svg width="18" height="18"><path d="M1,9H17" stroke="#2e7d32" stroke-opacity="0.45" '
+         'stroke-width="4"/></svg>', labels["reach"]) if network else
         ('<svg width="18" height="18"><circle cx="9" cy="9" r="7" fill="none" stroke="#2e7d32" '
          'stroke-dasharray="4 3"/></svg>', labels["radius"]),
     ]
@@ -293,6 +339,12 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
         if d:
             svg.append(f'<a href="{escape(a)}"><path d="{d}" fill="{VERDICT_FILL[v]}" '
                        f'stroke="#555" stroke-width="0.5"><title>{escape(pid)}</title></path></a>')
+    # Parcel labels where they can be read (a district of a few hundred parcels).
+    if valid.sum() <= 400:
+        centres = shapely.get_coordinates(shapely.point_on_surface(geoms[valid]))
+        for (x, y), pid in zip(frame.xy(centres), ids[valid]):
+            svg.append(f'<text x="{x:.1f}" y="{y:.1f}" class="label parcel-label" '
+                       f'text-anchor="middle">{escape(pid)}</text>')
     fac = shapely.get_coordinates(shapely.centroid(index.facilities)) if len(index.facilities) \
         else np.zeros((0, 2))
     for x, y in frame.xy(fac) if len(fac) else []:

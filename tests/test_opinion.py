@@ -1,0 +1,171 @@
+"""A review opinion a reviewer can sign and send: metadata, a written conclusion, three
+signatures, PDF on A4 with its own page numbers, professional Chinese, maps that answer the
+reviewer's question, and a command line that speaks the user's language."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compliance.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+META = {"project": "遵义新蒲·滨湖苑住宅小区", "applicant": "遵义某置业有限公司",
+        "address": "贵州省遵义市新蒲新区", "permit_no": "地字第520300202400123号",
+        "report_no": "ZY-养老-2026-017", "reviewer": "张三",
+        "organisation": "遵义市自然资源和规划局"}
+
+
+def invoke(*args, env=None):
+    return CliRunner(env=env).invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def meta_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("meta") / "meta.yaml"
+    path.write_text("\n".join(f"{k}: {v}" for k, v in META.items()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def shared_pdf(tmp_path_factory, meta_file):
+    out = tmp_path_factory.mktemp("pdf") / "opinion.pdf"
+    res = invoke("check", ROOT / "samples" / "dongying-shared.geojson", "--city", "dongying",
+                 "--meta", meta_file, "-o", out)
+    assert res.exit_code == 1, res.output
+    import pypdf
+
+    return [page.extract_text() for page in pypdf.PdfReader(out).pages]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_pdf_pages_carry_numbers_project_and_report_number(shared_pdf):
+    n = len(shared_pdf)
+    assert n >= 2
+    for i, text in enumerate(shared_pdf, start=1):
+        flat = _squash(text)
+        assert f"第{i}页共{n}页" in flat, (i, text[-200:])
+        assert _squash(META["project"]) in flat and _squash(META["report_no"]) in flat
+
+
+def test_conclusion_and_three_signatures_share_a_page(shared_pdf):
+    page = next(t for t in shared_pdf if "审查结论" in t)
+    flat = _squash(page)
+    for word in ("审查人", "审核人", "审定人", "审查单位（盖章）", "张三"):
+        assert word in flat
+    # 东营 二(一)1: DY-21 + DY-22 need (20 × 500 + 15 × 600) / 100 = 190 m²; they have less.
+    assert "经审查" in flat and "DY-21" in flat and "应按上述意见修改后重新报审" in flat
+
+
+def test_metadata_at_the_top_and_blanks_to_sign(tmp_path, meta_file):
+    out = tmp_path / "r.html"
+    invoke("check", ROOT / "samples" / "zunyi-failing.geojson", "--city", "zunyi",
+           "--meta", meta_file, "-o", out)
+    page = out.read_text(encoding="utf-8")
+    head = page.split('<section class="parcel"')[0]
+    for value in META.values():
+        if value != META["reviewer"]:
+            assert value in head
+    # No checker and no approver given: their signature cells are left blank to sign.
+    assert re.search(r'<th>审核人</th>', page) and "张三" in page
+    bare = tmp_path / "bare.html"
+    invoke("check", ROOT / "samples" / "zunyi-failing.geojson", "--city", "zunyi", "-o", bare)
+    assert bare.read_text(encoding="utf-8").count('<span class="blank"></span>') == 6
+
+
+def _visible_chinese_text(page: str) -> str:
+    page = re.sub(r"<(style|script)\b.*?</\1>", "", page, flags=re.S)
+    # The technical appendix, rule ids and input problems may name fields; sentences may not.
+    page = re.sub(r'<(table|div|ul) class="(appendix|rule-id mono|problems)".*?</\1>', "",
+                  page, flags=re.S)
+    page = re.sub(r"<svg\b.*?</svg>", "", page, flags=re.S)
+    return re.sub(r"<[^>]+>", "\n", page)
+
+
+@pytest.mark.parametrize("sample, city", [("zunyi-failing", "zunyi"),
+                                           ("dongying-shared", "dongying"),
+                                           ("tongchuan-phased", "tongchuan")])
+def test_chinese_report_reads_as_chinese(tmp_path, sample, city):
+    out = tmp_path / "r.html"
+    invoke("check", ROOT / "samples" / f"{sample}.geojson", "--city", city, "-o", out)
+    text = _visible_chinese_text(out.read_text(encoding="utf-8"))
+    cjk = r"[\u4e00-\u9fff]"
+    assert not re.findall(rf"{cjk}[,:;()]|[,:;()]{cjk}", text), \
+        re.findall(rf".{{8}}{cjk}[,:;()].{{8}}|.{{8}}[,:;()]{cjk}.{{8}}", text)[:5]
+    fields = re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", text)
+    assert not fields, fields[:10]
+    assert "(project decision)" not in text and "资料不足" not in text
+
+
+def test_every_uncovered_building_is_labelled_on_the_map(tmp_path):
+    out = tmp_path / "r.json"
+    invoke("check", ROOT / "samples" / "zunyi-failing.geojson", "--city", "zunyi", "-o", out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    uncovered = {b["id"] for p in data["parcels"] for f in p["findings"]
+                 if f["rule"] == "service_radius"
+                 for b in f.get("details", {}).get("uncovered_buildings", [])}
+    assert uncovered
+    html = tmp_path / "r.html"
+    invoke("check", ROOT / "samples" / "zunyi-failing.geojson", "--city", "zunyi", "-o", html)
+    labelled = set(re.findall(r'data-building="([^"]+)"', html.read_text(encoding="utf-8")))
+    assert uncovered <= labelled
+
+
+def test_network_maps_draw_the_streets_in_reach_not_circles(tmp_path):
+    out = tmp_path / "d"
+    invoke("batch", ROOT / "samples" / "beijing-xueqing-osm.gpkg", "--city", "national", "-o",
+           out, "--distance", "network", "--no-parcel-reports")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "BJ-01" in re.findall(r'class="label parcel-label"[^>]*>([^<]+)<', index)[0] or \
+        len(re.findall(r'class="label parcel-label"', index)) == 10
+    from compliance import workflow
+    from compliance.settings import Options
+    from compliance.standard import load_standard
+    from compliance.views import html
+
+    standard = load_standard("national")
+    plan = workflow.load_plan(str(ROOT / "samples" / "beijing-xueqing-osm.gpkg"), standard,
+                              strict=False)
+    page = html.render(workflow.run(plan, standard, Options(distance="network")), "zh")
+    assert 'stroke-dasharray="6 4"' not in page and 'stroke-opacity="0.45"' in page
+    assert "步行服务半径内的道路" in page
+    assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_city_by_its_chinese_and_english_names():
+    for name in ("遵义", "遵义市", "Zunyi", "ZUNYI", "zunyi"):
+        res = invoke("check", "--city", name, "--households-new", "1200", "--facility-area",
+                     "200", "--format", "json", "-o", "-")
+        assert res.exit_code == 1, (name, res.output)
+        assert json.loads(res.output)["standard"]["id"] == "zunyi"
+
+
+def test_command_line_speaks_the_users_language(tmp_path):
+    args = ["check", "--city", "zunyi", "--households-new", "1200", "--facility-area", "200",
+            "-o", tmp_path / "r.html"]
+
+    def run(lang):
+        env = {**os.environ, "LANG": lang, "LC_ALL": "", "LC_MESSAGES": ""}
+        return subprocess.run([sys.executable, "-m", "compliance", *map(str, args)],
+                              capture_output=True, text=True, env=env, cwd=tmp_path)
+
+    zh = run("zh_CN.UTF-8")
+    assert "共 1 个地块" in zh.stdout and "已写出" in zh.stderr
+    en = run("en_US.UTF-8")
+    assert "Parcels: 1" in en.stdout and "wrote" in en.stderr
+    # The report stays Chinese whatever the locale: it is a filed document.
+    assert "审查结论" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    bad = subprocess.run([sys.executable, "-m", "compliance", "check", "x.geojson", "--city",
+                          "zunyi"], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "LANG": "zh_CN.UTF-8", "LC_ALL": ""})
+    assert bad.returncode == 2
