@@ -485,7 +485,7 @@ TOP_KEYS = {"id", "extends", "title", "title_en", "place", "place_en", "document
             "assumptions", "rules", "district_targets"}
 RULE_KEYS = {"severity", "citation", "params", "applies_to", "consequence", "consequence_en",
              "enabled"}
-CITATION_KEYS = {"document", "clause", "quote", "note"}
+CITATION_KEYS = {"document", "clause", "quote", "quote_en", "note"}
 DOCUMENT_KEYS = {"title", "title_en", "number", "issuer", "issued", "issued_note", "source",
                  "verified"}
 ASSUMPTIONS = {

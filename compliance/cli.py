@@ -378,15 +378,29 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
                       crs=crs, coords=coords)
 
+    import time
+
+    tty = sys.stderr.isatty()
+    started = time.monotonic()
+    names = {"reading": _say("reading the plan"), "network": _say("walking the streets"),
+             "checking": _say("checking"), "writing": _say("writing the reports")}
+
+    def on_stage(name):
+        if tty:  # silent when stderr is not a terminal (logs, CI, pipes)
+            click.echo(f"[{time.monotonic() - started:5.1f} s] {names[name]}…", err=True)
+
     def progress(items):
-        with click.progressbar(items, label="parcel reports", file=sys.stderr,
+        if not tty:
+            yield from items
+            return
+        with click.progressbar(items, label=_say("parcel reports"), file=sys.stderr,
                                show_pos=True) as bar:
             yield from bar
 
     out = workflow.batch(plan, standard, output, options, lang=lang or "zh", crs=crs,
                          parcel_reports=not no_parcel_reports, progress=progress, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, meta=meta,
-                         pdf_pages=pdf)
+                         pdf_pages=pdf, on_stage=on_stage)
     result = out.result
     s = result.summary
     from compliance._i18n import rule_label

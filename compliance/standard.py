@@ -63,6 +63,7 @@ class Citation:
     clause: str
     quote: str
     note: str | None = None
+    quote_en: str | None = None  # an English rendering, shown beside the Chinese original
     # The standard file whose entry states this citation.
     standard_id: str = ""
     inherited: bool = False
@@ -352,6 +353,7 @@ def _citation(raw: dict | None, doc: Document, standard_id: str) -> Citation | N
     document = Document(title=str(cited)) if cited else doc
     return Citation(document=document, clause=str(raw.get("clause", "")),
                     quote=str(raw.get("quote", "")), note=raw.get("note"),
+                    quote_en=raw.get("quote_en"),
                     standard_id=standard_id)
 
 

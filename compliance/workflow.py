@@ -126,7 +126,8 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
           lang: str = "zh", crs: str | None = None, parcel_reports: bool = True,
           progress: Callable[[Iterable], Iterable] | None = None, table: str | None = None,
           cad_layers: str | None = None, cad_units: str | None = None,
-          meta: str | None = None, pdf_pages: bool = False) -> BatchOutput:
+          meta: str | None = None, pdf_pages: bool = False,
+          on_stage: Callable[[str], None] | None = None) -> BatchOutput:
     """Check a district and write its folder. The folder is built whole beside the target and
     swapped in at the end: an interrupted batch leaves the old output as it was."""
     from .views import csv as csv_view
@@ -142,10 +143,14 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
     io.refuse_overwriting_inputs(folder, [plan_path, standard.path, table, cad_layers, meta])
     report_meta = io.read_meta(meta, plan_path)
     target = io.BatchFolder(folder)
+    stage = on_stage or (lambda name: None)
     with target as out:
+        stage("reading")
         plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, coords=options.coords)
+        stage("network" if options.distance == "network" else "checking")
         result = run(plan, standard, replace(options, suggest=True), meta=report_meta)
+        stage("writing")
         model = view_model.build(result, lang)
         builder = html_view.ReportBuilder(model)
         written: list[str] = []

@@ -169,3 +169,15 @@ def test_command_line_speaks_the_users_language(tmp_path):
                           "zunyi"], capture_output=True, text=True, cwd=tmp_path,
                          env={**os.environ, "LANG": "zh_CN.UTF-8", "LC_ALL": ""})
     assert bad.returncode == 2
+
+
+def test_english_report_quotes_the_clause_in_english_beside_the_chinese(tmp_path):
+    out = tmp_path / "r.html"
+    invoke("check", ROOT / "samples" / "zunyi-failing.geojson", "--city", "zunyi", "--lang",
+           "en", "-o", out)
+    page = out.read_text(encoding="utf-8")
+    # 遵义 (十五), as published and in English.
+    assert "新建住宅小区按每百户不少于20平方米" in page
+    assert "New residential compounds build eldercare facilities fit for use at no less than " \
+           "20 m² per 100 households" in page
+    assert "Review conclusion" in page and "审查结论" not in page

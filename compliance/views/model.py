@@ -173,6 +173,7 @@ class _Builder:
                           "param_label": param_label(m["param"], self.lang)}
                          for m in f.modified],
             "quote": t.punctuate(c.quote), "citation_note": t.punctuate(c.note or ""),
+            "quote_en": (c.quote_en or "") if self.lang == "en" else "",
         }
 
     def facility(self, link) -> dict:
@@ -251,7 +252,9 @@ class _Builder:
                  "target_text": number(d.target, "ratio"),
                  "achieved_text": number(d.achieved, "ratio"),
                  "clause": d.citation.clause if d.citation else "",
-                 "quote": d.citation.quote if d.citation else ""}
+                 "quote": t.punctuate(d.citation.quote) if d.citation else "",
+                 "quote_en": (d.citation.quote_en or "") if d.citation and self.lang == "en"
+                 else ""}
                 for d in self.result.district]
 
     def header(self, run: dict) -> dict:
