@@ -36,6 +36,16 @@ def cli_language(explicit: str | None = None) -> str:
     return "zh"
 
 
+def _h(msgid: str) -> str:
+    """Help text in the command line's language, chosen by the locale when the commands are
+    defined (help is shown before any option is read)."""
+    import inspect
+
+    from compliance._i18n import Translator
+
+    return inspect.cleandoc(Translator(cli_language(None)).gettext(msgid))
+
+
 def _say(msgid: str) -> str:
     from compliance._i18n import Translator
 
@@ -112,21 +122,21 @@ def _plan_options(fn):
     """Options that say how to read a plan, shared by check and batch."""
     options = [
         click.option("--table", type=click.Path(exists=True, dir_okay=False),
-                     help="An .xlsx or .csv table whose rows add or correct the features' "
-                          "attributes, joined by id (编号)."),
+                     help=_h("An .xlsx or .csv table whose rows add or correct the features' "
+                          "attributes, joined by id (编号).")),
         click.option("--cad-layers", type=click.Path(exists=True, dir_okay=False),
-                     help="DXF only: a YAML map of plan layer to DXF layer names, replacing "
-                          "the built-in 红线/住宅/养老/道路… names."),
+                     help=_h("DXF only: a YAML map of plan layer to DXF layer names, replacing "
+                          "the built-in 红线/住宅/养老/道路… names.")),
         click.option("--cad-units", type=click.Choice(["mm", "cm", "m"]),
-                     help="DXF only: the drawing's unit, overriding $INSUNITS."),
+                     help=_h("DXF only: the drawing's unit, overriding $INSUNITS.")),
         click.option("--meta", type=click.Path(exists=True, dir_okay=False),
-                     help="Report metadata (YAML or JSON): project 项目名称, applicant 建设单位, "
+                     help=_h("Report metadata (YAML or JSON): project 项目名称, applicant 建设单位, "
                           "address, permit_no, report_no 报告编号, reviewer 审查人, checker 审核人, "
                           "approver 审定人, organisation 审查单位. A folder plan's meta.yaml is read "
-                          "by itself."),
+                          "by itself.")),
         click.option("--coords", type=click.Choice(["gcj02", "bd09"]),
-                     help="Longitude/latitude copied off a web map: gcj02 (高德, 腾讯) or bd09 "
-                          "(百度), converted to WGS 84 first."),
+                     help=_h("Longitude/latitude copied off a web map: gcj02 (高德, 腾讯) or bd09 "
+                          "(百度), converted to WGS 84 first.")),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -134,7 +144,7 @@ def _plan_options(fn):
 
 
 def _debug_option(fn):
-    return click.option("--debug", is_flag=True, help="Show Python tracebacks (for developers).")(fn)
+    return click.option("--debug", is_flag=True, help=_h("Show Python tracebacks (for developers)."))(fn)
 
 
 def _load_standard(city, standard_file):
@@ -148,10 +158,7 @@ def _load_standard(city, standard_file):
     return load_standard(standard_file or city)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="compliance")
-def main():
-    """Check residential plans against a city's community eldercare facility standard
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, help=_h("""Check residential plans against a city's community eldercare facility standard
     (社区养老服务设施配建).
 
     \b
@@ -162,22 +169,23 @@ def main():
       compliance check --city zunyi --households-new 1200 --facility-area 200
 
     Exit codes: 0 compliant, 1 non-compliant, 2 cannot run, 3 incomplete.
-    """
+    """))
+@click.version_option(__version__, prog_name="compliance")
+def main():
     signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 # ---------------------------------------------------------------------------- standards
 
-@main.group()
+@main.group(help=_h("""List, show and validate standards (one YAML file per city in standards/)."""))
 def standards():
-    """List, show and validate standards (one YAML file per city in standards/)."""
+    pass
 
 
-@standards.command("list")
+@standards.command("list", help=_h("""List the shipped standards."""))
 @_debug_option
 @_friendly
 def standards_list(debug):
-    """List the shipped standards."""
     from compliance.standard import available_standards, load_standard
 
     for sid in available_standards():
@@ -186,15 +194,14 @@ def standards_list(debug):
         click.echo(f"{sid:<12} {s.title}  {s.document.number or ''}{parent}")
 
 
-@standards.command("show")
+@standards.command("show", help=_h("""Show every rule of STANDARD (an id or a .yaml path): parameters, severity, citation.
+
+    Inherited parameters are marked with the document they come from."""))
 @click.argument("standard")
 @click.option("--lang", type=click.Choice(LANGS))
 @_debug_option
 @_friendly
 def standards_show(standard, lang, debug):
-    """Show every rule of STANDARD (an id or a .yaml path): parameters, severity, citation.
-
-    Inherited parameters are marked with the document they come from."""
     from compliance.views.standard_text import render
 
     from compliance.standard import load_standard
@@ -202,22 +209,20 @@ def standards_show(standard, lang, debug):
     click.echo(render(load_standard(standard), cli_language(lang)))
 
 
-@standards.command("validate")
+@standards.command("validate", help=_h("""Validate a standard file: unknown rules, missing citations, bad numbers, extends chains."""))
 @click.argument("path", type=click.Path(dir_okay=False))
 @_debug_option
 @_friendly
 def standards_validate(path, debug):
-    """Validate a standard file: unknown rules, missing citations, bad numbers, extends chains."""
     from compliance.standard import load_standard
 
     s = load_standard(path)
     click.echo(f"ok: {path} — {s.id}, {len(s.rules)} rules, extends {' → '.join(s.chain[1:]) or 'nothing'}")
 
 
-@main.command("rules")
-@click.option("--markdown", is_flag=True, help="Print the docs page (docs/rules.md).")
+@main.command("rules", help=_h("""List every rule the engine knows: id, summary, parameters."""))
+@click.option("--markdown", is_flag=True, help=_h("Print the docs page (docs/rules.md)."))
 def rules_cmd(markdown):
-    """List every rule the engine knows: id, summary, parameters."""
     from compliance.views.rules_doc import render_markdown, render_text
 
     click.echo(render_markdown() if markdown else render_text(), nl=not markdown)
@@ -225,50 +230,7 @@ def rules_cmd(markdown):
 
 # ---------------------------------------------------------------------------- check
 
-@main.command()
-@click.argument("plan", required=False, type=click.Path())
-@click.option("--city", help="A shipped standard: national, zunyi, dongying, changzhou, "
-              "tongchuan, x-district.")
-@click.option("--standard", "standard_file", type=click.Path(dir_okay=False),
-              help="A standard file of your own (YAML; see `compliance standards validate`).")
-@click.option("-o", "--output", type=click.Path(),
-              help="Write the report here; the extension picks the format (.json .csv .html "
-                   ".pdf .xlsx .gpkg). Without it the summary goes to the terminal.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "pdf",
-                                                    "xlsx", "gpkg"]),
-              help="Force a format; without -o the file goes to reports/.")
-@click.option("--lang", type=click.Choice(LANGS),
-              help="Language of the report and of the messages: zh or en. Reports are Chinese "
-                   "unless --lang en; messages follow LANG when --lang is not given.")
-@click.option("--crs", help="The CRS of layers that declare none (e.g. EPSG:4547, a PROJ "
-              "string or WKT); without it, degrees are WGS 84 and Gauss-Krüger eastings with a "
-              "zone prefix name their zone. Distances are always measured in a local "
-              "transverse Mercator centred on the plan.")
-@click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
-              show_default=True, help="Walking distance in a straight line or along the "
-              "plan's streets layer.")
-@click.option("--radius", "radius_m", type=_Number(1, 20_000), metavar="METRES",
-              help="Use this walking radius instead of the standard's minutes × speed.")
-@click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),
-              metavar="KM/H", help="Walking speed (default: the standard's, 4 km/h).")
-@click.option("--households-new", type=_COUNT, help="Quick check without a "
-              "plan file: households in new housing.")
-@click.option("--households-existing", type=_COUNT,
-              help="Quick check: households in existing housing.")
-@click.option("--facility-area", type=_AREA, metavar="M2",
-              help="Quick check: eldercare floor area provided (m²).")
-@click.option("--land-area", type=_AREA, metavar="M2",
-              help="Quick check: eldercare land area provided (m²).")
-@click.option("--population", type=_COUNT, help="Quick check: residents.")
-@click.option("--complete-community", is_flag=True,
-              help="Quick check: the parcel is in a 完整居住社区 programme.")
-@_plan_options
-@_debug_option
-@_friendly
-def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m, walking_speed,
-          households_new, households_existing, facility_area, land_area, population,
-          complete_community, table, cad_layers, cad_units, meta, coords, debug):
-    """Check PLAN against a city's standard: GeoJSON, GeoPackage, a folder of layers, a DXF
+@main.command(help=_h("""Check PLAN against a city's standard: GeoJSON, GeoPackage, a folder of layers, a DXF
     site plan (总平面图), or an .xlsx/.csv list of projects.
 
     \b
@@ -279,7 +241,49 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
       compliance check --city zunyi --households-new 1200 --facility-area 200
       compliance check site.dxf --city zunyi --crs EPSG:4547 --table 指标.xlsx
       compliance check projects.xlsx --city zunyi -o reports/projects.xlsx
-    """
+    """))
+@click.argument("plan", required=False, type=click.Path())
+@click.option("--city", help=_h("A shipped standard: national, zunyi, dongying, changzhou, "
+              "tongchuan, x-district."))
+@click.option("--standard", "standard_file", type=click.Path(dir_okay=False),
+              help=_h("A standard file of your own (YAML; see `compliance standards validate`)."))
+@click.option("-o", "--output", type=click.Path(),
+              help=_h("Write the report here; the extension picks the format (.json .csv .html "
+                   ".pdf .xlsx .gpkg). Without it the summary goes to the terminal."))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "html", "pdf",
+                                                    "xlsx", "gpkg"]),
+              help=_h("Force a format; without -o the file goes to reports/."))
+@click.option("--lang", type=click.Choice(LANGS),
+              help=_h("Language of the report and of the messages: zh or en. Reports are Chinese "
+                   "unless --lang en; messages follow LANG when --lang is not given."))
+@click.option("--crs", help=_h("The CRS of layers that declare none (e.g. EPSG:4547, a PROJ "
+              "string or WKT); without it, degrees are WGS 84 and Gauss-Krüger eastings with a "
+              "zone prefix name their zone. Distances are always measured in a local "
+              "transverse Mercator centred on the plan."))
+@click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
+              show_default=True, help=_h("Walking distance in a straight line or along the "
+              "plan's streets layer."))
+@click.option("--radius", "radius_m", type=_Number(1, 20_000), metavar="METRES",
+              help=_h("Use this walking radius instead of the standard's minutes × speed."))
+@click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),
+              metavar="KM/H", help=_h("Walking speed (default: the standard's, 4 km/h)."))
+@click.option("--households-new", type=_COUNT, help=_h("Quick check without a "
+              "plan file: households in new housing."))
+@click.option("--households-existing", type=_COUNT,
+              help=_h("Quick check: households in existing housing."))
+@click.option("--facility-area", type=_AREA, metavar="M2",
+              help=_h("Quick check: eldercare floor area provided (m²)."))
+@click.option("--land-area", type=_AREA, metavar="M2",
+              help=_h("Quick check: eldercare land area provided (m²)."))
+@click.option("--population", type=_COUNT, help=_h("Quick check: residents."))
+@click.option("--complete-community", is_flag=True,
+              help=_h("Quick check: the parcel is in a 完整居住社区 programme."))
+@_plan_options
+@_debug_option
+@_friendly
+def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m, walking_speed,
+          households_new, households_existing, facility_area, land_area, population,
+          complete_community, table, cad_layers, cad_units, meta, coords, debug):
     from compliance import workflow
     from compliance.settings import Options
     from compliance.plan import from_figures
@@ -329,31 +333,7 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
 
 # ---------------------------------------------------------------------------- batch
 
-@main.command()
-@click.argument("plan", type=click.Path(exists=True))
-@click.option("--city", help="A shipped standard (see `compliance standards list`).")
-@click.option("--standard", "standard_file", type=click.Path(dir_okay=False),
-              help="A standard file of your own.")
-@click.option("-o", "--output", default="reports/district", show_default=True,
-              type=click.Path(), help="Folder for index.html, results.json/.csv/.gpkg and "
-              "parcels/*.html (created when missing).")
-@click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
-              show_default=True, help="Straight line, or along the plan's streets layer.")
-@click.option("--lang", type=click.Choice(LANGS),
-              help="Language of the reports and messages (reports default to zh).")
-@click.option("--crs", help="The CRS of layers that declare none (e.g. EPSG:4547).")
-@click.option("--radius", "radius_m", type=_Number(1, 20_000), metavar="METRES",
-              help="Walking radius instead of the standard's minutes × speed.")
-@click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),
-              metavar="KM/H", help="Walking speed (default 4 km/h).")
-@click.option("--no-parcel-reports", is_flag=True, help="Skip the per-parcel HTML pages.")
-@click.option("--pdf", is_flag=True, help="Also write each parcel's page as a PDF.")
-@_plan_options
-@_debug_option
-@_friendly
-def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
-          no_parcel_reports, table, cad_layers, cad_units, meta, coords, pdf, debug):
-    """Check every parcel of a district PLAN and write a folder of results.
+@main.command(help=_h("""Check every parcel of a district PLAN and write a folder of results.
 
     \b
     Writes into the folder:
@@ -370,7 +350,30 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
     \b
     Example:
       compliance batch district.gpkg --city changzhou -o reports/district/ --distance network
-    """
+    """))
+@click.argument("plan", type=click.Path(exists=True))
+@click.option("--city", help=_h("A shipped standard (see `compliance standards list`)."))
+@click.option("--standard", "standard_file", type=click.Path(dir_okay=False),
+              help=_h("A standard file of your own."))
+@click.option("-o", "--output", default="reports/district", show_default=True,
+              type=click.Path(), help=_h("Folder for index.html, results.json/.csv/.gpkg and "
+              "parcels/*.html (created when missing)."))
+@click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
+              show_default=True, help=_h("Straight line, or along the plan's streets layer."))
+@click.option("--lang", type=click.Choice(LANGS),
+              help=_h("Language of the reports and messages (reports default to zh)."))
+@click.option("--crs", help=_h("The CRS of layers that declare none (e.g. EPSG:4547)."))
+@click.option("--radius", "radius_m", type=_Number(1, 20_000), metavar="METRES",
+              help=_h("Walking radius instead of the standard's minutes × speed."))
+@click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),
+              metavar="KM/H", help=_h("Walking speed (default 4 km/h)."))
+@click.option("--no-parcel-reports", is_flag=True, help=_h("Skip the per-parcel HTML pages."))
+@click.option("--pdf", is_flag=True, help=_h("Also write each parcel's page as a PDF."))
+@_plan_options
+@_debug_option
+@_friendly
+def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
+          no_parcel_reports, table, cad_layers, cad_units, meta, coords, pdf, debug):
     from compliance import workflow
     from compliance.settings import Options
 

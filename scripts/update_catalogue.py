@@ -20,7 +20,7 @@ POT = ROOT / "build" / "messages.pot"
 
 def main() -> int:
     POT.parent.mkdir(exist_ok=True)
-    subprocess.run(["pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "_", "-k", "_say",
+    subprocess.run(["pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "_", "-k", "_say", "-k", "_h",
                     "--no-location", "--omit-header", "-o", str(POT), "."], cwd=ROOT, check=True)
     if PO.exists():
         subprocess.run(["pybabel", "-q", "update", "-i", str(POT), "-o", str(PO), "-l", "zh_CN",

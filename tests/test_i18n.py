@@ -20,7 +20,7 @@ def _msgids():
                   ("compliance/**.py", "python")]
     options = {"compliance/templates/**.j2": {"extensions": "jinja2.ext.i18n",
                                                "trim_blocks": "True", "lstrip_blocks": "True"}}
-    keywords = {"N_": None, "_": None, "gettext": None, "_say": None}
+    keywords = {"N_": None, "_": None, "gettext": None, "_say": None, "_h": None}
     return {m[2] for m in extract_from_dir(str(ROOT), method_map, options, keywords)
             if isinstance(m[2], str) and m[2]}
 
