@@ -102,6 +102,27 @@ class Translator:
         """Bilingual data fields (titles, consequences) stored in the standard files."""
         return (zh or en or "") if self.lang == "zh" else (en or zh or "")
 
+    def problem(self, p) -> str:
+        """A problem with the input, said in this language: where (file, line, layer, feature,
+        field), what is wrong, what was found and what was expected."""
+        if self.lang != "zh":
+            return str(p)
+        where = [p.file]
+        if p.line is not None:
+            where.append(f"第 {p.line} 行")
+        if p.layer:
+            where.append(f"图层“{p.layer}”")
+        if p.feature is not None:
+            where.append(f"要素“{p.feature}”")
+        if p.field:
+            where.append(f"字段“{p.field}”")
+        text = "，".join(where) + "：" + zh_punctuation(self.gettext(p.message))
+        if p.found is not None:
+            text += f"；实际为 {p.found}"
+        if p.expected is not None:
+            text += "；应为 " + zh_punctuation(self.gettext(p.expected))
+        return text
+
     def punctuate(self, text: str | None) -> str:
         """Chinese text set as Chinese is set: full-width punctuation next to Chinese, no
         English glosses. English text is left as it is."""

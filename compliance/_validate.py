@@ -17,6 +17,7 @@ import shapely
 import difflib
 from dataclasses import replace
 
+from ._i18n import N_
 from ._errors import PlanError, Problem
 from .rules.catalogue import CATALOGUE
 from .settings import MAX_AREA_M2, MAX_COUNT
@@ -178,30 +179,30 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
     gdf = L.gdf
     if field not in gdf:
         if required:
-            L.error(np.ones(len(gdf), bool), "missing field", field=field, expected=expected)
+            L.error(np.ones(len(gdf), bool), N_("missing field"), field=field, expected=expected)
         return np.full(len(gdf), np.nan)
     raw = gdf[field].to_numpy(dtype=object)
     parsed = [parse_number(v) for v in raw]
     values = np.array([v for v, _ in parsed], dtype=float)
     reason = np.array([r for _, r in parsed], dtype=object)
-    L.error(reason == _BOOLEAN, "a true/false value is not a number", field=field, found=raw,
+    L.error(reason == _BOOLEAN, N_("a true/false value is not a number"), field=field, found=raw,
             expected=expected)
-    L.error(reason == _AMBIGUOUS, "ambiguous number: the comma is neither a decimal point "
-            "nor a thousands separator in groups of three", field=field, found=raw,
+    L.error(reason == _AMBIGUOUS, N_("ambiguous number: the comma is neither a decimal point "
+            "nor a thousands separator in groups of three"), field=field, found=raw,
             expected=f"{expected}; write 20.5 or 1200 (1,200 is read as thousands)")
-    L.error(reason == _TEXT, "not a number", field=field, found=raw, expected=expected)
+    L.error(reason == _TEXT, N_("not a number"), field=field, found=raw, expected=expected)
     blank = np.isnan(values) & (reason == None)  # noqa: E711 - elementwise on objects
     if required:
-        L.error(blank, "missing value", field=field, expected=expected)
+        L.error(blank, N_("missing value"), field=field, expected=expected)
     ok = ~np.isnan(values)
     below = ok & ((values <= minimum) if strict_min else (values < minimum))
-    L.error(below, "value out of range", field=field, found=values, expected=expected)
+    L.error(below, N_("value out of range"), field=field, found=values, expected=expected)
     huge = ok & ~below & ((values > maximum) | np.isinf(values))
-    L.error(huge, "implausibly large", field=field, found=raw,
+    L.error(huge, N_("implausibly large"), field=field, found=raw,
             expected=f"{expected} (at most {maximum:,.0f})")
     if integer:
         frac = ok & ~below & ~huge & (np.floor(values) != values)
-        L.error(frac, "not a whole number", field=field, found=values, expected=expected)
+        L.error(frac, N_("not a whole number"), field=field, found=values, expected=expected)
         ok &= ~frac
     return np.where(ok & ~below & ~huge, values, np.nan)
 
@@ -224,8 +225,8 @@ def _booleans(L: _Layer, field: str):
         return None
 
     parsed = raw.map(parse)
-    L.error(parsed.isna().to_numpy(), "not a true/false value", field=field,
-            found=raw.to_numpy(), expected="true or false (是/否, 1/0)")
+    L.error(parsed.isna().to_numpy(), N_("not a true/false value"), field=field,
+            found=raw.to_numpy(), expected=N_("true or false (是/否, 1/0)"))
     return parsed.fillna(False).to_numpy(dtype=bool)
 
 
@@ -233,16 +234,16 @@ def _ids(L: _Layer, required: bool = True):
     gdf = L.gdf
     if "id" not in gdf:
         if required:
-            L.error(np.ones(len(gdf), bool), "missing field", field="id",
-                    expected="a unique text id for every feature")
+            L.error(np.ones(len(gdf), bool), N_("missing field"), field="id",
+                    expected=N_("a unique text id for every feature"))
         return np.array([f"#{i + 1}" for i in range(len(gdf))], dtype=object)
     ids = gdf["id"].map(_as_id)
     missing = ids.isna().to_numpy()
     if required:
-        L.error(missing, "missing id", field="id", expected="a unique text id")
+        L.error(missing, N_("missing id"), field="id", expected=N_("a unique text id"))
     dup = ids.duplicated(keep="first").to_numpy() & ~missing
-    L.error(dup, "id used twice", field="id", found=ids.to_numpy(),
-            expected="ids unique in the layer")
+    L.error(dup, N_("id used twice"), field="id", found=ids.to_numpy(),
+            expected=N_("ids unique in the layer"))
     return np.where(missing, L.labels, ids.to_numpy(dtype=object)).astype(object)
 
 
@@ -252,17 +253,17 @@ def _geometry(L: _Layer, allowed: set[str], what: str, repair: bool = True,
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
     if required:
-        L.error(missing | empty, "empty or missing geometry", field="geometry",
+        L.error(missing | empty, N_("empty or missing geometry"), field="geometry",
                 expected=what)
     types = _TYPE_NAMES[shapely.get_type_id(geoms) + 1]
     wrong = ~missing & ~empty & ~np.isin(types, list(allowed))
-    L.error(wrong, "wrong geometry type", field="geometry", found=types, expected=what)
+    L.error(wrong, N_("wrong geometry type"), field="geometry", found=types, expected=what)
     ok = ~missing & ~empty & ~wrong
     if ok.any():
         xy, owner = shapely.get_coordinates(geoms[ok], return_index=True)
         bad_xy = np.zeros(len(geoms), dtype=bool)
         bad_xy[np.flatnonzero(ok)[np.unique(owner[~np.isfinite(xy).all(axis=1)])]] = True
-        L.error(bad_xy, "coordinates that are not finite numbers (NaN or Infinity)",
+        L.error(bad_xy, N_("coordinates that are not finite numbers (NaN or Infinity)"),
                 field="geometry", expected=what)
         ok &= ~bad_xy
     invalid = ok & ~shapely.is_valid(geoms)
@@ -276,9 +277,9 @@ def _geometry(L: _Layer, allowed: set[str], what: str, repair: bool = True,
         geoms[invalid] = fixed
         still = np.zeros(len(geoms), dtype=bool)
         still[invalid] = shapely.is_empty(fixed) | shapely.is_missing(fixed)
-        L.error(still, "invalid geometry that cannot be repaired", field="geometry",
+        L.error(still, N_("invalid geometry that cannot be repaired"), field="geometry",
                 found=np.array(_spread(reasons, invalid), dtype=object), expected=what)
-        L.warn(invalid & ~still, "invalid geometry repaired with make_valid", field="geometry",
+        L.warn(invalid & ~still, N_("invalid geometry repaired with make_valid"), field="geometry",
                found=np.array(_spread(reasons, invalid), dtype=object))
     return geoms
 
@@ -309,14 +310,14 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
     has_new = "households_new" in L.gdf
     has_existing = "households_existing" in L.gdf
     if not has_new and not has_existing:
-        L.error(np.ones(len(L.gdf), bool), "missing field", field="households_new",
-                expected="households_new and/or households_existing (新建户数/已建户数)")
+        L.error(np.ones(len(L.gdf), bool), N_("missing field"), field="households_new",
+                expected=N_("households_new and/or households_existing (新建户数/已建户数)"))
     out["households_new"] = _numbers(L, "households_new", required=False, **kw)
     out["households_existing"] = _numbers(L, "households_existing", required=False, **kw)
     neither = np.isnan(out["households_new"]) & np.isnan(out["households_existing"])
     if has_new or has_existing:
-        L.error(neither & ~L.bad, "no households given", field="households_new",
-                expected="households_new and/or households_existing")
+        L.error(neither & ~L.bad, N_("no households given"), field="households_new",
+                expected=N_("households_new and/or households_existing"))
     out["population"] = _numbers(L, "population", required=False, **kw)
     out["elderly_population"] = _numbers(L, "elderly_population", required=False, **kw)
     out["phases"] = _numbers(L, "phases", required=False, integer=True, minimum=1,
@@ -338,11 +339,11 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
         raw = L.gdf["kind"].map(lambda v: str(v).strip() if v is not None and v == v else None)
         kind = raw.map(lambda v: KIND_ALIASES.get(v, v))
         unknown = ~kind.isin(list(FACILITY_KINDS)).to_numpy()
-        L.error(unknown, "unknown kind", field="kind", found=L.gdf["kind"].to_numpy(),
+        L.error(unknown, N_("unknown kind"), field="kind", found=L.gdf["kind"].to_numpy(),
                 expected=", ".join(FACILITY_KINDS))
         out["kind"] = kind.to_numpy()
     else:
-        L.error(np.ones(len(L.gdf), bool), "missing field", field="kind",
+        L.error(np.ones(len(L.gdf), bool), N_("missing field"), field="kind",
                 expected=", ".join(FACILITY_KINDS))
         out["kind"] = None
     out["floor_area_m2"] = _numbers(L, "floor_area_m2", required=True, integer=False, minimum=0,
@@ -355,8 +356,8 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
                                                                  index=L.gdf.index)
     norm = status.map(lambda v: STATE_ALIASES.get(str(v).strip().lower())
                       if v is not None and v == v else FacilityState.PLANNED)
-    L.error(norm.isna().to_numpy(), "unknown status", field="status", found=status.to_numpy(),
-            expected="planned or existing")
+    L.error(norm.isna().to_numpy(), N_("unknown status"), field="status", found=status.to_numpy(),
+            expected=N_("planned or existing"))
     out["status"] = norm.fillna(FacilityState.PLANNED).map(str).to_numpy()
     out["phase"] = _numbers(L, "phase", required=False, integer=True, minimum=1, maximum=100,
                             expected="a whole number ≥ 1")
@@ -364,24 +365,24 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
         out[field] = _numbers(L, field, required=False, integer=True, minimum=0,
                               expected="a whole number ≥ 0")
     over = out["nursing_beds"] > out["beds"]
-    L.error(over.to_numpy(), "more nursing beds than beds", field="nursing_beds",
-            found=out["nursing_beds"].to_numpy(), expected="nursing_beds ≤ beds")
+    L.error(over.to_numpy(), N_("more nursing beds than beds"), field="nursing_beds",
+            found=out["nursing_beds"].to_numpy(), expected=N_("nursing_beds ≤ beds"))
     over = out["dementia_beds"] > out["nursing_beds"]
-    L.error(over.to_numpy(), "more dementia beds than nursing beds", field="dementia_beds",
-            found=out["dementia_beds"].to_numpy(), expected="dementia_beds ≤ nursing_beds")
+    L.error(over.to_numpy(), N_("more dementia beds than nursing beds"), field="dementia_beds",
+            found=out["dementia_beds"].to_numpy(), expected=N_("dementia_beds ≤ nursing_beds"))
     if "parcel_id" in L.gdf:
         lists = L.gdf["parcel_id"].map(
             lambda v: [s.strip() for s in str(_as_id(v)).split(";") if s.strip()]
             if _as_id(v) is not None else [])
         named_nothing = L.gdf["parcel_id"].map(_as_id).notna() & lists.str.len().eq(0)
-        L.error(named_nothing.to_numpy(), "parcel_id names no id", field="parcel_id",
+        L.error(named_nothing.to_numpy(), N_("parcel_id names no id"), field="parcel_id",
                 found=L.gdf["parcel_id"].to_numpy(),
-                expected="ids of the parcels layer, ';'-separated, e.g. P1;P2")
+                expected=N_("ids of the parcels layer, ';'-separated, e.g. P1;P2"))
         unknown = lists.map(lambda ids: [i for i in ids if i not in parcel_ids])
         has_unknown = unknown.str.len().gt(0).to_numpy()
-        L.error(has_unknown, "parcel_id names no parcel of the plan", field="parcel_id",
+        L.error(has_unknown, N_("parcel_id names no parcel of the plan"), field="parcel_id",
                 found=unknown.map(";".join).to_numpy(),
-                expected="ids of the parcels layer, ';'-separated")
+                expected=N_("ids of the parcels layer, ';'-separated"))
         out["parcel_ids"] = lists.map(lambda ids: [i for i in ids if i in parcel_ids]).to_numpy()
     else:
         out["parcel_ids"] = [[] for _ in range(len(L.gdf))]
@@ -400,8 +401,8 @@ def validate_buildings(gdf, file: str, parcel_ids: set[str], geometry_required: 
     if "parcel_id" in L.gdf:
         pid = L.gdf["parcel_id"].map(_as_id)
         unknown = pid.notna() & ~pid.isin(parcel_ids)
-        L.error(unknown.to_numpy(), "parcel_id names no parcel of the plan", field="parcel_id",
-                found=pid.to_numpy(), expected="an id of the parcels layer")
+        L.error(unknown.to_numpy(), N_("parcel_id names no parcel of the plan"), field="parcel_id",
+                found=pid.to_numpy(), expected=N_("an id of the parcels layer"))
         out["parcel_id"] = pid.where(~unknown, None).to_numpy()
     else:
         out["parcel_id"] = None
@@ -441,18 +442,18 @@ def geographic_coordinates(bounds: np.ndarray, file: str, layer: str) -> list[Pr
                        and not (CHINA_LONLAT[0] <= minx and maxx <= CHINA_LONLAT[2]))
     if lon_lat_swapped:
         raise PlanError(Problem(
-            file, "longitude and latitude look swapped", layer=layer,
+            file, N_("longitude and latitude look swapped"), layer=layer,
             found=f"x {minx:.4f}…{maxx:.4f} (latitudes?), y {miny:.4f}…{maxy:.4f} (longitudes?)",
-            expected="GeoJSON order [longitude, latitude] (RFC 7946)"))
+            expected=N_("GeoJSON order [longitude, latitude] (RFC 7946)")))
     if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
         raise PlanError(Problem(
-            file, "coordinates are not longitude/latitude although the file claims WGS 84",
+            file, N_("coordinates are not longitude/latitude although the file claims WGS 84"),
             layer=layer, found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
-            expected="degrees; if these are projected metres, name their CRS with --crs "
-                     "(e.g. --crs EPSG:4547 for CGCS2000 / 3-degree GK CM 114E)"))
+            expected=N_("degrees; if these are projected metres, name their CRS with --crs "
+                     "(e.g. --crs EPSG:4547 for CGCS2000 / 3-degree GK CM 114E)")))
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     if not (CHINA_LONLAT[0] <= cx <= CHINA_LONLAT[2] and CHINA_LONLAT[1] <= cy <= CHINA_LONLAT[3]):
-        problems.append(Problem(file, "the plan lies outside China; checked all the same",
+        problems.append(Problem(file, N_("the plan lies outside China; checked all the same"),
                                 layer=layer, found=f"centre {cx:.4f}, {cy:.4f}",
                                 level="warning"))
     return problems
@@ -462,8 +463,8 @@ def plan_extent(projected, file: str) -> list[Problem]:
     minx, miny, maxx, maxy = projected.total_bounds
     width, height = maxx - minx, maxy - miny
     if max(width, height) > LARGE_EXTENT_M:
-        return [Problem(file, "the plan is larger than any district: check the CRS and stray "
-                              "features", layer="parcels",
+        return [Problem(file, N_("the plan is larger than any district: check the CRS and stray "
+                              "features"), layer="parcels",
                         found=f"{width / 1000:,.1f} km × {height / 1000:,.1f} km",
                         level="warning")]
     return []
@@ -472,8 +473,8 @@ def plan_extent(projected, file: str) -> list[Problem]:
 def zero_area_parcels(projected, file: str):
     """Parcels with no area, which can only be told in metres (after projection)."""
     zero = (projected.area < 0.01).to_numpy()
-    return zero, [Problem(file, "the parcel has zero area", layer="parcels", feature=str(i),
-                          field="geometry", expected="a polygon with an area")
+    return zero, [Problem(file, N_("the parcel has zero area"), layer="parcels", feature=str(i),
+                          field="geometry", expected=N_("a polygon with an area"))
                   for i in projected.loc[zero, "id"]]
 
 
@@ -514,16 +515,16 @@ def _number_problem(path, mapping, key, value, spec_min=0.0, spec_max=None, null
     if value is None and nullable:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return Problem(str(path), "not a number", field=key, found=repr(value),
-                       line=line_of(mapping, key), expected="a number")
+        return Problem(str(path), N_("not a number"), field=key, found=repr(value),
+                       line=line_of(mapping, key), expected=N_("a number"))
     if value != value or value in (float("inf"), float("-inf")):
-        return Problem(str(path), "not a finite number", field=key, found=repr(value),
-                       line=line_of(mapping, key), expected="a finite number")
+        return Problem(str(path), N_("not a finite number"), field=key, found=repr(value),
+                       line=line_of(mapping, key), expected=N_("a finite number"))
     if value < spec_min:
-        return Problem(str(path), "value out of range", field=key, found=repr(value),
+        return Problem(str(path), N_("value out of range"), field=key, found=repr(value),
                        line=line_of(mapping, key), expected=f"a number ≥ {spec_min:g}")
     if spec_max is not None and value > spec_max:
-        return Problem(str(path), "value out of range", field=key, found=repr(value),
+        return Problem(str(path), N_("value out of range"), field=key, found=repr(value),
                        line=line_of(mapping, key), expected=f"a number ≤ {spec_max:g}")
     return None
 
@@ -531,56 +532,56 @@ def _number_problem(path, mapping, key, value, spec_min=0.0, spec_max=None, null
 def _check_citation(path, raw, where) -> list[Problem]:
     out = []
     if not isinstance(raw, dict):
-        return [Problem(str(path), "citation must be a mapping", field=where, line=line_of(raw),
-                        expected="clause and quote")]
+        return [Problem(str(path), N_("citation must be a mapping"), field=where, line=line_of(raw),
+                        expected=N_("clause and quote"))]
     for key in sorted(set(raw) - CITATION_KEYS):
-        out.append(Problem(str(path), "unknown key in citation", field=f"{where}.{key}",
+        out.append(Problem(str(path), N_("unknown key in citation"), field=f"{where}.{key}",
                            line=line_of(raw, key), expected=", ".join(sorted(CITATION_KEYS))))
     for key in sorted(set(raw) & CITATION_KEYS):
         if isinstance(raw[key], (dict, list)):
-            out.append(Problem(str(path), "must be text", field=f"{where}.{key}",
+            out.append(Problem(str(path), N_("must be text"), field=f"{where}.{key}",
                                line=line_of(raw, key), found=type(raw[key]).__name__,
-                               expected="a line of text"))
+                               expected=N_("a line of text")))
     for key in ("clause", "quote"):
         if not str(raw.get(key) or "").strip():
             out.append(Problem(str(path), "citation lacks its " + key, field=f"{where}.{key}",
-                               line=line_of(raw), expected="the clause number and its own words"))
+                               line=line_of(raw), expected=N_("the clause number and its own words")))
     return out
 
 
 def standard_shape(path, data: dict) -> list[Problem]:
     p: list[Problem] = []
     for key in sorted(set(data) - TOP_KEYS, key=str):
-        p.append(Problem(str(path), "unknown key", field=str(key), line=line_of(data, key),
+        p.append(Problem(str(path), N_("unknown key"), field=str(key), line=line_of(data, key),
                          expected=", ".join(sorted(TOP_KEYS))))
     for key in ("id", "title", "title_en", "place", "place_en", "extends"):
         if data.get(key) is not None and not isinstance(data[key], str):
-            p.append(Problem(str(path), "must be text", field=key, line=line_of(data, key),
-                             found=type(data[key]).__name__, expected="a line of text"))
+            p.append(Problem(str(path), N_("must be text"), field=key, line=line_of(data, key),
+                             found=type(data[key]).__name__, expected=N_("a line of text")))
     if isinstance(data.get("id"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}",
                                                             data["id"]):
-        p.append(Problem(str(path), "an id is lower-case letters, digits, '-' and '_'",
+        p.append(Problem(str(path), N_("an id is lower-case letters, digits, '-' and '_'"),
                          field="id", line=line_of(data, "id"), found=repr(data["id"]),
-                         expected="e.g. 'my-city' (it names files)"))
+                         expected=N_("e.g. 'my-city' (it names files)")))
     if not str(data.get("id") or "").strip():
-        p.append(Problem(str(path), "missing id", field="id", line=line_of(data),
-                         expected="a short name such as 'my-city'"))
+        p.append(Problem(str(path), N_("missing id"), field="id", line=line_of(data),
+                         expected=N_("a short name such as 'my-city'")))
     doc = data.get("document")
     if not isinstance(doc, dict) or not str(doc.get("title") or "").strip():
-        p.append(Problem(str(path), "missing document title", field="document.title",
+        p.append(Problem(str(path), N_("missing document title"), field="document.title",
                          line=line_of(data, "document"),
-                         expected="the title, number and date of the source document"))
+                         expected=N_("the title, number and date of the source document")))
     elif any(isinstance(v, (dict, list)) for v in doc.values()):
         for key in sorted(k for k, v in doc.items() if isinstance(v, (dict, list))):
-            p.append(Problem(str(path), "must be text", field=f"document.{key}",
-                             line=line_of(doc, key), expected="a line of text"))
+            p.append(Problem(str(path), N_("must be text"), field=f"document.{key}",
+                             line=line_of(doc, key), expected=N_("a line of text")))
     elif set(doc) - DOCUMENT_KEYS:
         for key in sorted(set(doc) - DOCUMENT_KEYS):
-            p.append(Problem(str(path), "unknown key in document", field=f"document.{key}",
+            p.append(Problem(str(path), N_("unknown key in document"), field=f"document.{key}",
                              line=line_of(doc, key), expected=", ".join(sorted(DOCUMENT_KEYS))))
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
-        return p + [Problem(str(path), "rules must be a mapping of rule id to entry",
+        return p + [Problem(str(path), N_("rules must be a mapping of rule id to entry"),
                             field="rules", line=line_of(data, "rules"))]
     for rule_id, raw in rules.items():
         where = f"rules.{rule_id}"
@@ -594,18 +595,18 @@ def standard_shape(path, data: dict) -> list[Problem]:
         if raw is None:
             continue
         if not isinstance(raw, dict):
-            p.append(Problem(str(path), "a rule entry is a mapping", field=where,
+            p.append(Problem(str(path), N_("a rule entry is a mapping"), field=where,
                              line=line_of(rules, rule_id)))
             continue
         for key in sorted(set(raw) - RULE_KEYS):
-            p.append(Problem(str(path), "unknown key in rule", field=f"{where}.{key}",
+            p.append(Problem(str(path), N_("unknown key in rule"), field=f"{where}.{key}",
                              line=line_of(raw, key), expected=", ".join(sorted(RULE_KEYS))))
         if raw.get("severity") is not None and raw["severity"] not in _SEVERITIES:
-            p.append(Problem(str(path), "unknown severity", field=f"{where}.severity",
+            p.append(Problem(str(path), N_("unknown severity"), field=f"{where}.severity",
                              found=repr(raw["severity"]), line=line_of(raw, "severity"),
-                             expected="mandatory or advisory"))
+                             expected=N_("mandatory or advisory")))
         if raw.get("applies_to") is not None and raw["applies_to"] not in APPLIES_TO:
-            p.append(Problem(str(path), "unknown applies_to", field=f"{where}.applies_to",
+            p.append(Problem(str(path), N_("unknown applies_to"), field=f"{where}.applies_to",
                              found=repr(raw["applies_to"]), line=line_of(raw, "applies_to"),
                              expected=" or ".join(sorted(APPLIES_TO))))
         if "citation" in raw:
@@ -613,7 +614,7 @@ def standard_shape(path, data: dict) -> list[Problem]:
         info = CATALOGUE[rule_id]
         params = raw.get("params") or {}
         if not isinstance(params, dict):
-            p.append(Problem(str(path), "params must be a mapping", field=f"{where}.params",
+            p.append(Problem(str(path), N_("params must be a mapping"), field=f"{where}.params",
                              line=line_of(raw, "params")))
             continue
         for pname, praw in params.items():
@@ -634,7 +635,7 @@ def standard_shape(path, data: dict) -> list[Problem]:
                 p.append(replace(prob, field=f"{where}.params.{pname}"))
     for name, raw in (data.get("assumptions") or {}).items():
         if name not in ASSUMPTIONS:
-            p.append(Problem(str(path), "unknown assumption", field=f"assumptions.{name}",
+            p.append(Problem(str(path), N_("unknown assumption"), field=f"assumptions.{name}",
                              line=line_of(data["assumptions"], name),
                              expected=", ".join(sorted(ASSUMPTIONS))))
             continue
@@ -646,7 +647,7 @@ def standard_shape(path, data: dict) -> list[Problem]:
             p.append(replace(prob, field=f"assumptions.{name}"))
     for name, raw in (data.get("district_targets") or {}).items():
         if name not in DISTRICT_TARGETS or not isinstance(raw, dict):
-            p.append(Problem(str(path), "unknown district target", field=f"district_targets.{name}",
+            p.append(Problem(str(path), N_("unknown district target"), field=f"district_targets.{name}",
                              line=line_of(data["district_targets"], name),
                              expected=", ".join(sorted(DISTRICT_TARGETS))))
             continue
@@ -664,9 +665,9 @@ def standard_complete(path, data: dict, standard) -> list[Problem]:
         raw = (data.get("rules") or {}).get(rule.id)
         line = line_of(data.get("rules"), rule.id) if raw is not None else None
         if rule.citation is None:
-            p.append(Problem(str(path), "rule has no citation (here or in the standard it "
-                             "extends)", field=f"rules.{rule.id}.citation", line=line,
-                             expected="citation: {clause: …, quote: …}"))
+            p.append(Problem(str(path), N_("rule has no citation (here or in the standard it "
+                             "extends)"), field=f"rules.{rule.id}.citation", line=line,
+                             expected=N_("citation: {clause: …, quote: …}")))
         for spec in CATALOGUE[rule.id].params:
             if spec.required and spec.name not in rule.params:
                 p.append(Problem(str(path), f"rule {rule.id} lacks a required parameter",
@@ -674,7 +675,7 @@ def standard_complete(path, data: dict, standard) -> list[Problem]:
                                  expected=spec.description))
     for name in ASSUMPTIONS:
         if name not in standard.assumptions:
-            p.append(Problem(str(path), "missing assumption (normally inherited from national)",
+            p.append(Problem(str(path), N_("missing assumption (normally inherited from national)"),
                              field=f"assumptions.{name}", expected=ASSUMPTIONS[name]))
     return p
 
@@ -688,16 +689,16 @@ def report_meta(data, file: str) -> dict[str, str]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise PlanError(Problem(file, "report metadata is a mapping of field to text",
+        raise PlanError(Problem(file, N_("report metadata is a mapping of field to text"),
                                 found=type(data).__name__,
-                                expected="project: …, report_no: …, reviewer: …"))
+                                expected=N_("project: …, report_no: …, reviewer: …")))
     problems = []
     for key, value in data.items():
         if key not in META_FIELDS:
-            problems.append(Problem(file, "unknown metadata field", field=str(key),
+            problems.append(Problem(file, N_("unknown metadata field"), field=str(key),
                                     expected=", ".join(META_FIELDS)))
         elif value is not None and not isinstance(value, (str, int, float)):
-            problems.append(Problem(file, "must be text", field=str(key),
+            problems.append(Problem(file, N_("must be text"), field=str(key),
                                     found=type(value).__name__))
     if problems:
         raise PlanError(problems)

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._i18n import N_
 from ._errors import PlanError, Problem
-from .vocabulary import FACILITY_KINDS
 
 # PLAN-FORMAT.md: DXF layer names recognised by default, matched case-insensitively as
 # substrings. Facilities are tried first (养老 is the most specific word), streets last.
@@ -113,14 +113,14 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     p = Path(path)
     head = p.read_bytes()[:6]
     if p.suffix.lower() == ".dwg" or head.startswith(b"AC10"):
-        raise PlanError(Problem(str(p), "a DWG drawing cannot be read",
-                                expected="the drawing saved as DXF (AutoCAD: 另存为 → DXF; "
-                                         "any version from R12 to R2018)"))
+        raise PlanError(Problem(str(p), N_("a DWG drawing cannot be read"),
+                                expected=N_("the drawing saved as DXF (AutoCAD: 另存为 → DXF; "
+                                         "any version from R12 to R2018)")))
     try:
         doc = ezdxf.readfile(str(p))
     except (ezdxf.DXFError, OSError, UnicodeDecodeError, ValueError) as exc:
         raise PlanError(Problem(str(p), f"not a readable DXF drawing: {exc}",
-                                expected="a DXF file (R12 to R2018)")) from None
+                                expected=N_("a DXF file (R12 to R2018)"))) from None
     mapping = layers or DEFAULT_LAYERS
     if units:
         factor = UNIT_NAMES[units]
@@ -186,10 +186,10 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             closed = gap <= 1e-6 / factor
         if not closed or len(vertices) < 3:
             problems.append(Problem(
-                str(p), "the outline is not closed, so it has no area", layer=plan_layer,
+                str(p), N_("the outline is not closed, so it has no area"), layer=plan_layer,
                 feature=f"handle {handle}", field="geometry",
                 found=f"{kind} on layer '{layer}'",
-                expected="a closed polyline (闭合) or a circle"))
+                expected=N_("a closed polyline (闭合) or a circle")))
             return
         shapes.append(_Shape(plan_layer, handle, shapely.Polygon(vertices)))
 
@@ -197,9 +197,9 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         visit(entity)
     if ignored:
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(ignored.items()))
-        problems.append(Problem(str(p), "layers not read (no plan layer matches their names)",
+        problems.append(Problem(str(p), N_("layers not read (no plan layer matches their names)"),
                                 found=listed, level="warning",
-                                expected="layer names with 红线/住宅/养老/道路… or --cad-layers"))
+                                expected=N_("layer names with 红线/住宅/养老/道路… or --cad-layers")))
     return _assemble(p, shapes, labels, problems, factor)
 
 
@@ -259,7 +259,7 @@ def _assemble(p: Path, shapes, labels, problems, factor):
         j = owner[i]
         if j < 0:
             if label.text.strip():
-                problems.append(Problem(str(p), "a label outside every outline is not used",
+                problems.append(Problem(str(p), N_("a label outside every outline is not used"),
                                         feature=f"handle {label.handle}",
                                         found=repr(label.text[:40]), level="warning"))
             continue
@@ -270,11 +270,11 @@ def _assemble(p: Path, shapes, labels, problems, factor):
         previous = label_of[j]
         if previous is not None and previous.source == label.source == "text" and \
                 set(fields) & set(attrs[j]):
-            problems.append(Problem(str(p), "two labels in one outline", layer=polygons[j].layer,
+            problems.append(Problem(str(p), N_("two labels in one outline"), layer=polygons[j].layer,
                                     feature=f"handle {polygons[j].handle}", field="label",
                                     found=f"{previous.text!r} (handle {previous.handle}) and "
                                           f"{label.text!r} (handle {label.handle})",
-                                    expected="one label per building, parcel or facility"))
+                                    expected=N_("one label per building, parcel or facility")))
             continue
         # A later source wins (PLAN-FORMAT.md): block attributes over text.
         attrs[j].update(fields)

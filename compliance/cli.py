@@ -69,8 +69,11 @@ def _friendly(fn):
             if debug:
                 raise
             click.secho(_say("error: the input cannot be used"), fg="red", err=True, bold=True)
+            from compliance._i18n import Translator
+
+            says = Translator(cli_language(_LANG_CHOSEN[0]))
             for p in exc.problems[:50]:
-                click.echo(f"  - {safe_text(p)}", err=True)
+                click.echo(f"  - {safe_text(says.problem(p))}", err=True)
             if len(exc.problems) > 50:
                 click.echo(_say("  … and {n} more").format(n=len(exc.problems) - 50), err=True)
             sys.exit(EXIT_USAGE)

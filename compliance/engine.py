@@ -38,10 +38,10 @@ def distance_method(plan: Plan, standard: Standard, options: Options):
     if options.distance != "network":
         return distance.StraightLine(plan.facilities)
     if plan.streets is None or plan.streets.empty:
-        raise PlanError(Problem(plan.source, "--distance network needs a streets layer",
+        raise PlanError(Problem(plan.source, N_("--distance network needs a streets layer"),
                                 layer="streets",
-                                expected="LineString features with layer 'street', or "
-                                         "--distance straight"))
+                                expected=N_("LineString features with layer 'street', or "
+                                         "--distance straight")))
     from .routing import Network
 
     return Network.from_streets(plan.streets, plan.facilities,

@@ -24,6 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ._i18n import N_
 from ._errors import OutputError, PlanError, Problem
 from .vocabulary import LAYERS, SINGULAR, layer_fields
 
@@ -70,14 +71,14 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
     plan, or a table of projects; with `table`, a table's rows joined to its features."""
     p = Path(path)
     if not p.exists():
-        raise PlanError(Problem(str(p), "file not found",
-                                expected="a .geojson, .gpkg, .dxf, .xlsx or a folder of layer "
-                                         "files"))
+        raise PlanError(Problem(str(p), N_("file not found"),
+                                expected=N_("a .geojson, .gpkg, .dxf, .xlsx or a folder of layer "
+                                         "files")))
     if p.is_dir():
         raw = _read_folder(p)
     elif p.stat().st_size == 0:
-        raise PlanError(Problem(str(p), "the file is empty",
-                                expected="a GeoJSON FeatureCollection or a GeoPackage"))
+        raise PlanError(Problem(str(p), N_("the file is empty"),
+                                expected=N_("a GeoJSON FeatureCollection or a GeoPackage")))
     elif p.suffix.lower() in (".geojson", ".json"):
         raw = _read_geojson(p)
     elif p.suffix.lower() == ".gpkg":
@@ -91,7 +92,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p), [],
                       implied_wgs84=set(frames), geometry_optional=True)
     else:
-        raise PlanError(Problem(str(p), "not a plan file", found=f"'{p.suffix or 'no'}' extension",
+        raise PlanError(Problem(str(p), N_("not a plan file"), found=f"'{p.suffix or 'no'}' extension",
                                 expected=", ".join(PLAN_SUFFIXES) + ", or a folder of layer "
                                          "files"))
     if table is not None:
@@ -99,7 +100,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
 
         t = Path(table)
         if not t.exists():
-            raise PlanError(Problem(str(t), "file not found", expected="an .xlsx or .csv table"))
+            raise PlanError(Problem(str(t), N_("file not found"), expected=N_("an .xlsx or .csv table")))
         raw.layers, problems = _table.join(raw.layers, _table.read_table(t), str(t))
         raw.problems += problems
         raw.fingerprint = _combined_fingerprint(raw.fingerprint, fingerprint(t))
@@ -110,9 +111,9 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
     if "parcels" not in raw.layers or raw.layers["parcels"].empty:
         # What was wrong with the features that could not be read comes first.
         raise PlanError([q for q in raw.problems if q.level == "error"] + [Problem(
-            str(p), "the plan has no parcels", layer="parcels",
-                                expected="a 'parcels' layer (GeoJSON: features with "
-                                         "\"layer\": \"parcel\") with at least one feature")])
+            str(p), N_("the plan has no parcels"), layer="parcels",
+                                expected=N_("a 'parcels' layer (GeoJSON: features with "
+                                         "\"layer\": \"parcel\") with at least one feature"))])
     return raw
 
 
@@ -140,7 +141,7 @@ def read_meta(path: str | os.PathLike | None, plan_path: str | os.PathLike | Non
         data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PlanError(Problem(str(p), f"cannot read the report metadata: {exc}",
-                                expected="YAML or JSON: project: …, report_no: …")) from None
+                                expected=N_("YAML or JSON: project: …, report_no: …"))) from None
     return _validate.report_meta(data, str(p))
 
 
@@ -168,18 +169,18 @@ def _read_cad_layers(path: Path) -> dict[str, tuple[str, ...]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PlanError(Problem(str(path), f"cannot read the layer map: {exc}",
-                                expected="parcels: [名称…], buildings: […], …")) from None
+                                expected=N_("parcels: [名称…], buildings: […], …"))) from None
     if not isinstance(data, dict) or not data:
-        raise PlanError(Problem(str(path), "the layer map is a mapping of plan layer to names",
-                                expected="parcels: [ZD-红线]\nbuildings: [JZ-住宅]"))
+        raise PlanError(Problem(str(path), N_("the layer map is a mapping of plan layer to names"),
+                                expected=N_("parcels: [ZD-红线]\nbuildings: [JZ-住宅]")))
     out = {}
     for key, names in data.items():
         if key not in LAYERS:
-            raise PlanError(Problem(str(path), "unknown plan layer", field=str(key),
+            raise PlanError(Problem(str(path), N_("unknown plan layer"), field=str(key),
                                     expected=", ".join(LAYERS)))
         names = [names] if isinstance(names, str) else names
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise PlanError(Problem(str(path), "a list of DXF layer names", field=str(key),
+            raise PlanError(Problem(str(path), N_("a list of DXF layer names"), field=str(key),
                                     found=repr(names)))
         out[key] = tuple(names)
     return out
@@ -212,50 +213,50 @@ def _read_geojson(p: Path) -> RawPlan:
     try:
         doc = json.loads(p.read_bytes().decode("utf-8-sig"), parse_constant=refuse_constant)
     except RecursionError:
-        raise PlanError(Problem(str(p), "nested too deeply to be a plan",
-                                expected="a GeoJSON FeatureCollection")) from None
+        raise PlanError(Problem(str(p), N_("nested too deeply to be a plan"),
+                                expected=N_("a GeoJSON FeatureCollection"))) from None
     except UnicodeDecodeError as exc:
-        raise PlanError(Problem(str(p), "not UTF-8 text", found=str(exc),
-                                expected="GeoJSON in UTF-8 (RFC 7946)")) from None
+        raise PlanError(Problem(str(p), N_("not UTF-8 text"), found=str(exc),
+                                expected=N_("GeoJSON in UTF-8 (RFC 7946)"))) from None
     except json.JSONDecodeError as exc:
         raise PlanError(Problem(str(p), f"not valid JSON: {exc.msg} (column {exc.colno})",
-                                line=exc.lineno, expected="a complete GeoJSON FeatureCollection")
+                                line=exc.lineno, expected=N_("a complete GeoJSON FeatureCollection"))
                         ) from None
     except ValueError as exc:  # NaN / Infinity, or an integer too long to read
         raise PlanError(Problem(str(p), f"not valid JSON: {exc}",
-                                expected="finite numbers, as RFC 8259 has them")) from None
+                                expected=N_("finite numbers, as RFC 8259 has them"))) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
-        raise PlanError(Problem(str(p), "not a GeoJSON FeatureCollection", found=repr(found),
-                                expected='{"type": "FeatureCollection", "features": [...]}'))
+        raise PlanError(Problem(str(p), N_("not a GeoJSON FeatureCollection"), found=repr(found),
+                                expected=N_('{"type": "FeatureCollection", "features": [...]}')))
     features = doc.get("features")
     if not isinstance(features, list):
-        raise PlanError(Problem(str(p), "'features' is not a list", field="features",
-                                expected="a list of Feature objects"))
+        raise PlanError(Problem(str(p), N_("'features' is not a list"), field="features",
+                                expected=N_("a list of Feature objects")))
     problems: list[Problem] = []
     kept = []
     for i, feat in enumerate(features):
         if not isinstance(feat, dict):
-            problems.append(Problem(str(p), "a feature must be a JSON object",
+            problems.append(Problem(str(p), N_("a feature must be a JSON object"),
                                     feature=f"#{i + 1}", found=type(feat).__name__,
-                                    expected='{"type": "Feature", "properties": {…}, …}'))
+                                    expected=N_('{"type": "Feature", "properties": {…}, …}')))
             continue
         props = feat.get("properties")
         if props is None:
             props = {}
         if not isinstance(props, dict):
-            problems.append(Problem(str(p), "'properties' must be a JSON object",
+            problems.append(Problem(str(p), N_("'properties' must be a JSON object"),
                                     feature=f"#{i + 1}", field="properties",
-                                    found=_short(props), expected='{"layer": "parcel", …}'))
+                                    found=_short(props), expected=N_('{"layer": "parcel", …}')))
             continue
         label = props.get("id", f"#{i + 1}")
         if not isinstance(label, (str, int, float)) or isinstance(label, bool):
             label = f"#{i + 1}"
         layer = SINGULAR.get(str(props.get("layer", "")).strip().lower())
         if layer is None:
-            problems.append(Problem(str(p), "feature has no known layer", feature=str(label),
+            problems.append(Problem(str(p), N_("feature has no known layer"), feature=str(label),
                                     field="layer", found=repr(props.get("layer")),
-                                    expected="parcel, facility, building or street"))
+                                    expected=N_("parcel, facility, building or street")))
             continue
         kept.append((layer, i, feat))
 
@@ -268,7 +269,7 @@ def _read_geojson(p: Path) -> RawPlan:
         if name:
             crs = str(name)
             implied = False
-            problems.append(Problem(str(p), "legacy GeoJSON 'crs' member honoured",
+            problems.append(Problem(str(p), N_("legacy GeoJSON 'crs' member honoured"),
                                     field="crs", found=crs, level="warning"))
     layers: dict[str, gpd.GeoDataFrame] = {}
     for layer in LAYERS:
@@ -322,7 +323,7 @@ def _read_gpkg(p: Path) -> RawPlan:
         raise PlanError(Problem(str(p), f"cannot open as a GeoPackage: {exc}")) from None
     layers, problems, undeclared = {}, [], set()
     if "parcels" not in available:
-        raise PlanError(Problem(str(p), "the GeoPackage has no 'parcels' layer", layer="parcels",
+        raise PlanError(Problem(str(p), N_("the GeoPackage has no 'parcels' layer"), layer="parcels",
                                 found=", ".join(sorted(available)) or "no layers",
                                 expected="layers named " + ", ".join(LAYERS)))
     for layer in LAYERS:
@@ -345,8 +346,8 @@ def _read_folder(p: Path) -> RawPlan:
         if not candidates:
             continue
         if len(candidates) > 1:
-            raise PlanError(Problem(str(p), "two files for one layer: which one is the plan "
-                                    "cannot be guessed", layer=layer,
+            raise PlanError(Problem(str(p), N_("two files for one layer: which one is the plan "
+                                    "cannot be guessed"), layer=layer,
                                     found=", ".join(c.name for c in candidates),
                                     expected=f"one file named {layer}.* (or {layer.rstrip('s')}.*)"))
         f = candidates[0]
@@ -357,9 +358,9 @@ def _read_folder(p: Path) -> RawPlan:
                 # Text that is not UTF-8 although GDAL was told so (a .cpg saying UTF-8 on a
                 # GBK file, or a Chinese field name cut at the .dbf's 10 bytes).
                 gdf = _read_frame(f, encoding="gb18030", plan_layer=layer)
-                problems.append(Problem(str(f), "text is not valid UTF-8: read as GB18030",
+                problems.append(Problem(str(f), N_("text is not valid UTF-8: read as GB18030"),
                                         layer=layer, level="warning",
-                                        expected="UTF-8 text, or a .cpg naming the encoding"))
+                                        expected=N_("UTF-8 text, or a .cpg naming the encoding")))
             if f.suffix.lower() == ".shp" and not (f.with_suffix(".cpg").exists()
                                                    or f.with_suffix(".CPG").exists()):
                 gdf, note = _maybe_gbk(f, gdf)
@@ -374,8 +375,8 @@ def _read_folder(p: Path) -> RawPlan:
         if not _declared_crs(gdf):
             undeclared.add(layer)
     if not layers:
-        raise PlanError(Problem(str(p), "the folder holds no layer files",
-                                expected="parcels.shp / parcels.geojson / … and facilities.*"))
+        raise PlanError(Problem(str(p), N_("the folder holds no layer files"),
+                                expected=N_("parcels.shp / parcels.geojson / … and facilities.*")))
     return RawPlan(str(p), layers, files, fingerprint(p), problems, undeclared)
 
 
@@ -390,8 +391,8 @@ def _maybe_gbk(f: Path, gdf: gpd.GeoDataFrame):
     if not garbled:
         return gdf, None
     retry = _read_frame(f, encoding="gbk")
-    return retry, Problem(str(f), "no .cpg file and the text is not UTF-8: read as GBK",
-                          level="warning", found="GBK-encoded .dbf", expected="a .cpg file")
+    return retry, Problem(str(f), N_("no .cpg file and the text is not UTF-8: read as GBK"),
+                          level="warning", found="GBK-encoded .dbf", expected=N_("a .cpg file"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,15 +416,15 @@ def _write_error(target, exc: OSError) -> OutputError:
 def ensure_folder(folder: str | os.PathLike) -> Path:
     path = Path(folder)
     if path.exists() and not path.is_dir():
-        raise OutputError(Problem(str(path), "the output path is a file, not a folder",
-                                  expected="a folder (it is created when missing)"))
+        raise OutputError(Problem(str(path), N_("the output path is a file, not a folder"),
+                                  expected=N_("a folder (it is created when missing)")))
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _write_error(path, exc) from None
     if not os.access(path, os.W_OK):
-        raise OutputError(Problem(str(path), "the output folder is not writable",
-                                  expected="a folder you may write to (or choose another with -o)"))
+        raise OutputError(Problem(str(path), N_("the output folder is not writable"),
+                                  expected=N_("a folder you may write to (or choose another with -o)")))
     return path
 
 
@@ -450,7 +451,7 @@ def refuse_overwriting_inputs(output: str | os.PathLike, inputs) -> None:
             raise OutputError(Problem(str(out), "the output would overwrite an input"
                                       if same else "the output would be written inside the "
                                       "plan's folder", found=str(src),
-                                      expected="an output path outside the inputs"))
+                                      expected=N_("an output path outside the inputs")))
 
 
 def _is_special(target: Path) -> bool:
@@ -475,8 +476,8 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "ut
     if target.is_symlink():
         target = target.resolve()  # write what the link names, keep the link
     if target.is_dir():
-        raise OutputError(Problem(str(target), "the output path is a folder",
-                                  expected="a file name"))
+        raise OutputError(Problem(str(target), N_("the output path is a folder"),
+                                  expected=N_("a file name")))
     ensure_folder(target.parent if str(target.parent) else ".")
     tmp = None
     try:
@@ -500,8 +501,8 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "ut
 def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     target = Path(path)
     if _is_special(target):
-        raise OutputError(Problem(str(target), "a GeoPackage cannot be written to a device or "
-                                  "pipe", expected="a file name ending in .gpkg"))
+        raise OutputError(Problem(str(target), N_("a GeoPackage cannot be written to a device or "
+                                  "pipe"), expected=N_("a file name ending in .gpkg")))
     if target.is_symlink():
         target = target.resolve()
     ensure_folder(target.parent if str(target.parent) else ".")
@@ -563,16 +564,16 @@ class BatchFolder:
     def __enter__(self) -> Path:
         t = self.target
         if t.exists() and not t.is_dir():
-            raise OutputError(Problem(str(t), "the output path is a file, not a folder",
-                                      expected="a folder (it is created when missing)"))
+            raise OutputError(Problem(str(t), N_("the output path is a file, not a folder"),
+                                      expected=N_("a folder (it is created when missing)")))
         if t.is_dir() and any(t.iterdir()) and not _earlier_batch(t):
-            raise OutputError(Problem(str(t), "the output folder holds files that no batch "
-                                      "wrote; they would be replaced",
-                                      expected="an empty or new folder, or an earlier batch's"))
+            raise OutputError(Problem(str(t), N_("the output folder holds files that no batch "
+                                      "wrote; they would be replaced"),
+                                      expected=N_("an empty or new folder, or an earlier batch's")))
         ensure_folder(self.parent)
         if t.is_dir() and not os.access(t, os.W_OK):
-            raise OutputError(Problem(str(t), "the output folder is not writable",
-                                      expected="a folder you may write to"))
+            raise OutputError(Problem(str(t), N_("the output folder is not writable"),
+                                      expected=N_("a folder you may write to")))
         lock_path = self.parent / f".{t.name}.lock"
         try:
             self._lock = open(lock_path, "a+")
@@ -580,9 +581,9 @@ class BatchFolder:
         except BlockingIOError:
             self._lock.close()
             self._lock = None
-            raise OutputError(Problem(str(t), "another batch is writing into this folder",
-                                      expected="wait for it to finish, or choose another "
-                                               "folder")) from None
+            raise OutputError(Problem(str(t), N_("another batch is writing into this folder"),
+                                      expected=N_("wait for it to finish, or choose another "
+                                               "folder"))) from None
         except OSError as exc:
             raise _write_error(lock_path, exc) from None
         try:

@@ -11,6 +11,7 @@ import pyproj
 import shapely
 
 from . import _validate, projection
+from ._i18n import N_
 from ._errors import PlanError, Problem
 from .io import RawPlan
 from .vocabulary import FacilityState
@@ -141,8 +142,8 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                                   geometry=gpd.GeoSeries(fgeoms[fac_keep], crs=fac_crs))
     if parcels.empty:
         raise PlanError([p for p in problems if p.level == "error"] + [Problem(
-            file_of("parcels"), "no parcel is left to check", layer="parcels",
-            expected="at least one parcel")])
+            file_of("parcels"), N_("no parcel is left to check"), layer="parcels",
+            expected=N_("at least one parcel"))])
 
     metric = _measuring_crs(parcels, facilities)
     parcels = parcels.to_crs(metric)
@@ -164,8 +165,8 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     facilities = _complete_facilities(facilities)
     if buildings is not None:
         buildings, outside = _assign_buildings(buildings, parcels)
-        problems += [Problem(file_of("buildings"), "the building lies outside every parcel; "
-                             "its households are not counted", layer="buildings",
+        problems += [Problem(file_of("buildings"), N_("the building lies outside every parcel; "
+                             "its households are not counted"), layer="buildings",
                              feature=str(b), field="geometry", level="warning")
                      for b in outside]
     problems = _merge_layer_warnings(problems)
@@ -232,23 +233,23 @@ def _layer_crs(raw: RawPlan, layer: str, crs: str | None, problems: list[Problem
     if crs:
         return projection.user_crs(crs)
     if degrees:
-        problems.append(Problem(file, "no CRS declared (no .prj?): assumed WGS 84 longitude/"
-                                "latitude from the coordinates' range", layer=layer,
-                                level="warning", expected="a .prj file, or --crs"))
+        problems.append(Problem(file, N_("no CRS declared (no .prj?): assumed WGS 84 longitude/"
+                                "latitude from the coordinates' range"), layer=layer,
+                                level="warning", expected=N_("a .prj file, or --crs")))
         return projection.WGS84
     zone = projection.gauss_kruger_from_prefix(bounds)
     if zone is not None:
         problems.append(Problem(file, f"no CRS declared: the eastings' zone prefix gives "
                                 f"{zone.name} (EPSG:{zone.to_epsg()})", layer=layer,
-                                level="warning", expected="a declared CRS, or --crs"))
+                                level="warning", expected=N_("a declared CRS, or --crs")))
         return zone
     minx, miny, maxx, maxy = bounds
     what = "GeoJSON coordinates are not longitude/latitude" if implied else \
         "no CRS declared and the coordinates are not degrees"
     raise PlanError(Problem(file, what, layer=layer,
                             found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
-                            expected="name their CRS with --crs, e.g. --crs EPSG:4547 for "
-                                     "CGCS2000 / 3-degree Gauss-Krüger CM 114°E"))
+                            expected=N_("name their CRS with --crs, e.g. --crs EPSG:4547 for "
+                                     "CGCS2000 / 3-degree Gauss-Krüger CM 114°E")))
 
 
 def _measuring_crs(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pyproj.CRS:

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pyproj
 
+from ._i18n import N_
 from ._errors import PlanError, Problem
 
 WGS84 = pyproj.CRS.from_epsg(4326)
@@ -29,9 +30,9 @@ def user_crs(text: str, source: str = "--crs") -> pyproj.CRS:
     try:
         return pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError:
-        raise PlanError(Problem(source, "unknown CRS", found=repr(text),
-                                expected="an EPSG code such as EPSG:4547, a PROJ string or "
-                                         "WKT")) from None
+        raise PlanError(Problem(source, N_("unknown CRS"), found=repr(text),
+                                expected=N_("an EPSG code such as EPSG:4547, a PROJ string or "
+                                         "WKT"))) from None
 
 
 def looks_like_degrees(bounds) -> bool:

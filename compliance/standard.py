@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ._i18n import N_
 from ._errors import Problem, StandardError
 from . import _validate
 from .rules.catalogue import CATALOGUE
@@ -193,7 +194,7 @@ def _read_yaml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise StandardError(Problem(str(path), "standard file not found")) from None
+        raise StandardError(Problem(str(path), N_("standard file not found"))) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise StandardError(Problem(str(path), f"cannot read the standard file: {exc}")) from None
     try:
@@ -201,9 +202,9 @@ def _read_yaml(path: Path) -> dict:
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise StandardError(Problem(
-            str(path), "YAML tag not allowed: a standard holds plain data only",
+            str(path), N_("YAML tag not allowed: a standard holds plain data only"),
             found=str(exc.problem).split(" for ")[0], line=line,
-            expected="mappings, lists, strings and numbers")) from None
+            expected=N_("mappings, lists, strings and numbers"))) from None
     except _StandardYAMLError as exc:
         raise StandardError(Problem(str(path), exc.problem,
                                     line=exc.problem_mark.line + 1)) from None
@@ -212,11 +213,11 @@ def _read_yaml(path: Path) -> dict:
         raise StandardError(Problem(str(path), f"not valid YAML: {getattr(exc, 'problem', exc)}",
                                     line=mark.line + 1 if mark else None)) from None
     except RecursionError:
-        raise StandardError(Problem(str(path), "nested too deeply to be a standard file",
-                                    expected="a few levels: rules → rule → params")) from None
+        raise StandardError(Problem(str(path), N_("nested too deeply to be a standard file"),
+                                    expected=N_("a few levels: rules → rule → params"))) from None
     if not isinstance(data, dict):
-        raise StandardError(Problem(str(path), "a standard file is a mapping",
-                                    found=type(data).__name__, expected="keys id, document, rules"))
+        raise StandardError(Problem(str(path), N_("a standard file is a mapping"),
+                                    found=type(data).__name__, expected=N_("keys id, document, rules")))
     return data
 
 
@@ -268,7 +269,7 @@ def load_standard(name_or_path: str | os.PathLike) -> Standard:
             path = _locate(found)
     if not path.exists():
         if Path(str(name_or_path)).suffix in (".yaml", ".yml"):
-            raise StandardError(Problem(str(path), "standard file not found"))
+            raise StandardError(Problem(str(path), N_("standard file not found")))
         close = difflib.get_close_matches(str(name_or_path), available_standards(), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise StandardError(Problem(
@@ -281,19 +282,19 @@ def _resolve(path: Path, seen: tuple[str, ...]) -> Standard:
     key = str(path.resolve())
     if key in seen:
         chain = " → ".join(Path(s).name for s in (*seen, key))
-        raise StandardError(Problem(str(path), "the extends chain has a cycle", found=chain,
-                                    field="extends", expected="a chain that ends at a file "
-                                    "without extends (normally national)"))
+        raise StandardError(Problem(str(path), N_("the extends chain has a cycle"), found=chain,
+                                    field="extends", expected=N_("a chain that ends at a file "
+                                    "without extends (normally national)")))
     data = _read_yaml(path)
     problems = _validate.standard_shape(path, data)
     parent = None
     if data.get("extends") is not None:
         parent_path = _locate(str(data["extends"]), relative_to=path.parent)
         if not parent_path.exists():
-            problems.append(Problem(str(path), "extends names a standard that does not exist",
+            problems.append(Problem(str(path), N_("extends names a standard that does not exist"),
                                     field="extends", found=repr(data["extends"]),
                                     line=_validate.line_of(data, "extends"),
-                                    expected="a shipped standard id or a path to a .yaml file"))
+                                    expected=N_("a shipped standard id or a path to a .yaml file")))
         else:
             parent = _resolve(parent_path, (*seen, key))
     if problems:

@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._i18n import N_
 from ._errors import PlanError, Problem
 from .vocabulary import FIELD_ALIASES
 
@@ -69,7 +70,7 @@ def read_table(path: str | Path) -> dict[str, pd.DataFrame]:
             book = openpyxl.load_workbook(p, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
             raise PlanError(Problem(str(p), f"not a readable Excel workbook: {exc}",
-                                    expected="an .xlsx file")) from None
+                                    expected=N_("an .xlsx file"))) from None
         sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
                   for ws in book.worksheets}
         book.close()
@@ -82,17 +83,17 @@ def read_table(path: str | Path) -> dict[str, pd.DataFrame]:
             except UnicodeDecodeError:
                 continue
         else:  # pragma: no cover - gb18030 decodes any byte string
-            raise PlanError(Problem(str(p), "text neither UTF-8 nor GBK"))
+            raise PlanError(Problem(str(p), N_("text neither UTF-8 nor GBK")))
         import csv
         import io
 
         sheets = {"": [row for row in csv.reader(io.StringIO(text))]}
     elif suffix == ".xls":
-        raise PlanError(Problem(str(p), "an old-style .xls workbook cannot be read",
-                                expected="the workbook saved as .xlsx (Excel: 另存为 → .xlsx)"))
+        raise PlanError(Problem(str(p), N_("an old-style .xls workbook cannot be read"),
+                                expected=N_("the workbook saved as .xlsx (Excel: 另存为 → .xlsx)")))
     else:
-        raise PlanError(Problem(str(p), "not a table", found=suffix,
-                                expected=".xlsx or .csv"))
+        raise PlanError(Problem(str(p), N_("not a table"), found=suffix,
+                                expected=N_(".xlsx or .csv")))
     out: dict[str, pd.DataFrame] = {}
     names = {name.strip().lower(): name for name in sheets}
     for layer, candidates in SHEETS.items():
@@ -108,8 +109,8 @@ def read_table(path: str | Path) -> dict[str, pd.DataFrame]:
         if frame is not None:
             out["parcels"] = frame
     if "parcels" not in out and not any(len(f) for f in out.values()):
-        raise PlanError(Problem(str(p), "the table has no rows",
-                                expected="a header row and one row per project"))
+        raise PlanError(Problem(str(p), N_("the table has no rows"),
+                                expected=N_("a header row and one row per project")))
     return out
 
 
@@ -130,8 +131,8 @@ def join(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], f
     for layer, table in tables.items():
         table_ids = _ids(table, layer)
         if layer not in layers:
-            problems.append(Problem(file, "the table has rows for a layer the plan does not have",
-                                    layer=layer, expected="a plan with that layer"))
+            problems.append(Problem(file, N_("the table has rows for a layer the plan does not have"),
+                                    layer=layer, expected=N_("a plan with that layer")))
             continue
         gdf = layers[layer]
         plan_ids = _ids(gdf, layer) if len(gdf) else pd.Series([], dtype=object)
@@ -143,7 +144,7 @@ def join(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], f
         columns = [c for c in table.columns if c != "_row" and aliases.get(c, c) != "id"]
         for row_label, pid, (_, row) in zip(table["_row"], table_ids, table.iterrows()):
             if pid is None or pid not in position:
-                problems.append(Problem(file, "a table row names no feature of the plan",
+                problems.append(Problem(file, N_("a table row names no feature of the plan"),
                                         layer=layer, feature=row_label, field="id",
                                         found=repr(pid), expected="an id of the plan's "
                                         f"{layer}"))

@@ -58,6 +58,11 @@ def finding(result, parcel_id, rule, kind=None):
 @pytest.fixture(autouse=True)
 def _reproducible(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    # The command line speaks the locale's language; these tests read its English messages
+    # (reports stay Chinese whatever the locale). test_opinion.py runs it under zh_CN too.
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
 
 
 def plan_xy(plan, offsets):

@@ -181,3 +181,11 @@ def test_english_report_quotes_the_clause_in_english_beside_the_chinese(tmp_path
     assert "New residential compounds build eldercare facilities fit for use at no less than " \
            "20 m² per 100 households" in page
     assert "Review conclusion" in page and "审查结论" not in page
+
+
+def test_input_problems_are_said_in_chinese_in_a_chinese_report(tmp_path):
+    out = tmp_path / "r.html"
+    invoke("check", ROOT / "samples" / "zunyi-site.dxf", "--city", "zunyi", "-o", out)
+    page = out.read_text(encoding="utf-8")
+    assert "轮廓外的标注未被使用" in page and "要素“handle" in page
+    assert "a label outside every outline" not in page

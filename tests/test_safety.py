@@ -244,6 +244,7 @@ def test_option_numbers_are_finite_and_in_range(option, value):
     ("title: [a, b]\n", "must be text"),
     ("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n", "aliases"),
     ("? [a, b]\n: 1\n", "a key must be"),
+    ("x: " + "[" * 20000 + "]" * 20000 + "\n", "nested too deeply"),
 ])
 def test_standard_files_are_checked(tmp_path, text, words):
     path = tmp_path / "s.yaml"

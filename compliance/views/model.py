@@ -229,7 +229,7 @@ class _Builder:
             "failing": [f.rule for f in p.mandatory_failures],
             "failing_labels": [rule_label(f.rule, self.lang) for f in p.mandatory_failures],
             "facilities": [self.facility(link) for link in p.facilities],
-            "problems": [str(q) for q in p.problems],
+            "problems": [self.t.problem(q) for q in p.problems],
             "headline": headline, "radius": radius,
         }
 
@@ -288,9 +288,9 @@ class _Builder:
                              t.punctuate(p.citation.document.title), p.citation.clause,
                              t.punctuate(p.citation.note or "")) for p in s.assumptions.values()],
             "crs_text": _crs_text(result.method.crs, self.lang),
-            "problems": [str(p) for p in result.problems],
-            "rejected": [str(p) for p in result.problems if p.level == "error"],
-            "warnings": [str(p) for p in result.problems if p.level == "warning"],
+            "problems": [t.problem(p) for p in result.problems],
+            "rejected": [t.problem(p) for p in result.problems if p.level == "error"],
+            "warnings": [t.problem(p) for p in result.problems if p.level == "warning"],
             "meta": dict(result.meta),
             "meta_rows": [(k, t.pick(*META_FIELDS[k]), result.meta.get(k, ""))
                           for k in META_FIELDS if k not in SIGNATORIES],

@@ -67,5 +67,5 @@ def render(model: Model, limit: int = 50) -> str:
     if problems:
         lines.append(click.style(t.gettext("{n} input problems (see the report):")
                                  .format(n=len(problems)), fg="yellow"))
-        lines += [f"  - {safe_text(p)}" for p in problems[:10]]
+        lines += [f"  - {safe_text(t.problem(p))}" for p in problems[:10]]
     return "\n".join(lines)
