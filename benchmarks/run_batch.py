@@ -33,6 +33,8 @@ from compliance.views import csv as csv_view
 from compliance.views import gpkg as gpkg_view
 from compliance.views import html as html_view
 from compliance.views import json as json_view
+from compliance.views import model as view_model
+from compliance.views import xlsx as xlsx_view
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,17 +93,21 @@ def main() -> int:
     with clock("rules"):
         result = check(plan, standard, options, network=net)
     out = Path(tempfile.mkdtemp(prefix="bench-"))
+    with clock("view model"):
+        model = view_model.build(result, "zh")
     with clock("write"):
-        io.write_atomic(out / "results.json", json_view.render(result))
-        io.write_atomic(out / "results.csv", csv_view.render(result))
-        io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(result))
-    builder = html_view.ReportBuilder(result, "zh")
+        io.write_atomic(out / "results.json", json_view.render(model))
+        io.write_atomic(out / "results.csv", csv_view.render(model))
+        io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
+    with clock("results.xlsx"):
+        io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
+    builder = html_view.ReportBuilder(model)
     with clock("index.html"):
         io.write_atomic(out / "index.html", builder.index([""] * len(result.parcels)))
 
     pages = min(args.pages, len(result.parcels))
     t = time.perf_counter()
-    for p in result.parcels[:pages]:
+    for p in model.parcels[:pages]:
         builder.single(p)
     page_rate = pages / (time.perf_counter() - t)
 

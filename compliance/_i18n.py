@@ -134,17 +134,22 @@ class Translator:
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 
 
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_GLOSS = re.compile(r"\s*[（(][A-Za-z][A-Za-z ,:;'/-]*[)）]")
+_COMMA = re.compile(r"(?<!\d),|,(?!\d)")
+_COLON = re.compile(r"(?<!\d):|:(?!\d)")
+_SPACED = re.compile(r"\s*([，；：？！])\s*")
+_HALF = str.maketrans({"(": "（", ")": "）", ";": "；", "?": "？", "!": "！"})
+
+
 def zh_punctuation(text: str) -> str:
     """Chinese text takes full-width , ; : ( ) ? ! (numbers keep theirs: 1,200 and 12:30), no
     space around them, and no English gloss in parentheses. Text without Chinese is left."""
-    if not re.search(f"[{_CJK}]", text):
+    if not _HAS_CJK.search(text):
         return text
-    text = re.sub(r"\s*[（(][A-Za-z][A-Za-z ,:;'/-]*[)）]", "", text)
-    text = text.replace("(", "（").replace(")", "）").replace(";", "；")
-    text = text.replace("?", "？").replace("!", "！")
-    text = re.sub(r"(?<!\d),|,(?!\d)", "，", text)
-    text = re.sub(r"(?<!\d):|:(?!\d)", "：", text)
-    return re.sub(r"\s*([，；：？！])\s*", r"\1", text)
+    text = _GLOSS.sub("", text).translate(_HALF)
+    text = _COLON.sub("：", _COMMA.sub("，", text))
+    return _SPACED.sub(r"\1", text)
 
 
 def rule_label(rule: str, lang: str) -> str:

@@ -115,12 +115,16 @@ class ReportBuilder:
                  "back": back}
         return _typeset(self.env.get_template("report.html.j2").render(**model), self.lang)
 
-    def index(self, links: list[str]) -> str:
-        """The district page of a batch: map, figures, sortable table, links."""
+    def index(self, links: list[str], rows_limit: int | None = None) -> str:
+        """The district page of a batch: map, figures, sortable table, links. With
+        `rows_limit` (the printed summary) the table lists the first rows only, problems
+        first, and says where the rest are."""
         result = self.model.result
         verdicts = [p["verdict"] for p in self.model.parcels]
         anchors = [link or f"#row-{i}" for i, link in enumerate(links)]
-        model = {**self._common, "rows": index_rows(self.model, links), "problems": [],
+        rows = index_rows(self.model, links)
+        shown = rows[:rows_limit] if rows_limit else rows
+        model = {**self._common, "rows": shown, "rows_total": len(rows), "problems": [],
                  "summary": self.model.data["summary"],
                  "suggestions": result.suggestions or [],
                  "map": svgmap.district_map(result, self.map_index, verdicts, anchors,

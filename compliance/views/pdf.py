@@ -25,9 +25,14 @@ def render(model: Model) -> bytes:
     return _pdf(ReportBuilder(model).full())
 
 
+# A printed district summary lists this many parcels, problems first; every parcel is in
+# results.xlsx and results.csv beside it.
+PRINTED_ROWS = 200
+
+
 def render_index(builder: ReportBuilder, links: list[str]) -> bytes:
     """A batch's district summary (report.pdf)."""
-    return _pdf(builder.index(links))
+    return _pdf(builder.index(links, rows_limit=PRINTED_ROWS))
 
 
 def render_parcel(builder: ReportBuilder, parcel: dict) -> bytes:

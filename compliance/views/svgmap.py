@@ -64,11 +64,15 @@ def _paths(frame: Frame, geoms) -> list[str]:
         coords, idx = shapely.get_coordinates(lines, return_index=True)
         if not len(coords):
             continue
-        px = frame.xy(coords)
-        splits = np.flatnonzero(np.diff(idx)) + 1
-        for line_i, seg in zip(np.r_[idx[0], idx[splits]], np.split(px, splits)):
-            d = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in seg) + ("Z" if closed else "")
-            chunks.setdefault(int(own[line_i]), []).append(d)
+        px = np.round(frame.xy(coords), 1)
+        # Every coordinate formatted at once; a path is then a join over its slice.
+        text = [f"{x:g},{y:g}" for x, y in px.tolist()]
+        starts = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
+        ends = np.r_[starts[1:], len(idx)]
+        tail = "Z" if closed else ""
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            d = "M" + "L".join(text[a:b]) + tail
+            chunks.setdefault(int(own[idx[a]]), []).append(d)
     for k, v in chunks.items():
         out[k] = "".join(v)
     return out
@@ -112,6 +116,16 @@ class MapIndex:
         self.facility_tree = shapely.STRtree(self.facilities)
         self.streets = plan.streets.geometry.to_numpy() if plan.streets is not None else None
         self.street_tree = shapely.STRtree(self.streets) if self.streets is not None else None
+        # Columns every page reads, converted once (not once a page: a district's buildings
+        # number hundreds of thousands).
+        self.facility_ids = plan.facilities["id"].astype(str).to_numpy()
+        self.facility_status = plan.facilities["status"].to_numpy() \
+            if "status" in plan.facilities else None
+        buildings = plan.buildings
+        self.building_geoms = buildings.geometry.to_numpy() if buildings is not None else None
+        self.building_ids = (buildings["id"].astype(str).to_numpy() if "id" in buildings else
+                             np.array([f"#{i + 1}" for i in range(len(buildings))])) \
+            if buildings is not None else None
         self.reach = result.service_area
         self.reach_tree = shapely.STRtree(self.reach) if self.reach is not None else None
         cov = result.coverage
@@ -162,7 +176,7 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
         reached = np.unique(np.r_[cov.nearest[sel][cov.nearest[sel] >= 0],
                                   np.flatnonzero(mine)]).astype(int)
         if len(reached):
-            fb = shapely.bounds(facilities.geometry.to_numpy()[reached])
+            fb = shapely.bounds(index.facilities[reached])
             bounds = [min(bounds[0], fb[:, 0].min()), min(bounds[1], fb[:, 1].min()),
                       max(bounds[2], fb[:, 2].max()), max(bounds[3], fb[:, 3].max())]
     pad = 0.06 * max(bounds[2] - bounds[0], bounds[3] - bounds[1], 20.0)
@@ -206,7 +220,7 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
 
     # Buildings (polygons where drawn as such), or sample points of the parcel.
     if is_building.any():
-        bgeoms = plan.buildings.geometry.to_numpy()[building_idx[is_building]]
+        bgeoms = index.building_geoms[building_idx[is_building]]
         bcov = covered[is_building]
         polygonal = shapely.get_type_id(bgeoms) >= 3
         for d, ok in zip(_paths(frame, bgeoms[polygonal]), bcov[polygonal]):
@@ -218,8 +232,7 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
                        f'fill="{colour}" stroke="#333" stroke-width="0.4"/>')
         # Every building out of reach carries its id (and its distance, or that it is cut
         # off), as the finding lists them.
-        ids = plan.buildings["id"].astype(str).to_numpy() if "id" in plan.buildings else \
-            np.array([f"#{i + 1}" for i in range(len(plan.buildings))])
+        ids = index.building_ids
         far = ~bcov
         dist = cov.distance[sel][is_building][far]
         texts = [(x, y, bid, f"{dm:,.0f} m" if np.isfinite(dm) else labels["unreachable"])
@@ -237,8 +250,8 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
             svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#e53935"/>')
 
     # Facilities: own (filled square), shared (filled diamond), others (hollow circle).
-    names = facilities["id"].astype(str).to_numpy()
-    status = facilities["status"].to_numpy() if "status" in facilities else None
+    names = index.facility_ids
+    status = index.facility_status
     for i in np.flatnonzero(in_view | mine):
         g = fac_geoms[i]
         role = "shared" if mine[i] and shared[i] else "own" if mine[i] else "other"
