@@ -14,6 +14,11 @@ def safe_text(text) -> str:
     return str(text).translate(_CONTROL)
 
 
+_ENGLISH = {"line": "line {}", "layer": "layer '{}'", "feature": "feature '{}'",
+            "field": "field '{}'", "where": ", ", "colon": ": ", "found": "; found {}",
+            "expected": "; expected {}"}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input, located as precisely as the input allows."""
@@ -30,20 +35,22 @@ class Problem:
     level: str = "error"
 
     def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, words: dict | None = None, translate=lambda text: text) -> str:
+        """Where, what, found, expected, in the words given (English by default; the
+        Translator passes Chinese ones and its catalogue)."""
+        w = {**_ENGLISH, **(words or {})}
         where = [self.file]
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.layer:
-            where.append(f"layer '{self.layer}'")
-        if self.feature is not None:
-            where.append(f"feature '{self.feature}'")
-        if self.field:
-            where.append(f"field '{self.field}'")
-        text = f"{', '.join(where)}: {self.message}"
+        for key, value in (("line", self.line), ("layer", self.layer),
+                           ("feature", self.feature), ("field", self.field)):
+            if value is not None and value != "":
+                where.append(w[key].format(value))
+        text = w["where"].join(where) + w["colon"] + translate(self.message)
         if self.found is not None:
-            text += f"; found {self.found}"
+            text += w["found"].format(self.found)
         if self.expected is not None:
-            text += f"; expected {self.expected}"
+            text += w["expected"].format(translate(self.expected))
         return text
 
     def as_dict(self) -> dict:

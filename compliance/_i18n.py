@@ -62,6 +62,11 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
+_CHINESE_PLACES = {"line": "第 {} 行", "layer": "图层“{}”", "feature": "要素“{}”",
+                   "field": "字段“{}”", "where": "，", "colon": "：", "found": "；实际为 {}",
+                   "expected": "；应为 {}"}
+
+
 class Translator:
     def __init__(self, lang: str = DEFAULT_LANGUAGE):
         self.lang = lang
@@ -107,21 +112,7 @@ class Translator:
         field), what is wrong, what was found and what was expected."""
         if self.lang != "zh":
             return str(p)
-        where = [p.file]
-        if p.line is not None:
-            where.append(f"第 {p.line} 行")
-        if p.layer:
-            where.append(f"图层“{p.layer}”")
-        if p.feature is not None:
-            where.append(f"要素“{p.feature}”")
-        if p.field:
-            where.append(f"字段“{p.field}”")
-        text = "，".join(where) + "：" + zh_punctuation(self.gettext(p.message))
-        if p.found is not None:
-            text += f"；实际为 {p.found}"
-        if p.expected is not None:
-            text += "；应为 " + zh_punctuation(self.gettext(p.expected))
-        return text
+        return p.describe(_CHINESE_PLACES, lambda text: zh_punctuation(self.gettext(text)))
 
     def punctuate(self, text: str | None) -> str:
         """Chinese text set as Chinese is set: full-width punctuation next to Chinese, no
