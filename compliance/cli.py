@@ -121,6 +121,23 @@ _COUNT = _Number(0, 5_000_000, integer=True)
 _AREA = _Number(0, 10_000_000.0)
 
 
+def _stage_reporter():
+    """Say each stage that can take more than a second on stderr, with the time so far;
+    silent when stderr is not a terminal (logs, CI, pipes)."""
+    import time
+
+    tty = sys.stderr.isatty()
+    started = time.monotonic()
+    names = {"reading": _say("reading the plan"), "network": _say("walking the streets"),
+             "checking": _say("checking"), "writing": _say("writing the reports")}
+
+    def on_stage(name):
+        if tty:
+            click.echo(f"[{time.monotonic() - started:5.1f} s] {names[name]}…", err=True)
+
+    return on_stage, tty
+
+
 def _plan_options(fn):
     """Options that say how to read a plan, shared by check and batch."""
     options = [
@@ -292,6 +309,7 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     from compliance.plan import from_figures
 
     standard = _load_standard(city, standard_file)
+    on_stage, _ = _stage_reporter()
     quick = any(v is not None for v in (households_new, households_existing, facility_area))
     if plan and quick:
         raise click.UsageError("give a PLAN file or the quick-check figures, not both")
@@ -309,6 +327,7 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     else:
         if not Path(plan).exists():
             raise click.BadParameter(f"no such file or folder: {plan}", param_hint="PLAN")
+        on_stage("reading")
         the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True, table=table,
                                       cad_layers=cad_layers, cad_units=cad_units,
                                       coords=coords)
@@ -317,8 +336,11 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     kind = workflow.format_for(output, fmt)
     if output not in (None, "-"):
         io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers, meta])
+    on_stage("network" if distance == "network" else "checking")
     result = workflow.run(the_plan, standard, options, meta=io.read_meta(meta, plan))
     report_lang, says = lang or "zh", cli_language(lang)
+    if output not in (None, "-"):
+        on_stage("writing")
     if kind == "text" and output in (None, "-"):
         click.echo(workflow.render(result, "text", says))
     else:
@@ -384,16 +406,7 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
                       crs=crs, coords=coords)
 
-    import time
-
-    tty = sys.stderr.isatty()
-    started = time.monotonic()
-    names = {"reading": _say("reading the plan"), "network": _say("walking the streets"),
-             "checking": _say("checking"), "writing": _say("writing the reports")}
-
-    def on_stage(name):
-        if tty:  # silent when stderr is not a terminal (logs, CI, pipes)
-            click.echo(f"[{time.monotonic() - started:5.1f} s] {names[name]}…", err=True)
+    on_stage, tty = _stage_reporter()
 
     def progress(items):
         if not tty:

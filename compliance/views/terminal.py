@@ -41,7 +41,7 @@ def _finding_lines(r: dict, t) -> list[str]:
 def render(model: Model, limit: int = 50) -> str:
     t = model.t
     s = model.result.standard
-    lines = [click.style(f"{t.pick(s.title, s.title_en)}  [{s.id}]", bold=True),
+    lines = [click.style(f"{t.punctuate(t.pick(s.title, s.title_en))}  [{s.id}]", bold=True),
              f"{s.document.number or ''} {s.document.issued or ''}".strip()]
     for p in model.parcels[:limit]:
         head = safe_text(f"{p['id']}" + (f" {p['name']}" if p["name"] else ""))
