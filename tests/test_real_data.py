@@ -292,7 +292,9 @@ def test_batch_keeps_a_bad_parcel_and_its_facility(tmp_path):
     assert data["summary"]["incomplete"] == 1 and res.exit_code == 1
     gpkg = gpd.read_file(out_dir / "results.gpkg", layer="parcels")
     assert sorted(gpkg["id"]) == ["P1", "P2", "P3"]
-    assert "P2" in (out_dir / "results.csv").read_text(encoding="utf-8-sig") or True
+    csv_rows = (out_dir / "results.csv").read_text(encoding="utf-8-sig").splitlines()
+    p2 = [r for r in csv_rows if r.startswith("P2,")]
+    assert len(p2) == 1 and ",incomplete," in p2[0] and "households_new" in p2[0]
     assert "P2" in (out_dir / "index.html").read_text(encoding="utf-8")
 
 

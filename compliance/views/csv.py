@@ -35,6 +35,13 @@ def rows(model: Model):
     for p in model.data["parcels"]:
         for f in p["findings"]:
             yield _row(p, f, True)
+        if not p["findings"]:
+            # A parcel that could not be judged still has its row, saying why.
+            yield {**{c: "" for c in COLUMNS}, "parcel_id": p["id"],
+                   "parcel_name": p.get("name") or "", "verdict": p["verdict"],
+                   "message": "; ".join(q["message"] + (f" ({q['field']})" if q.get("field")
+                                                        else "")
+                                        for q in p.get("problems", []))}
     for fac in model.data.get("facilities", []):
         for f in fac["findings"]:
             yield _row(fac, f, False)
