@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
@@ -132,13 +132,9 @@ class Model:
     institutions: list[dict]
     district: list[dict]
     header: dict                     # what every page's head and method section show
-    extra: dict = field(default_factory=dict)
 
     def summary_of(self, parcels: list[dict]) -> dict:
         return summarise([p["result"] for p in parcels])
-
-    def finding_rows(self, parcel: dict) -> list[dict]:
-        return parcel["rows"]
 
 
 class _Builder:
