@@ -159,7 +159,9 @@ class _Builder:
             "formula": data.get("formula", ""), "fix": data.get("fix", ""),
             "notes": data.get("notes", []),
             "consequence": data.get("consequence", "") if f.status == Status.FAIL else "",
-            "document": t.punctuate(data["citation"]["document"]), "clause": c.clause,
+            "document": t.punctuate(c.document.number
+                                    or t.pick(c.document.title, c.document.title_en)),
+            "clause": c.clause,
             "cited_inherited": c.inherited,
             "inherited_from": _standard_name(self.result.standard, c.standard_id, t),
             "inherited_params": [param_label(n, self.lang) for n in f.inherited_params],
