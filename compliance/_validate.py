@@ -230,6 +230,15 @@ def _booleans(L: _Layer, field: str):
     return parsed.fillna(False).to_numpy(dtype=bool)
 
 
+def _tristate(L: _Layer, field: str) -> np.ndarray:
+    """A true/false field where absence means unknown: 1.0, 0.0 or NaN."""
+    if field not in L.gdf:
+        return np.full(len(L.gdf), np.nan)
+    given = L.gdf[field].map(lambda v: v is not None and v == v and str(v).strip() != "")
+    values = _booleans(L, field).astype(float)
+    return np.where(given.to_numpy(dtype=bool), values, np.nan)
+
+
 def _ids(L: _Layer, required: bool = True):
     gdf = L.gdf
     if "id" not in gdf:
@@ -324,6 +333,11 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
                              maximum=100, expected="a whole number ≥ 1")
     out["complete_community"] = _booleans(L, "complete_community")
     out["rural"] = _booleans(L, "rural")
+    for field, what in (("residential_floor_area_m2", "above-ground residential floor area in "
+                         "m² (地上住宅建筑面积)"),
+                        ("gross_floor_area_m2", "gross floor area in m² (总建筑面积)")):
+        out[field] = _numbers(L, field, required=False, integer=False, minimum=0,
+                              maximum=MAX_AREA_M2 * 100, expected=what)
     out["row"] = L.labels
     geoms = _geometry(L, POLYGONAL, "a Polygon or MultiPolygon", required=geometry_required)
     return out, geoms, L
@@ -364,6 +378,16 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
     for field in ("beds", "nursing_beds", "dementia_beds", "social_workers"):
         out[field] = _numbers(L, field, required=False, integer=True, minimum=0,
                               expected="a whole number ≥ 0")
+    # Siting (PLAN-FORMAT.md): unknown stays unknown (NaN), so a rule can say it lacks it.
+    out["floor"] = _numbers(L, "floor", required=False, integer=True, minimum=-20, maximum=200,
+                            expected="a whole number: 1 = ground, 0 = semi-basement, −1 = basement")
+    out["floors"] = _numbers(L, "floors", required=False, integer=True, minimum=1, maximum=200,
+                             expected="a whole number ≥ 1")
+    for field in ("own_entrance", "lift", "ramp"):
+        out[field] = _tristate(L, field)
+    out["housing_share_complete"] = _numbers(
+        L, "housing_share_complete", required=False, integer=False, minimum=0, maximum=1,
+        expected="a share from 0 to 1 of the housing complete when the facility is finished")
     over = out["nursing_beds"] > out["beds"]
     L.error(over.to_numpy(), N_("more nursing beds than beds"), field="nursing_beds",
             found=out["nursing_beds"].to_numpy(), expected=N_("nursing_beds ≤ beds"))
@@ -483,12 +507,15 @@ def zero_area_parcels(projected, file: str):
 
 _SEVERITIES = tuple(s.value for s in Severity)
 TOP_KEYS = {"id", "extends", "title", "title_en", "place", "place_en", "document",
-            "assumptions", "rules", "district_targets"}
+            "assumptions", "rules", "district_targets", "level", "province", "province_en",
+            "effective", "expires", "expires_note"}
 RULE_KEYS = {"severity", "citation", "params", "applies_to", "consequence", "consequence_en",
-             "enabled"}
-CITATION_KEYS = {"document", "clause", "quote", "quote_en", "note"}
+             "enabled", "remedy_existing", "remedy_existing_en", "deadline"}
+CITATION_KEYS = {"document", "clause", "quote", "quote_en", "note", "sourcing", "url"}
 DOCUMENT_KEYS = {"title", "title_en", "number", "issuer", "issued", "issued_note", "source",
-                 "verified"}
+                 "verified", "sourcing", "url", "effective"}
+LEVELS = ("national", "province", "city", "district")
+SOURCINGS = ("official", "statute_mirror", "secondary")
 ASSUMPTIONS = {
     "persons_per_household": "persons per household when a parcel gives no population",
     "walking_speed_km_h": "walking speed that turns minutes into metres",
@@ -566,6 +593,20 @@ def standard_shape(path, data: dict) -> list[Problem]:
     if not str(data.get("id") or "").strip():
         p.append(Problem(str(path), N_("missing id"), field="id", line=line_of(data),
                          expected=N_("a short name such as 'my-city'")))
+    if data.get("level") is not None and data["level"] not in LEVELS:
+        p.append(Problem(str(path), N_("unknown level"), field="level", found=repr(data["level"]),
+                         line=line_of(data, "level"), expected=", ".join(LEVELS)))
+    for where, holder, key in _dates(data):
+        value = holder.get(key)
+        if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            p.append(Problem(str(path), N_("not a date"), field=where, found=repr(value),
+                             line=line_of(holder, key), expected=N_("YYYY-MM-DD")))
+    for where, holder in _sourced(data):
+        value = holder.get("sourcing")
+        if value is not None and value not in SOURCINGS:
+            p.append(Problem(str(path), N_("unknown sourcing"), field=f"{where}.sourcing",
+                             found=repr(value), line=line_of(holder, "sourcing"),
+                             expected=", ".join(SOURCINGS)))
     doc = data.get("document")
     if not isinstance(doc, dict) or not str(doc.get("title") or "").strip():
         p.append(Problem(str(path), N_("missing document title"), field="document.title",
@@ -629,8 +670,13 @@ def standard_shape(path, data: dict) -> list[Problem]:
                 if "citation" in praw:
                     p += _check_citation(path, praw["citation"], f"{where}.params.{pname}.citation")
                 holder, key, praw = praw, "value", praw.get("value")
-            prob = _number_problem(path, holder, key, praw, spec.minimum, spec.maximum,
-                                   spec.nullable)
+            if spec.type == "flag":
+                prob = None if isinstance(praw, bool) else Problem(
+                    str(path), N_("not true or false"), field=key, found=repr(praw),
+                    line=line_of(holder, key), expected=N_("true or false"))
+            else:
+                prob = _number_problem(path, holder, key, praw, spec.minimum, spec.maximum,
+                                       spec.nullable)
             if prob:
                 p.append(replace(prob, field=f"{where}.params.{pname}"))
     for name, raw in (data.get("assumptions") or {}).items():
@@ -656,6 +702,27 @@ def standard_shape(path, data: dict) -> list[Problem]:
             p.append(replace(prob, field=f"district_targets.{name}.target"))
         p += _check_citation(path, raw.get("citation"), f"district_targets.{name}.citation")
     return p
+
+
+def _dates(data: dict):
+    """Every date a standard file may give: (field, mapping, key)."""
+    yield "effective", data, "effective"
+    yield "expires", data, "expires"
+    if isinstance(data.get("document"), dict):
+        yield "document.effective", data["document"], "effective"
+    for rid, raw in (data.get("rules") or {}).items() if isinstance(data.get("rules"),
+                                                                     dict) else ():
+        if isinstance(raw, dict):
+            yield f"rules.{rid}.deadline", raw, "deadline"
+
+
+def _sourced(data: dict):
+    if isinstance(data.get("document"), dict):
+        yield "document", data["document"]
+    for rid, raw in (data.get("rules") or {}).items() if isinstance(data.get("rules"),
+                                                                     dict) else ():
+        if isinstance(raw, dict) and isinstance(raw.get("citation"), dict):
+            yield f"rules.{rid}.citation", raw["citation"]
 
 
 def standard_complete(path, data: dict, standard) -> list[Problem]:

@@ -167,7 +167,15 @@ def _debug_option(fn):
     return click.option("--debug", is_flag=True, help=_h("Show Python tracebacks (for developers)."))(fn)
 
 
-def _load_standard(city, standard_file):
+def _as_of_option(fn):
+    return click.option(
+        "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+        help=_h("Check against the rules in force on this date (default: today). A standard "
+                "not yet in force, or lapsed, gives way to the one it extends; a target whose "
+                "date has passed is reported as expired."))(fn)
+
+
+def _load_standard(city, standard_file, as_of=None):
     from compliance.standard import load_standard
 
     if city and standard_file:
@@ -175,7 +183,7 @@ def _load_standard(city, standard_file):
     if not city and not standard_file:
         raise click.UsageError("name the standard: --city dongying (see `compliance standards "
                                "list`) or --standard my-city.yaml")
-    return load_standard(standard_file or city)
+    return load_standard(standard_file or city, as_of=as_of.date().isoformat() if as_of else None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, help=_h("""Check residential plans against a city's community eldercare facility standard
@@ -202,16 +210,51 @@ def standards():
     pass
 
 
-@standards.command("list", help=_h("""List the shipped standards."""))
+@standards.command("list", help=_h("""List the shipped standards, grouped by province: place, level, the
+    standard each extends, the document, and how its words were obtained (official, statute
+    text on a secondary host, or a secondary report).
+
+    \b
+    Examples:
+      compliance standards list
+      compliance standards list --lang en
+      compliance standards list --markdown > docs/standards.md"""))
+@click.option("--lang", type=click.Choice(LANGS))
+@click.option("--markdown", is_flag=True, help=_h("Print the docs page (docs/standards.md)."))
 @_debug_option
 @_friendly
-def standards_list(debug):
-    from compliance.standard import available_standards, load_standard
+def standards_list(lang, markdown, debug):
+    from compliance.standard import AS_WRITTEN, available_standards, load_standard
+    from compliance.views import standards_table
 
-    for sid in available_standards():
-        s = load_standard(sid)
-        parent = f"  (extends {s.chain[1]})" if len(s.chain) > 1 else ""
-        click.echo(f"{sid:<12} {s.title}  {s.document.number or ''}{parent}")
+    if markdown:
+        written = [load_standard(sid, as_of=AS_WRITTEN) for sid in available_standards()]
+        click.echo(standards_table.render_markdown(written), nl=False)
+        return
+    shipped = [load_standard(sid) for sid in available_standards()]
+    click.echo(standards_table.render_list(shipped, cli_language(lang)), nl=False)
+
+
+@standards.command("diff", help=_h("""Show two standards side by side: every rule's severity, figures and
+    citation, each inherited figure with the standard it comes from; ≠ marks a difference.
+
+    \b
+    Example:
+      compliance standards diff fujian anhui"""))
+@click.argument("first")
+@click.argument("second")
+@click.option("--lang", type=click.Choice(LANGS))
+@_as_of_option
+@_debug_option
+@_friendly
+def standards_diff(first, second, lang, as_of, debug):
+    from compliance.standard import load_standard
+    from compliance.views import standards_table
+
+    day = as_of.date().isoformat() if as_of else None
+    click.echo(standards_table.render_diff(load_standard(first, as_of=day),
+                                           load_standard(second, as_of=day),
+                                           cli_language(lang)), nl=False)
 
 
 @standards.command("show", help=_h("""Show every rule of STANDARD (an id or a .yaml path): parameters, severity, citation.
@@ -263,8 +306,8 @@ def rules_cmd(markdown):
       compliance check projects.xlsx --city zunyi -o reports/projects.xlsx
     """))
 @click.argument("plan", required=False, type=click.Path())
-@click.option("--city", help=_h("A shipped standard: national, zunyi, dongying, changzhou, "
-              "tongchuan, x-district."))
+@click.option("--city", help=_h("A shipped standard by id or place (fujian, 合肥, zunyi …; see "
+              "`compliance standards list`)."))
 @click.option("--standard", "standard_file", type=click.Path(dir_okay=False),
               help=_h("A standard file of your own (YAML; see `compliance standards validate`)."))
 @click.option("-o", "--output", type=click.Path(),
@@ -298,17 +341,18 @@ def rules_cmd(markdown):
 @click.option("--population", type=_COUNT, help=_h("Quick check: residents."))
 @click.option("--complete-community", is_flag=True,
               help=_h("Quick check: the parcel is in a 完整居住社区 programme."))
+@_as_of_option
 @_plan_options
 @_debug_option
 @_friendly
 def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m, walking_speed,
           households_new, households_existing, facility_area, land_area, population,
-          complete_community, table, cad_layers, cad_units, meta, coords, debug):
+          complete_community, as_of, table, cad_layers, cad_units, meta, coords, debug):
     from compliance import workflow
     from compliance.settings import Options
     from compliance.plan import from_figures
 
-    standard = _load_standard(city, standard_file)
+    standard = _load_standard(city, standard_file, as_of)
     on_stage, _ = _stage_reporter()
     quick = any(v is not None for v in (households_new, households_existing, facility_area))
     if plan and quick:
@@ -394,15 +438,16 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
               metavar="KM/H", help=_h("Walking speed (default 4 km/h)."))
 @click.option("--no-parcel-reports", is_flag=True, help=_h("Skip the per-parcel HTML pages."))
 @click.option("--pdf", is_flag=True, help=_h("Also write each parcel's page as a PDF."))
+@_as_of_option
 @_plan_options
 @_debug_option
 @_friendly
 def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
-          no_parcel_reports, table, cad_layers, cad_units, meta, coords, pdf, debug):
+          no_parcel_reports, pdf, as_of, table, cad_layers, cad_units, meta, coords, debug):
     from compliance import workflow
     from compliance.settings import Options
 
-    standard = _load_standard(city, standard_file)
+    standard = _load_standard(city, standard_file, as_of)
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
                       crs=crs, coords=coords)
 

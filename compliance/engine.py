@@ -26,9 +26,9 @@ from .rules.registry import EVALUATORS, radius_bound_m
 from .settings import Options
 from .standard import Standard
 from .suggest import candidate_sites
-from .vocabulary import Status
+from .vocabulary import Severity, Status
 
-_CORE = {"parcel", "facility", "rule", "kind", "status", "required", "provided", "shortfall",
+_CORE = {"parcel", "facility", "rule", "kind", "existing_only", "status", "required", "provided", "shortfall",
          "message", "formula", "fix", "notes", "details"}
 
 
@@ -278,6 +278,11 @@ def _findings(frame: pd.DataFrame, info, spec):
     numbers = {c: _column(frame[c].to_numpy(dtype=float)) if c in frame else [None] * n
                for c in ("required", "provided", "shortfall")}
     fail_consequence = (spec.consequence, spec.consequence_en)
+    remedy = (spec.remedy_existing, spec.remedy_existing_en)
+    existing_only = frame["existing_only"].to_numpy(dtype=bool) if "existing_only" in frame \
+        else np.zeros(n, dtype=bool)
+    # An expired target is shown for what it was, and never decides a verdict.
+    severity = Severity.ADVISORY if spec.expired else spec.severity
     for i in range(n):
         args = {c: cols[c][i] for c in arg_cols if cols[c][i] is not None}
         for k in ("required", "provided", "shortfall"):
@@ -288,9 +293,13 @@ def _findings(frame: pd.DataFrame, info, spec):
             args["kind_label"] = kind
         status = Status(str(core["status"][i]))
         notes = core["notes"][i]
+        consequence = fail_consequence
+        if existing_only[i] and (remedy[0] or remedy[1]):
+            consequence = remedy
         formula, fix, details = core["formula"][i], core["fix"][i], core["details"][i]
         yield Finding(
-            rule=info.id, status=status, severity=spec.severity,
+            rule=info.id, status=status, severity=severity,
+            deadline=spec.deadline, expired=spec.expired,
             required=_round(numbers["required"][i], digits),
             provided=_round(numbers["provided"][i], digits),
             unit=info.unit, citation=spec.citation,
@@ -300,8 +309,8 @@ def _findings(frame: pd.DataFrame, info, spec):
             notes=tuple(Text(m, args) for m in notes) if isinstance(notes, list) else (),
             shortfall=_round(numbers["shortfall"][i], digits),
             inherited=spec.inherited, inherited_params=inherited_params, kind=kind,
-            consequence=fail_consequence[0] if status == Status.FAIL else None,
-            consequence_en=fail_consequence[1] if status == Status.FAIL else None,
+            consequence=consequence[0] if status == Status.FAIL else None,
+            consequence_en=consequence[1] if status == Status.FAIL else None,
             details=details if isinstance(details, dict) else {},
             inputs={k: v for k, v in args.items()
                     if isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -68,6 +68,20 @@ class Provision:
     def links(self) -> pd.DataFrame:
         return pd.DataFrame({"parcel": self.parcel, "facility": self.facility})
 
+    def group_links(self) -> pd.DataFrame:
+        """Every (parcel, facility) pair of `provided_by_group`, as a frame, with `pooled`:
+        the facility is a site that several parcels name or contain (a pooled site)."""
+        if len(self.parcel) == 0:
+            return pd.DataFrame({"parcel": [], "facility": [], "pooled": []}).astype(
+                {"parcel": int, "facility": int, "pooled": bool})
+        direct = pd.DataFrame({"group": self.group[self.parcel], "facility": self.facility})
+        named_by = direct.groupby("facility").size()
+        sites = direct.drop_duplicates()
+        members = pd.DataFrame({"group": self.group, "parcel": np.arange(self.n_parcels)})
+        pairs = members.merge(sites, on="group")[["parcel", "facility"]]
+        pairs["pooled"] = named_by.reindex(pairs["facility"]).to_numpy() > 1
+        return pairs.sort_values(["parcel", "facility"]).reset_index(drop=True)
+
     def provided_by_group(self) -> list[list[tuple[int, bool]]]:
         """Per parcel, the facilities whose floor area counts for it, as (facility position,
         named or contained by this parcel itself), in facility order.

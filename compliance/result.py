@@ -48,6 +48,9 @@ class Finding:
     # Parameters of this rule whose used value is not the published one (RESULT-FORMAT.md
     # standard.modified), so that the report never shows the quote as support for them.
     modified: tuple[dict, ...] = ()
+    # A target whose date has passed ("到2022年底"): reported, advisory, never binding.
+    deadline: str | None = None
+    expired: bool = False
 
 
 def verdict(findings) -> str:

@@ -25,12 +25,13 @@ class Options:
     suggest: bool = False               # propose sites for new facilities (batch)
     crs: str | None = None              # the CRS of layers that declare none
     coords: str | None = None           # web-map coordinates to convert (gcj02, bd09)
+    as_of: str | None = None            # the date whose rules apply (ISO); today when None
 
     def as_run_options(self, standard) -> dict:
         """The effective value of every option that can change a number or a verdict."""
         return {"distance": self.distance, "radius_m": self.radius_m,
                 "walking_speed_km_h": self.walking_speed_km_h_for(standard),
-                "crs": self.crs, "coords": self.coords}
+                "crs": self.crs, "coords": self.coords, "as_of": standard.as_of}
 
     def walking_speed_km_h_for(self, standard) -> float:
         """The one definition of the walking speed in force: the user's, else the standard's."""

@@ -7,6 +7,7 @@ extends and is marked inherited, so no report shows an inherited figure as the c
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import hashlib
 import os
@@ -56,6 +57,16 @@ class Document:
     issued_note: str | None = None
     source: str | None = None
     verified: str | None = None
+    # How the words were obtained (SOURCES-MORE.md): "official" (the issuing body's own
+    # site), "statute_mirror" (the statute's own text on a secondary host), "secondary"
+    # (news or reprint). None for the five seed documents, which are the texts themselves.
+    sourcing: str | None = None
+    url: str | None = None
+    effective: str | None = None
+
+    @property
+    def secondary(self) -> bool:
+        return self.sourcing in ("secondary", "statute_mirror")
 
 
 @dataclass(frozen=True)
@@ -65,9 +76,19 @@ class Citation:
     quote: str
     note: str | None = None
     quote_en: str | None = None  # an English rendering, shown beside the Chinese original
+    sourcing: str | None = None  # overrides the document's (one quote seen only in a reprint)
+    url: str | None = None
     # The standard file whose entry states this citation.
     standard_id: str = ""
     inherited: bool = False
+
+    @property
+    def how_sourced(self) -> str | None:
+        return self.sourcing or self.document.sourcing
+
+    @property
+    def secondary(self) -> bool:
+        return self.how_sourced in ("secondary", "statute_mirror")
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,13 @@ class RuleSpec:
     applies_to: str | None = None
     consequence: str | None = None
     consequence_en: str | None = None
+    # What the standard says happens where existing housing falls short (购置、置换、租赁):
+    # shown as the consequence of a failing finding on existing housing, not a refusal.
+    remedy_existing: str | None = None
+    remedy_existing_en: str | None = None
+    # A target with a date ("到2022年底"): after it, reported as an expired target.
+    deadline: str | None = None
+    expired: bool = False
     inherited: bool = False
 
     def value(self, name: str, default: Any = None) -> Any:
@@ -122,6 +150,22 @@ class Standard:
     district_targets: dict[str, DistrictTarget]
     chain: tuple[str, ...]
     path: str
+    # national, province or city; the province it belongs to (for grouping and reports).
+    level: str = "city"
+    province: str = ""
+    province_en: str = ""
+    effective: str | None = None
+    expires: str | None = None
+    expires_note: str | None = None
+    # The date the rules are read as of (--as-of; today by default), and the files of the
+    # chain whose rules were not in force on it: ({"id", "effective", "expires"}, …).
+    as_of: str = ""
+    not_in_force: tuple[dict, ...] = ()
+    # Each file of the chain: ({"id", "level", "place", "place_en"}, …), this one first.
+    levels: tuple[dict, ...] = ()
+    # Dated targets of the chain whose date had passed on `as_of`: ({"id", "rule",
+    # "deadline"}, …). Where the file extended has the rule undated, that rule stands.
+    passed_deadlines: tuple[dict, ...] = ()
     # Provenance (RESULT-FORMAT.md): "built-in" or the user's file, the SHA-256 of each file of
     # the extends chain (this one first), and every parameter whose value differs from what the
     # nearest built-in standard it extends publishes.
@@ -260,8 +304,19 @@ def standard_id_for(name: str) -> str | None:
     return None
 
 
-def load_standard(name_or_path: str | os.PathLike) -> Standard:
-    """Load a shipped standard by id (``dongying``) or a user's file by path, with inheritance."""
+def _today() -> str:
+    """Today, or the reproducible-builds date (SOURCE_DATE_EPOCH) when one is set, so that a
+    report regenerated from the same inputs applies the same rules."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date().isoformat()
+    return _dt.date.today().isoformat()
+
+
+def load_standard(name_or_path: str | os.PathLike, as_of: str | None = None) -> Standard:
+    """Load a shipped standard by id (``dongying``) or a user's file by path, with inheritance,
+    as in force on `as_of` (an ISO date; today when None)."""
+    as_of = as_of or _today()
     path = _locate(str(name_or_path))
     if not path.exists() and Path(str(name_or_path)).suffix not in (".yaml", ".yml"):
         found = standard_id_for(str(name_or_path))
@@ -275,10 +330,10 @@ def load_standard(name_or_path: str | os.PathLike) -> Standard:
         raise StandardError(Problem(
             str(name_or_path), f"no standard named '{name_or_path}'{hint}",
             expected="one of " + ", ".join(available_standards()) + ", or a .yaml path"))
-    return _resolve(path, seen=())
+    return _resolve(path, seen=(), as_of=as_of)
 
 
-def _resolve(path: Path, seen: tuple[str, ...]) -> Standard:
+def _resolve(path: Path, seen: tuple[str, ...], as_of: str) -> Standard:
     key = str(path.resolve())
     if key in seen:
         chain = " → ".join(Path(s).name for s in (*seen, key))
@@ -296,10 +351,10 @@ def _resolve(path: Path, seen: tuple[str, ...]) -> Standard:
                                     line=_validate.line_of(data, "extends"),
                                     expected=N_("a shipped standard id or a path to a .yaml file")))
         else:
-            parent = _resolve(parent_path, (*seen, key))
+            parent = _resolve(parent_path, (*seen, key), as_of)
     if problems:
         raise StandardError(problems)
-    standard = _build(path, data, parent)
+    standard = _build(path, data, parent, as_of)
     standard = _provenance(standard, path, parent)
     problems = _validate.standard_complete(path, data, standard)
     if problems:
@@ -354,8 +409,23 @@ def _citation(raw: dict | None, doc: Document, standard_id: str) -> Citation | N
     document = Document(title=str(cited)) if cited else doc
     return Citation(document=document, clause=str(raw.get("clause", "")),
                     quote=str(raw.get("quote", "")), note=raw.get("note"),
-                    quote_en=raw.get("quote_en"),
-                    standard_id=standard_id)
+                    quote_en=raw.get("quote_en"), sourcing=raw.get("sourcing"),
+                    url=raw.get("url"), standard_id=standard_id)
+
+
+def _date(value) -> str | None:
+    return None if value is None else str(value)
+
+
+# Read a standard as written, every dated rule included (the generated docs, `standards diff`).
+AS_WRITTEN = "*"
+
+
+def in_force(effective: str | None, expires: str | None, as_of: str) -> bool:
+    """Whether a file's rules apply on `as_of` (ISO dates compare as text)."""
+    if as_of == AS_WRITTEN:
+        return True
+    return (effective is None or effective <= as_of) and (expires is None or as_of < expires)
 
 
 def _param(name: str, raw: Any, rule_citation: Citation, doc: Document, sid: str,
@@ -366,10 +436,21 @@ def _param(name: str, raw: Any, rule_citation: Citation, doc: Document, sid: str
     return Parameter(name, raw, rule_citation, unit)
 
 
-def _build(path: Path, data: dict, parent: Standard | None) -> Standard:
+def _build(path: Path, data: dict, parent: Standard | None, as_of: str) -> Standard:
     sid = str(data["id"])
     doc = _document(data["document"])
+    effective = _date(data.get("effective") or data["document"].get("effective"))
+    expires = _date(data.get("expires"))
+    applies = in_force(effective, expires, as_of)
+    not_in_force = tuple(parent.not_in_force) if parent else ()
+    if not applies:
+        # Not yet in force, or lapsed, on the date checked: what it extends stands instead,
+        # and every output says so.
+        not_in_force = ({"id": sid, "effective": effective, "expires": expires},
+                        *not_in_force)
+        data = {**data, "rules": {}, "assumptions": {}, "district_targets": {}}
     rules: dict[str, RuleSpec] = dict(parent.rules) if parent else {}
+    passed: list[dict] = list(parent.passed_deadlines) if parent else []
     for rule_id, raw in (data.get("rules") or {}).items():
         raw = raw or {}
         if raw.get("enabled") is False:
@@ -399,7 +480,21 @@ def _build(path: Path, data: dict, parent: Standard | None) -> Standard:
             applies_to=raw.get("applies_to", base.applies_to if base else None),
             consequence=raw.get("consequence", base.consequence if base else None),
             consequence_en=raw.get("consequence_en", base.consequence_en if base else None),
+            remedy_existing=raw.get("remedy_existing",
+                                    base.remedy_existing if base else None),
+            remedy_existing_en=raw.get("remedy_existing_en",
+                                       base.remedy_existing_en if base else None),
+            deadline=_date(raw.get("deadline", base.deadline if base else None)),
         )
+        deadline = rules[rule_id].deadline
+        if deadline is not None and as_of != AS_WRITTEN and deadline < as_of \
+                and raw.get("deadline") is not None:
+            passed.append({"id": sid, "rule": rule_id, "deadline": deadline})
+            if base is not None and not base.expired and base.deadline is None:
+                # This file's dated target has passed; the rule it extends still stands.
+                rules[rule_id] = base
+            else:
+                rules[rule_id] = replace(rules[rule_id], expired=True)
     assumptions = dict(parent.assumptions) if parent else {}
     for name, raw in (data.get("assumptions") or {}).items():
         cit = _citation(raw.get("citation") if isinstance(raw, dict) else None, doc, sid)
@@ -426,12 +521,26 @@ def _build(path: Path, data: dict, parent: Standard | None) -> Standard:
                    for n, p in assumptions.items()}
     targets = {n: replace(t, citation=mark(t.citation), inherited=not own(t.citation))
                for n, t in targets.items()}
+    level = str(data.get("level") or ("national" if parent is None else "city"))
+    province = str(data.get("province") or (data.get("place") if level == "province" else "")
+                   or (parent.province if parent else ""))
+    province_en = str(data.get("province_en") or (data.get("place_en") if level == "province"
+                      else "") or (parent.province_en if parent else ""))
+    place = str(data.get("place") or (parent.place if parent else ""))
+    place_en = str(data.get("place_en") or (parent.place_en if parent else ""))
+    # A file that names no place of its own (a user's variant) is named by its title.
+    own_title = str(data.get("title") or doc.title)
+    levels = ({"id": sid, "level": level, "place": str(data.get("place") or own_title),
+               "place_en": str(data.get("place_en") or data.get("title_en") or own_title)},
+              *(parent.levels if parent else ()))
     return Standard(
+        level=level, province=province, province_en=province_en, effective=effective,
+        expires=expires, expires_note=data.get("expires_note"), as_of=as_of,
+        not_in_force=not_in_force, levels=levels, passed_deadlines=tuple(passed),
         id=sid,
         title=str(data.get("title") or doc.title),
         title_en=str(data.get("title_en") or doc.title_en or data.get("title") or doc.title),
-        place=str(data.get("place") or (parent.place if parent else "")),
-        place_en=str(data.get("place_en") or (parent.place_en if parent else "")),
+        place=place, place_en=place_en,
         document=doc, rules=rules, assumptions=assumptions, district_targets=targets,
         chain=(sid, *(parent.chain if parent else ())), path=str(path),
     )

@@ -44,7 +44,7 @@ def make_plan(parcels, facilities=(), buildings=None, streets=None, crs="EPSG:45
 
 
 def run(plan, city, network=None, **options):
-    standard = load_standard(city) if isinstance(city, str) else city
+    standard = load_standard(city, as_of=options.get("as_of")) if isinstance(city, str) else city
     return check(plan, standard, Options(**options), network=network)
 
 

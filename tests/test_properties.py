@@ -47,7 +47,7 @@ def _radius_finding(buildings, fx, fy):
     plan = make_plan(parcels, [{"id": "F", "kind": "community_station",
                                 "floor_area_m2": 100, "geometry": pt(fx, fy)}],
                      buildings=bld)
-    return finding(run(plan, "zunyi"), "P", "service_radius")
+    return finding(run(plan, "x-district"), "P", "service_radius")
 
 
 @FAST
@@ -55,7 +55,7 @@ def _radius_finding(buildings, fx, fy):
        step=st.tuples(st.floats(-3000, 3000), st.floats(-3000, 3000)))
 def test_radius_monotone_in_facility_distance(buildings, fac, step):
     near = _radius_finding(buildings, *fac)
-    # The worst household is the largest straight distance (遵义 (二): radius 1,000 m).
+    # The worst household is the largest straight distance (X区 二(九)25: radius 1,000 m).
     expected = max(np.hypot(x - fac[0], y - fac[1]) for x, y in buildings)
     assert abs(near.provided - round(expected, 2)) < 0.02
     assert near.status == ("pass" if expected <= 1000.0 + 1e-6 else "fail")

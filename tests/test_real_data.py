@@ -41,7 +41,7 @@ def write_gpkg(path, layers: dict):
     return path
 
 
-def check(path, city="zunyi", **options):
+def check(path, city="x-district", **options):
     standard = load_standard(city)
     plan = workflow.load_plan(str(path), standard, crs=options.pop("crs", None), strict=True)
     return workflow.run(plan, standard, Options(**options))
@@ -104,7 +104,7 @@ def _cad_grid_plan():
 
 
 def test_crossing_centre_lines_are_noded():
-    result = run(_cad_grid_plan(), "zunyi", distance="network")
+    result = run(_cad_grid_plan(), "x-district", distance="network")
     notes = result.coverage.notes
     # One network: every crossing noded and the 0.3 m gap closed (tolerance 0.5 m).
     assert notes["street_components"] == 1 and notes["street_lines"] == 13
@@ -132,7 +132,7 @@ def test_building_joins_the_main_network_not_a_nearer_fragment():
                      buildings=[{"id": "B1", "households": 10, "geometry": pt(600, 35)},
                                 {"id": "B2", "households": 10, "geometry": pt(300, 40)}],
                      streets=streets)
-    result = run(plan, "zunyi", distance="network")
+    result = run(plan, "x-district", distance="network")
     assert finding(result, "P1", "service_radius").provided == pytest.approx(640.0, abs=0.01)
     assert finding(result, "P2", "service_radius").provided == pytest.approx(345.0, abs=0.01)
     notes = result.coverage.notes
@@ -161,7 +161,7 @@ def test_web_mercator_plan_is_measured_in_ground_metres(tmp_path):
     })
     r = finding(check(path), "P1", "service_radius")
     assert r.provided == pytest.approx(899.0, abs=0.5)
-    assert r.status == "pass"  # 遵义 (二): 15 min × 66.7 m/min = 1,000 m ≥ 899 m
+    assert r.status == "pass"  # X区 二(九)25: 15 min × 66.7 m/min = 1,000 m ≥ 899 m
 
 
 def _gk_geojson(path, epsg, crs_member=False):
@@ -184,15 +184,15 @@ def test_geojson_in_gauss_kruger_metres_with_crs_and_with_zone_prefix(tmp_path):
     plain = _gk_geojson(tmp_path / "gk.geojson", "EPSG:4547")       # CM 114°E, no prefix
     prefixed = _gk_geojson(tmp_path / "gk38.geojson", "EPSG:4526")  # zone 38 = CM 114°E
     # Without a CRS, metres in a GeoJSON are refused with the way out named…
-    out = invoke("check", plain, "--city", "zunyi", "-o", tmp_path / "a.json")
+    out = invoke("check", plain, "--city", "x-district", "-o", tmp_path / "a.json")
     assert out.exit_code == 2 and "--crs" in out.output
     # …and with it they are read: 600 m.
-    out = invoke("check", plain, "--city", "zunyi", "--crs", "EPSG:4547",
+    out = invoke("check", plain, "--city", "x-district", "--crs", "EPSG:4547",
                  "-o", tmp_path / "a.json")
     assert out.exit_code == 0, out.output
     with_crs = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     # The zone prefix 38 names EPSG:4526 by itself; the same distance.
-    out = invoke("check", prefixed, "--city", "zunyi", "-o", tmp_path / "b.json")
+    out = invoke("check", prefixed, "--city", "x-district", "-o", tmp_path / "b.json")
     assert out.exit_code == 0, out.output
     with_prefix = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
 
@@ -230,7 +230,7 @@ def _plan_file(tmp_path, parcel_props, facility_props=None):
 ])
 def test_ambiguous_numbers_and_ids_are_refused(tmp_path, props, field, words):
     fac = props.pop("_f", None)
-    out = invoke("check", _plan_file(tmp_path, props, fac), "--city", "zunyi")
+    out = invoke("check", _plan_file(tmp_path, props, fac), "--city", "x-district")
     assert out.exit_code == 2, out.output
     assert f"field '{field}'" in out.output and words in out.output
     assert len([ln for ln in out.output.splitlines() if ln.strip().startswith("- ")]) == 1
@@ -238,7 +238,7 @@ def test_ambiguous_numbers_and_ids_are_refused(tmp_path, props, field, words):
 
 def test_thousands_separator_is_read_as_thousands(tmp_path):
     # "1,200" households: 遵义 (十五) 20 × 1,200 / 100 = 240 m² required; 300 provided.
-    out = invoke("check", _plan_file(tmp_path, {"households_new": "1,200"}), "--city", "zunyi",
+    out = invoke("check", _plan_file(tmp_path, {"households_new": "1,200"}), "--city", "x-district",
                  "-o", tmp_path / "r.json")
     assert out.exit_code in (0, 3), out.output
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
@@ -252,7 +252,7 @@ def test_two_files_for_one_layer_is_an_error(tmp_path):
     gdf = layer([{"id": "P1", "households_new": 10, "geometry": rect(0, 0, 100, 100)}])
     gdf.to_file(folder / "parcels.geojson", driver="GeoJSON")
     gdf.to_file(folder / "parcels.shp")
-    out = invoke("check", folder, "--city", "zunyi")
+    out = invoke("check", folder, "--city", "x-district")
     assert out.exit_code == 2 and "two files for one layer" in out.output
     assert "parcels.geojson" in out.output and "parcels.shp" in out.output
 
@@ -277,7 +277,7 @@ def test_batch_keeps_a_bad_parcel_and_its_facility(tmp_path):
     path = tmp_path / "district.geojson"
     gdf.to_file(path, driver="GeoJSON")
     out_dir = tmp_path / "out"
-    res = invoke("batch", path, "--city", "zunyi", "-o", out_dir)
+    res = invoke("batch", path, "--city", "x-district", "-o", out_dir)
     data = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
     by_id = {p["id"]: p for p in data["parcels"]}
     assert list(by_id) == ["P1", "P2", "P3"]
@@ -304,10 +304,10 @@ def test_a_bad_facility_field_is_reported_on_the_parcels_it_counts_for():
     # missing figure could make up the difference, but insufficient_data, saying why.
     plan = make_plan([{"id": "P1", "households_new": 100, "geometry": rect(0, 0, 100, 100)}],
                      [{**FAC, "floor_area_m2": "lots", "geometry": pt(50, 50)}], strict=False)
-    f = finding(run(plan, "zunyi"), "P1", "area_per_households")
+    f = finding(run(plan, "x-district"), "P1", "area_per_households")
     assert f.status == "insufficient_data" and f.required == 20.0
     assert any("F1" in n.args.get("features", "") for n in f.notes)
-    assert finding(run(plan, "zunyi"), "P1", "service_radius").status == "pass"
+    assert finding(run(plan, "x-district"), "P1", "service_radius").status == "pass"
 
 
 # 7. A shared formula that adds up ----------------------------------------------------------
@@ -332,16 +332,18 @@ def test_radius_option_is_recorded_and_marked(tmp_path):
     out = invoke("check", path, "--city", "zunyi", "--crs", "EPSG:4547", "--radius", "1500",
                  "-o", tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    # 遵义 (二) publishes 15 min × 4 km/h = 1,000 m; --radius made it 1,500 m.
+    # Zunyi (through Guizhou: 服务半径应小于700米) publishes 700 m; --radius made it 1,500 m.
     assert data["standard"]["modified"] == [{"rule": "service_radius", "param": "radius_m",
-                                             "published": 1000.0, "used": 1500.0,
+                                             "published": 700.0, "used": 1500.0,
                                              "by": "--radius"}]
-    assert data["run"]["options"]["radius_m"] == 1500.0 and out.exit_code == 0
+    assert data["run"]["options"]["radius_m"] == 1500.0 and out.exit_code in (0, 1)
+    radius = next(f for f in data["parcels"][0]["findings"] if f["rule"] == "service_radius")
+    assert (radius["status"], radius["required"]) == ("pass", 1500.0)  # 600 m ≤ 1,500 m
     assert data["standard"]["source"] == "built-in" and len(data["standard"]["sha256"]) == 64
     invoke("check", path, "--city", "zunyi", "--crs", "EPSG:4547", "--radius", "1500",
            "-o", tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "用户改动：服务半径 = 1,500 （原文为 1,000；--radius）" in page
+    assert "用户改动：服务半径 = 1,500 （原文为 700；--radius）" in page
 
 
 def test_user_standard_changing_a_rate_never_borrows_the_quote(tmp_path):
@@ -349,18 +351,19 @@ def test_user_standard_changing_a_rate_never_borrows_the_quote(tmp_path):
     own.write_text("id: my-city\nextends: zunyi\ndocument:\n  title: 本区试行口径\n"
                    "rules:\n  area_per_households:\n    params:\n      rate_new: 10\n",
                    encoding="utf-8")
-    # 10 × 1,200 / 100 = 120 m² under the user's file (遵义 publishes 20 → 240 m²).
+    # 10 × 1,200 / 100 = 120 m² under the user's file (遵义 publishes 20 → 240 m²). The
+    # 400 m² facility also meets Guizhou's 350 m² single site, inherited through Zunyi.
     out = invoke("check", "--standard", own, "--households-new", "1200", "--facility-area",
-                 "200", "-o", tmp_path / "r.json")
+                 "400", "-o", tmp_path / "r.json")
     assert out.exit_code in (0, 3), out.output
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     s = data["standard"]
-    assert s["source"] == str(own) and len(s["sha256_chain"]) == 3
+    assert s["source"] == str(own) and len(s["sha256_chain"]) == 4  # own, zunyi, guizhou, national
     assert {"rule": "area_per_households", "param": "rate_new", "published": 20, "used": 10,
             "by": str(own)} in s["modified"]
     area = next(f for f in data["parcels"][0]["findings"] if f["rule"] == "area_per_households")
     assert area["required"] == 120.0 and area["modified"][0]["used"] == 10
-    invoke("check", "--standard", own, "--households-new", "1200", "--facility-area", "200",
+    invoke("check", "--standard", own, "--households-new", "1200", "--facility-area", "400",
            "-o", tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "下列原文所载为公布数值，并非本次采用的数值" in page
@@ -379,9 +382,9 @@ def test_polygon_facility_walks_from_its_outline():
                      [{**FAC, "parcel_id": "P1", "geometry": diamond}],
                      buildings=[{"id": "B1", "households": 10, "geometry": pt(600, 10)}],
                      streets=[{"geometry": line((0, 0), (1000, 0))}])
-    assert finding(run(plan, "zunyi"), "P1", "service_radius").provided == \
+    assert finding(run(plan, "x-district"), "P1", "service_radius").provided == \
         pytest.approx(460.98, abs=0.01)
-    assert finding(run(plan, "zunyi", distance="network"), "P1", "service_radius").provided \
+    assert finding(run(plan, "x-district", distance="network"), "P1", "service_radius").provided \
         == pytest.approx(510.0, abs=0.01)
 
 
@@ -396,7 +399,7 @@ def test_detour_note_divides_by_the_straight_line_to_the_nearest_facility():
                      buildings=[{"id": "B1", "households": 10, "geometry": pt(1000, 10)}],
                      streets=[{"geometry": line((0, 0), (2000, 0))},
                               {"geometry": line((900, 300), (1100, 300))}])
-    f = finding(run(plan, "zunyi", distance="network"), "P1", "service_radius")
+    f = finding(run(plan, "x-district", distance="network"), "P1", "service_radius")
     assert f.provided == pytest.approx(610.0, abs=0.01)
     assert f.details["worst_straight_m"] == pytest.approx(290.0, abs=0.01)
     assert f.details["network_to_straight"] == pytest.approx(610 / 290, abs=0.001)
@@ -405,7 +408,7 @@ def test_detour_note_divides_by_the_straight_line_to_the_nearest_facility():
 def test_method_section_says_how_things_are_represented(tmp_path):
     from compliance.views import html
 
-    page = html.render(run(_cad_grid_plan(), "zunyi", distance="network"), "zh")
+    page = html.render(run(_cad_grid_plan(), "x-district", distance="network"), "zh")
     assert "每栋住宅以其内部一点代表" in page
     assert "两端点之间或端点与道路侧边相距不超过 0.5 米" in page
     assert "横轴墨卡托投影（比例因子 1），按实地距离量算" in page

@@ -15,8 +15,8 @@ from conftest import make_plan, pt, rect, run
 @pytest.fixture(scope="module")
 def zunyi_result():
     # 遵义 (十五): 20 × 1,200 / 100 = 240 m² required; 200 provided → 40 m² short.
-    # (二) 15 min = 1,000 m; building B2 at x = 1,300.5 is 1,300.5 − 0.5 = 1,300 m from F1,
-    # 300 m beyond it.
+    # The radius is Guizhou's (贵州省通知: 服务半径应小于700米), which Zunyi extends:
+    # building B2 at x = 1,300.5 is 1,300.5 − 0.5 = 1,300 m from F1, 600 m beyond 700 m.
     plan = make_plan(
         [{"id": "P1", "name": '<script>alert("x")</script> 山水"名城"', "households_new": 1200,
           "geometry": rect(0, 0, 1500, 100)}],
@@ -36,9 +36,11 @@ def test_numbers_formula_and_clause_in_chinese(zunyi_result):
     assert "（十五）" in page and "新建住宅小区按每百户不少于20平方米" in page
     assert "不合规" in page and "整改建议" in page
     assert "至少增加 40.0 m² 养老服务设施建筑面积" in page
-    # The radius: B2 is 1,300 m from F1, 1,300 − 1,000 = 300 m beyond it; B2 named.
+    # The radius: B2 is 1,300 m from F1, 1,300 − 700 = 600 m beyond it; B2 named, and the
+    # radius said to be inherited from Guizhou, the province.
     assert "B2 （1,300 m）" in page
-    assert re.search(r'<td class="num short">300 m</td>', page)
+    assert re.search(r'<td class="num short">600 m</td>', page)
+    assert "服务半径（贵州省（省级））" in page
 
 
 def test_english_labels(zunyi_result):
@@ -70,7 +72,7 @@ def test_inherited_figures_marked():
                      [{"id": "F1", "kind": "community_station", "floor_area_m2": 30,
                        "geometry": pt(50, 50)}])
     page = html.render(run(plan, "changzhou"), "zh")
-    assert "沿用：已建住宅每百户指标，新建住宅每百户指标" in page
+    assert "沿用：已建住宅每百户指标（国家基线），新建住宅每百户指标（国家基线）" in page
     assert "三（二）5" in page
 
 

@@ -181,13 +181,13 @@ def test_few_elderly_threshold_from_a_users_standard(tmp_path):
 # ------------------------------------------------------------------ service_radius
 
 def test_radius_buildings():
-    # Zunyi (二): 15 min × 66.67 m/min = 1,000 m. Facility at x=0; buildings (points) at
-    # x=900 (in reach) and x=1,300 (300 m too far, 40 households).
+    # X区 二(九)25: urban 15 min × 66.67 m/min = 1,000 m. Facility at x=0; buildings (points)
+    # at x=900 (in reach) and x=1,300 (300 m too far, 40 households).
     plan = make_plan([parcel(w=1500, h=100, households_new=100)],
                      [station(x=0, y=50, area=300)],
                      buildings=[{"id": "B1", "households": 60, "geometry": pt(900, 50)},
                                 {"id": "B2", "households": 40, "geometry": pt(1300, 50)}])
-    f = finding(run(plan, "zunyi"), "P1", "service_radius")
+    f = finding(run(plan, "x-district"), "P1", "service_radius")
     assert (f.status, f.required, f.provided, f.shortfall) == ("fail", 1000.0, 1300.0, 300.0)
     assert f.details["uncovered_buildings"] == [{"id": "B2", "distance_m": 1300.0,
                                                  "households": 40}]
@@ -195,9 +195,10 @@ def test_radius_buildings():
 
 def test_radius_parcel_corners_without_buildings():
     # No buildings: the farthest point of an 800 × 600 parcel from a facility at its
-    # corner (0, 0) is the opposite corner: √(800² + 600²) = 1,000 m → exactly the radius.
+    # corner (0, 0) is the opposite corner: √(800² + 600²) = 1,000 m → exactly X区's
+    # 15-minute radius (15 × 66.67 = 1,000 m).
     plan = make_plan([parcel(w=800, h=600, households_new=100)], [station(x=0, y=0, area=300)])
-    f = finding(run(plan, "zunyi"), "P1", "service_radius")
+    f = finding(run(plan, "x-district"), "P1", "service_radius")
     assert (f.status, f.provided) == ("pass", 1000.0)
 
 
@@ -240,11 +241,24 @@ def test_existing_facility_outside_covers_radius_but_not_area():
 
 
 def test_user_radius_and_speed():
-    # --radius 500 overrides minutes × speed; --walk-speed 3.6 km/h = 60 m/min → 900 m.
+    # --radius 500 overrides minutes × speed; X区's 15 min at --walk-speed 3.6 km/h
+    # = 60 m/min → 900 m.
     plan = make_plan([parcel(w=100, h=100, households_new=10)], [station(x=0, y=0)])
     assert finding(run(plan, "zunyi", radius_m=500), "P1", "service_radius").required == 500
-    assert finding(run(plan, "zunyi", walking_speed_km_h=3.6), "P1",
+    assert finding(run(plan, "x-district", walking_speed_km_h=3.6), "P1",
                    "service_radius").required == pytest.approx(900.0)
+
+
+def test_zunyi_takes_guizhou_700_m_radius():
+    # 贵州省通知: 社区养老服务设施服务半径应小于700米. Zunyi's own 15-minute circle was a
+    # target for the end of the 14th Five-Year Plan (2025); Guizhou's 700 m stands: a
+    # building 800 m away fails by 100 m, whether checked before or after that date.
+    plan = make_plan([parcel(w=900, h=100, households_new=10)], [station(x=0, y=50)],
+                     buildings=[{"id": "B1", "households": 10, "geometry": pt(800, 50)}])
+    for as_of in ("2024-01-01", "2026-11-23"):
+        f = finding(run(plan, "zunyi", as_of=as_of), "P1", "service_radius")
+        assert (f.status, f.required, f.shortfall) == ("fail", 700.0, 100.0)
+        assert f.severity == "mandatory"
 
 
 def test_no_facility_anywhere_fails_radius():

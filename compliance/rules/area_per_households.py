@@ -27,14 +27,19 @@ PASS = N_("Provides {provided:,.1f} m² of eldercare floor area; {required:,.1f}
 FAIL = N_("Provides {provided:,.1f} m² of eldercare floor area, {shortfall:,.1f} m² short of the {required:,.1f} m² required.")
 FIX = N_("Add at least {shortfall:,.1f} m² of eldercare floor area.")
 NO_HOUSEHOLDS = N_("The parcel has no households.")
+NEW_BY_SHARE = N_("The standard sets no per-100-household rate for new housing: its new housing is judged by the share of residential floor area.")
 RECOMMENDED = (N_("Below the recommended {rate_new_recommended:g} m²/100 new households "
                "({recommended_required:,.1f} m²); a note, not a failure."))
 
 
 def evaluate(ctx, spec) -> pd.DataFrame:
-    hh_new = np.nan_to_num(ctx.parcel_column("households_new"))
+    hh_new_given = np.nan_to_num(ctx.parcel_column("households_new"))
     hh_existing = np.nan_to_num(ctx.parcel_column("households_existing"))
-    rate_new = float(spec.value("rate_new"))
+    # A standard that measures new housing by another quantity (floor_area_share) states no
+    # per-100-household rate for it: here only existing housing is judged.
+    new_elsewhere = spec.value("rate_new") is None
+    hh_new = np.zeros_like(hh_new_given) if new_elsewhere else hh_new_given
+    rate_new = 0.0 if new_elsewhere else float(spec.value("rate_new"))
     rate_existing = float(spec.value("rate_existing"))
     own_required = (rate_new * hh_new + rate_existing * hh_existing) / 100.0
     required = ctx.provision.group_total(own_required)
@@ -44,24 +49,34 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     group_new = ctx.provision.group_total(hh_new)
     group_existing = ctx.provision.group_total(hh_existing)
     ids = ctx.parcels["id"].astype(str).to_numpy()
-    no_households = (hh_new + hh_existing) == 0
-    status = np.where(no_households, Status.NOT_APPLICABLE.value, status)
+    no_households = (hh_new_given + hh_existing) == 0
+    only_new_elsewhere = ~no_households & (hh_new + hh_existing == 0)
+    status = np.where(no_households | only_new_elsewhere, Status.NOT_APPLICABLE.value, status)
+    judged = ~(no_households | only_new_elsewhere)
 
     out = frame(
-        parcel=np.arange(len(required)), status=status, required=required, provided=provided,
-        shortfall=shortfall,
-        message=pick([no_households, status == Status.FAIL.value], [NO_HOUSEHOLDS, FAIL], PASS),
-        formula=pick([pooled & (group_existing == 0), pooled & (group_new == 0), pooled,
-                      hh_existing == 0, hh_new == 0],
-                     [FORMULA_GROUP_NEW, FORMULA_GROUP_EXISTING, FORMULA_GROUP_MIXED,
+        parcel=np.arange(len(required)), status=status,
+        required=np.where(judged, required, np.nan), provided=np.where(judged, provided, np.nan),
+        shortfall=np.where(judged, shortfall, np.nan),
+        message=pick([no_households, only_new_elsewhere, status == Status.FAIL.value],
+                     [NO_HOUSEHOLDS, NEW_BY_SHARE, FAIL], PASS),
+        formula=pick([~judged, pooled & (group_existing == 0), pooled & (group_new == 0),
+                      pooled, hh_existing == 0, hh_new == 0],
+                     [None, FORMULA_GROUP_NEW, FORMULA_GROUP_EXISTING, FORMULA_GROUP_MIXED,
                       FORMULA_NEW, FORMULA_EXISTING], FORMULA_MIXED),
         fix=np.where(status == Status.FAIL.value, FIX, None),
-        rate_new=rate_new, rate_existing=rate_existing, households_new=hh_new,
+        rate_new=np.nan if new_elsewhere else rate_new, rate_existing=rate_existing, households_new=hh_new,
         households_existing=hh_existing, own_required=own_required,
         group_households_new=group_new, group_households_existing=group_existing,
         members_new=ctx.provision.group_terms(ids, hh_new),
         members_existing=ctx.provision.group_terms(ids, hh_existing),
+        # Existing housing only: where the standard says how a shortfall there is made up
+        # (购置、置换、租赁), the finding's consequence says so.
+        existing_only=(hh_new_given == 0) & (hh_existing > 0),
     )
+    if new_elsewhere:
+        out["notes"] = [[NEW_BY_SHARE] if j and n > 0 else []
+                        for j, n in zip(judged, hh_new_given)]
     recommended = spec.value("rate_new_recommended")
     if recommended is not None:
         rec_required = ctx.provision.group_total(

@@ -21,6 +21,8 @@ class ParamSpec:
     maximum: float | None = None
     nullable: bool = False
     unit: str = ""
+    # "number" or "flag" (true/false: a condition the source states, such as 不得拆分).
+    type: str = "number"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ _KIND_MINIMA = ("street_center", "community_station", "township_center", "villag
                 "day_care_center", "care_home")
 _RATIO = ParamSpec("min_ratio", "the minimum share (0–1)", maximum=1.0, unit="ratio")
 
+
+def _flag(name: str, description: str) -> ParamSpec:
+    return ParamSpec(name, description, required=False, type="flag")
+
 RULES: tuple[RuleInfo, ...] = (
     RuleInfo(
         id="area_per_households",
@@ -70,8 +76,9 @@ RULES: tuple[RuleInfo, ...] = (
         label_zh="每百户配建面积", label_en="Floor area per 100 households",
         scope="parcel", unit="m2", pooled=True, configuration=True, headline_area=True,
         params=(
-            ParamSpec("rate_new", "m² per 100 households in new housing (新建)",
-                      maximum=_MAX_RATE, unit="m2/100hh"),
+            ParamSpec("rate_new", "m² per 100 households in new housing (新建); null where the "
+                      "standard measures new housing otherwise (floor_area_share)",
+                      maximum=_MAX_RATE, unit="m2/100hh", nullable=True),
             ParamSpec("rate_existing", "m² per 100 households in existing housing (已建、老旧)",
                       maximum=_MAX_RATE, unit="m2/100hh"),
             ParamSpec("rate_new_recommended",
@@ -133,11 +140,76 @@ RULES: tuple[RuleInfo, ...] = (
         )),
     RuleInfo(
         id="first_phase",
-        reads=("facilities.phase", "facilities.geometry"),
-        summary="In a phased development, every eldercare facility it provides is in phase 1.",
-        summary_zh="分期开发项目的养老服务设施安排在首期建设",
+        reads=("facilities.phase", "facilities.housing_share_complete", "facilities.geometry"),
+        summary="In a phased development, every eldercare facility it provides is in phase 1 "
+                "(or, where the standard allows, finished before a share of the housing).",
+        summary_zh="分期开发项目的养老服务设施安排在首期建设（或按标准在住宅完成一定比例之前建成）",
         label_zh="首期建设", label_en="Built in the first phase",
-        scope="parcel", unit=""),
+        scope="parcel", unit="",
+        params=(
+            ParamSpec("max_housing_share_complete",
+                      "a facility not in phase 1 passes if finished before this share (0–1) of "
+                      "the housing is complete", required=False, maximum=1.0, unit="ratio"),
+            _flag("no_split", "the facilities are not split across phases (不得拆分)"),
+        )),
+    RuleInfo(
+        id="single_site_minimum",
+        reads=("facilities.floor_area_m2", "facilities.geometry", "parcels.households",
+               "parcels.gross_floor_area_m2"),
+        summary="Every eldercare facility site the parcel provides at least the single-site "
+                "minimum floor area (单处／单体).",
+        summary_zh="地块提供的每处养老服务设施建筑面积不少于单处（单体）最低面积",
+        label_zh="单处最低面积", label_en="Minimum area of each site",
+        scope="parcel", unit="m2",
+        params=(
+            ParamSpec("min_site_area_m2", "the minimum floor area of each site (m²)",
+                      maximum=_MAX_AREA, unit="m2"),
+            ParamSpec("pooled_min_site_area_m2",
+                      "the minimum of a site shared by several parcels (相邻小区集中配置), m²",
+                      required=False, maximum=_MAX_AREA, unit="m2"),
+            ParamSpec("small_project_max_households",
+                      "a parcel with fewer households is a small project: pooled with its "
+                      "neighbours it is exempt from the single-site minimum",
+                      required=False, maximum=1_000_000.0, unit="households"),
+            ParamSpec("small_project_max_floor_area_m2",
+                      "a parcel with less gross floor area (总建筑面积) is a small project",
+                      required=False, maximum=100_000_000.0, unit="m2"),
+            _flag("new_housing_only", "applies only to parcels with new housing (新建)"),
+            _flag("one_site", "the parcel's provision is in one site, not dispersed (不得分散配置)"),
+        )),
+    RuleInfo(
+        id="facility_siting",
+        reads=("facilities.floor", "facilities.floors", "facilities.own_entrance",
+               "facilities.lift", "facilities.ramp", "facilities.geometry"),
+        summary="Each eldercare facility the parcel provides sits where the standard allows: "
+                "not below ground, not above the stated floor, a lift where required, its own "
+                "entrance.",
+        summary_zh="地块提供的养老服务设施设置位置符合要求：不设在地下，不高于规定楼层，"
+                   "二层及以上设无障碍电梯，有独立出入口",
+        label_zh="设置位置", label_en="Siting",
+        scope="parcel", unit="",
+        params=(
+            ParamSpec("max_floor", "the highest floor a facility may occupy (1 = ground)",
+                      required=False, minimum=1.0, maximum=200.0, unit="floor"),
+            _flag("below_ground_allowed",
+                  "a facility may occupy a basement or semi-basement (地下层、半地下层)"),
+            ParamSpec("lift_from_floor",
+                      "a facility reaching this floor or higher needs a barrier-free lift",
+                      required=False, minimum=2.0, maximum=200.0, unit="floor"),
+            _flag("ramp_instead_of_lift", "a barrier-free ramp (无障碍坡道) may stand for the lift"),
+            _flag("own_entrance", "the facility has its own entrance (独立出入口)"),
+        )),
+    RuleInfo(
+        id="floor_area_share",
+        reads=("parcels.residential_floor_area_m2", "parcels.households",
+               "facilities.floor_area_m2", "facilities.geometry"),
+        summary="Eldercare floor area at least a share of the above-ground residential floor "
+                "area of the new housing.",
+        summary_zh="养老服务用房面积不少于新建地上住宅总建筑面积的规定比例",
+        label_zh="按住宅建筑面积比例配建", label_en="Share of residential floor area",
+        scope="parcel", unit="m2", pooled=True, configuration=True,
+        params=(ParamSpec("share", "the share of the above-ground residential floor area "
+                                   "(e.g. 0.002 for 千分之二)", maximum=0.1, unit="ratio"),)),
     RuleInfo(
         id="nursing_bed_ratio",
         summary="Nursing-type beds (护理型床位) at least a share of all beds.",
@@ -161,6 +233,16 @@ RULES: tuple[RuleInfo, ...] = (
 )
 
 CATALOGUE: dict[str, RuleInfo] = {r.id: r for r in RULES}
+
+# The figures docs/standards.md gives a column of their own, for every standard:
+# (column header, rule, parameter, fallback parameter with its unit suffix).
+SUMMARY_FIGURES = (
+    ("new", "area_per_households", "rate_new", None),
+    ("existing", "area_per_households", "rate_existing", None),
+    ("site", "single_site_minimum", "min_site_area_m2", None),
+    ("radius", "service_radius", "radius_m", ("minutes_urban", " min")),
+    ("land", "per_capita_land", "rate_m2_per_person", None),
+)
 KIND_MINIMA = _KIND_MINIMA
 
 
@@ -191,6 +273,20 @@ PARAM_LABELS = {
                                       "station minimum where few elderly live"),
     "few_elderly_threshold": ("老年人口较少的认定人数", "few-elderly threshold"),
     "persons_per_household": ("每户人数", "persons per household"),
+    "max_housing_share_complete": ("建成时住宅完成比例上限", "housing complete when it is finished, at most"),
+    "no_split": ("是否不得拆分", "not split"),
+    "min_site_area_m2": ("单处最低面积", "minimum area of each site"),
+    "pooled_min_site_area_m2": ("集中配置单处最低面积", "minimum area of a pooled site"),
+    "small_project_max_households": ("小型项目户数上限", "small project: fewer households than"),
+    "small_project_max_floor_area_m2": ("小型项目总建筑面积上限", "small project: less floor area than"),
+    "new_housing_only": ("是否仅适用于新建住宅", "new housing only"),
+    "one_site": ("是否不得分散配置", "in one site"),
+    "max_floor": ("最高楼层", "highest floor"),
+    "below_ground_allowed": ("是否允许设在地下", "below ground allowed"),
+    "lift_from_floor": ("需设无障碍电梯的楼层", "lift required from floor"),
+    "ramp_instead_of_lift": ("无障碍坡道可否代替电梯", "ramp may stand for the lift"),
+    "own_entrance": ("是否须有独立出入口", "own entrance required"),
+    "share": ("配建比例", "share"),
     "walking_speed_km_h": ("步行速度", "walking speed"),
     **{k: (f"{z}最低面积", f"minimum area of a {e}") for k, z, e in (
         ("street_center", "街道养老服务中心", "street centre"),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import (area_per_households, facility_minimum_area, first_phase, institutions,
-               minimum_area, per_capita_land, service_radius)
+from . import (area_per_households, facility_minimum_area, facility_siting, first_phase,
+               floor_area_share, institutions, minimum_area, per_capita_land, service_radius,
+               single_site_minimum)
 from .catalogue import CATALOGUE
 
 EVALUATORS: dict[str, Callable] = {
     **area_per_households.EVALUATORS, **minimum_area.EVALUATORS, **per_capita_land.EVALUATORS,
     **service_radius.EVALUATORS, **facility_minimum_area.EVALUATORS, **first_phase.EVALUATORS,
-    **institutions.EVALUATORS,
+    **institutions.EVALUATORS, **single_site_minimum.EVALUATORS,
+    **facility_siting.EVALUATORS, **floor_area_share.EVALUATORS,
 }
 if set(EVALUATORS) != set(CATALOGUE):  # pragma: no cover - a developer's mistake, caught on import
     raise RuntimeError("rules without an implementation or a catalogue entry: "

@@ -50,14 +50,30 @@ def _crs_text(crs: str, lang: str) -> str:
     return crs
 
 
+# The level of a standard file, as a report names it: (Chinese, English).
+LEVEL_NAMES = {"national": ("国家", "national"), "province": ("省级", "provincial"),
+               "city": ("市级", "city"), "district": ("区县级", "district")}
+# How a citation's words were obtained: (Chinese, English).
+SOURCING_NAMES = {"official": ("官方来源", "official source"),
+                  "statute_mirror": ("法规原文（转载）", "statute text, secondary host"),
+                  "secondary": ("二手来源（报道或转载）", "secondary source (report or reprint)")}
+
+
+def _level_of(standard, sid: str) -> dict:
+    return next((x for x in standard.levels if x["id"] == sid),
+                {"id": sid, "level": "", "place": sid, "place_en": sid})
+
+
 def _standard_name(standard, sid: str, t) -> str:
-    """An inherited figure's source named as a reader knows it: the standard's place or
-    title, not its file id."""
-    s = standard.published or standard
-    names = {"national": ("国家基线", "the national baseline")}
-    if sid in names:
-        return t.pick(*names[sid])
-    return sid if sid != s.id else t.pick(s.place, s.place_en)
+    """A figure's source named as a reader knows it: the place and level of the standard
+    file that states it (贵州省（省级）), never its file id."""
+    if sid == "national":
+        return t.pick("国家基线", "the national baseline")
+    x = _level_of(standard, sid)
+    level = LEVEL_NAMES.get(x["level"])
+    place = t.pick(x["place"], x["place_en"])
+    return f"{place}（{level[0]}）" if level and t.lang == "zh" else \
+        f"{place} ({level[1]})" if level else place
 
 
 def _figure(value) -> str:
@@ -68,24 +84,35 @@ def _figure(value) -> str:
     return str(value)
 
 
-def citation(c: Citation) -> dict:
+def citation(c: Citation, standard=None) -> dict:
     out = {"document": c.document.number or c.document.title, "title": c.document.title,
            "clause": c.clause, "quote": c.quote, "inherited": c.inherited}
     if c.note:
         out["note"] = c.note
     if c.document.issued:
         out["issued"] = c.document.issued
+    if c.standard_id:
+        out["standard"] = c.standard_id
+        if standard is not None and _level_of(standard, c.standard_id)["level"]:
+            out["level"] = _level_of(standard, c.standard_id)["level"]
+    if c.how_sourced:
+        out["sourcing"] = c.how_sourced
+    if c.url or c.document.url:
+        out["url"] = c.url or c.document.url
     return out
 
 
-def finding(f: Finding, t: Translator) -> dict:
+def finding(f: Finding, t: Translator, standard=None) -> dict:
     """A finding as the JSON contract has it, in the reader's language."""
     out = {
         "rule": f.rule, "status": f.status.value if isinstance(f.status, Status) else f.status,
         "severity": f.severity, "required": f.required, "provided": f.provided, "unit": f.unit,
-        "citation": citation(f.citation),
+        "citation": citation(f.citation, standard),
         "message": t.text(f.message),
     }
+    if f.expired:
+        out["expired"] = True
+        out["deadline"] = f.deadline
     if f.kind:
         out["kind"] = f.kind
     if f.formula:
@@ -164,7 +191,13 @@ class _Builder:
             "clause": c.clause,
             "cited_inherited": c.inherited,
             "inherited_from": _standard_name(self.result.standard, c.standard_id, t),
-            "inherited_params": [param_label(n, self.lang) for n in f.inherited_params],
+            "stated_by": _standard_name(self.result.standard, c.standard_id, t),
+            "sourcing": t.pick(*SOURCING_NAMES[c.how_sourced]) if c.how_sourced else "",
+            "secondary": c.secondary,
+            "expired": t.gettext(N_("A target dated {deadline}, now passed: reported "
+                                    "for information, not binding.")).format(deadline=f.deadline)
+            if f.expired else "",
+            "inherited_params": [self._inherited_param(f.rule, n) for n in f.inherited_params],
             "group": list(f.group or ()), "advisory": f.severity == Severity.ADVISORY,
             "modified": [{**m, "published_text": _figure(m["published"]),
                           "used_text": _figure(m["used"]),
@@ -173,6 +206,16 @@ class _Builder:
             "quote": t.punctuate(c.quote), "citation_note": t.punctuate(c.note or ""),
             "quote_en": (c.quote_en or "") if self.lang == "en" else "",
         }
+
+    def _inherited_param(self, rule: str, name: str) -> str:
+        """An inherited parameter named with the standard it comes from: 服务半径（贵州省（省级））."""
+        spec = self.result.standard.rules.get(rule)
+        p = spec.params.get(name) if spec else None
+        label = param_label(name, self.lang)
+        if p is None:
+            return label
+        source = _standard_name(self.result.standard, p.citation.standard_id, self.t)
+        return f"{label}（{source}）" if self.lang == "zh" else f"{label} ({source})"
 
     def facility(self, link) -> dict:
         row = self.fac_records[link.position]
@@ -193,7 +236,7 @@ class _Builder:
                 "shared_by": "; ".join(sharing) if len(sharing) > 1 else ""}
 
     def parcel(self, p: ParcelResult) -> dict:
-        findings = [finding(f, self.t) for f in p.findings]
+        findings = [finding(f, self.t, self.result.standard) for f in p.findings]
         entry = {"id": p.id, "name": p.name, "verdict": p.verdict.value,
                  "households_new": p.households_new,
                  "households_existing": p.households_existing,
@@ -255,11 +298,26 @@ class _Builder:
                  else ""}
                 for d in self.result.district]
 
+    def _lapsed(self, x: dict) -> str:
+        t, s = self.t, self.result.standard
+        name = _standard_name(s, x["id"], t)
+        if x["effective"] and s.as_of < x["effective"]:
+            text = t.gettext(N_("{standard} is in force only from {effective}: on {as_of} "
+                                "the standard it extends applies instead."))
+        else:
+            text = t.gettext(N_("{standard} lapsed on {expires}: on {as_of} the standard "
+                                "it extends applies instead."))
+        out = text.format(standard=name, effective=x["effective"], expires=x["expires"],
+                          as_of=s.as_of)
+        note = s.expires_note if x["id"] == s.id else None
+        return t.punctuate(f"{out} {note}" if note else out)
+
     def header(self, run: dict) -> dict:
         result, t = self.result, self.t
         s = result.standard
         inherited = sorted({(rule_label(r.id, self.lang), param_label(p.name, self.lang),
-                             t.punctuate(p.citation.document.title),
+                             _standard_name(s, p.citation.standard_id, t) + " · "
+                             + t.punctuate(p.citation.document.title),
                              t.punctuate(p.citation.note or ""))
                             for r in s.rules.values() for p in r.params.values()
                             if p.inherited})
@@ -271,7 +329,16 @@ class _Builder:
                          "place": t.pick(s.place, s.place_en), "document": s.document.title,
                          "number": s.document.number or "", "issued": s.document.issued or "",
                          "chain": list(s.chain[1:]), "source": s.source,
-                         "sha256": s.sha256},
+                         "sha256": s.sha256,
+                         "levels": " → ".join(_standard_name(s, x["id"], t) for x in s.levels),
+                         "sourcing": t.pick(*SOURCING_NAMES[s.document.sourcing])
+                         if s.document.sourcing else "",
+                         "as_of": s.as_of},
+            "not_in_force": [self._lapsed(x) for x in s.not_in_force],
+            "passed_deadlines": [
+                t.gettext(N_("{standard}: {rule}, a target dated {deadline}, has passed.")).format(
+                    standard=_standard_name(s, x["id"], t), rule=rule_label(x["rule"], self.lang),
+                    deadline=x["deadline"]) for x in s.passed_deadlines],
             "modified": [dict(m) for m in result.modified],
             "options": result.run.get("options", {}),
             "version": __version__,
@@ -374,7 +441,13 @@ def build(result: Result, lang: str = "zh") -> Model:
                      "issued": s.document.issued, "place": s.place,
                      "extends": list(s.chain[1:]), "source": s.source, "sha256": s.sha256,
                      "sha256_chain": list(s.sha256_chain),
-                     "modified": [dict(m) for m in result.modified]},
+                     "modified": [dict(m) for m in result.modified],
+                     "level": s.level, "province": s.province,
+                     "levels": [dict(x) for x in s.levels],
+                     "as_of": s.as_of, "effective": s.effective, "expires": s.expires,
+                     "not_in_force": [dict(x) for x in s.not_in_force],
+                     "passed_deadlines": [dict(x) for x in s.passed_deadlines],
+                     "sourcing": s.document.sourcing, "url": s.document.url},
         "parcels": [p["entry"] for p in parcels],
         "summary": result.summary,
     }

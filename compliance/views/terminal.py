@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .._errors import safe_text
+from .._i18n import N_
 from ..vocabulary import Status, Verdict
 from .model import Model
 
@@ -25,6 +26,8 @@ def _num(v, unit):
 def _finding_lines(r: dict, t) -> list[str]:
     mark, colour = _MARK[r["status"]]
     sev = f" ({t.gettext('advisory')})" if r["advisory"] else ""
+    if r["expired"]:
+        sev = f" ({t.gettext(N_('expired target'))})"
     kind = f" [{r['kind_label']}]" if r["kind_label"] else ""
     nums = ""
     if r["required"] is not None or r["provided"] is not None:
@@ -43,6 +46,10 @@ def render(model: Model, limit: int = 50) -> str:
     s = model.result.standard
     lines = [click.style(f"{t.punctuate(t.pick(s.title, s.title_en))}  [{s.id}]", bold=True),
              f"{s.document.number or ''} {s.document.issued or ''}".strip()]
+    head = model.header
+    lines.append(f"{head['standard']['levels']} · {head['standard']['as_of']}"
+                 + (f" · {head['standard']['sourcing']}" if head["standard"]["sourcing"] else ""))
+    lines += [click.style(x, fg="yellow") for x in head["not_in_force"]]
     for p in model.parcels[:limit]:
         head = safe_text(f"{p['id']}" + (f" {p['name']}" if p["name"] else ""))
         lines.append("")
