@@ -9,7 +9,10 @@ from .model import Model
 
 COLUMNS = ["parcel_id", "parcel_name", "verdict", "facility_id", "rule", "kind", "status",
            "severity", "required", "provided", "shortfall", "unit", "document", "clause",
-           "inherited", "group", "message", "fix"]
+           "inherited", "group", "message", "fix",
+           # Added later, at the end so that column positions stay: which standard file states
+           # the rule, its level, how its words were obtained, and a dated target that passed.
+           "standard", "level", "sourcing", "expired"]
 
 
 def _row(owner: dict, f: dict, parcel: bool) -> dict:
@@ -27,6 +30,9 @@ def _row(owner: dict, f: dict, parcel: bool) -> dict:
         "inherited": "yes" if f["inherited"] else "no",
         "group": ";".join(f.get("group", [])),
         "message": f["message"], "fix": f.get("fix", ""),
+        "standard": f["citation"].get("standard", ""), "level": f["citation"].get("level", ""),
+        "sourcing": f["citation"].get("sourcing", ""),
+        "expired": f.get("deadline", "") if f.get("expired") else "",
     }
 
 

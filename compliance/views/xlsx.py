@@ -20,6 +20,8 @@ _HEADERS = {
            "severity": "性质", "required": "应达到", "provided": "实际", "shortfall": "差额",
            "unit": "单位", "document": "依据文件", "clause": "条款号", "inherited": "沿用上级",
            "group": "统筹地块", "message": "说明", "fix": "整改建议",
+           "standard": "依据标准", "level": "标准层级", "sourcing": "来源类别",
+           "expired": "已过期目标（期限）",
            "households_new": "新建户数", "households_existing": "已建户数",
            "population": "人口", "failing": "未达标的强制性条款", "problems": "资料问题",
            "facilities": "计入设施"},
@@ -56,7 +58,8 @@ def _parcel_sheet(model: Model):
                 row += [None] * 5
                 continue
             row += [f["required"], f["provided"], f.get("shortfall"), f["status_label"],
-                    f"{f['document']} {f['clause']}".strip()]
+                    f"{f['document']} {f['clause']}（{f['stated_by']}）".strip()
+                    if lang == "zh" else f"{f['document']} {f['clause']} ({f['stated_by']})"]
         row += ["; ".join(p["failing_labels"]), "; ".join(f["id"] for f in p["facilities"]),
                 "; ".join(p["group"]), "; ".join(p["problems"])]
         body.append((p["verdict"], row))
