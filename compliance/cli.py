@@ -488,5 +488,38 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
     sys.exit(result.exit_code)
 
 
+# ---------------------------------------------------------------------------- serve
+
+@main.command(help=_h("""Run the review desk: a web page and a JSON API (docs/service.md) for an office's
+    intranet. Planners upload a plan and get the report; other systems call the API.
+
+    \b
+    Example:
+      compliance serve                       # http://127.0.0.1:8765/
+      compliance serve --host 0.0.0.0 --port 8080 --data /srv/compliance --workers 4
+
+    The history (an SQLite database) and every check's files are kept in --data; a check
+    interrupted by a restart is run again."""))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help=_h("Address to listen on (0.0.0.0 for every interface)."))
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--data", "data_dir", type=click.Path(file_okay=False),
+              help=_h("Folder for the history and the checks' files (default: "
+                      "~/.local/share/compliance)."))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help=_h("Checks run at once, each in its own process."))
+@click.option("--max-upload-mb", default=200, show_default=True, type=_Number(1, 100_000),
+              help=_h("Largest upload taken (larger: 413)."))
+@_debug_option
+@_friendly
+def serve(host, port, data_dir, workers, max_upload_mb, debug):
+    from compliance import service
+
+    folder = Path(data_dir) if data_dir else service.default_data_dir()
+    click.echo(_say("review desk on http://{host}:{port}/ (data in {data})").format(
+        host=host, port=port, data=folder), err=True)
+    service.serve(host, port, folder, workers, max_upload_mb)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

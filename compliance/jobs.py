@@ -1,0 +1,168 @@
+"""Checks run off the request path, in worker processes: one check, start to finish, per
+call of `run_check`, writing the same files the command line writes and recording its
+progress and outcome in the history.
+
+A check whose input is bad ends `failed` with its problems; a check that raises anything else,
+or whose worker dies, ends `failed` with a message; none is left `running`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Callable
+
+from .history import History
+
+# The files of a finished check, as the command line writes them: name → view format.
+OUTPUTS = {"report.html": "html", "report.pdf": "pdf", "results.json": "json",
+           "results.csv": "csv", "results.gpkg": "gpkg"}
+# A check started this many times (restarts, crashed workers) is failed, not run again.
+MAX_ATTEMPTS = 3
+
+
+def _problems(exc, lang: str) -> list[dict]:
+    from ._i18n import Translator
+
+    t = Translator(lang)
+    out = []
+    for p in exc.problems:
+        d = {k: v for k, v in p.as_dict().items() if k in ("file", "layer", "feature", "field",
+                                                           "line", "found", "expected")}
+        d["message"] = t.problem(p)
+        out.append(d)
+    return out
+
+
+def run_check(data_dir: str, check_id: str) -> str:
+    """Run one accepted check (in a worker process) and record its outcome."""
+    from ._errors import ComplianceError
+
+    history = History(data_dir)
+    check = history.get(check_id)
+    if check is None:
+        return "missing"
+    history.update(check_id, status="running", progress=0.05, stage="reading")
+    folder = history.folder(check_id)
+    try:
+        summary = _run(history, check, folder)
+    except ComplianceError as exc:
+        from ._i18n import Translator
+
+        t = Translator(check.lang)
+        history.update(check_id, status="failed", progress=1.0, stage="failed",
+                       error={"error": t.gettext("The plan could not be checked."),
+                              "problems": _problems(exc, check.lang)})
+        return "failed"
+    except Exception as exc:  # noqa: BLE001 - a bug must end the check, not the worker
+        history.update(check_id, status="failed", progress=1.0, stage="failed",
+                       error={"error": f"internal error: {type(exc).__name__}: {exc}",
+                              "problems": []})
+        return "failed"
+    history.update(check_id, status="done", progress=1.0, stage="done", summary=summary)
+    return "done"
+
+
+def _run(history: History, check, folder: Path) -> dict:
+    from . import io, workflow
+    from .settings import Options
+    from .standard import load_standard
+    from .views import model as view_model
+
+    standard = load_standard(check.standard)
+    plan_path = folder / check.plan
+    table = str(folder / check.plan_table) if check.plan_table else None
+    options = Options(distance=check.distance)
+    plan = workflow.load_plan(str(plan_path), standard, table=table)
+    history.update(check.id, progress=0.3, stage="checking")
+    from ._validate import report_meta
+
+    result = workflow.run(plan, standard, options, meta=report_meta(check.meta, "meta"))
+    history.update(check.id, progress=0.7, stage="writing")
+    model = view_model.build(result, check.lang)
+    out = folder / "out"
+    out.mkdir(exist_ok=True)
+    for name, fmt in OUTPUTS.items():
+        workflow.write_model(model, str(out / name), fmt)
+    del io
+    return dict(result.summary)
+
+
+class Jobs:
+    """The worker pool: accepted checks go in, outcomes go to the history. A worker that dies
+    fails its check, and the pool is rebuilt for the others."""
+
+    def __init__(self, data_dir: str | Path, workers: int = 2,
+                 target: Callable[[str, str], str] = run_check):
+        self.data_dir = str(data_dir)
+        self.workers = max(1, int(workers))
+        self.target = target
+        self.history = History(data_dir)
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # "spawn": a worker starts clean, not as a copy of a web server with threads.
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, check_id: str) -> None:
+        check = self.history.get(check_id)
+        if check is None:
+            return
+        self.history.update(check_id, attempts=check.attempts + 1)
+        with self._lock:
+            pool = self._pool
+            try:
+                future = pool.submit(self.target, self.data_dir, check_id)
+            except (BrokenProcessPool, RuntimeError):
+                pool = self._pool = self._new_pool()
+                future = pool.submit(self.target, self.data_dir, check_id)
+        future.add_done_callback(lambda f, cid=check_id, p=pool: self._finished(cid, f, p))
+
+    def _finished(self, check_id: str, future: Future, pool: ProcessPoolExecutor) -> None:
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is None:
+            return
+        if not isinstance(exc, BrokenProcessPool):
+            self.history.fail_if_unfinished(check_id, {
+                "error": f"the check stopped unexpectedly: {type(exc).__name__}",
+                "problems": []})
+            return
+        # A worker died. Every check the pool held fails with it, the culprit among them:
+        # each is run again in a new pool, and one that kills its worker again is failed.
+        with self._lock:
+            if self._pool is pool:
+                self._pool = self._new_pool()
+        check = self.history.get(check_id)
+        if check is None or check.status not in ("queued", "running"):
+            return
+        if check.attempts >= MAX_ATTEMPTS:
+            self.history.fail_if_unfinished(check_id, {
+                "error": "the check stopped the worker that ran it (it crashed) "
+                         f"{check.attempts} times; it was not run again", "problems": []})
+            return
+        self.history.update(check_id, status="queued", stage="queued", progress=0.0)
+        self.submit(check_id)
+
+    def resume(self) -> int:
+        """After a restart: every check left queued or running is run again (or failed after
+        MAX_ATTEMPTS), never left running forever."""
+        n = 0
+        for check in self.history.unfinished():
+            if check.attempts >= MAX_ATTEMPTS:
+                self.history.fail_if_unfinished(check.id, {
+                    "error": "the check was interrupted too often and was stopped",
+                    "problems": []})
+                continue
+            self.history.update(check.id, status="queued", stage="queued", progress=0.0)
+            self.submit(check.id)
+            n += 1
+        return n
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,218 @@
+"""What a browser or another system uploads, made into a plan folder the readers know.
+
+A file's type is told by its bytes, never by its name (a `.geojson` that is a ZIP is a ZIP),
+and the name it is stored under is ours: `plan.geojson`, `plan.gpkg`, `plan.dxf`, `table.xlsx`,
+or, for a ZIP or a shapefile set, a folder of layer files whose names are checked. A ZIP is
+refused when it holds a path outside its folder, a link, too many members, or expands far
+beyond its size (a zip bomb).
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ._errors import PlanError, Problem
+from ._i18n import N_
+
+# A ZIP may expand to this many times its size, and to at most this many bytes and members.
+ZIP_MAX_RATIO = 100
+ZIP_MAX_MEMBERS = 2_000
+# A layer file's name inside a ZIP or a set of files: letters, digits, CJK, '-', '_', '.'.
+_SAFE_NAME = re.compile(r"^[0-9A-Za-z_\-\u4e00-\u9fff][0-9A-Za-z_.\-\u4e00-\u9fff]{0,120}$")
+_LAYER_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg",
+                   ".parquet", ".csv", ".xlsx", ".yaml", ".yml", ".dxf"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: the name the client gave (shown, never used as a path) and its
+    bytes on disk."""
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class PlacedPlan:
+    plan: Path               # a file or a folder the readers take
+    table: Path | None       # a table joined to a DXF or a GeoJSON plan
+
+
+def sniff(head: bytes) -> str:
+    """The type of a file from its first bytes: geojson, gpkg, zip, xlsx, dxf, shp, dbf,
+    csv, text or unknown."""
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "xlsx" if b"[Content_Types].xml" in head[:2000] and b"xl/" in head[:4000] \
+            else "zip"
+    if head.startswith(b"\x00\x00\x27\x0a"):
+        return "shp"
+    if head.startswith(b"AutoCAD Binary DXF"):
+        return "dxf"
+    if head.startswith(b"AC10"):
+        return "dwg"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{") or text.startswith(b"["):
+        return "geojson"
+    if re.match(rb"0\s*\r?\n\s*SECTION", text):
+        return "dxf"
+    if head[:1] in (b"\x03", b"\x30", b"\x83", b"\x8b") and len(head) > 32 and \
+            head[1:4] != b"\x00\x00\x00":
+        return "dbf"
+    try:
+        head.decode("utf-8")
+        return "text"
+    except UnicodeDecodeError:
+        try:
+            head.decode("gbk")
+            return "text"
+        except UnicodeDecodeError:
+            return "unknown"
+
+
+def _head(path: Path, n: int = 4096) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(n)
+
+
+def _zip_type(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except zipfile.BadZipFile:
+        return "unknown"
+    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    return "zip"
+
+
+def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
+    """A ZIP's layer files, each checked before a byte is written."""
+    where = upload.name
+    try:
+        z = zipfile.ZipFile(upload.path)
+    except zipfile.BadZipFile:
+        raise PlanError(Problem(where, N_("not a readable ZIP file"))) from None
+    with z:
+        members = [m for m in z.infolist() if not m.is_dir()]
+        if len(members) > ZIP_MAX_MEMBERS:
+            raise PlanError(Problem(where, N_("the ZIP holds too many files"),
+                                    found=str(len(members)), expected=f"≤ {ZIP_MAX_MEMBERS}"))
+        total = sum(m.file_size for m in members)
+        size = upload.path.stat().st_size
+        if total > max_bytes or total > ZIP_MAX_RATIO * max(size, 1):
+            raise PlanError(Problem(where, N_("the ZIP expands far beyond its size (a zip bomb?)"),
+                                    found=f"{total:,} bytes from {size:,}",
+                                    expected=f"at most {ZIP_MAX_RATIO}× and {max_bytes:,} bytes"))
+        chosen = []
+        for m in members:
+            parts = PurePosixPath(m.filename.replace("\\", "/")).parts
+            if m.filename.startswith(("/", "\\")) or ".." in parts or \
+                    re.match(r"^[A-Za-z]:", m.filename):
+                raise PlanError(Problem(where, N_("the ZIP holds a path outside its folder"),
+                                        found=m.filename))
+            if stat.S_ISLNK(m.external_attr >> 16):
+                raise PlanError(Problem(where, N_("the ZIP holds a link"), found=m.filename))
+            name = parts[-1]
+            if name.startswith(".") or "__MACOSX" in parts:
+                continue
+            if Path(name).suffix.lower() not in _LAYER_SUFFIXES:
+                continue
+            if not _SAFE_NAME.match(name):
+                raise PlanError(Problem(where, N_("a file name in the ZIP cannot be used"),
+                                        found=m.filename,
+                                        expected=N_("letters, digits, '-', '_' and '.'")))
+            chosen.append((m, name))
+        names = [n.lower() for _, n in chosen]
+        if len(set(names)) != len(names):
+            raise PlanError(Problem(where, N_("the ZIP holds two files of the same name"),
+                                    expected=N_("one file per layer")))
+        if not chosen:
+            raise PlanError(Problem(where, N_("the ZIP holds no layer file"),
+                                    expected=", ".join(sorted(_LAYER_SUFFIXES))))
+        into.mkdir(parents=True, exist_ok=True)
+        out = []
+        for m, name in chosen:
+            target = into / name
+            written = 0
+            with z.open(m) as src, open(target, "xb") as dst:
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if written > m.file_size or written > max_bytes:
+                        raise PlanError(Problem(where, N_("the ZIP expands far beyond its size "
+                                                          "(a zip bomb?)"), found=m.filename))
+                    dst.write(chunk)
+            out.append(target)
+        return out
+
+
+def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
+    """Put the uploaded files where the readers take them, under names of ours.
+
+    One plan (GeoJSON, GeoPackage, DXF, a ZIP of a folder or shapefile set, or a table of
+    projects), optionally with a table joined to it; or the files of one shapefile set.
+    """
+    if not uploads:
+        raise PlanError(Problem("plan", N_("no plan file was uploaded"),
+                                expected=N_("a GeoJSON, GeoPackage, DXF, ZIP or Excel file")))
+    into.mkdir(parents=True, exist_ok=True)
+    typed = []
+    for u in uploads:
+        kind = sniff(_head(u.path))
+        if kind == "zip":
+            kind = _zip_type(u.path)
+        typed.append((kind, u))
+    kinds = [k for k, _ in typed]
+    if "dwg" in kinds:
+        raise PlanError(Problem(next(u.name for k, u in typed if k == "dwg"),
+                                N_("a DWG drawing cannot be read"),
+                                expected=N_("save it as DXF (另存为 DXF) and upload that")))
+    if "unknown" in kinds:
+        raise PlanError(Problem(next(u.name for k, u in typed if k == "unknown"),
+                                N_("not a plan file"),
+                                expected=N_("GeoJSON, GeoPackage, DXF, ZIP, XLSX or CSV")))
+    if set(kinds) & {"shp", "dbf"} or (len(uploads) > 2 and "zip" not in kinds):
+        # A shapefile set (or several layer files): a folder, each under its own stem.
+        folder = into / "plan"
+        folder.mkdir()
+        for kind, u in typed:
+            name = Path(u.name).name
+            if not _SAFE_NAME.match(name) or Path(name).suffix.lower() not in _LAYER_SUFFIXES:
+                raise PlanError(Problem(u.name, N_("a layer file's name cannot be used"),
+                                        expected=N_("a layer name and its extension, e.g. "
+                                                    "parcels.shp")))
+            target = folder / name
+            if target.exists():
+                raise PlanError(Problem(u.name, N_("two files of the same name")))
+            u.path.replace(target)
+        return PlacedPlan(folder, None)
+    plans = [(k, u) for k, u in typed if k in ("geojson", "gpkg", "dxf", "zip")]
+    tables = [(k, u) for k, u in typed if k in ("xlsx", "text")]
+    if len(plans) > 1 or (not plans and len(tables) != 1) or (plans and len(tables) > 1):
+        raise PlanError(Problem(", ".join(u.name for u in uploads),
+                                N_("cannot tell which file is the plan"),
+                                expected=N_("one plan file, and at most one table beside it")))
+    if not plans:
+        kind, u = tables[0]
+        target = into / ("plan.xlsx" if kind == "xlsx" else "plan.csv")
+        u.path.replace(target)
+        return PlacedPlan(target, None)
+    kind, u = plans[0]
+    if kind == "zip":
+        files = _extract(u, into / "plan", max_bytes)
+        single = [f for f in files if f.suffix.lower() in (".gpkg", ".dxf")]
+        plan = single[0] if len(files) == 1 and single else into / "plan"
+    else:
+        plan = into / f"plan.{kind}"
+        u.path.replace(plan)
+    table = None
+    if tables:
+        tkind, t = tables[0]
+        table = into / ("table.xlsx" if tkind == "xlsx" else "table.csv")
+        t.path.replace(table)
+    return PlacedPlan(plan, table)
