@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable
 
+from ._i18n import N_
 from .history import History
 
 # The files of a finished check, as the command line writes them: name → view format.
@@ -24,12 +25,20 @@ OUTPUTS = {"report.html": "html", "report.pdf": "pdf", "results.json": "json",
 MAX_ATTEMPTS = 3
 
 
-def _problems(exc, lang: str) -> list[dict]:
+def _problems(exc, lang: str, names: dict[str, str] | None = None) -> list[dict]:
+    """The problems as the API and the page show them, in the user's language; `names` turns
+    the server's paths back into the names the user knows."""
+    from dataclasses import replace
+
     from ._i18n import Translator
 
     t = Translator(lang)
     out = []
     for p in exc.problems:
+        for path, name in (names or {}).items():
+            if p.file.startswith(path):
+                p = replace(p, file=name + p.file[len(path):])
+                break
         d = {k: v for k, v in p.as_dict().items() if k in ("file", "layer", "feature", "field",
                                                            "line", "found", "expected")}
         d["message"] = t.problem(p)
@@ -54,8 +63,8 @@ def run_check(data_dir: str, check_id: str) -> str:
 
         t = Translator(check.lang)
         history.update(check_id, status="failed", progress=1.0, stage="failed",
-                       error={"error": t.gettext("The plan could not be checked."),
-                              "problems": _problems(exc, check.lang)})
+                       error={"error": t.gettext(N_("The plan could not be checked.")),
+                              "problems": _problems(exc, check.lang, _names(check, folder))})
         return "failed"
     except Exception as exc:  # noqa: BLE001 - a bug must end the check, not the worker
         history.update(check_id, status="failed", progress=1.0, stage="failed",
@@ -64,6 +73,19 @@ def run_check(data_dir: str, check_id: str) -> str:
         return "failed"
     history.update(check_id, status="done", progress=1.0, stage="done", summary=summary)
     return "done"
+
+
+def _names(check, folder: Path) -> dict[str, str]:
+    """Server paths → what the user uploaded: the plan file by its uploaded name, a ZIP's
+    layer files by the ZIP's name and their own."""
+    inputs = str(folder / "input")
+    plan = str(folder / check.plan)
+    names = {plan: check.files[0]}
+    if check.plan_table:
+        names[str(folder / check.plan_table)] = check.files[-1]
+    names[inputs + "/plan/"] = (check.files[0] + "/") if len(check.files) == 1 else ""
+    names[inputs + "/"] = ""
+    return dict(sorted(names.items(), key=lambda kv: -len(kv[0])))
 
 
 def _run(history: History, check, folder: Path) -> dict:
@@ -77,6 +99,10 @@ def _run(history: History, check, folder: Path) -> dict:
     table = str(folder / check.plan_table) if check.plan_table else None
     options = Options(distance=check.distance)
     plan = workflow.load_plan(str(plan_path), standard, table=table)
+    # The report names the plan as the user knows it, never by the server's path.
+    from dataclasses import replace
+
+    plan = replace(plan, source=" + ".join(check.files), name=Path(check.files[0]).stem)
     history.update(check.id, progress=0.3, stage="checking")
     from ._validate import report_meta
 

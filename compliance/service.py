@@ -45,11 +45,8 @@ def default_data_dir() -> Path:
 
 
 def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang")
-    if lang in ("zh", "en"):
-        return lang
-    accept = request.headers.get("accept-language", "")
-    return "en" if accept[:2].lower() == "en" else "zh"
+    """Chinese, as the office works, unless `?lang=en` (docs/service.md)."""
+    return "en" if request.query_params.get("lang") == "en" else "zh"
 
 
 class _TooLarge(Exception):
@@ -99,7 +96,7 @@ class Desk:
         if distance not in ("straight", "network"):
             raise PlanError(Problem("distance", N_("unknown distance method"),
                                     found=repr(distance), expected="straight, network"))
-        report_lang = str(form.get("lang") or lang)
+        report_lang = str(form.get("lang") or "zh")  # reports are Chinese unless asked
         if report_lang not in ("zh", "en"):
             raise PlanError(Problem("lang", N_("unknown language"), found=repr(report_lang),
                                     expected="zh, en"))
@@ -144,7 +141,7 @@ class Desk:
         shutil.rmtree(incoming, ignore_errors=True)
         await run_in_threadpool(
             self.history.add, check_id, standard=sid, lang=report_lang, distance=distance,
-            meta=meta, files=[u.name for u in saved],
+            meta=meta, files=list(placed.names),
             plan=str(placed.plan.relative_to(folder)),
             plan_table=str(placed.table.relative_to(folder)) if placed.table else None,
             input_sha256=digest.hexdigest())
@@ -194,8 +191,9 @@ def create_app(data_dir: str | Path | None = None, *, workers: int = 2,
             groups.setdefault(key, []).append(
                 {"id": s.id, "label": f"{t.pick(s.place, s.place_en)} · "
                                       f"{t.pick(s.title, s.title_en)} ({s.id})"})
-        history = [{"id": h.id, "created": h.created, "files": ", ".join(h.files),
-                    "standard": h.standard, "status": h.status,
+        names = {s.id: t.pick(s.place, s.place_en) for s in desk.standards}
+        history = [{"id": h.id, "created": _when(h.created), "files": ", ".join(h.files),
+                    "standard": names.get(h.standard, h.standard), "status": h.status,
                     "status_label": t.gettext(_STATUS_WORDS[h.status]),
                     "result": _summary_text(t, h.summary) if h.summary else "",
                     "sha": h.input_sha256} for h in desk.history.recent(50)]
@@ -207,7 +205,7 @@ def create_app(data_dir: str | Path | None = None, *, workers: int = 2,
                          if k not in SIGNATORIES],
             history=history, outputs=list(OUTPUTS),
             standard_names={s.id: t.pick(s.place, s.place_en) for s in desk.standards},
-            check=None, refresh=False, problems=[], error="", **context)
+            **{"check": None, "refresh": False, "problems": [], "error": "", **context})
         return HTMLResponse(_typeset(html, lang), status_code=status,
                             headers={"Content-Security-Policy": _CSP})
 
@@ -233,7 +231,8 @@ def create_app(data_dir: str | Path | None = None, *, workers: int = 2,
             return page(lang, 404, error=Translator(lang).gettext(N_("No such check.")),
                         problems=[])
         t = Translator(lang)
-        return page(lang, check=check, refresh=check.status in ("queued", "running"),
+        return page(lang, check=check, created=_when(check.created),
+                    refresh=check.status in ("queued", "running"),
                     status_label=t.gettext(_STATUS_WORDS[check.status]),
                     stage_label=t.gettext(_STAGE_WORDS.get(check.stage, check.stage)),
                     summary_text=_summary_text(t, check.summary) if check.summary else "")
@@ -304,6 +303,11 @@ def create_app(data_dir: str | Path | None = None, *, workers: int = 2,
     ], lifespan=lifespan)
     app.state.desk = desk
     return app
+
+
+def _when(stamp: str) -> str:
+    """2026-11-23T22:37:18+00:00 → 2026-11-23 22:37 UTC."""
+    return stamp[:16].replace("T", " ") + " UTC" if stamp.endswith("+00:00") else stamp
 
 
 def _summary_text(t: Translator, summary: dict) -> str:

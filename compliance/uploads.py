@@ -40,6 +40,7 @@ class Upload:
 class PlacedPlan:
     plan: Path               # a file or a folder the readers take
     table: Path | None       # a table joined to a DXF or a GeoJSON plan
+    names: tuple[str, ...] = ()  # the client's names: the plan's first, the table's last
 
 
 def sniff(head: bytes) -> str:
@@ -190,7 +191,7 @@ def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
             if target.exists():
                 raise PlanError(Problem(u.name, N_("two files of the same name")))
             u.path.replace(target)
-        return PlacedPlan(folder, None)
+        return PlacedPlan(folder, None, tuple(u.name for u in uploads))
     plans = [(k, u) for k, u in typed if k in ("geojson", "gpkg", "dxf", "zip")]
     tables = [(k, u) for k, u in typed if k in ("xlsx", "text")]
     if len(plans) > 1 or (not plans and len(tables) != 1) or (plans and len(tables) > 1):
@@ -201,7 +202,7 @@ def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
         kind, u = tables[0]
         target = into / ("plan.xlsx" if kind == "xlsx" else "plan.csv")
         u.path.replace(target)
-        return PlacedPlan(target, None)
+        return PlacedPlan(target, None, (u.name,))
     kind, u = plans[0]
     if kind == "zip":
         files = _extract(u, into / "plan", max_bytes)
@@ -211,8 +212,10 @@ def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
         plan = into / f"plan.{kind}"
         u.path.replace(plan)
     table = None
+    names = (u.name,)
     if tables:
         tkind, t = tables[0]
         table = into / ("table.xlsx" if tkind == "xlsx" else "table.csv")
         t.path.replace(table)
-    return PlacedPlan(plan, table)
+        names = (u.name, t.name)
+    return PlacedPlan(plan, table, names)

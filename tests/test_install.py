@@ -70,3 +70,32 @@ def test_wheel_installs_no_top_level_cli_and_runs_as_a_module(installed):
     assert _run(bin_dir, empty, bin_dir / "python", "-c", "import cli").returncode != 0
     out = _run(bin_dir, empty, bin_dir / "python", "-m", "compliance", "standards", "list")
     assert out.returncode == 0 and "zunyi" in out.stdout
+
+
+def test_wheel_serves_the_desk_page(installed):
+    # The page's template and the service's dependencies come with the wheel.
+    import socket
+    import time
+    import urllib.request
+
+    bin_dir, empty = installed
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "COMPLIANCE_STANDARDS_DIR"}
+    proc = subprocess.Popen([str(bin_dir / "compliance"), "serve", "--port", str(port),
+                             "--data", str(empty / "desk")], cwd=empty, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        page = ""
+        for _ in range(150):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/").read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert "养老服务设施配建审查台" in page and "fujian" in page
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
