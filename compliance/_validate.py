@@ -318,7 +318,13 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
     kw = dict(integer=True, minimum=0, expected="a whole number ≥ 0")
     has_new = "households_new" in L.gdf
     has_existing = "households_existing" in L.gdf
-    if not has_new and not has_existing:
+    if not has_new and not has_existing and "households" in L.gdf:
+        # What a Shapefile makes of households_new (or _existing): which one, nobody knows.
+        L.error(np.ones(len(L.gdf), bool), N_("a field 'households' cannot tell new housing "
+                                              "from existing (a Shapefile cuts names to 10 "
+                                              "characters)"), field="households",
+                expected=N_("hh_new and/or hh_exist, or 新建户数/已建户数"))
+    elif not has_new and not has_existing:
         L.error(np.ones(len(L.gdf), bool), N_("missing field"), field="households_new",
                 expected=N_("households_new and/or households_existing (新建户数/已建户数)"))
     out["households_new"] = _numbers(L, "households_new", required=False, **kw)

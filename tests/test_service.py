@@ -202,21 +202,82 @@ def test_zip_paths_outside_the_folder_and_zip_bombs_are_refused(server):
     assert not list((server.data / "checks").glob("*/input/plan/parcels.geojson"))
 
 
-def test_a_zip_of_a_folder_plan_is_checked(server, tmp_path):
-    # The sample folder plan, zipped with its folder as people do.
-    folder = SAMPLES / "zunyi-site"
-    if not folder.is_dir():
-        folder = next(p for p in SAMPLES.iterdir() if p.is_dir())
+def _layers(plan: Path, folder: Path, driver: str, suffix: str) -> list[Path]:
+    """A GeoJSON sample split into one file per layer, as a GIS office keeps it. In a
+    Shapefile, whose field names hold 10 characters, households are hh_new / hh_exist
+    (PLAN-FORMAT.md); floor_area_m2 is cut to floor_area by GDAL."""
+    import geopandas as gpd
+
+    gdf = gpd.read_file(plan)
+    if driver == "ESRI Shapefile":
+        gdf = gdf.rename(columns={"households_new": "hh_new",
+                                  "households_existing": "hh_exist"})
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for singular, layer in (("parcel", "parcels"), ("facility", "facilities"),
+                            ("building", "buildings")):
+        part = gdf[gdf["layer"] == singular].drop(columns="layer").dropna(axis=1, how="all")
+        if len(part):
+            part.to_file(folder / f"{layer}{suffix}", driver=driver)
+            out += sorted(folder.glob(f"{layer}.*"))
+    return out
+
+
+def test_every_plan_format_the_command_line_reads(server, tmp_path):
+    # The same district as GeoJSON, as a ZIP of a folder of GeoJSON layers (with its top
+    # folder), as a ZIP of a shapefile set, as loose shapefile files, and as a GeoPackage:
+    # each gives the command line's result for the GeoJSON.
+    import geopandas as gpd
+
+    plan = SAMPLES / "dongying-shared.geojson"
+    expected = cli_result(plan, "dongying", tmp_path)
+    uploads = {}
+    files = _layers(plan, tmp_path / "dy-folder", "GeoJSON", ".geojson")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        for f in sorted(folder.iterdir()):
-            z.write(f, f"{folder.name}/{f.name}")
-    r = submit(server, [(f"{folder.name}.zip", buf.getvalue())])
+        for f in files:
+            z.write(f, f"dy-folder/{f.name}")
+    uploads["folder zip"] = [("dy-folder.zip", buf.getvalue())]
+    shp = _layers(plan, tmp_path / "dy-shp", "ESRI Shapefile", ".shp")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for f in shp:
+            z.write(f, f.name)
+    uploads["shapefile zip"] = [("dy-shp.zip", buf.getvalue())]
+    uploads["shapefile files"] = [(f.name, f.read_bytes()) for f in shp]
+    gpkg = tmp_path / "dy.gpkg"
+    gdf = gpd.read_file(plan)
+    for singular, layer in (("parcel", "parcels"), ("facility", "facilities")):
+        gdf[gdf["layer"] == singular].drop(columns="layer").dropna(axis=1, how="all").to_file(
+            gpkg, layer=layer, driver="GPKG")
+    uploads["geopackage"] = [("区域方案.gpkg", gpkg.read_bytes())]
+    for what, files in uploads.items():
+        r = submit(server, files, standard="dongying")
+        assert r.status_code == 202, (what, r.text)
+        done = wait(server, r.json()["id"])
+        assert done["status"] == "done", (what, done["error"])
+        assert done["result"]["summary"] == expected["summary"], what
+        verdicts = {p["id"]: p["verdict"] for p in done["result"]["parcels"]}
+        assert verdicts == {p["id"]: p["verdict"] for p in expected["parcels"]}, what
+
+
+def test_a_dxf_with_its_table_and_an_excel_project_list(server, tmp_path):
+    dxf, table = SAMPLES / "zunyi-site.dxf", SAMPLES / "zunyi-site-指标.xlsx"
+    out = tmp_path / "site.json"
+    CliRunner().invoke(main, ["check", str(dxf), "--city", "zunyi", "--table", str(table),
+                              "-o", str(out)])
+    expected = json.loads(out.read_text(encoding="utf-8"))
+    # The table first: the desk tells the drawing from the table by their bytes.
+    r = submit(server, [(table.name, table.read_bytes()), (dxf.name, dxf.read_bytes())])
     assert r.status_code == 202, r.text
     done = wait(server, r.json()["id"])
-    assert done["status"] in ("done", "failed")
-    if done["status"] == "failed":  # a folder needing options: its problems, never a 500
-        assert done["error"]["problems"]
+    assert done["status"] == "done", done["error"]
+    same_result(done["result"], expected)
+    projects = SAMPLES / "zunyi-projects.xlsx"
+    r = submit(server, [(projects.name, projects.read_bytes())])
+    done = wait(server, r.json()["id"])
+    assert done["status"] == "done", done["error"]
+    same_result(done["result"], cli_result(projects, "zunyi", tmp_path))
 
 
 def test_a_bad_plan_is_a_failed_check_naming_the_uploaded_file(server):
