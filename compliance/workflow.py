@@ -104,6 +104,10 @@ def write_model(model, output: str, fmt: str) -> Path:
 # --------------------------------------------------------------------------------------------
 # Batch: a district plan in, a folder of results out.
 
+# The district overview lists every parcel up to this many; beyond, the worst this many, and
+# the whole table in pages of TABLE_PAGE_ROWS.
+INDEX_ROWS = 1000
+TABLE_PAGE_ROWS = 1000
 _UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
 
 
@@ -171,7 +175,18 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
         io.write_atomic(out / "results.csv", csv_view.render(model))
         io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
         io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
-        io.write_atomic(out / "index.html", builder.index(links))
+        if len(result.parcels) > INDEX_ROWS:
+            # A large district: the overview lists the worst parcels; the whole table is in
+            # pages a browser opens at once (and in results.csv / .xlsx).
+            pages = builder.table_pages(links, TABLE_PAGE_ROWS)
+            for name, page in pages:
+                io.write_atomic(out / name, page)
+                written.append(name)
+            index = builder.index(links, rows_limit=INDEX_ROWS, pages=[n for n, _ in pages],
+                                  page_rows=TABLE_PAGE_ROWS)
+        else:
+            index = builder.index(links)
+        io.write_atomic(out / "index.html", index)
         io.write_atomic(out / "report.pdf", pdf_view.render_index(builder, links))
         io.write_atomic(out / "results.json", json_view.render(model))
         written += ["results.csv", "results.xlsx", "results.gpkg", "index.html", "report.pdf",

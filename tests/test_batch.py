@@ -174,3 +174,23 @@ def test_suggestions_greedy():
 def test_report_names_are_stable_and_distinct():
     a, b = workflow.report_name("a/b"), workflow.report_name("a_b")
     assert a != b and a.startswith("a_b-") and a == workflow.report_name("a/b")
+
+
+def test_a_large_district_overview_lists_the_worst_and_pages_the_rest(tmp_path, monkeypatch):
+    # With the overview capped at 2 rows and pages of 2, the 5 Dongying parcels are in 3
+    # pages (2 + 2 + 1), problems first: DY-21 and DY-22 fail and head page 1.
+    monkeypatch.setattr(workflow, "INDEX_ROWS", 2)
+    monkeypatch.setattr(workflow, "TABLE_PAGE_ROWS", 2)
+    out = tmp_path / "district"
+    invoke("batch", ROOT / "samples" / "dongying-shared.geojson", "--city", "dongying",
+           "-o", out)
+    pages = sorted(p.name for p in out.glob("parcels-*.html"))
+    assert pages == ["parcels-001.html", "parcels-002.html", "parcels-003.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('<tr><td data-v=') == 2
+    assert all(f'href="{p}"' in index for p in pages)
+    first = (out / "parcels-001.html").read_text(encoding="utf-8")
+    rows = first.split("<tbody>")[1]
+    assert rows.index("DY-21") < rows.index("DY-22") and "DY-11" not in rows
+    last = (out / "parcels-003.html").read_text(encoding="utf-8")
+    assert last.count('<tr><td data-v=') == 1 and 'href="index.html"' in last

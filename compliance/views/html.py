@@ -115,21 +115,39 @@ class ReportBuilder:
                  "back": back}
         return _typeset(self.env.get_template("report.html.j2").render(**model), self.lang)
 
-    def index(self, links: list[str], rows_limit: int | None = None) -> str:
+    def index(self, links: list[str], rows_limit: int | None = None,
+              pages: list[str] | None = None, page_rows: int = 0) -> str:
         """The district page of a batch: map, figures, sortable table, links. With
-        `rows_limit` (the printed summary) the table lists the first rows only, problems
-        first, and says where the rest are."""
+        `rows_limit` (the printed summary, a large district) the table lists the first rows
+        only, problems first, and says where the rest are: `pages` of `page_rows` each."""
         result = self.model.result
         verdicts = [p["verdict"] for p in self.model.parcels]
         anchors = [link or f"#row-{i}" for i, link in enumerate(links)]
         rows = index_rows(self.model, links)
         shown = rows[:rows_limit] if rows_limit else rows
         model = {**self._common, "rows": shown, "rows_total": len(rows), "problems": [],
+                 "pages": pages or [], "page_rows": page_rows,
                  "summary": self.model.data["summary"],
                  "suggestions": result.suggestions or [],
                  "map": svgmap.district_map(result, self.map_index, verdicts, anchors,
                                             self.labels)}
         return _typeset(self.env.get_template("index.html.j2").render(**model), self.lang)
+
+
+    def table_pages(self, links: list[str], page_rows: int) -> list[tuple[str, str]]:
+        """The district's whole parcel table, `page_rows` to a page, problems first:
+        [(file name, page)]. A browser opens each at once, at any district size."""
+        rows = index_rows(self.model, links)
+        names = [f"parcels-{k + 1:03d}.html" for k in range(-(-len(rows) // page_rows))]
+        template = self.env.get_template("table_page.html.j2")
+        out = []
+        for k, name in enumerate(names):
+            chunk = rows[k * page_rows:(k + 1) * page_rows]
+            page = template.render(**self._common, rows=chunk, rows_total=len(rows),
+                                   pages=names, page_no=k + 1, first=k * page_rows + 1,
+                                   last=k * page_rows + len(chunk))
+            out.append((name, _typeset(page, self.lang)))
+        return out
 
 
 def render(model: Model | Result, lang: str = "zh") -> str:

@@ -1,0 +1,126 @@
+"""The district batch against an honest I/O floor, at several sizes, in one run.
+
+    python benchmarks/scale.py                 # 2,500 and 10,000 parcels
+    python benchmarks/scale.py --sizes 2500 10000 50000
+
+For each size it makes (once, cached in build/bench/) a district on the real Wuhan street
+network with 20 buildings per parcel and one facility per 10 parcels, then times, each in a
+fresh process:
+
+- the floor: a Python process that imports geopandas, reads the same four layers with
+  pyogrio and writes a GeoPackage layer of the parcels, a JSON and a CSV of the same sizes as
+  the batch's results.json and results.csv;
+- the batch: `compliance batch PLAN --city changzhou --distance network --no-parcel-reports`
+  (every district file: index.html, results.json/.csv/.xlsx/.gpkg, report.pdf);
+- a single quick `compliance check` against `python -c "import geopandas"`.
+
+It prints wall time, the ratio to the floor and peak memory (max RSS) of each, and the
+targets of the scale issue beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "build" / "bench"
+
+_MEASURE = r"""
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - t
+print(json.dumps({"wall": wall, "rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "code": code}))
+"""
+
+_FLOOR = r"""
+import json, sys
+import geopandas as gpd
+import pandas as pd
+plan, out, json_bytes, csv_bytes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+layers = {n: gpd.read_file(plan, layer=n, engine="pyogrio")
+          for n in ("parcels", "facilities", "buildings", "streets")}
+layers["parcels"].to_file(out + "/floor.gpkg", layer="parcels", driver="GPKG", engine="pyogrio")
+# The floor writes what it has, cheaply: one serialised chunk repeated to the batch's sizes.
+records = layers["buildings"].drop(columns="geometry").head(2000).to_dict("records")
+chunk = json.dumps(records, ensure_ascii=False).encode()
+with open(out + "/floor.json", "wb") as fh:
+    for _ in range(json_bytes // len(chunk) + 1):
+        fh.write(chunk)
+chunk = layers["buildings"].drop(columns="geometry").head(2000).to_csv(index=False).encode()
+with open(out + "/floor.csv", "wb") as fh:
+    for _ in range(csv_bytes // len(chunk) + 1):
+        fh.write(chunk)
+"""
+
+
+def measure(*command: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def plan_for(parcels: int) -> Path:
+    path = BENCH / f"city-{parcels}.gpkg"
+    if not path.exists():
+        BENCH.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_city.py"),
+                        "--parcels", str(parcels), "--buildings", str(parcels * 20),
+                        "--facilities", str(max(parcels // 10, 1)), "-o", str(path)],
+                       check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[2500, 10000])
+    ap.add_argument("--city", default="changzhou")
+    args = ap.parse_args()
+    compliance = shutil.which("compliance") or "compliance"
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}, "
+          f"{len(os.sched_getaffinity(0))} cores")
+    rows = []
+    for n in args.sizes:
+        plan = plan_for(n)
+        work = Path(tempfile.mkdtemp(prefix=f"scale-{n}-"))
+        batch = measure(compliance, "batch", str(plan), "--city", args.city, "--distance",
+                        "network", "--no-parcel-reports", "-o", str(work / "out"))
+        sizes = [(work / "out" / f).stat().st_size if (work / "out" / f).exists() else 0
+                 for f in ("results.json", "results.csv")]
+        index = (work / "out" / "index.html").stat().st_size if \
+            (work / "out" / "index.html").exists() else 0
+        floor = measure(sys.executable, "-c", _FLOOR, str(plan), str(work), *map(str, sizes))
+        rows.append((n, batch, floor, index))
+        shutil.rmtree(work, ignore_errors=True)
+    print()
+    print("| plan | batch, network | floor | ratio (target) | peak memory (target) | index.html |")
+    print("|---|---|---|---|---|---|")
+    for n, batch, floor, index in rows:
+        target_ratio = 3 if n >= 50_000 else 2
+        target_mib = 300 + 25 * n / 1024
+        print(f"| {n:,} parcels, {20 * n:,} buildings | {batch['wall']:.1f} s | "
+              f"{floor['wall']:.1f} s | {batch['wall'] / floor['wall']:.1f}× (≤ {target_ratio}×) "
+              f"| {batch['rss_kib'] / 1024:,.0f} MiB (≤ {target_mib:,.0f}) | "
+              f"{index / 1e6:.1f} MB (< 5) |")
+        if batch["code"] not in (0, 1, 3):
+            print(f"  (the batch exited {batch['code']})")
+    quick = measure(compliance, "check", "--city", "zunyi", "--households-new", "1200",
+                    "--facility-area", "200")
+    base = measure(sys.executable, "-c", "import geopandas")
+    print(f"\nsingle check: {quick['wall']:.2f} s against `import geopandas` "
+          f"{base['wall']:.2f} s: {quick['wall'] / base['wall']:.2f}× (target ≤ 1.3×)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
