@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 
 @dataclass(frozen=True)
@@ -137,10 +135,18 @@ def link_facilities(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> 
     facility = links["facility"].to_numpy()
 
     # Parcels and facilities as one bipartite graph: its components are the pooling groups.
-    m = len(facilities)
-    graph = coo_matrix((np.ones(len(links)), (parcel, n + facility)), shape=(n + m, n + m))
-    _, labels = connected_components(graph, directed=False)
-    parcel_labels = labels[:n]
-    _, group = np.unique(parcel_labels, return_inverse=True)
+    if not len(facility) or np.bincount(facility).max() <= 1:
+        # No facility is provided by two parcels: every parcel is a group of its own (and a
+        # quick check need not load scipy).
+        group = np.arange(n)
+    else:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        m = len(facilities)
+        graph = coo_matrix((np.ones(len(links)), (parcel, n + facility)),
+                           shape=(n + m, n + m))
+        _, labels = connected_components(graph, directed=False)
+        _, group = np.unique(labels[:n], return_inverse=True)
     group_size = np.bincount(group)[group] if n else np.zeros(0, dtype=int)
     return Provision(parcel=parcel, facility=facility, group=group, group_size=group_size)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pyproj
 import shapely
-from scipy.sparse import coo_matrix
 
 MAX_SITES = 50
 
@@ -37,6 +36,8 @@ def candidate_sites(coverage, covered, radius_m, parcel_ids, streets=None, crs=N
     point_idx, cand_idx = tree.query(shapely.points(xy), predicate="dwithin", distance=reach)
     if not len(point_idx):
         return []
+    from scipy.sparse import coo_matrix  # here: a quick check never suggests sites
+
     matrix = coo_matrix((np.ones(len(point_idx)), (cand_idx, point_idx)),
                         shape=(len(cands), len(xy))).tocsr()
     remaining = weight.copy()

@@ -8,6 +8,8 @@ from ..standard import Standard
 
 
 def _value(p) -> str:
+    if isinstance(p.value, bool):
+        return "true" if p.value else "false"
     return "—" if p.value is None else f"{p.value:g}" if isinstance(p.value, (int, float)) \
         else str(p.value)
 
@@ -17,11 +19,18 @@ def render(s: Standard, lang: str = "zh") -> str:
     inherited = t.gettext("inherited from")
     lines = [f"{t.pick(s.title, s.title_en)}  [{s.id}]",
              f"{s.document.title}  {s.document.number or ''}  {s.document.issued or ''}",
-             f"extends: {' → '.join(s.chain[1:]) or '—'}", ""]
+             f"extends: {' → '.join(s.chain[1:]) or '—'}   level: {s.level}   "
+             f"sourcing: {s.document.sourcing or 'source document'}"
+             + (f"   in force: {s.effective or '…'} – {s.expires or ''}"
+                if s.effective or s.expires else ""),
+             *( [f"url: {s.document.url}"] if s.document.url else []),
+             *(f"not in force on {s.as_of}: {x['id']}" for x in s.not_in_force), ""]
     for rule_id, rule in s.rules.items():
         info = CATALOGUE[rule_id]
         summary = info.summary_zh if lang == "zh" else info.summary
-        lines.append(f"{rule_id}  ({rule.severity})  {summary}")
+        dated = f"  [target dated {rule.deadline}{', expired' if rule.expired else ''}]" \
+            if rule.deadline else ""
+        lines.append(f"{rule_id}  ({rule.severity}){dated}  {summary}")
         if rule.applies_to:
             lines.append(f"    applies to: {rule.applies_to}")
         for p in rule.params.values():
