@@ -85,6 +85,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2500, 10000])
     ap.add_argument("--city", default="changzhou")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="also time the batch with --workers N (a local Dask cluster)")
     args = ap.parse_args()
     compliance = shutil.which("compliance") or "compliance"
     print(f"machine: {platform.machine()}, Python {platform.python_version()}, "
@@ -100,6 +102,12 @@ def main() -> int:
         index = (work / "out" / "index.html").stat().st_size if \
             (work / "out" / "index.html").exists() else 0
         floor = measure(sys.executable, "-c", _FLOOR, str(plan), str(work), *map(str, sizes))
+        if args.workers:
+            parallel = measure(compliance, "batch", str(plan), "--city", args.city,
+                               "--distance", "network", "--no-parcel-reports", "--workers",
+                               str(args.workers), "-o", str(work / "out-workers"))
+            print(f"{n:,} parcels: batch with --workers {args.workers}: "
+                  f"{parallel['wall']:.1f} s (single process {batch['wall']:.1f} s)")
         rows.append((n, batch, floor, index))
         shutil.rmtree(work, ignore_errors=True)
     print()

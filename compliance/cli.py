@@ -438,12 +438,18 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
               metavar="KM/H", help=_h("Walking speed (default 4 km/h)."))
 @click.option("--no-parcel-reports", is_flag=True, help=_h("Skip the per-parcel HTML pages."))
 @click.option("--pdf", is_flag=True, help=_h("Also write each parcel's page as a PDF."))
+@click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
+              help=_h("Measure the households' distances in N processes of a local Dask "
+                      "cluster (the result is the same as without)."))
+@click.option("--scheduler", metavar="ADDRESS",
+              help=_h("Measure them on an existing Dask cluster, e.g. tcp://10.0.0.5:8786."))
 @_as_of_option
 @_plan_options
 @_debug_option
 @_friendly
 def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
-          no_parcel_reports, pdf, as_of, table, cad_layers, cad_units, meta, coords, debug):
+          no_parcel_reports, pdf, workers, scheduler, as_of, table, cad_layers, cad_units, meta,
+          coords, debug):
     from compliance import workflow
     from compliance.settings import Options
 
@@ -461,10 +467,21 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
                                show_pos=True) as bar:
             yield from bar
 
-    out = workflow.batch(plan, standard, output, options, lang=lang or "zh", crs=crs,
-                         parcel_reports=not no_parcel_reports, progress=progress, table=table,
-                         cad_layers=cad_layers, cad_units=cad_units, meta=meta,
-                         pdf_pages=pdf, on_stage=on_stage)
+    if workers and scheduler:
+        raise click.UsageError("give --workers or --scheduler, not both")
+    mapper = None
+    if workers or scheduler:
+        from compliance.cluster import PointMapper
+
+        mapper = PointMapper(workers=workers, scheduler=scheduler)
+    try:
+        out = workflow.batch(plan, standard, output, options, lang=lang or "zh", crs=crs,
+                             parcel_reports=not no_parcel_reports, progress=progress,
+                             table=table, cad_layers=cad_layers, cad_units=cad_units,
+                             meta=meta, pdf_pages=pdf, on_stage=on_stage, mapper=mapper)
+    finally:
+        if mapper is not None:
+            mapper.close()
     result = out.result
     s = result.summary
     from compliance._i18n import rule_label

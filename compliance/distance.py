@@ -133,9 +133,17 @@ def _polygon_candidates(polygons: np.ndarray, facilities: gpd.GeoDataFrame, step
 
 
 def measure(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
-            facilities: gpd.GeoDataFrame, method: DistanceMethod) -> Coverage:
+            facilities: gpd.GeoDataFrame, method: DistanceMethod, mapper=None) -> Coverage:
+    """Every household point's distance to its nearest facility. `mapper` (cluster.PointMapper)
+    measures the points in partitions on other processes or machines, with the same answer."""
     parcel, building, xy, households = household_points(parcels, buildings, facilities)
-    if hasattr(method, "measure"):
+    if mapper is not None and len(xy):
+        distance, nearest, reachable, point_notes = mapper(method, xy)
+        if reachable is None:
+            reachable = np.full(len(xy), len(facilities) > 0)
+        if hasattr(method, "notes"):
+            method.notes.update(point_notes)
+    elif hasattr(method, "measure"):
         distance, nearest, reachable = method.measure(xy)
     else:
         distance, nearest = method.nearest(xy)

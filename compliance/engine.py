@@ -49,16 +49,18 @@ def distance_method(plan: Plan, standard: Standard, options: Options):
 
 
 def check(plan: Plan, standard: Standard, options: Options | None = None,
-          network=None) -> Result:
+          network=None, mapper=None) -> Result:
     """Judge `plan` against `standard`. `network` may hold a prepared routing.Network (the
-    caller's, to reuse one across runs); otherwise the engine builds what options ask for."""
+    caller's, to reuse one across runs); otherwise the engine builds what options ask for.
+    `mapper` measures the household points on a cluster (cluster.PointMapper)."""
     options = options or Options()
     provision = link_facilities(plan.parcels, plan.facilities)
     coverage = measured_by = None
     if any(CATALOGUE[r].defines_radius for r in standard.rules):
         measured_by = network if (network is not None and options.distance == "network") \
             else distance_method(plan, standard, options)
-        coverage = distance.measure(plan.parcels, plan.buildings, plan.facilities, measured_by)
+        coverage = distance.measure(plan.parcels, plan.buildings, plan.facilities, measured_by,
+                                    mapper=mapper)
     ctx = Context(standard=standard, parcels=plan.parcels, facilities=plan.facilities,
                   buildings=plan.buildings, provision=provision, coverage=coverage,
                   options=options)

@@ -32,8 +32,9 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
                       persons_per_household=standard.persons_per_household)
 
 
-def run(plan: Plan, standard: Standard, options: Options, meta: dict | None = None) -> Result:
-    result = check(plan, standard, options)
+def run(plan: Plan, standard: Standard, options: Options, meta: dict | None = None,
+        mapper=None) -> Result:
+    result = check(plan, standard, options, mapper=mapper)
     result.meta = dict(meta or {})
     return result
 
@@ -131,7 +132,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
           progress: Callable[[Iterable], Iterable] | None = None, table: str | None = None,
           cad_layers: str | None = None, cad_units: str | None = None,
           meta: str | None = None, pdf_pages: bool = False,
-          on_stage: Callable[[str], None] | None = None) -> BatchOutput:
+          on_stage: Callable[[str], None] | None = None, mapper=None) -> BatchOutput:
     """Check a district and write its folder. The folder is built whole beside the target and
     swapped in at the end: an interrupted batch leaves the old output as it was."""
     from .views import csv as csv_view
@@ -153,7 +154,8 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
         plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, coords=options.coords)
         stage("network" if options.distance == "network" else "checking")
-        result = run(plan, standard, replace(options, suggest=True), meta=report_meta)
+        result = run(plan, standard, replace(options, suggest=True), meta=report_meta,
+                     mapper=mapper)
         stage("writing")
         model = view_model.build(result, lang)
         builder = html_view.ReportBuilder(model)

@@ -116,7 +116,8 @@ class ReportBuilder:
         return _typeset(self.env.get_template("report.html.j2").render(**model), self.lang)
 
     def index(self, links: list[str], rows_limit: int | None = None,
-              pages: list[str] | None = None, page_rows: int = 0) -> str:
+              pages: list[str] | None = None, page_rows: int = 0,
+              printed: bool = False) -> str:
         """The district page of a batch: map, figures, sortable table, links. With
         `rows_limit` (the printed summary, a large district) the table lists the first rows
         only, problems first, and says where the rest are: `pages` of `page_rows` each."""
@@ -130,7 +131,7 @@ class ReportBuilder:
                  "summary": self.model.data["summary"],
                  "suggestions": result.suggestions or [],
                  "map": svgmap.district_map(result, self.map_index, verdicts, anchors,
-                                            self.labels)}
+                                            self.labels, linked=not printed)}
         return _typeset(self.env.get_template("index.html.j2").render(**model), self.lang)
 
 

@@ -32,7 +32,7 @@ PRINTED_ROWS = 200
 
 def render_index(builder: ReportBuilder, links: list[str]) -> bytes:
     """A batch's district summary (report.pdf)."""
-    return _pdf(builder.index(links, rows_limit=PRINTED_ROWS))
+    return _pdf(builder.index(links, rows_limit=PRINTED_ROWS, printed=True))
 
 
 def render_parcel(builder: ReportBuilder, parcel: dict) -> bytes:

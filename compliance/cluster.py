@@ -1,0 +1,110 @@
+"""Beyond one process: the household points of a district measured on a Dask cluster.
+
+The distance from a household to its nearest facility depends on that point alone (its snap
+to the street network and the facilities' shortest-path tree, or the straight line), never on
+which other points are measured with it. So the points are cut into spatial partitions, each
+partition is measured on a worker that holds the whole measuring method (every facility and
+the whole street network: a path may leave any tile, and the nearest facility may lie in
+another), and the answers are put back in the points' order. The result is the
+single-process result, to the byte.
+
+`compliance batch --workers N` starts a local cluster of N processes; `--scheduler ADDRESS`
+uses an existing one (dask.distributed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._errors import ComplianceError, Problem
+from ._i18n import N_
+
+# Points per partition at most; a district gives at least two partitions per worker.
+MAX_PARTITION_POINTS = 50_000
+
+
+def _measure_partition(method, xy: np.ndarray):
+    """On a worker: one partition's distances, nearest facilities, reachability and the
+    method's notes about these points (how far they walked to a street)."""
+    if hasattr(method, "measure"):
+        notes_before = dict(getattr(method, "notes", {}))
+        distance, nearest, reachable = method.measure(xy)
+        notes = {k: v for k, v in method.notes.items() if notes_before.get(k) != v or
+                 k.startswith("household_")}
+        return distance, nearest, reachable, notes
+    distance, nearest = method.nearest(xy)
+    return distance, nearest, None, {}
+
+
+def partitions(xy: np.ndarray, count: int) -> list[np.ndarray]:
+    """Point indices cut into `count` spatially compact partitions: strips along x, each cut
+    along y, of nearly equal size."""
+    n = len(xy)
+    count = max(1, min(count, n))
+    strips = max(1, int(round(np.sqrt(count))))
+    order = np.argsort(xy[:, 0], kind="stable")
+    out = []
+    for strip in np.array_split(order, strips):
+        per = max(1, round(count * len(strip) / max(n, 1)))
+        by_y = strip[np.argsort(xy[strip, 1], kind="stable")]
+        out += [p for p in np.array_split(by_y, per) if len(p)]
+    return out
+
+
+class PointMapper:
+    """Measures household points on a Dask cluster; used as `distance.measure(mapper=…)`."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ComplianceError(Problem("--workers", N_("running on a cluster needs "
+                                                         "dask.distributed"),
+                                          expected="pip install 'eldercare-compliance[cluster]'")
+                                  ) from None
+        if scheduler:
+            self.client = Client(scheduler, timeout="30s")
+            self._cluster = None
+        else:
+            self._cluster = LocalCluster(n_workers=int(workers or 2), threads_per_worker=1,
+                                         processes=True, dashboard_address=None,
+                                         silence_logs=50)
+            self.client = Client(self._cluster)
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or
+                           int(workers or 1))
+
+    def __call__(self, method, xy: np.ndarray):
+        n = len(xy)
+        count = max(2 * self.workers, -(-n // MAX_PARTITION_POINTS))
+        parts = partitions(xy, count)
+        remote = self.client.scatter(method, broadcast=True)
+        futures = [self.client.submit(_measure_partition, remote, xy[idx], pure=False)
+                   for idx in parts]
+        answers = self.client.gather(futures)
+        distance = np.full(n, np.inf)
+        nearest = np.full(n, -1)
+        reachable = np.zeros(n, dtype=bool)
+        has_reach = all(a[2] is not None for a in answers)
+        notes: dict = {}
+        for idx, (d, f, r, part_notes) in zip(parts, answers):
+            distance[idx], nearest[idx] = d, f
+            if has_reach:
+                reachable[idx] = r
+            for key, value in part_notes.items():
+                # Counts add up; the longest connector is the longest of the partitions'.
+                notes[key] = max(notes.get(key, value), value) if "longest" in key else \
+                    notes.get(key, 0) + value
+        if n == 0:
+            notes = {}
+        return distance, nearest, (reachable if has_reach else None), notes
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
