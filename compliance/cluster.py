@@ -27,10 +27,9 @@ def _measure_partition(method, xy: np.ndarray):
     """On a worker: one partition's distances, nearest facilities, reachability and the
     method's notes about these points (how far they walked to a street)."""
     if hasattr(method, "measure"):
-        notes_before = dict(getattr(method, "notes", {}))
         distance, nearest, reachable = method.measure(xy)
-        notes = {k: v for k, v in method.notes.items() if notes_before.get(k) != v or
-                 k.startswith("household_")}
+        # The worker's copy of the method now holds these points' connector notes.
+        notes = {k: v for k, v in method.notes.items() if k.startswith("household_")}
         return distance, nearest, reachable, notes
     distance, nearest = method.nearest(xy)
     return distance, nearest, None, {}

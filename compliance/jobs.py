@@ -89,7 +89,7 @@ def _names(check, folder: Path) -> dict[str, str]:
 
 
 def _run(history: History, check, folder: Path) -> dict:
-    from . import io, workflow
+    from . import workflow
     from .settings import Options
     from .standard import load_standard
     from .views import model as view_model
@@ -113,7 +113,6 @@ def _run(history: History, check, folder: Path) -> dict:
     out.mkdir(exist_ok=True)
     for name, fmt in OUTPUTS.items():
         workflow.write_model(model, str(out / name), fmt)
-    del io
     return dict(result.summary)
 
 

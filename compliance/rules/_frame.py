@@ -43,3 +43,16 @@ def frame(**columns) -> pd.DataFrame:
 
 def pick(conditions: list, choices: list, default) -> np.ndarray:
     return np.select(conditions, choices, default=default)
+
+
+def joined_per_parcel(links: pd.DataFrame, mask, column: str, n: int) -> np.ndarray:
+    """Per parcel, the `column` values of its link rows where `mask` holds, joined with ", "
+    ("F1, F3"); "" for a parcel with none. What a message names (late facilities, small
+    sites), from (parcel, facility) link rows."""
+    out = np.full(n, "", dtype=object)
+    chosen = links[np.asarray(mask, dtype=bool)]
+    if len(chosen):
+        text = chosen.groupby("parcel")[column].agg(", ".join)
+        out[text.index.to_numpy(dtype=int)] = text.to_numpy()
+    return out
+

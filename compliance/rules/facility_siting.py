@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._frame import frame, pick
+from ._frame import frame, joined_per_parcel, pick
 from .._i18n import N_
 from ..vocabulary import Status
 from .catalogue import CATALOGUE
@@ -28,15 +28,6 @@ NO_LIFT = N_("Reaching floor {lift_from_floor:,.0f} or higher without a barrier-
 NO_LIFT_OR_RAMP = N_("Reaching floor {lift_from_floor:,.0f} or higher with neither a barrier-free lift nor a ramp: {no_lift_ids}.")
 NO_ENTRANCE = N_("Without an entrance of its own: {no_entrance_ids}.")
 ONE_FLOOR = N_("{one_floor_ids} give no number of floors: taken as one floor.")
-
-
-def _ids(links: pd.DataFrame, mask, n: int) -> np.ndarray:
-    out = np.full(n, "", dtype=object)
-    chosen = links[np.asarray(mask, dtype=bool)]
-    if len(chosen):
-        joined = chosen.groupby("parcel")["fid"].agg(", ".join)
-        out[joined.index.to_numpy(dtype=int)] = joined.to_numpy()
-    return out
 
 
 def evaluate(ctx, spec) -> pd.DataFrame:
@@ -81,7 +72,7 @@ def evaluate(ctx, spec) -> pd.DataFrame:
                                                        lift_from is not None)
 
     sites = np.bincount(links["parcel"], minlength=n) if len(links) else np.zeros(n, int)
-    cols = {name: _ids(links, mask, n) for name, mask in (
+    cols = {name: joined_per_parcel(links, mask, "fid", n) for name, mask in (
         ("bad_ids", bad), ("unknown_ids", unknown & ~bad), ("below_ids", below),
         ("above_ids", above), ("no_lift_ids", no_lift), ("no_entrance_ids", no_entrance),
         ("one_floor_ids", one_floor))}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._frame import frame, pick
+from ._frame import frame, joined_per_parcel as _joined, pick
 from .._i18n import N_
 from ..vocabulary import Status
 from .catalogue import CATALOGUE
@@ -28,15 +28,6 @@ MISSING_SHARE = N_("Facilities {unknown_share} are after phase 1; the plan does 
 FIX_MISSING_SHARE = N_("Give housing_share_complete of {unknown_share}, or move them into phase 1.")
 SINGLE = N_("Not a phased development (phases ≤ 1 or not given).")
 NONE = N_("The parcel provides no facility.")
-
-
-def _joined(links: pd.DataFrame, mask, column: str, n: int) -> np.ndarray:
-    out = np.full(n, "", dtype=object)
-    chosen = links[np.asarray(mask, dtype=bool)]
-    if len(chosen):
-        text = chosen.groupby("parcel")[column].agg(", ".join)
-        out[text.index.to_numpy(dtype=int)] = text.to_numpy()
-    return out
 
 
 def evaluate(ctx, spec) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._frame import frame, judge, pick
+from ._frame import frame, joined_per_parcel, judge, pick
 from .._i18n import N_
 from ..vocabulary import Status
 from .catalogue import CATALOGUE
@@ -48,20 +48,13 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     shown = links[~links["unknown"]].sort_values(["parcel", "margin", "fid"]) \
         .drop_duplicates("parcel").set_index("parcel")
 
-    def per_parcel(series: pd.Series, fill) -> np.ndarray:
-        out = np.full(n, fill, dtype=object)
-        out[series.index.to_numpy(dtype=int)] = series.to_numpy()
-        return out
-
-    grouped = links.groupby("parcel")
     sites = np.bincount(links["parcel"], minlength=n) if len(links) else np.zeros(n, int)
     links["term"] = [f"{i} {a:,.1f} m²" for i, a in zip(links["fid"], links["area"])]
-    small = per_parcel(links[links["short"]].groupby("parcel")["term"].agg(", ".join), "")
-    small_ids = per_parcel(links[links["short"]].groupby("parcel")["fid"].agg(", ".join), "")
-    unknown = per_parcel(links[links["unknown"]].groupby("parcel")["fid"].agg(", ".join), "")
-    pooled_ids = per_parcel(links[links["pooled"]].groupby("parcel")["fid"].agg(", ".join), "")
-    site_ids = per_parcel(grouped["fid"].agg(", ".join), "") if len(links) else \
-        np.full(n, "", dtype=object)
+    small = joined_per_parcel(links, links["short"], "term", n)
+    small_ids = joined_per_parcel(links, links["short"], "fid", n)
+    unknown = joined_per_parcel(links, links["unknown"], "fid", n)
+    pooled_ids = joined_per_parcel(links, links["pooled"], "fid", n)
+    site_ids = joined_per_parcel(links, np.ones(len(links), bool), "fid", n)
 
     required = np.full(n, np.nan)
     provided = np.full(n, np.nan)
