@@ -54,8 +54,17 @@ class Network:
 
     @classmethod
     def from_streets(cls, streets: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
-                     radius_m: float = 1000.0) -> "Network":
-        return cls(_graph.build(streets), facilities, LIMIT_FACTOR * radius_m)
+                     radius_m: float = 1000.0, extent=None) -> "Network":
+        """`extent` (minx, miny, maxx, maxy): where households and facilities lie. Streets
+        that come nowhere near it are set aside before the graph is built (see `window`)."""
+        limit = LIMIT_FACTOR * radius_m
+        beyond = 0
+        if extent is not None:
+            streets, beyond = window(streets, extent, limit)
+        net = cls(_graph.build(streets), facilities, limit)
+        if extent is not None:
+            net.notes["street_lines_beyond_reach"] = beyond
+        return net
 
     def _solve(self) -> None:
         g, s = self.graph, self.fac_snap
@@ -115,6 +124,26 @@ class Network:
         fac_components = np.unique(g.component[g.u[self.fac_snap.edge]])
         reachable = np.isin(g.component[g.u[s.edge]], fac_components)
         return dist, source, reachable
+
+
+def window(streets: gpd.GeoDataFrame, extent, limit_m: float):
+    """The streets a traced path can use, and how many lines were set aside.
+
+    A path that is counted is at most `limit_m` long, so it never leaves the plan's extent
+    grown by `limit_m`; a street line that does not reach into that box cannot lie on one.
+    Whole lines are kept (never cut), so every crossing inside the box is noded as before and
+    every counted distance is the one the whole network gives. What changes is only what the
+    joining rule calls the main network: the largest piece within reach, so a piece joined to
+    the rest only by a detour longer than the limit counts as cut off, which for walking it
+    is. A city's network is then built once per plan, not once per city (Wuhan: 92,667 lines
+    for a 8 km district, of which a third are within reach)."""
+    margin = limit_m + _graph.JOIN_SLACK_M + _graph.LONG_CONNECTOR_M
+    minx, miny, maxx, maxy = extent
+    box = shapely.box(minx - margin, miny - margin, maxx + margin, maxy + margin)
+    keep = shapely.intersects(streets.geometry.to_numpy(), box)
+    if keep.all():
+        return streets, 0
+    return streets[keep], int((~keep).sum())
 
 
 def _connector_notes(what: str, gap: np.ndarray) -> dict:

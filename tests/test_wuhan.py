@@ -105,3 +105,36 @@ def test_beijing_sample_network_never_shorter_than_straight(tmp_path):
     assert notes["street_components"] > 1 and notes["small_pieces"] > 0
     assert notes["small_pieces_m"] > 0
     assert notes["unreachable_points"] == 1
+
+
+def test_streets_beyond_reach_are_set_aside_without_changing_a_distance(wuhan):
+    """A 3 × 3 km district in the middle of Wuhan needs only the streets within the search
+    limit of it: the windowed network gives every traced distance the whole city gives."""
+    import geopandas as gpd
+    import shapely
+
+    from compliance.routing import Network
+
+    rng = np.random.default_rng(11)
+    minx, miny, maxx, maxy = wuhan.total_bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    fac_xy = np.column_stack([rng.uniform(cx - 1500, cx + 1500, 8),
+                              rng.uniform(cy - 1500, cy + 1500, 8)])
+    bld_xy = np.column_stack([rng.uniform(cx - 1500, cx + 1500, 500),
+                              rng.uniform(cy - 1500, cy + 1500, 500)])
+    facilities = gpd.GeoDataFrame(geometry=shapely.points(fac_xy), crs=wuhan.crs)
+    extent = (*np.minimum(fac_xy.min(0), bld_xy.min(0)), *np.maximum(fac_xy.max(0),
+                                                                      bld_xy.max(0)))
+    whole = Network.from_streets(wuhan, facilities, 1000.0)
+    windowed = Network.from_streets(wuhan, facilities, 1000.0, extent=extent)
+    # The limit is 2 × 1,000 m; the window is the extent grown by 2,000 + 50 + 100 m.
+    assert 0 < windowed.notes["street_lines_beyond_reach"] < len(wuhan)
+    assert windowed.notes["street_lines"] + windowed.notes["street_lines_beyond_reach"] \
+        == whole.notes["street_lines"]
+    d_whole, f_whole, _ = whole.measure(bld_xy)
+    d_win, f_win, _ = windowed.measure(bld_xy)
+    traced = d_whole <= 2000.0
+    assert traced.mean() > 0.5
+    np.testing.assert_allclose(d_win[traced], d_whole[traced], rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(f_win[traced], f_whole[traced])
+    assert not (d_win[~traced] <= 2000.0).any()

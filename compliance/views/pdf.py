@@ -27,7 +27,7 @@ def render(model: Model) -> bytes:
 
 # A printed district summary lists this many parcels, problems first; every parcel is in
 # results.xlsx and results.csv beside it.
-PRINTED_ROWS = 200
+PRINTED_ROWS = 50
 
 
 def render_index(builder: ReportBuilder, links: list[str]) -> bytes:
