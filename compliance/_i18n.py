@@ -101,7 +101,11 @@ class Translator:
                 args[key] = field_name(value, self.lang)
             elif key.endswith("_label") and isinstance(value, str):
                 args[key] = self.gettext(value)
-        return self.punctuate(_FORMATTER.vformat(self.gettext(text.msgid), (), args))
+        template = self.gettext(text.msgid)
+        try:  # str.format_map is C; the lenient Formatter only when a value defies its spec
+            return self.punctuate(template.format_map(args))
+        except (ValueError, TypeError):
+            return self.punctuate(_FORMATTER.vformat(template, (), args))
 
     def pick(self, zh: str | None, en: str | None) -> str:
         """Bilingual data fields (titles, consequences) stored in the standard files."""
@@ -133,6 +137,8 @@ _SPACED = re.compile(r"\s*([，；：？！])\s*")
 _HALF = str.maketrans({"(": "（", ")": "）", ";": "；", "?": "？", "!": "！"})
 
 
+# Labels, verdicts and clause texts repeat on every parcel of a district.
+@lru_cache(maxsize=1 << 16)
 def zh_punctuation(text: str) -> str:
     """Chinese text takes full-width , ; : ( ) ? ! (numbers keep theirs: 1,200 and 12:30), no
     space around them, and no English gloss in parentheses. Text without Chinese is left."""

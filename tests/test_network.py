@@ -108,3 +108,24 @@ def test_grid_matches_manhattan_distance():
     net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
     dist, _ = net.nearest(plan_xy(plan, [[800, 600]]))
     assert dist[0] == pytest.approx(1400.0)
+
+
+def test_building_beyond_the_search_is_listed_as_more_than_not_inf():
+    # Streets 0→100→2,500→5,000 m; the search stops at 2 × 1,000 m. B1 at x = 1,500 m walks
+    # 1,500 m (over the 1,000 m radius); B2 at x = 3,000 m lies on the edge 2,500 → 5,000,
+    # both of whose ends are beyond the search: it is "> 2,000 m", never "inf m".
+    plan = network_plan(
+        [{"id": "B1", "households": 10, "geometry": pt(1500, 0)},
+         {"id": "B2", "households": 10, "geometry": pt(3000, 0)}],
+        [{**FAC, "geometry": pt(0, 0)}],
+        [line((0, 0), (100, 0)), line((100, 0), (2500, 0)), line((2500, 0), (5000, 0))],
+        parcels=[{"id": "P1", "households_new": 20, "geometry": rect(-10, -10, 5020, 20)}])
+    net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
+    result = run(plan, "zunyi", network=net, distance="network")
+    f = finding(result, "P1", "service_radius")
+    listed = {b["id"]: b["distance_m"] for b in f.details["uncovered_buildings"]}
+    assert listed == {"B1": 1500.0, "B2": None}
+    from compliance import workflow
+
+    text = workflow.render(result, "text", "en") + workflow.render(result, "json", "en")
+    assert "inf" not in text.replace("info", "")

@@ -122,12 +122,15 @@ def evaluate(ctx, spec) -> Evaluation:
             uncovered_b[grouped.size().index] = grouped.size()
             for p, rows in grouped:
                 head = rows.head(MAX_LISTED)
-                names = ", ".join(f"{b} ({d:,.0f} m)" for b, d in
-                                  zip(head["building"], head["distance"]))
+                # Not traced (beyond the search limit, or no street leads to a facility).
+                beyond = f"> {cov.limit_m:,.0f} m" if cov.limit_m else "—"
+                names = ", ".join(f"{b} ({d:,.0f} m)" if np.isfinite(d) else f"{b} ({beyond})"
+                                  for b, d in zip(head["building"], head["distance"]))
                 more = len(rows) - len(head)
                 listed[p] = names + (f", +{more}" if more > 0 else "")
                 details[p] = {"uncovered_buildings": [
-                    {"id": str(b), "distance_m": round(float(d), 1), "households": int(h)}
+                    {"id": str(b), "distance_m": round(float(d), 1) if np.isfinite(d) else None,
+                     "households": int(h)}
                     for b, d, h in zip(rows["building"], rows["distance"], rows["households"])]}
         for p in np.flatnonzero(measured & ~unreachable):
             i = worst_at[p]
