@@ -189,3 +189,36 @@ def test_input_problems_are_said_in_chinese_in_a_chinese_report(tmp_path):
     page = out.read_text(encoding="utf-8")
     assert "轮廓外的标注未被使用" in page and "要素“handle" in page
     assert "a label outside every outline" not in page
+
+
+def test_printed_map_of_a_large_district_is_one_image_with_vector_marks(monkeypatch):
+    """Beyond PRINT_VECTOR_PARCELS the printed district map draws parcels, streets and
+    facilities as one image; the suggested sites, scale bar and north arrow stay vector."""
+    import subprocess as sp
+    import tempfile
+
+    from compliance import workflow
+    from compliance.settings import Options
+    from compliance.standard import load_standard
+    from compliance.views import html, model, pdf, svgmap
+
+    standard = load_standard("national")
+    plan = workflow.load_plan(str(ROOT / "samples" / "beijing-xueqing-osm.gpkg"), standard,
+                              strict=False)
+    result = workflow.run(plan, standard, Options(suggest=True))
+    builder = html.ReportBuilder(model.build(result, "zh"))
+    links = [""] * len(result.parcels)
+    vector = builder.index(links, rows_limit=pdf.PRINTED_ROWS, printed=True)
+    monkeypatch.setattr(svgmap, "PRINT_VECTOR_PARCELS", 1)
+    printed = builder.index(links, rows_limit=pdf.PRINTED_ROWS, printed=True)
+    assert 'href="data:image/png;base64,' in printed and "data:image/png" not in vector
+    assert printed.count('class="site"') == vector.count('class="site"')
+    # The scale bar's length and the north arrow's N are still text.
+    assert re.search(r">[\d,]+ m</text>", printed) and ">N</text>" in printed
+    data = pdf.render_index(builder, links)
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(data)
+        fh.flush()
+        images = sp.run(["pdfimages", "-list", fh.name], capture_output=True, text=True)
+    if images.returncode == 0:  # poppler-utils, where installed
+        assert " 2560  1680 " in images.stdout
