@@ -79,3 +79,45 @@ def test_shortfall_only_on_a_fail_in_every_view():
     assert "shortfall" not in area and area["shortfall_text"] == ""
     assert ",area_per_households,,pass," in workflow.render(result, "csv", "zh").replace(
         "community_station", "")
+
+
+def test_xlsx_writer_cells_read_back_as_written(tmp_path):
+    """The streaming workbook writer: what openpyxl reads back is what was written, whatever
+    a cell holds, and the same rows give the same bytes."""
+    import zipfile
+
+    import numpy as np
+    from openpyxl import load_workbook
+
+    from compliance.views._xlsx_writer import Workbook, column_letter
+
+    assert [column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    rows = [("compliant", ["P1", "a & b <c>", 1200, 3.25, np.float64(2.5), np.int64(7), True]),
+            ("non_compliant", ["P2", "  leading space", None, float("nan"), "", "bell\x07", False]),
+            ("incomplete", ["P3", "x" * 40000, -0.0, 1e20, "=1+1", "二", 0])]
+
+    def write(path):
+        book = Workbook(str(path), n_sheets=2, fills={"compliant": "C8E6C9",
+                                                      "non_compliant": "FFCDD2",
+                                                      "incomplete": "FFE0B2"})
+        book.add_sheet("地块", list("ABCDEFG"), rows, [10] * 7, fill_column=0)
+        book.add_sheet("it's", ["x"], [], [8])
+        book.close()
+
+    write(tmp_path / "a.xlsx")
+    write(tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    assert zipfile.ZipFile(tmp_path / "a.xlsx").namelist()[0] == "[Content_Types].xml"
+    book = load_workbook(tmp_path / "a.xlsx")
+    sheet = book["地块"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G4"
+    got = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert got[0] == ["P1", "a & b <c>", 1200, 3.25, 2.5, 7, True]
+    assert got[1][:3] == ["P2", "  leading space", None] and got[1][3] == "#NUM!"
+    assert got[1][4:] == [None, "bell", False]
+    # Excel holds at most 32,767 characters in a cell.
+    assert got[2][1] == "x" * 32767 and got[2][3] == 1e20 and got[2][4] == "=1+1"
+    assert sheet["A1"].font.b and sheet["A2"].fill.fgColor.rgb == "FFC8E6C9"
+    assert sheet["A3"].fill.fgColor.rgb == "FFFFCDD2" and not sheet["B2"].fill.fgColor.rgb \
+        .endswith("C8E6C9")
+    assert book["it's"].max_row == 1
