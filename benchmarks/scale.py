@@ -81,6 +81,29 @@ def plan_for(parcels: int) -> Path:
     return path
 
 
+def national_estimate(rows) -> None:
+    """A country from measured partitions. A country's plan is cut where its own offices cut
+    it, by district (区县): each district is one partition, checked by one batch, with a halo
+    of the search limit so that facilities and streets just over its edge are counted. The
+    partition is the largest size measured above (n parcels: T(n) seconds, M(n) MiB); D
+    partitions on W workers, each with room for M(n), take ⌈D / W⌉ · T(n)."""
+    n, batch, _, _ = max(rows, key=lambda r: r[0])
+    t, m = batch["wall"], batch["rss_kib"] / 1024
+    ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cores = len(os.sched_getaffinity(0))
+    print(f"\nnational estimate from a measured partition of {n:,} parcels "
+          f"(T = {t:.1f} s, M = {m:,.0f} MiB):")
+    print("  time = ⌈D / W⌉ · T, D = ⌈P / n⌉ partitions, W workers with M each")
+    for parcels in (100_000, 1_000_000):
+        d = -(-parcels // n)
+        for workers in sorted({cores, min(cores, int(ram_gib * 1024 // m)), 32}):
+            if workers < 1:
+                continue
+            hours = -(-d // workers) * t / 3600
+            print(f"  P = {parcels:>9,} parcels: D = {d:,}, W = {workers:>2}: "
+                  f"{hours:,.2f} h, {workers * m / 1024:,.1f} GiB in all")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2500, 10000])
@@ -122,6 +145,7 @@ def main() -> int:
               f"{index / 1e6:.1f} MB (< 5) |")
         if batch["code"] not in (0, 1, 3):
             print(f"  (the batch exited {batch['code']})")
+    national_estimate(rows)
     quick = measure(compliance, "check", "--city", "zunyi", "--households-new", "1200",
                     "--facility-area", "200")
     base = measure(sys.executable, "-c", "import geopandas")

@@ -212,6 +212,10 @@ def test_printed_map_of_a_large_district_is_one_image_with_vector_marks(monkeypa
     monkeypatch.setattr(svgmap, "PRINT_VECTOR_PARCELS", 1)
     printed = builder.index(links, rows_limit=pdf.PRINTED_ROWS, printed=True)
     assert 'href="data:image/png;base64,' in printed and "data:image/png" not in vector
+    # On screen the parcels stay links up to SCREEN_VECTOR_PARCELS.
+    assert "data:image/png" not in builder.index(links)
+    monkeypatch.setattr(svgmap, "SCREEN_VECTOR_PARCELS", 1)
+    assert "data:image/png" in builder.index(links)
     assert printed.count('class="site"') == vector.count('class="site"')
     # The scale bar's length and the north arrow's N are still text.
     assert re.search(r">[\d,]+ m</text>", printed) and ">N</text>" in printed

@@ -335,7 +335,8 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
     """All parcels coloured by verdict, the facilities, and the suggested new sites. With
     `linked` false (print), the parcels of a verdict are one path and carry no link: a PDF of
     a district lays out in a fraction of the time, and looks the same; beyond
-    PRINT_VECTOR_PARCELS they are one image under the vector marks."""
+    PRINT_VECTOR_PARCELS (SCREEN_VECTOR_PARCELS on screen) they are one image under the
+    vector marks."""
     plan = result.plan
     geoms = index.parcels
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -350,7 +351,7 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
     ids = plan.parcels["id"].astype(str).to_numpy()
     fac = shapely.get_coordinates(shapely.centroid(index.facilities)) if len(index.facilities) \
         else np.zeros((0, 2))
-    if not linked and valid.sum() > PRINT_VECTOR_PARCELS:
+    if valid.sum() > (SCREEN_VECTOR_PARCELS if linked else PRINT_VECTOR_PARCELS):
         streets = index.streets if index.streets is not None and \
             len(index.streets) <= 20000 else None
         svg.append(_raster(frame, geoms[valid], np.asarray(verdicts, dtype=object)[valid],
@@ -372,6 +373,10 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
 # image: WeasyPrint lays out an SVG path point by point (10,000 parcels: 2.7 s of a 5 s PDF;
 # 50,000: 13 s), while the image costs the same at any size and prints at 400 dpi.
 PRINT_VECTOR_PARCELS = 2000
+# On screen each parcel is a link up to this many; beyond, a parcel is a pixel or two, no
+# one clicks it, and 50,000 linked paths made index.html 9.5 MB: the image keeps it small
+# and the table below and its pages link every parcel.
+SCREEN_VECTOR_PARCELS = 10000
 _RASTER_SCALE = 4  # image pixels per SVG unit: 2,560 × 1,680 for the 640 × 420 frame
 
 
