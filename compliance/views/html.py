@@ -74,6 +74,11 @@ def _typeset(page: str, lang: str) -> str:
     return "".join(out).replace(_FENCE, "")
 
 
+# A printed suggested site names this many of the parcels it reaches (a site in a large
+# district reaches hundreds: pages of ids no reader uses); the screen and JSON list them all.
+PRINTED_SITE_PARCELS = 12
+
+
 class ReportBuilder:
     def __init__(self, model: Model):
         self.model = model
@@ -127,6 +132,7 @@ class ReportBuilder:
         rows = index_rows(self.model, links)
         shown = rows[:rows_limit] if rows_limit else rows
         model = {**self._common, "rows": shown, "rows_total": len(rows), "problems": [],
+                 "printed": printed, "printed_site_parcels": PRINTED_SITE_PARCELS,
                  "pages": pages or [], "page_rows": page_rows,
                  "summary": self.model.data["summary"],
                  "suggestions": result.suggestions or [],
