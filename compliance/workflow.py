@@ -174,25 +174,93 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                     pdf_name = name[:-len(".html")] + ".pdf"
                     io.write_atomic(pages / pdf_name, pdf_view.render_parcel(builder, p))
                     written.append(f"parcels/{pdf_name}")
-        io.write_atomic(out / "results.csv", csv_view.render(model))
-        io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
-        io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
-        if len(result.parcels) > INDEX_ROWS:
-            # A large district: the overview lists the worst parcels; the whole table is in
-            # pages a browser opens at once (and in results.csv / .xlsx).
-            pages = builder.table_pages(links, TABLE_PAGE_ROWS)
-            for name, page in pages:
-                io.write_atomic(out / name, page)
-                written.append(name)
-            index = builder.index(links, rows_limit=INDEX_ROWS, pages=[n for n, _ in pages],
-                                  page_rows=TABLE_PAGE_ROWS)
-        else:
-            index = builder.index(links)
-        io.write_atomic(out / "index.html", index)
-        io.write_atomic(out / "report.pdf", pdf_view.render_index(builder, links))
-        io.write_atomic(out / "results.json", json_view.render(model))
+        # report.pdf is typeset (WeasyPrint, seconds for a district) in a process of its own
+        # while this one writes the other files.
+        beside = _Beside(enabled=mapper is None)
+        try:
+            beside.start(lambda: io.write_atomic(out / "report.pdf",
+                                                 pdf_view.render_index(builder, links)))
+            io.write_atomic(out / "results.csv", csv_view.render(model))
+            io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
+            io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
+            if len(result.parcels) > INDEX_ROWS:
+                # A large district: the overview lists the worst parcels; the whole table is
+                # in pages a browser opens at once (and in results.csv / .xlsx).
+                pages = builder.table_pages(links, TABLE_PAGE_ROWS)
+                for name, page in pages:
+                    io.write_atomic(out / name, page)
+                    written.append(name)
+                index = builder.index(links, rows_limit=INDEX_ROWS,
+                                      pages=[n for n, _ in pages], page_rows=TABLE_PAGE_ROWS)
+            else:
+                index = builder.index(links)
+            io.write_atomic(out / "index.html", index)
+            io.write_atomic(out / "results.json", json_view.render(model))
+            beside.finish()
+        finally:
+            beside.stop()
         written += ["results.csv", "results.xlsx", "results.gpkg", "index.html", "report.pdf",
                     "results.json"]
         target.commit()
     folder_path = Path(folder)
     return BatchOutput(result, folder_path, [folder_path / w for w in written])
+
+
+class _Beside:
+    """One piece of work in a forked copy of this process, the rest here meanwhile.
+
+    Fork, because the child needs the whole view model and a copy of it costs nothing until
+    written to. Not on a Dask run (its threads do not survive a fork), nor where there is no
+    fork or a single core: there the work runs in place, at `start`. An error in the child is
+    raised here by `finish`; `stop` ends a child whose parent is leaving early (Ctrl-C,
+    SIGTERM, a failed write) before the half-built folder is removed."""
+
+    def __init__(self, enabled: bool = True):
+        import multiprocessing
+        import os
+
+        self._ctx = None
+        if enabled and hasattr(os, "fork") and len(os.sched_getaffinity(0)) > 1 and \
+                "fork" in multiprocessing.get_all_start_methods():
+            self._ctx = multiprocessing.get_context("fork")
+        self._process = self._conn = None
+
+    def start(self, work: Callable[[], object]) -> None:
+        if self._ctx is None:
+            work()
+            return
+        receive, send = self._ctx.Pipe(duplex=False)
+
+        def child():
+            try:
+                work()
+                send.send(None)
+            except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
+                try:
+                    send.send(exc)
+                except Exception:  # an exception that does not pickle: its words
+                    send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+        self._process = self._ctx.Process(target=child, daemon=True)
+        self._process.start()
+        send.close()
+        self._conn = receive
+
+    def finish(self) -> None:
+        if self._process is None:
+            return
+        try:
+            error = self._conn.recv()
+        except EOFError:  # the child died without a word (killed, out of memory)
+            error = RuntimeError(f"the process writing report.pdf ended with exit code "
+                                 f"{self._process.exitcode}")
+        self._process.join()
+        self._process = None
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._process = None

@@ -179,6 +179,58 @@ def test_sigterm_leaves_the_old_output_whole_and_exits_143(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["district"]
 
 
+def test_sigterm_while_report_pdf_is_typeset_beside_stops_both_processes(tmp_path):
+    """report.pdf is typeset in a forked process while the batch writes the rest: SIGTERM
+    to the batch ends that process too, and leaves nothing behind."""
+    out = tmp_path / "district"
+    assert _batch(out).exit_code == 1
+    before = _snapshot(out)
+    pid_file = tmp_path.parent / f"{tmp_path.name}-pdf.pid"
+    script = (
+        "import os, sys, time\n"
+        "from compliance.views import pdf\n"
+        "def slow(*a, **k):\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "    time.sleep(60)\n"
+        "pdf.render_index = slow\n"
+        "from compliance.cli import main\n"
+        f"sys.argv = ['compliance', 'batch', {str(SAMPLE)!r}, '--city', 'dongying', "
+        f"'--no-parcel-reports', '-o', {str(out)!r}]\n"
+        "main()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=tmp_path)
+    deadline = time.time() + 60
+    while time.time() < deadline and not pid_file.exists():
+        time.sleep(0.05)
+    time.sleep(0.3)
+    child = int(pid_file.read_text())
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["district"]
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+    pid_file.unlink()
+
+
+def test_a_failure_typesetting_report_pdf_is_the_batchs_failure(tmp_path, monkeypatch):
+    out = tmp_path / "district"
+    assert _batch(out).exit_code == 1
+    before = _snapshot(out)
+    from compliance._errors import OutputError, Problem
+    from compliance.views import pdf
+
+    def full_disk(*args, **kwargs):
+        raise OutputError(Problem("report.pdf", "no space left on the device"))
+
+    monkeypatch.setattr(pdf, "render_index", full_disk)
+    res = _batch(out, SAMPLE)
+    assert res.exit_code == 2 and "no space left" in res.output
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["district"]
+
+
 def test_a_second_batch_into_the_same_folder_is_refused(tmp_path):
     out = tmp_path / "district"
     with open(tmp_path / ".district.lock", "a+") as held:
