@@ -50,6 +50,7 @@ def _igraph(matrix, fac_nodes, n, nodes_xy, facilities):
     weights = np.r_[coo.data[upper], np.zeros(len(fac_nodes))]
     graph = igraph.Graph(n=super_source + 1, edges=edges.tolist())
     graph.es["weight"] = weights.tolist()
+    # igraph's distances() takes no cut-off: it searches the whole network.
     t, dist = best_of(lambda: graph.distances(source=[super_source], weights="weight")[0])
     return t, np.asarray(dist[:n], dtype=float)
 
@@ -125,7 +126,8 @@ def main() -> int:
         print(f"    same distances: {np.allclose(ref[finite], got[finite], atol=1e-6)} "
               f"({finite.sum():,} nodes within the cut-off)")
     ref = net.node_dist
-    for name, run in (("igraph", _igraph), ("pandana", _pandana)):
+    # pandana keeps distances in 32-bit floats: the same to within 5 cm over 2 km.
+    for name, run, tolerance in (("igraph", _igraph, 1e-6), ("pandana", _pandana, 0.05)):
         try:
             __import__(name)
         except ImportError:
@@ -133,8 +135,9 @@ def main() -> int:
             continue
         t, got = run(matrix, fac_nodes, n, g.nodes_xy, plan.facilities)
         within = np.isfinite(ref) & (ref <= LIMIT)
-        same = np.allclose(ref[within], got[within], atol=1e-3)
-        print(f"  {name:<42} {t:8.3f} s  ({t / ours:.1f}× this tool); same distances: {same}")
+        same = np.allclose(ref[within], got[within], rtol=0, atol=tolerance)
+        print(f"  {name:<42} {t:8.3f} s  ({t / ours:.1f}× this tool); same distances "
+              f"(to {tolerance:g} m): {same}")
     try:
         __import__("cityseer")
     except ImportError:
