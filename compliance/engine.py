@@ -117,11 +117,14 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
 
     fac_ids = plan.facilities["id"].astype(str).to_numpy()
     provided = provision.provided_by_group()
+    # Only the columns a result holds: itertuples reads every column it is given.
+    columns = plan.parcels[["id", "name", "households_new", "households_existing", "population",
+                            "population_estimated"]]
     parcels = tuple(
         ParcelResult(id=str(row.id), name=row.name if isinstance(row.name, str) else None,
                      findings=tuple(parcel_findings[i]), position=i,
-                     households_new=float(np.nan_to_num(row.households_new)),
-                     households_existing=float(np.nan_to_num(row.households_existing)),
+                     households_new=_number_or_zero(row.households_new),
+                     households_existing=_number_or_zero(row.households_existing),
                      population=float(row.population),
                      population_estimated=bool(row.population_estimated),
                      group=groups[i], problems=parcel_problems[i],
@@ -129,7 +132,7 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                                                        direct=direct,
                                                        shared=groups[i] is not None)
                                       for f, direct in provided[i]))
-        for i, row in enumerate(plan.parcels.itertuples(index=False)))
+        for i, row in enumerate(columns.itertuples(index=False)))
     facilities = tuple(
         FacilityResult(id=str(row.id), name=row.name if isinstance(row.name, str) else None,
                        kind=str(row.kind), findings=tuple(facility_findings[i]), position=i)
@@ -330,6 +333,11 @@ def _findings(frame: pd.DataFrame, info, spec):
                     if isinstance(v, (int, float)) and not isinstance(v, bool)
                     and k not in ("required", "provided", "shortfall")},
         )
+
+
+def _number_or_zero(value) -> float:
+    value = float(value)
+    return value if value == value else 0.0  # NaN (not given) counts as none
 
 
 def _round(value, digits: int = 2):

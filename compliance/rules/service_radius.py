@@ -120,18 +120,27 @@ def evaluate(ctx, spec) -> Evaluation:
             grouped = far.groupby("parcel")
             uncovered_hh[grouped.size().index] = grouped["households"].sum()
             uncovered_b[grouped.size().index] = grouped.size()
-            for p, rows in grouped:
-                head = rows.head(MAX_LISTED)
-                # Not traced (beyond the search limit, or no street leads to a facility).
-                beyond = f"> {cov.limit_m:,.0f} m" if cov.limit_m else "—"
-                names = ", ".join(f"{b} ({d:,.0f} m)" if np.isfinite(d) else f"{b} ({beyond})"
-                                  for b, d in zip(head["building"], head["distance"]))
-                more = len(rows) - len(head)
-                listed[p] = names + (f", +{more}" if more > 0 else "")
+            # Not traced (beyond the search limit, or no street leads to a facility).
+            beyond = f"> {cov.limit_m:,.0f} m" if cov.limit_m else "—"
+            parcel_of = far["parcel"].to_numpy()
+            building = [str(b) for b in far["building"].tolist()]
+            distance = far["distance"].to_numpy()
+            households = far["households"].to_numpy().astype(int).tolist()
+            finite = np.isfinite(distance)
+            shown = [f"{b} ({d:,.0f} m)" if ok else f"{b} ({beyond})"
+                     for b, d, ok in zip(building, distance.tolist(), finite.tolist())]
+            metres = [round(d, 1) if ok else None
+                      for d, ok in zip(distance.tolist(), finite.tolist())]
+            starts = np.flatnonzero(np.r_[True, parcel_of[1:] != parcel_of[:-1]])
+            ends = np.r_[starts[1:], len(parcel_of)]
+            # One pass over the sorted rows, a slice per parcel (not a frame per parcel).
+            for p, a, b in zip(parcel_of[starts].tolist(), starts.tolist(), ends.tolist()):
+                head = min(b - a, MAX_LISTED)
+                more = b - a - head
+                listed[p] = ", ".join(shown[a:a + head]) + (f", +{more}" if more > 0 else "")
                 details[p] = {"uncovered_buildings": [
-                    {"id": str(b), "distance_m": round(float(d), 1) if np.isfinite(d) else None,
-                     "households": int(h)}
-                    for b, d, h in zip(rows["building"], rows["distance"], rows["households"])]}
+                    {"id": building[i], "distance_m": metres[i], "households": households[i]}
+                    for i in range(a, b)]}
         for p in np.flatnonzero(measured & ~unreachable):
             i = worst_at[p]
             details[p]["worst_point"] = [round(float(cov.xy[i, 0]), 2),
