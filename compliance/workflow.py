@@ -108,6 +108,10 @@ def write_model(model, output: str, fmt: str) -> Path:
 # The district overview lists every parcel up to this many; beyond, the worst this many, and
 # the whole table in pages of TABLE_PAGE_ROWS.
 INDEX_ROWS = 1000
+# On two cores, a district larger than this has its workbook written after the PDF by the
+# same copy: the PDF costs seconds at any size, the other files grow with the district
+# (measured: 10,000 parcels keep both cores busiest with the workbook here, 50,000 there).
+XLSX_BESIDE_PDF_PARCELS = 20_000
 TABLE_PAGE_ROWS = 1000
 _UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
 
@@ -174,14 +178,23 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                     pdf_name = name[:-len(".html")] + ".pdf"
                     io.write_atomic(pages / pdf_name, pdf_view.render_parcel(builder, p))
                     written.append(f"parcels/{pdf_name}")
-        # report.pdf is typeset (WeasyPrint, seconds for a district) in a process of its own
-        # while this one writes the other files.
+        write_pdf = lambda: io.write_atomic(out / "report.pdf",  # noqa: E731
+                                            pdf_view.render_index(builder, links))
+        write_xlsx = lambda: io.write_atomic(out / "results.xlsx",  # noqa: E731
+                                             xlsx_view.render(model))
+        # The files are independent views of one model: forked copies of this process write
+        # some while this one writes the rest (see _Beside).
         beside = _Beside(enabled=mapper is None)
         try:
-            beside.start(lambda: io.write_atomic(out / "report.pdf",
-                                                 pdf_view.render_index(builder, links)))
+            if beside.cores >= 3:
+                beside.start(write_pdf)
+                beside.start(write_xlsx)
+            elif len(result.parcels) > XLSX_BESIDE_PDF_PARCELS:
+                beside.start(lambda: (write_pdf(), write_xlsx()))
+            else:
+                beside.start(write_pdf)
+                write_xlsx()
             io.write_atomic(out / "results.csv", csv_view.render(model))
-            io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
             io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
             if len(result.parcels) > INDEX_ROWS:
                 # A large district: the overview lists the worst parcels; the whole table is
@@ -207,23 +220,25 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
 
 
 class _Beside:
-    """One piece of work in a forked copy of this process, the rest here meanwhile.
+    """Work in forked copies of this process, the rest here meanwhile.
 
-    Fork, because the child needs the whole view model and a copy of it costs nothing until
+    Fork, because a copy needs the whole view model, and a forked copy costs nothing until
     written to. Not on a Dask run (its threads do not survive a fork), nor where there is no
-    fork or a single core: there the work runs in place, at `start`. An error in the child is
-    raised here by `finish`; `stop` ends a child whose parent is leaving early (Ctrl-C,
-    SIGTERM, a failed write) before the half-built folder is removed."""
+    fork or a single core: there each piece runs in place, at `start`. An error in a copy is
+    raised here by `finish`; `stop` ends the copies of a batch that is leaving early (Ctrl-C,
+    SIGTERM, a failed write) before its half-built folder is removed."""
 
     def __init__(self, enabled: bool = True):
         import multiprocessing
         import os
 
+        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else (os.cpu_count() or 1)
         self._ctx = None
-        if enabled and hasattr(os, "fork") and len(os.sched_getaffinity(0)) > 1 and \
+        if enabled and hasattr(os, "fork") and self.cores > 1 and \
                 "fork" in multiprocessing.get_all_start_methods():
             self._ctx = multiprocessing.get_context("fork")
-        self._process = self._conn = None
+        self._running: list = []
 
     def start(self, work: Callable[[], object]) -> None:
         if self._ctx is None:
@@ -241,26 +256,29 @@ class _Beside:
                 except Exception:  # an exception that does not pickle: its words
                     send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
 
-        self._process = self._ctx.Process(target=child, daemon=True)
-        self._process.start()
+        process = self._ctx.Process(target=child, daemon=True)
+        process.start()
         send.close()
-        self._conn = receive
+        self._running.append((process, receive))
 
     def finish(self) -> None:
-        if self._process is None:
-            return
-        try:
-            error = self._conn.recv()
-        except EOFError:  # the child died without a word (killed, out of memory)
-            error = RuntimeError(f"the process writing report.pdf ended with exit code "
-                                 f"{self._process.exitcode}")
-        self._process.join()
-        self._process = None
-        if error is not None:
-            raise error
+        errors = []
+        while self._running:
+            process, receive = self._running.pop(0)
+            try:
+                error = receive.recv()
+            except EOFError:  # the copy died without a word (killed, out of memory)
+                error = RuntimeError(f"a process writing the batch's files ended with exit "
+                                     f"code {process.exitcode}")
+            process.join()
+            if error is not None:
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.join()
-            self._process = None
+        for process, _ in self._running:
+            process.terminate()
+        for process, _ in self._running:
+            process.join()
+        self._running = []
