@@ -94,11 +94,11 @@ def national_estimate(rows) -> None:
     print(f"\nnational estimate from a measured partition of {n:,} parcels "
           f"(T = {t:.1f} s, M = {m:,.0f} MiB):")
     print("  time = ⌈D / W⌉ · T, D = ⌈P / n⌉ partitions, W workers with M each")
+    fit = max(1, min(cores, int(ram_gib * 1024 // m)))  # workers this machine holds
+    print(f"  this machine: {cores} cores, {ram_gib:,.0f} GiB: W ≤ {fit}")
     for parcels in (100_000, 1_000_000):
         d = -(-parcels // n)
-        for workers in sorted({cores, min(cores, int(ram_gib * 1024 // m)), 32}):
-            if workers < 1:
-                continue
+        for workers in sorted({w for w in (fit, 8, 32) if w <= d} or {d}):
             hours = -(-d // workers) * t / 3600
             print(f"  P = {parcels:>9,} parcels: D = {d:,}, W = {workers:>2}: "
                   f"{hours:,.2f} h, {workers * m / 1024:,.1f} GiB in all")
