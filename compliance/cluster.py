@@ -2,11 +2,15 @@
 
 The distance from a household to its nearest facility depends on that point alone (its snap
 to the street network and the facilities' shortest-path tree, or the straight line), never on
-which other points are measured with it. So the points are cut into spatial partitions, each
-partition is measured on a worker that holds the whole measuring method (every facility and
-the whole street network: a path may leave any tile, and the nearest facility may lie in
-another), and the answers are put back in the points' order. The result is the
-single-process result, to the byte.
+which other points are measured with it. So the points are cut into spatial partitions and
+each is measured on a worker. Along streets, the shortest-path tree from every facility is
+solved once, on the whole network, before the points are cut: a path may leave any tile and
+the nearest facility may lie in another, and both are counted. A worker then gets only the
+streets within a halo of its partition and the tree's distances at their nodes
+(routing.NetworkWindow), so its memory follows its partition, not the city; the rare point
+whose street lies beyond the halo is placed by the whole network in this process. In a
+straight line a worker gets every facility. The answers are put back in the points' order:
+the result is the single-process result, to the byte.
 
 `compliance batch --workers N` starts a local cluster of N processes; `--scheduler ADDRESS`
 uses an existing one (dask.distributed).
@@ -25,7 +29,12 @@ MAX_PARTITION_POINTS = 50_000
 
 def _measure_partition(method, xy: np.ndarray):
     """On a worker: one partition's distances, nearest facilities, reachability and the
-    method's notes about these points (how far they walked to a street)."""
+    method's notes about these points (how far they walked to a street); for a network
+    window, also which points it could place (the rest go back to the whole network)."""
+    if hasattr(method, "margin_m"):  # routing.NetworkWindow
+        distance, nearest, reachable, resolved = method.measure(xy)
+        notes = {k: v for k, v in method.notes.items() if k.startswith("household_")}
+        return distance, nearest, reachable, notes, resolved
     if hasattr(method, "measure"):
         distance, nearest, reachable = method.measure(xy)
         # The worker's copy of the method now holds these points' connector notes.
@@ -48,6 +57,10 @@ def partitions(xy: np.ndarray, count: int) -> list[np.ndarray]:
         by_y = strip[np.argsort(xy[strip, 1], kind="stable")]
         out += [p for p in np.array_split(by_y, per) if len(p)]
     return out
+
+
+def _bounds(xy: np.ndarray) -> tuple[float, float, float, float]:
+    return (*xy.min(axis=0), *xy.max(axis=0))
 
 
 class PointMapper:
@@ -76,19 +89,39 @@ class PointMapper:
         n = len(xy)
         count = max(2 * self.workers, -(-n // MAX_PARTITION_POINTS))
         parts = partitions(xy, count)
-        remote = self.client.scatter(method, broadcast=True)
-        futures = [self.client.submit(_measure_partition, remote, xy[idx], pure=False)
-                   for idx in parts]
+        if hasattr(method, "window"):
+            # Each worker gets the streets near its own points (routing.NetworkWindow).
+            futures = [self.client.submit(_measure_partition,
+                                          method.window(_bounds(xy[idx])), xy[idx], pure=False)
+                       for idx in parts]
+        else:
+            remote = self.client.scatter(method, broadcast=True)
+            futures = [self.client.submit(_measure_partition, remote, xy[idx], pure=False)
+                       for idx in parts]
         answers = self.client.gather(futures)
         distance = np.full(n, np.inf)
         nearest = np.full(n, -1)
         reachable = np.zeros(n, dtype=bool)
         has_reach = all(a[2] is not None for a in answers)
-        notes: dict = {}
-        for idx, (d, f, r, part_notes) in zip(parts, answers):
+        unresolved = []
+        partial_notes = []
+        for idx, answer in zip(parts, answers):
+            d, f, r, part_notes = answer[:4]
             distance[idx], nearest[idx] = d, f
             if has_reach:
                 reachable[idx] = r
+            partial_notes.append(part_notes)
+            if len(answer) > 4:
+                unresolved.append(idx[~answer[4]])
+        unresolved = np.concatenate(unresolved) if unresolved else np.zeros(0, dtype=int)
+        if len(unresolved):
+            # Points no window could place: the whole network places them, here.
+            d, f, r = method.measure(xy[unresolved])
+            distance[unresolved], nearest[unresolved], reachable[unresolved] = d, f, r
+            partial_notes.append({k: v for k, v in method.notes.items()
+                                  if k.startswith("household_")})
+        notes: dict = {}
+        for part_notes in partial_notes:
             for key, value in part_notes.items():
                 # Counts add up; the longest connector is the longest of the partitions'.
                 notes[key] = max(notes.get(key, value), value) if "longest" in key else \

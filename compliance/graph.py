@@ -208,6 +208,31 @@ def build(streets: gpd.GeoDataFrame, tolerance_m: float = NODE_TOLERANCE_M) -> S
                        pieces_after_noding=int(len(pieces)), gaps_closed=gaps_closed + len(connectors))
 
 
+def subgraph(graph: StreetGraph, edge_ids: np.ndarray) -> tuple[StreetGraph, np.ndarray]:
+    """The graph of the given edges alone, with its own node numbers, and the original number
+    of each of its nodes. Components keep their labels (and `main` its own): which piece an
+    edge belongs to is a fact of the whole network, not of the part taken."""
+    edge_ids = np.asarray(edge_ids, dtype=int)
+    u, v = graph.u[edge_ids], graph.v[edge_ids]
+    nodes, local = np.unique(np.r_[u, v], return_inverse=True)
+    lu, lv = local[:len(edge_ids)], local[len(edge_ids):]
+    joinable = graph.joinable[edge_ids]
+    component = graph.component[nodes]
+    joinable_edges = np.flatnonzero(joinable)
+    main_edges = joinable_edges[component[lu[joinable_edges]] == graph.main]
+    edges = graph.edges[edge_ids]
+    rows, cols, weights = _adjacency_entries(lu, lv, graph.length[edge_ids])
+    part = StreetGraph(edges=edges, u=lu, v=lv, length=graph.length[edge_ids],
+                       joinable=joinable, nodes_xy=graph.nodes_xy[nodes], component=component,
+                       main=graph.main, tree=shapely.STRtree(edges[joinable_edges]),
+                       joinable_edges=joinable_edges,
+                       main_tree=shapely.STRtree(edges[main_edges]), main_edges=main_edges,
+                       _rows=rows, _cols=cols, _weights=weights, n_lines=graph.n_lines,
+                       pieces_after_noding=graph.pieces_after_noding,
+                       gaps_closed=graph.gaps_closed)
+    return part, nodes
+
+
 @dataclass(frozen=True)
 class Snap:
     """Where points join the network: the nearest point of the edge the joining rule picks."""

@@ -20,6 +20,11 @@ from . import graph as _graph
 # Beyond this multiple of the largest radius, distances are not traced (reported as "more than").
 LIMIT_FACTOR = 2.0
 
+# A worker's streets reach this far beyond its points. A point whose street lies farther than
+# this less the joining slack cannot be snapped there with certainty, and is measured by the
+# whole network instead (rare: a house 450 m from any street).
+WINDOW_MARGIN_M = 500.0
+
 
 class Network:
     name = "network"
@@ -91,39 +96,107 @@ class Network:
         dist, source, _ = self.measure(xy)
         return dist, source
 
+    def window(self, bounds, margin_m: float = WINDOW_MARGIN_M) -> "NetworkWindow":
+        """What a worker needs to measure the points inside `bounds`: the streets within
+        `margin_m` of it, the facilities' distances at their nodes, and nothing else (see
+        NetworkWindow)."""
+        return NetworkWindow(self, bounds, margin_m)
+
     def measure(self, xy: np.ndarray):
         """Distance to and position of the nearest facility, and whether any is reachable
         at all, for each point: one snap serves all three."""
         k = len(xy)
         if k == 0 or self.fac_snap is None or not (self.fac_snap.edge >= 0).any():
             return np.full(k, np.inf), np.full(k, -1), np.zeros(k, dtype=bool)
-        g = self.graph
-        s = _graph.snap(g, shapely.points(xy))
+        s = _graph.snap(self.graph, shapely.points(xy))
         self.notes.update(_connector_notes("household", s.gap))
-        length = g.length[s.edge]
-        via_u = s.gap + s.offset + self.node_dist[g.u[s.edge]]
-        via_v = s.gap + (length - s.offset) + self.node_dist[g.v[s.edge]]
-        dist = np.minimum(via_u, via_v)
-        source = np.where(via_u <= via_v, self.node_source[g.u[s.edge]],
-                          self.node_source[g.v[s.edge]])
-        # A facility on the same edge: the direct way along it may be shorter.
-        fs = self.fac_snap
-        pts = pd.DataFrame({"edge": s.edge, "offset": s.offset, "gap": s.gap,
-                            "point": np.arange(k)})
-        facs = pd.DataFrame({"edge": fs.edge, "f_offset": fs.offset, "f_gap": fs.gap,
-                             "facility": np.arange(self.n_facilities)})
-        same = pts.merge(facs, on="edge")
-        if len(same):
-            same["d"] = same["gap"] + same["f_gap"] + (same["offset"] - same["f_offset"]).abs()
-            best = same.sort_values(["point", "d"]).drop_duplicates("point")
-            p = best["point"].to_numpy()
-            better = best["d"].to_numpy() < dist[p]
-            dist[p[better]] = best["d"].to_numpy()[better]
-            source[p[better]] = best["facility"].to_numpy()[better]
-        dist = np.where(source >= 0, dist, np.inf)
-        fac_components = np.unique(g.component[g.u[self.fac_snap.edge]])
-        reachable = np.isin(g.component[g.u[s.edge]], fac_components)
-        return dist, source, reachable
+        return _from_snap(self.graph, self.node_dist, self.node_source, self.fac_snap,
+                          self._fac_components(), s)
+
+    def _fac_components(self) -> np.ndarray:
+        g = self.graph
+        return np.unique(g.component[g.u[self.fac_snap.edge]])
+
+
+def _from_snap(g, node_dist, node_source, fs, fac_components, s):
+    """Distance, nearest facility and reachability of points joined to `g` at `s`, from the
+    facilities' distances at the nodes and their own joins `fs` (edges in `g`'s numbering)."""
+    k = len(s.edge)
+    length = g.length[s.edge]
+    via_u = s.gap + s.offset + node_dist[g.u[s.edge]]
+    via_v = s.gap + (length - s.offset) + node_dist[g.v[s.edge]]
+    dist = np.minimum(via_u, via_v)
+    source = np.where(via_u <= via_v, node_source[g.u[s.edge]], node_source[g.v[s.edge]])
+    # A facility on the same edge: the direct way along it may be shorter.
+    pts = pd.DataFrame({"edge": s.edge, "offset": s.offset, "gap": s.gap,
+                        "point": np.arange(k)})
+    facs = pd.DataFrame({"edge": fs.edge, "f_offset": fs.offset, "f_gap": fs.gap,
+                         "facility": np.arange(len(fs.edge))})
+    same = pts.merge(facs, on="edge")
+    if len(same):
+        same["d"] = same["gap"] + same["f_gap"] + (same["offset"] - same["f_offset"]).abs()
+        best = same.sort_values(["point", "d"]).drop_duplicates("point")
+        p = best["point"].to_numpy()
+        better = best["d"].to_numpy() < dist[p]
+        dist[p[better]] = best["d"].to_numpy()[better]
+        source[p[better]] = best["facility"].to_numpy()[better]
+    dist = np.where(source >= 0, dist, np.inf)
+    reachable = np.isin(g.component[g.u[s.edge]], fac_components)
+    return dist, source, reachable
+
+
+class NetworkWindow:
+    """The part of a Network that measures the points inside a box, to the same answer.
+
+    Distances along the streets come from the facilities' shortest-path tree, already solved
+    on the whole network: a node's distance is kept whatever part of the network is taken, so a
+    path that leaves the box is still counted. What the part must get right is where a point
+    joins the streets: its nearest street, and the main network's nearest for the joining
+    rule. Both lie within the point's gap + JOIN_SLACK_M; every street within `margin_m` of
+    the box is kept, so any point with a gap up to `margin_m` − JOIN_SLACK_M joins exactly
+    where the whole network joins it. `measure` reports the others as unresolved, and the
+    caller measures them with the whole network. A worker then holds streets in proportion to
+    its partition, never the whole city's."""
+
+    name = "network"
+
+    def __init__(self, network: Network, bounds, margin_m: float):
+        g = network.graph
+        minx, miny, maxx, maxy = bounds
+        box = shapely.box(minx - margin_m, miny - margin_m, maxx + margin_m, maxy + margin_m)
+        edge_ids = np.flatnonzero(shapely.intersects(g.edges, box))
+        self.graph, nodes = _graph.subgraph(g, edge_ids)
+        self.node_dist = network.node_dist[nodes]
+        self.node_source = network.node_source[nodes]
+        self.margin_m = margin_m
+        self.limit_m = network.limit_m
+        self.n_facilities = network.n_facilities
+        self.notes: dict = {}
+        fs = network.fac_snap
+        self._usable = fs is not None and bool((fs.edge >= 0).any())
+        if self._usable:
+            # The facilities' edges in the part's numbering (-1: not in the part, so no
+            # point of the part can share it).
+            local = np.full(len(g.edges), -1)
+            local[edge_ids] = np.arange(len(edge_ids))
+            self.fac_snap = _graph.Snap(edge=np.where(fs.edge >= 0, local[fs.edge], -1),
+                                        offset=fs.offset, gap=fs.gap)
+            self._fac_components = network._fac_components()
+
+    def measure(self, xy: np.ndarray):
+        """(distance, facility, reachable, resolved) for each point."""
+        k = len(xy)
+        if k == 0 or not self._usable or not len(self.graph.joinable_edges):
+            # No facility anywhere: nothing to find, here or on the whole network. No street
+            # in the part: the whole network decides.
+            return (np.full(k, np.inf), np.full(k, -1), np.zeros(k, dtype=bool),
+                    np.full(k, not self._usable))
+        s = _graph.snap(self.graph, shapely.points(xy))
+        resolved = (s.edge >= 0) & (s.gap + _graph.JOIN_SLACK_M <= self.margin_m)
+        self.notes.update(_connector_notes("household", s.gap[resolved]))
+        dist, source, reachable = _from_snap(self.graph, self.node_dist, self.node_source,
+                                             self.fac_snap, self._fac_components, s)
+        return dist, source, reachable, resolved
 
 
 def window(streets: gpd.GeoDataFrame, extent, limit_m: float):

@@ -138,3 +138,38 @@ def test_streets_beyond_reach_are_set_aside_without_changing_a_distance(wuhan):
     np.testing.assert_allclose(d_win[traced], d_whole[traced], rtol=0, atol=1e-6)
     np.testing.assert_array_equal(f_win[traced], f_whole[traced])
     assert not (d_win[~traced] <= 2000.0).any()
+
+
+def test_a_workers_window_measures_its_points_as_the_whole_network_does(wuhan):
+    """cluster workers get routing.NetworkWindow: the streets within a halo of their points.
+    Every point it places is placed as the whole network places it; the ones it cannot (their
+    street farther than the halo less the 50 m joining slack) say so."""
+    import pickle
+
+    import geopandas as gpd
+    import shapely
+
+    from compliance.routing import Network
+
+    rng = np.random.default_rng(5)
+    minx, miny, maxx, maxy = wuhan.total_bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    fac_xy = np.column_stack([rng.uniform(cx - 4000, cx + 4000, 40),
+                              rng.uniform(cy - 4000, cy + 4000, 40)])
+    facilities = gpd.GeoDataFrame(geometry=shapely.points(fac_xy), crs=wuhan.crs)
+    whole = Network.from_streets(wuhan, facilities, 1000.0)
+    # One partition: 1,000 points in a 1 × 1 km tile at the centre.
+    xy = np.column_stack([rng.uniform(cx, cx + 1000, 1000), rng.uniform(cy, cy + 1000, 1000)])
+    bounds = (*xy.min(0), *xy.max(0))
+    for margin in (500.0, 80.0):
+        window = whole.window(bounds, margin)
+        d, f, r, resolved = window.measure(xy)
+        d0, f0, r0 = whole.measure(xy)
+        assert resolved.sum() > 0
+        np.testing.assert_array_equal(d[resolved], d0[resolved])
+        np.testing.assert_array_equal(f[resolved], f0[resolved])
+        np.testing.assert_array_equal(r[resolved], r0[resolved])
+        if margin == 80.0:  # 30 m of certainty: some points lie farther from any street
+            assert (~resolved).sum() > 0
+        # The worker's share of the network is a small part of the city's.
+        assert len(pickle.dumps(window)) < len(pickle.dumps(whole)) / 10
