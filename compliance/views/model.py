@@ -60,8 +60,10 @@ SOURCING_NAMES = {"official": ("官方来源", "official source"),
 
 
 def _level_of(standard, sid: str) -> dict:
-    return next((x for x in standard.levels if x["id"] == sid),
-                {"id": sid, "level": "", "place": sid, "place_en": sid})
+    for x in standard.levels:  # a chain of three at most, asked for on every finding
+        if x["id"] == sid:
+            return x
+    return {"id": sid, "level": "", "place": sid, "place_en": sid}
 
 
 def _standard_name(standard, sid: str, t) -> str:
@@ -93,8 +95,9 @@ def citation(c: Citation, standard=None) -> dict:
         out["issued"] = c.document.issued
     if c.standard_id:
         out["standard"] = c.standard_id
-        if standard is not None and _level_of(standard, c.standard_id)["level"]:
-            out["level"] = _level_of(standard, c.standard_id)["level"]
+        level = _level_of(standard, c.standard_id)["level"] if standard is not None else ""
+        if level:
+            out["level"] = level
     if c.how_sourced:
         out["sourcing"] = c.how_sourced
     if c.url or c.document.url:
@@ -175,6 +178,7 @@ class _Builder:
     def row(self, f: Finding, data: dict) -> dict:
         """A finding's display form: its JSON entry with labels and formatted figures."""
         t, c = self.t, f.citation
+        stated_by = _standard_name(self.result.standard, c.standard_id, t)
         return {
             **data,
             "label": rule_label(f.rule, self.lang),
@@ -190,8 +194,8 @@ class _Builder:
                                     or t.pick(c.document.title, c.document.title_en)),
             "clause": c.clause,
             "cited_inherited": c.inherited,
-            "inherited_from": _standard_name(self.result.standard, c.standard_id, t),
-            "stated_by": _standard_name(self.result.standard, c.standard_id, t),
+            "inherited_from": stated_by,
+            "stated_by": stated_by,
             "sourcing": t.pick(*SOURCING_NAMES[c.how_sourced]) if c.how_sourced else "",
             "secondary": c.secondary,
             "expired": t.gettext(N_("A target dated {deadline}, now passed: reported "
