@@ -45,9 +45,33 @@ class _Layer:
         self.layer = layer
         self.problems: list[Problem] = []
         self.bad = np.zeros(len(gdf), dtype=bool)
-        # Per row, the fields with an error (a batch keeps what the rest of the row can do).
-        self.bad_fields: list[set] = [set() for _ in range(len(gdf))]
-        self.row_problems: list[list[Problem]] = [[] for _ in range(len(gdf))]
+        # Per row with an error, its fields and problems (a batch keeps what the rest of the
+        # row can do). Sparse: 200,000 clean buildings hold nothing here.
+        self.fields_of: dict[int, set] = {}
+        self.problems_of: dict[int, list[Problem]] = {}
+
+    @property
+    def bad_fields(self) -> list[set]:
+        """The fields with an error, row by row."""
+        return [self.fields_of.get(i, set()) for i in range(len(self.gdf))]
+
+    @property
+    def row_problems(self) -> list[list[Problem]]:
+        """The problems, row by row."""
+        return [self.problems_of.get(i, []) for i in range(len(self.gdf))]
+
+    def unusable(self, fields: set) -> np.ndarray:
+        """Rows with an error in any of `fields`."""
+        out = np.zeros(len(self.gdf), dtype=bool)
+        out[[i for i, f in self.fields_of.items() if f & fields]] = True
+        return out
+
+    def fields_column(self, leave_out: str) -> list[tuple]:
+        """Per row, its fields with an error but `leave_out`, sorted (a frame's column)."""
+        out = [()] * len(self.gdf)
+        for i, f in self.fields_of.items():
+            out[i] = tuple(sorted(f - {leave_out}))
+        return out
 
     @cached_property
     def ids(self) -> pd.Series:
@@ -83,8 +107,8 @@ class _Layer:
                               level=level)
             self.problems.append(problem)
             if level == "error":
-                self.bad_fields[i].add(field)
-                self.row_problems[i].append(problem)
+                self.fields_of.setdefault(i, set()).add(field)
+                self.problems_of.setdefault(i, []).append(problem)
         if level == "error":
             self.bad |= mask
 

@@ -192,9 +192,11 @@ def _affected(plan: Plan, provision, parcel_problems, groups) -> dict[int, list[
                 add(parcel, str(fac["id"].iloc[f]), [f"facilities.{x}" for x in fac_bad[f]])
     b = plan.buildings
     if b is not None and "bad_fields" in b:
-        for parcel, label, bad in zip(b["parcel"], b["id"], b["bad_fields"]):
-            if bad and parcel >= 0:
-                add(parcel, str(label), [f"buildings.{x}" for x in bad])
+        bad_fields = b["bad_fields"].to_numpy()
+        parcel_of = b["parcel"].to_numpy()
+        has_bad = np.fromiter((bool(x) for x in bad_fields), dtype=bool, count=len(bad_fields))
+        for i in np.flatnonzero(has_bad & (parcel_of >= 0)):
+            add(parcel_of[i], str(b["id"].iloc[i]), [f"buildings.{x}" for x in bad_fields[i]])
     for d in plan.dropped:
         for pid in d.parcel_ids:
             if pid in position:

@@ -85,8 +85,9 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     pattrs, pgeoms, L = _validate.validate_parcels(raw.layers["parcels"], file_of("parcels"),
                                                    geometry_required=geometry_required)
     # A second parcel with an id already used cannot be told apart: it is left out.
-    duplicate = np.array([any(p.message == "id used twice" for p in ps)
-                          for ps in L.row_problems], dtype=bool)
+    duplicate = np.zeros(len(pattrs), dtype=bool)
+    duplicate[[i for i, ps in L.problems_of.items()
+               if any(p.message == "id used twice" for p in ps)]] = True
     keep_parcel = ~duplicate
     parcel_ids = set(pattrs.loc[keep_parcel, "id"])
     checks = [L]
@@ -97,10 +98,11 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                                                        parcel_ids,
                                                        geometry_required=geometry_required)
     checks.append(FL)
-    fac_keep = np.array([not (f & _UNUSABLE) for f in FL.bad_fields], dtype=bool)
-    fattrs["bad_fields"] = [tuple(sorted(f - {"parcel_id"})) for f in FL.bad_fields]
+    fac_keep = ~FL.unusable(_UNUSABLE)
+    fattrs["bad_fields"] = FL.fields_column(leave_out="parcel_id")
     dropped = [DroppedFeature("facilities", str(FL.labels[i]),
-                              tuple(fattrs["parcel_ids"].iloc[i]), tuple(sorted(FL.bad_fields[i])))
+                              tuple(fattrs["parcel_ids"].iloc[i]),
+                              tuple(sorted(FL.fields_of.get(i, ()))))
                for i in np.flatnonzero(~fac_keep)]
 
     buildings = None
@@ -109,11 +111,11 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                                                           file_of("buildings"), parcel_ids,
                                                           geometry_required=geometry_required)
         checks.append(BL)
-        bkeep = np.array([not (f & _UNUSABLE) for f in BL.bad_fields], dtype=bool)
-        battrs["bad_fields"] = [tuple(sorted(f - {"parcel_id"})) for f in BL.bad_fields]
+        bkeep = ~BL.unusable(_UNUSABLE)
+        battrs["bad_fields"] = BL.fields_column(leave_out="parcel_id")
         dropped += [DroppedFeature("buildings", str(BL.labels[i]),
                                    tuple(x for x in [battrs["parcel_id"].iloc[i]] if x),
-                                   tuple(sorted(BL.bad_fields[i])))
+                                   tuple(sorted(BL.fields_of.get(i, ()))))
                     for i in np.flatnonzero(~bkeep)]
         buildings = gpd.GeoDataFrame(battrs[bkeep].reset_index(drop=True),
                                      geometry=gpd.GeoSeries(bgeoms[bkeep],
@@ -133,7 +135,7 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     if strict and any(p.level == "error" for p in problems):
         raise PlanError([p for p in problems if p.level == "error"])
 
-    pattrs["problems"] = [tuple(ps) for ps in L.row_problems]
+    pattrs["problems"] = [tuple(L.problems_of.get(i, ())) for i in range(len(pattrs))]
     parcels = gpd.GeoDataFrame(pattrs[keep_parcel].reset_index(drop=True),
                                geometry=gpd.GeoSeries(pgeoms[keep_parcel],
                                                       crs=layer_crs["parcels"]))
