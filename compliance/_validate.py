@@ -220,10 +220,16 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
         if required:
             L.error(np.ones(len(gdf), bool), N_("missing field"), field=field, expected=expected)
         return np.full(len(gdf), np.nan)
-    raw = gdf[field].to_numpy(dtype=object)
-    parsed = [parse_number(v) for v in raw]
-    values = np.array([v for v, _ in parsed], dtype=float)
-    reason = np.array([r for _, r in parsed], dtype=object)
+    column = gdf[field]
+    raw = column.to_numpy(dtype=object)
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        # Already numbers (GeoPackage, Parquet): nothing to parse, nothing but range to check.
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        reason = np.full(len(values), None, dtype=object)
+    else:
+        parsed = [parse_number(v) for v in raw]
+        values = np.array([v for v, _ in parsed], dtype=float)
+        reason = np.array([r for _, r in parsed], dtype=object)
     L.error(reason == _BOOLEAN, N_("a true/false value is not a number"), field=field, found=raw,
             expected=expected)
     L.error(reason == _AMBIGUOUS, N_("ambiguous number: the comma is neither a decimal point "
