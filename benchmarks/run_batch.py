@@ -24,10 +24,9 @@ import numpy as np
 
 from compliance import io, workflow
 from compliance.settings import Options
-from compliance.engine import check
+from compliance.engine import check, distance_method
 from compliance.plan import build_plan
 from compliance.routing import Network
-from compliance.rules.service_radius import max_radius_m
 from compliance.standard import load_standard
 from compliance.views import csv as csv_view
 from compliance.views import gpkg as gpkg_view
@@ -89,7 +88,8 @@ def main() -> int:
     with clock("validate+project"):
         plan = build_plan(raw, strict=False, persons_per_household=standard.persons_per_household)
     with clock("network build"):
-        net = Network.from_streets(plan.streets, plan.facilities, max_radius_m(standard, options))
+        # As the batch builds it: streets beyond reach of the plan set aside.
+        net = distance_method(plan, standard, options)
     with clock("rules"):
         result = check(plan, standard, options, network=net)
     out = Path(tempfile.mkdtemp(prefix="bench-"))
