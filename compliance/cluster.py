@@ -59,6 +59,93 @@ def partitions(xy: np.ndarray, count: int) -> list[np.ndarray]:
     return out
 
 
+def _combine(method, xy: np.ndarray, parts, answers):
+    """The partitions' answers put back in the points' order; points no window could place
+    measured by the whole method, here; the notes summed (or the longest kept)."""
+    n = len(xy)
+    distance = np.full(n, np.inf)
+    nearest = np.full(n, -1)
+    reachable = np.zeros(n, dtype=bool)
+    has_reach = all(a[2] is not None for a in answers)
+    unresolved = []
+    partial_notes = []
+    for idx, answer in zip(parts, answers):
+        d, f, r, part_notes = answer[:4]
+        distance[idx], nearest[idx] = d, f
+        if has_reach:
+            reachable[idx] = r
+        partial_notes.append(part_notes)
+        if len(answer) > 4:
+            unresolved.append(idx[~answer[4]])
+    unresolved = np.concatenate(unresolved) if unresolved else np.zeros(0, dtype=int)
+    if len(unresolved):
+        # Points no window could place: the whole network places them, here.
+        d, f, r = method.measure(xy[unresolved])
+        distance[unresolved], nearest[unresolved], reachable[unresolved] = d, f, r
+        partial_notes.append({k: v for k, v in method.notes.items()
+                              if k.startswith("household_")})
+    notes: dict = {}
+    for part_notes in partial_notes:
+        for key, value in part_notes.items():
+            # Counts add up; the longest connector is the longest of the partitions'.
+            notes[key] = max(notes.get(key, value), value) if "longest" in key else \
+                notes.get(key, 0) + value
+    if n == 0:
+        notes = {}
+    return distance, nearest, (reachable if has_reach else None), notes
+
+
+# What a forked copy measures: set just before the fork, read by the copies.
+_FORKED: tuple = ()
+
+
+def _measure_forked(idx: np.ndarray):
+    method, xy = _FORKED
+    return _measure_partition(method, xy[idx])
+
+
+class ForkMapper:
+    """The household points of one machine's batch measured on all its cores: forked copies
+    of this process, each holding the measuring method already (nothing is shipped but the
+    points' positions and the answers). Same partitions and the same answer as PointMapper;
+    used by a batch with many points when there is fork and more than one core."""
+
+    # Below this many points the copies cost more than they save.
+    MIN_POINTS = 50_000
+
+    def __init__(self, processes: int):
+        self.processes = processes
+
+    @classmethod
+    def for_this_machine(cls) -> "ForkMapper | None":
+        import multiprocessing
+        import os
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else (os.cpu_count() or 1)
+        if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        return cls(cores)
+
+    def __call__(self, method, xy: np.ndarray):
+        import multiprocessing
+
+        global _FORKED
+        if len(xy) < self.MIN_POINTS:
+            return _combine(method, xy, [np.arange(len(xy))], [_measure_partition(method, xy)])
+        parts = partitions(xy, self.processes)
+        _FORKED = (method, xy)
+        try:
+            with multiprocessing.get_context("fork").Pool(self.processes) as pool:
+                answers = pool.map(_measure_forked, parts)
+        finally:
+            _FORKED = ()
+        return _combine(method, xy, parts, answers)
+
+    def close(self) -> None:
+        pass
+
+
 def _bounds(xy: np.ndarray) -> tuple[float, float, float, float]:
     return (*xy.min(axis=0), *xy.max(axis=0))
 
@@ -99,36 +186,7 @@ class PointMapper:
             futures = [self.client.submit(_measure_partition, remote, xy[idx], pure=False)
                        for idx in parts]
         answers = self.client.gather(futures)
-        distance = np.full(n, np.inf)
-        nearest = np.full(n, -1)
-        reachable = np.zeros(n, dtype=bool)
-        has_reach = all(a[2] is not None for a in answers)
-        unresolved = []
-        partial_notes = []
-        for idx, answer in zip(parts, answers):
-            d, f, r, part_notes = answer[:4]
-            distance[idx], nearest[idx] = d, f
-            if has_reach:
-                reachable[idx] = r
-            partial_notes.append(part_notes)
-            if len(answer) > 4:
-                unresolved.append(idx[~answer[4]])
-        unresolved = np.concatenate(unresolved) if unresolved else np.zeros(0, dtype=int)
-        if len(unresolved):
-            # Points no window could place: the whole network places them, here.
-            d, f, r = method.measure(xy[unresolved])
-            distance[unresolved], nearest[unresolved], reachable[unresolved] = d, f, r
-            partial_notes.append({k: v for k, v in method.notes.items()
-                                  if k.startswith("household_")})
-        notes: dict = {}
-        for part_notes in partial_notes:
-            for key, value in part_notes.items():
-                # Counts add up; the longest connector is the longest of the partitions'.
-                notes[key] = max(notes.get(key, value), value) if "longest" in key else \
-                    notes.get(key, 0) + value
-        if n == 0:
-            notes = {}
-        return distance, nearest, (reachable if has_reach else None), notes
+        return _combine(method, xy, parts, answers)
 
     def close(self) -> None:
         self.client.close()

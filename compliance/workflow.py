@@ -158,6 +158,12 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
         plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, coords=options.coords)
         stage("network" if options.distance == "network" else "checking")
+        on_cluster = mapper is not None
+        if mapper is None:
+            # No cluster: the households are measured on every core of this machine.
+            from .cluster import ForkMapper
+
+            mapper = ForkMapper.for_this_machine()
         result = run(plan, standard, replace(options, suggest=True), meta=report_meta,
                      mapper=mapper)
         stage("writing")
@@ -184,7 +190,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                                              xlsx_view.render(model))
         # The files are independent views of one model: forked copies of this process write
         # some while this one writes the rest (see _Beside).
-        beside = _Beside(enabled=mapper is None)
+        beside = _Beside(enabled=not on_cluster)
         try:
             if beside.cores >= 3:
                 beside.start(write_pdf)

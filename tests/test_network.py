@@ -129,3 +129,34 @@ def test_building_beyond_the_search_is_listed_as_more_than_not_inf():
 
     text = workflow.render(result, "text", "en") + workflow.render(result, "json", "en")
     assert "inf" not in text.replace("info", "")
+
+
+def test_forked_copies_measure_the_households_as_one_process_does(monkeypatch):
+    """A batch measures its households on every core (cluster.ForkMapper): the same
+    distances, facilities, reachability and notes as one process, to the bit."""
+    import dataclasses
+
+    from compliance import cluster, distance
+
+    streets = [line((0, 0), (3000, 0)), line((0, 500), (3000, 500)),
+               line((1500, 0), (1500, 500)), line((0, 1200), (800, 1200))]  # the last: apart
+    buildings = [{"id": f"B{i}", "households": 10, "geometry": pt(x, y)}
+                 for i, (x, y) in enumerate([(100, 20), (900, 480), (2500, 30), (2900, 520),
+                                             (400, 1190), (1490, 250), (60, 300)])]
+    plan = network_plan(buildings, [{**FAC, "geometry": pt(0, 0)},
+                                    {**FAC, "id": "F2", "geometry": pt(3000, 500)}], streets,
+                        parcels=[{"id": "P1", "households_new": 70,
+                                  "geometry": rect(-100, -100, 3100, 1300)}])
+    monkeypatch.setattr(cluster.ForkMapper, "MIN_POINTS", 0)
+    one = distance.measure(plan.parcels, plan.buildings, plan.facilities,
+                           Network.from_streets(plan.streets, plan.facilities, 1000.0))
+    forked = distance.measure(plan.parcels, plan.buildings, plan.facilities,
+                              Network.from_streets(plan.streets, plan.facilities, 1000.0),
+                              mapper=cluster.ForkMapper(2))
+    for field in dataclasses.fields(one):
+        a, b = getattr(one, field.name), getattr(forked, field.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b)
+        else:
+            assert a == b, field.name
+    assert np.isinf(one.distance).any()  # B4 lives on the street that joins nothing
