@@ -85,23 +85,22 @@ def national_estimate(rows) -> None:
     """A country from measured partitions. A country's plan is cut where its own offices cut
     it, by district (区县): each district is one partition, checked by one batch, with a halo
     of the search limit so that facilities and streets just over its edge are counted. The
-    partition is the largest size measured above (n parcels: T(n) seconds, M(n) MiB); D
-    partitions on W workers, each with room for M(n), take ⌈D / W⌉ · T(n)."""
+    partition is the largest size measured above (n parcels: T(n) seconds, M(n) MiB, on this
+    machine's cores, which one batch already uses); D partitions on W machines like this one
+    take ⌈D / W⌉ · T(n)."""
     n, batch, _, _ = max(rows, key=lambda r: r[0])
     t, m = batch["wall"], batch["rss_kib"] / 1024
     ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     cores = len(os.sched_getaffinity(0))
     print(f"\nnational estimate from a measured partition of {n:,} parcels "
-          f"(T = {t:.1f} s, M = {m:,.0f} MiB):")
-    print("  time = ⌈D / W⌉ · T, D = ⌈P / n⌉ partitions, W workers with M each")
-    fit = max(1, min(cores, int(ram_gib * 1024 // m)))  # workers this machine holds
-    print(f"  this machine: {cores} cores, {ram_gib:,.0f} GiB: W ≤ {fit}")
+          f"(T = {t:.1f} s, M = {m:,.0f} MiB, on this machine's {cores} cores and "
+          f"{ram_gib:,.0f} GiB):")
+    print("  time = ⌈D / W⌉ · T, D = ⌈P / n⌉ partitions, W machines like this one")
     for parcels in (100_000, 1_000_000):
         d = -(-parcels // n)
-        for workers in sorted({w for w in (fit, 8, 32) if w <= d} or {d}):
+        for workers in sorted({w for w in (1, 8, 32) if w <= d}):
             hours = -(-d // workers) * t / 3600
-            print(f"  P = {parcels:>9,} parcels: D = {d:,}, W = {workers:>2}: "
-                  f"{hours:,.2f} h, {workers * m / 1024:,.1f} GiB in all")
+            print(f"  P = {parcels:>9,} parcels: D = {d:,}, W = {workers:>2}: {hours:,.2f} h")
 
 
 def main() -> int:
