@@ -7,15 +7,12 @@ report's language. `pybabel extract -F babel.cfg -k N_` collects them.
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
 import string
 from functools import lru_cache
 from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 
 from .rules import catalogue
 from .vocabulary import (DISTRICT_FIGURE_NAMES, STATUS_NAMES, VERDICT_NAMES, Status, Verdict,
@@ -31,19 +28,31 @@ def N_(msgid: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def translations(lang: str):
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalogue of `lang`: the compiled messages.mo shipped beside messages.po (read in
+    a millisecond; `scripts/update_catalogue.py` writes it and a test keeps it equal to the
+    .po), else the .po compiled here."""
     if lang not in LANGUAGES:
         raise ValueError(lang)
-    locale = LANGUAGES[lang]
-    po = _LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
-        return NullTranslations()
+    folder = _LOCALE_DIR / LANGUAGES[lang] / "LC_MESSAGES"
+    if (folder / "messages.mo").exists():
+        with open(folder / "messages.mo", "rb") as fh:
+            return gettext.GNUTranslations(fh)
+    if not (folder / "messages.po").exists():
+        return gettext.NullTranslations()
+    return gettext.GNUTranslations(io.BytesIO(compiled(folder / "messages.po", lang)))
+
+
+def compiled(po: Path, lang: str) -> bytes:
+    """A .po catalogue compiled to .mo bytes (Babel, a maintainer's and a test's tool)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with open(po, "rb") as fh:
-        catalog = read_po(fh, locale=locale)
+        catalog = read_po(fh, locale=LANGUAGES[lang])
     buf = io.BytesIO()
     write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(fp=buf)
+    return buf.getvalue()
 
 
 class _Args(dict):

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from ._i18n import N_
 from ._errors import OutputError, PlanError, Problem
@@ -194,6 +193,8 @@ def _read_frame(path: Path, layer: str | None = None, encoding: str | None = Non
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if plan_layer:
+            import pyogrio  # here: a check from figures alone reads no file
+
             fields = list(pyogrio.read_info(path, **kwargs)["fields"])
             if len(fields) > _MANY_FIELDS:
                 known = layer_fields(plan_layer)
@@ -335,6 +336,8 @@ def _features_to_frame(features: list, crs: str, layer: str) -> gpd.GeoDataFrame
 
 def _read_gpkg(p: Path) -> RawPlan:
     try:
+        import pyogrio
+
         available = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as exc:  # noqa: BLE001
         raise PlanError(Problem(str(p), f"cannot open as a GeoPackage: {exc}")) from None

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
+from compliance._i18n import compiled
+
 PO = Path(__file__).resolve().parent.parent / "compliance/locale/zh_CN/LC_MESSAGES/messages.po"
 
 
@@ -23,6 +25,7 @@ def main(path: str) -> int:
             message.string = new[message.id]
     with open(PO, "wb") as fh:
         write_po(fh, catalog, omit_header=True, no_location=True, width=100)
+    PO.with_suffix(".mo").write_bytes(compiled(PO, "zh"))
     return 0
 
 

@@ -32,6 +32,19 @@ def test_catalogue_is_complete():
     assert not missing, f"untranslated (run scripts/update_catalogue.py): {missing}"
 
 
+def test_shipped_compiled_catalogue_is_the_po_compiled():
+    """The package reads messages.mo; the .po is what translators edit. They must agree."""
+    import gettext
+    import io
+
+    from compliance._i18n import compiled
+
+    shipped = gettext.GNUTranslations(io.BytesIO(PO.with_suffix(".mo").read_bytes()))
+    fresh = gettext.GNUTranslations(io.BytesIO(compiled(PO, "zh")))
+    assert shipped._catalog == fresh._catalog, \
+        "messages.mo is stale: run scripts/update_catalogue.py"
+
+
 def test_placeholders_survive_translation():
     import string
 
