@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._spreadsheet import column_letter
 from ._i18n import N_
 from ._errors import PlanError, Problem
 from .vocabulary import FIELD_ALIASES
@@ -35,15 +36,6 @@ def _normalise(name) -> str:
     return PROJECT_ALIASES.get(text, text)
 
 
-def _column_letter(i: int) -> str:
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def _frame(path: Path, sheet: str | None, rows: list[list]) -> pd.DataFrame | None:
     rows = [r for r in rows if any(c not in (None, "") for c in r)]
     if not rows:
@@ -55,7 +47,7 @@ def _frame(path: Path, sheet: str | None, rows: list[list]) -> pd.DataFrame | No
     where = f"sheet '{sheet}' " if sheet else ""
     # Each row is named by where it stands, for messages about rows without an id.
     frame["_row"] = [f"{where}row {i + 2}" for i in range(len(frame))]
-    frame.attrs["columns"] = {h: _column_letter(i) for i, h in enumerate(header)}
+    frame.attrs["columns"] = {h: column_letter(i) for i, h in enumerate(header)}
     return frame
 
 

@@ -89,7 +89,8 @@ def test_xlsx_writer_cells_read_back_as_written(tmp_path):
     import numpy as np
     from openpyxl import load_workbook
 
-    from compliance.views._xlsx_writer import Workbook, column_letter
+    from compliance._spreadsheet import column_letter
+    from compliance.views._xlsx_writer import Workbook
 
     assert [column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
     rows = [("compliant", ["P1", "a & b <c>", 1200, 3.25, np.float64(2.5), np.int64(7), True]),

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
+from .._spreadsheet import column_letter
+
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -29,16 +31,6 @@ _MAX_TEXT = 32767
 # A fixed time in the zip entries: the same district gives the same bytes.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 BOLD = 1  # the header's style
-
-
-def column_letter(i: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 @lru_cache(maxsize=1 << 16)  # verdicts, clauses and labels repeat on every row
