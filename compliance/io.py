@@ -19,6 +19,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import geopandas as gpd
 import pandas as pd
@@ -482,13 +483,21 @@ def _is_special(target: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> Path:
+def write_atomic(path: str | os.PathLike, data: str | bytes | Iterable[str | bytes],
+                 encoding: str = "utf-8") -> Path:
+    """Write `data` (or its pieces, as they come) to a temporary file beside `path` and
+    rename it there: a reader never sees half a file."""
     target = Path(path)
-    payload = data.encode(encoding) if isinstance(data, str) else data
+    pieces = (data,) if isinstance(data, (str, bytes)) else data
+
+    def write_to(fh):
+        for piece in pieces:
+            fh.write(piece.encode(encoding) if isinstance(piece, str) else piece)
+
     if _is_special(target):
         try:
             with open(target, "wb") as fh:
-                fh.write(payload)
+                write_to(fh)
                 fh.flush()
         except OSError as exc:
             raise _write_error(target, exc) from None
@@ -504,7 +513,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "ut
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part",
                                    dir=target.parent)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            write_to(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _umask_mode())

@@ -200,7 +200,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
             else:
                 beside.start(write_pdf)
                 write_xlsx()
-            io.write_atomic(out / "results.csv", csv_view.render(model))
+            io.write_atomic(out / "results.csv", csv_view.chunks(model))
             io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
             if len(result.parcels) > INDEX_ROWS:
                 # A large district: the overview lists the worst parcels; the whole table is
@@ -214,7 +214,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
             else:
                 index = builder.index(links)
             io.write_atomic(out / "index.html", index)
-            io.write_atomic(out / "results.json", json_view.render(model))
+            io.write_atomic(out / "results.json", json_view.chunks(model))
             beside.finish()
         finally:
             beside.stop()

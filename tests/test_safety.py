@@ -143,7 +143,7 @@ def test_interrupted_batch_leaves_the_old_output_whole(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(json_view, "render", interrupted)
+    monkeypatch.setattr(json_view, "chunks", interrupted)
     res = _batch(out, SAMPLE)
     assert res.exit_code == 130
     assert _snapshot(out) == before

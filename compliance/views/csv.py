@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Iterator
 
 from .model import Model
 
@@ -53,14 +54,24 @@ def rows(model: Model):
             yield _row(fac, f, False)
 
 
-def render(model: Model) -> str:
+def chunks(model: Model, rows_per_chunk: int = 5000) -> Iterator[str]:
+    """The file in pieces of `rows_per_chunk` rows, for a writer that streams."""
     buf = io.StringIO()
     # QUOTE_MINIMAL quotes commas, quotes and newlines; formula-looking text is defused.
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
+    buf.write("\ufeff")
     writer.writeheader()
-    for row in rows(model):
+    for n, row in enumerate(rows(model), start=1):
         writer.writerow(_defuse(row))
-    return "\ufeff" + buf.getvalue()
+        if n % rows_per_chunk == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def render(model: Model) -> str:
+    return "".join(chunks(model))
 
 
 # Text a spreadsheet would read as a formula (OWASP's list: = + - @, tab, carriage return).
