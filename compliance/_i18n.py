@@ -7,6 +7,7 @@ report's language. `pybabel extract -F babel.cfg -k N_` collects them.
 
 from __future__ import annotations
 
+import datetime
 import gettext
 import io
 import re
@@ -50,6 +51,8 @@ def compiled(po: Path, lang: str) -> bytes:
 
     with open(po, "rb") as fh:
         catalog = read_po(fh, locale=LANGUAGES[lang])
+    # The .po has no header: Babel would stamp the compiled one with the hour it ran.
+    catalog.creation_date = catalog.revision_date = datetime.datetime(2000, 1, 1)
     buf = io.BytesIO()
     write_mo(buf, catalog)
     return buf.getvalue()
@@ -142,7 +145,7 @@ _HAS_CJK = re.compile(f"[{_CJK}]")
 _GLOSS = re.compile(r"\s*[（(][A-Za-z][A-Za-z ,:;'/-]*[)）]")
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")
 _COLON = re.compile(r"(?<!\d):|:(?!\d)")
-_SPACED = re.compile(r"\s*([，；：？！])\s*")
+_SPACED = re.compile(r"\s*([，；：？！。])\s*")
 _HALF = str.maketrans({"(": "（", ")": "）", ";": "；", "?": "？", "!": "！"})
 
 
