@@ -9,7 +9,9 @@ or whose worker dies, ends `failed` with a message; none is left `running`.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -131,7 +133,8 @@ class Jobs:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         # "spawn": a worker starts clean, not as a copy of a web server with threads.
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_end_with, initargs=(os.getpid(),))
 
     def submit(self, check_id: str) -> None:
         check = self.history.get(check_id)
@@ -191,3 +194,18 @@ class Jobs:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _end_with(server_pid: int) -> None:
+    """In a worker: end when the server ends, however it ends. A server killed outright
+    (SIGKILL, the OOM killer) cannot stop its workers, and each would otherwise wait for work
+    for ever, holding its memory. A watcher sees the worker handed to a new parent and ends
+    it within a second. (Not PR_SET_PDEATHSIG: Linux sends that when the *thread* that
+    started the worker ends, and a web server's threads come and go.)"""
+
+    def watch():
+        while os.getppid() == server_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-server").start()

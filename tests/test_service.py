@@ -307,7 +307,14 @@ def test_a_restart_keeps_the_history_and_finishes_what_was_accepted(tmp_path):
         assert wait(s, first)["status"] == "done"
         pending = [submit(s, [("b.geojson", (SAMPLES / "zunyi-failing.geojson").read_bytes())]
                           ).json()["id"] for _ in range(3)]
+        workers = _children(s.proc.pid)
+        assert workers
         s.stop(signal.SIGKILL)  # in the middle: some queued, one running
+        # Its workers end with it, rather than wait for work for ever holding their memory.
+        deadline = time.time() + 10
+        while time.time() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in workers)
         s.port = _free_port()
         s.url = f"http://127.0.0.1:{s.port}"
         s.start()
@@ -317,6 +324,29 @@ def test_a_restart_keeps_the_history_and_finishes_what_was_accepted(tmp_path):
         assert {first, *pending} <= history
     finally:
         s.stop()
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Running, not ended (a zombie nobody has reaped counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _crash(data_dir, check_id):
