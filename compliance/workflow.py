@@ -108,11 +108,11 @@ def write_model(model, output: str, fmt: str) -> Path:
 # The district overview lists every parcel up to this many; beyond, the worst this many, and
 # the whole table in pages of TABLE_PAGE_ROWS.
 INDEX_ROWS = 1000
+TABLE_PAGE_ROWS = 1000
 # On two cores, a district larger than this has its workbook written after the PDF by the
 # same copy: the PDF costs seconds at any size, the other files grow with the district
 # (measured: 10,000 parcels keep both cores busiest with the workbook here, 50,000 there).
 XLSX_BESIDE_PDF_PARCELS = 20_000
-TABLE_PAGE_ROWS = 1000
 _UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
 
 
@@ -184,10 +184,12 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                     pdf_name = name[:-len(".html")] + ".pdf"
                     io.write_atomic(pages / pdf_name, pdf_view.render_parcel(builder, p))
                     written.append(f"parcels/{pdf_name}")
-        write_pdf = lambda: io.write_atomic(out / "report.pdf",  # noqa: E731
-                                            pdf_view.render_index(builder, links))
-        write_xlsx = lambda: io.write_atomic(out / "results.xlsx",  # noqa: E731
-                                             xlsx_view.render(model))
+        def write_pdf():
+            io.write_atomic(out / "report.pdf", pdf_view.render_index(builder, links))
+
+        def write_xlsx():
+            io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
+
         # The files are independent views of one model: forked copies of this process write
         # some while this one writes the rest (see _Beside).
         beside = _Beside(enabled=not on_cluster)
@@ -196,7 +198,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                 beside.start(write_pdf)
                 beside.start(write_xlsx)
             elif len(result.parcels) > XLSX_BESIDE_PDF_PARCELS:
-                beside.start(lambda: (write_pdf(), write_xlsx()))
+                beside.start(lambda: (write_pdf(), write_xlsx()))  # one after the other
             else:
                 beside.start(write_pdf)
                 write_xlsx()
