@@ -61,11 +61,12 @@ class Network:
     def from_streets(cls, streets: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
                      radius_m: float = 1000.0, extent=None) -> "Network":
         """`extent` (minx, miny, maxx, maxy): where households and facilities lie. Streets
-        that come nowhere near it are set aside before the graph is built (see `window`)."""
+        that come nowhere near it are set aside before the graph is built (see
+        `streets_within_reach`)."""
         limit = LIMIT_FACTOR * radius_m
         beyond = 0
         if extent is not None:
-            streets, beyond = window(streets, extent, limit)
+            streets, beyond = streets_within_reach(streets, extent, limit)
         net = cls(_graph.build(streets), facilities, limit)
         if extent is not None:
             net.notes["street_lines_beyond_reach"] = beyond
@@ -199,7 +200,7 @@ class NetworkWindow:
         return dist, source, reachable, resolved
 
 
-def window(streets: gpd.GeoDataFrame, extent, limit_m: float):
+def streets_within_reach(streets: gpd.GeoDataFrame, extent, limit_m: float):
     """The streets a traced path can use, and how many lines were set aside.
 
     A path that is counted is at most `limit_m` long, so it never leaves the plan's extent
