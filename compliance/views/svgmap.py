@@ -378,6 +378,7 @@ PRINT_VECTOR_PARCELS = 2000
 # and the table below and its pages link every parcel.
 SCREEN_VECTOR_PARCELS = 10000
 _RASTER_SCALE = 4  # image pixels per SVG unit: 2,560 × 1,680 for the 640 × 420 frame
+_OUTLINED_PX = 16  # a parcel's typical side, in image pixels, from which it is outlined
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -420,10 +421,15 @@ def _raster(frame: Frame, parcels, verdicts, streets, facilities_xy) -> str:
     for ring, o in zip(rings, owner.tolist()):
         if len(ring) >= 3:
             draw.polygon(ring, fill=fills[verdicts[o]])
-    for ring in rings:
-        if len(ring) >= 2:
-            draw.line(ring, fill=outline, width=max(1, round(0.5 * k)))
-    r = 3 * k
+    # Parcels a few pixels wide show their colour, not their outlines (50,000 parcels: the
+    # outlines alone turned the district brown).
+    side_px = np.sqrt(np.median(shapely.area(parcels))) * frame.scale * k if len(parcels) else 0
+    if side_px >= _OUTLINED_PX:
+        for ring in rings:
+            if len(ring) >= 2:
+                draw.line(ring, fill=outline, width=max(1, round(0.5 * k)))
+    # Facilities as small as their number needs to leave the verdicts visible.
+    r = (3 if len(facilities_xy) <= 1000 else 1.5) * k
     for x, y in (frame.xy(facilities_xy) * k).tolist() if len(facilities_xy) else []:
         draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255))
         rim = round(0.8 * k)
