@@ -202,15 +202,32 @@ class _StandardYAMLError(yaml.YAMLError):
         self.problem, self.problem_mark = problem, mark
 
 
-class _SafeLineLoader(yaml.SafeLoader):
+class _SafeLineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Plain data only: no Python tags (SafeLoader), no aliases (a file that expands itself
-    a billion times), no key given twice (the second would silently win)."""
+    a billion times), no key given twice (the second would silently win). libyaml's parser
+    where PyYAML has it (a tenth of the time of every run's three files)."""
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.events.AliasEvent):
+    def construct_document(self, node):
+        _refuse_aliases(node)
+        return super().construct_document(node)
+
+
+def _refuse_aliases(root) -> None:
+    """An alias makes the composed document use one node twice: refuse it before anything is
+    built from it (the walk stops at the first node met again, however large the expansion)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
             raise _StandardYAMLError("aliases (*name) are not allowed in a standard file",
-                                     self.peek_event().start_mark)
-        return super().compose_node(parent, index)
+                                     node.start_mark)
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += (key, value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
 
 
 def _construct_mapping(loader, node, deep=False):
