@@ -50,16 +50,6 @@ class _Layer:
         self.fields_of: dict[int, set] = {}
         self.problems_of: dict[int, list[Problem]] = {}
 
-    @property
-    def bad_fields(self) -> list[set]:
-        """The fields with an error, row by row."""
-        return [self.fields_of.get(i, set()) for i in range(len(self.gdf))]
-
-    @property
-    def row_problems(self) -> list[list[Problem]]:
-        """The problems, row by row."""
-        return [self.problems_of.get(i, []) for i in range(len(self.gdf))]
-
     def unusable(self, fields: set) -> np.ndarray:
         """Rows with an error in any of `fields`."""
         out = np.zeros(len(self.gdf), dtype=bool)

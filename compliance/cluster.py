@@ -95,6 +95,17 @@ def _combine(method, xy: np.ndarray, parts, answers):
     return distance, nearest, (reachable if has_reach else None), notes
 
 
+def fork_cores() -> int:
+    """The cores forked copies of this process can use; 0 where there is no fork or only one
+    core (work is then done in place)."""
+    import multiprocessing
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else (os.cpu_count() or 1)
+    return cores if cores > 1 and "fork" in multiprocessing.get_all_start_methods() else 0
+
+
 # What a forked copy measures: set just before the fork, read by the copies.
 _FORKED: tuple = ()
 
@@ -118,14 +129,8 @@ class ForkMapper:
 
     @classmethod
     def for_this_machine(cls) -> "ForkMapper | None":
-        import multiprocessing
-        import os
-
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else (os.cpu_count() or 1)
-        if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return None
-        return cls(cores)
+        cores = fork_cores()
+        return cls(cores) if cores else None
 
     def __call__(self, method, xy: np.ndarray):
         import multiprocessing

@@ -238,14 +238,11 @@ class _Beside:
 
     def __init__(self, enabled: bool = True):
         import multiprocessing
-        import os
 
-        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else (os.cpu_count() or 1)
-        self._ctx = None
-        if enabled and hasattr(os, "fork") and self.cores > 1 and \
-                "fork" in multiprocessing.get_all_start_methods():
-            self._ctx = multiprocessing.get_context("fork")
+        from .cluster import fork_cores
+
+        self.cores = fork_cores()
+        self._ctx = multiprocessing.get_context("fork") if enabled and self.cores else None
         self._running: list = []
 
     def start(self, work: Callable[[], object]) -> None:

@@ -45,13 +45,10 @@ def fit(bounds) -> Frame:
     return Frame(minx, miny, scale)
 
 
-def _paths(frame: Frame, geoms) -> list[str]:
-    """One SVG path string per (multi)polygon or line, built from coordinate arrays."""
-    geoms = np.asarray(geoms, dtype=object)
-    out = [""] * len(geoms)
-    if not len(geoms):
-        return out
-    parts, owner = shapely.get_parts(geoms, return_index=True)
+def _runs(geoms):
+    """The coordinate runs of `geoms`, every polygon ring and every line, in blocks of one
+    coordinate array: (coords, run starts, run ends, owner of each run, closed)."""
+    parts, owner = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
     is_poly = shapely.get_type_id(parts) == 3
     pieces = []
     if is_poly.any():
@@ -59,20 +56,26 @@ def _paths(frame: Frame, geoms) -> list[str]:
         pieces.append((rings, owner[is_poly][ring_owner], True))
     if (~is_poly).any():
         pieces.append((parts[~is_poly], owner[~is_poly], False))
-    chunks: dict[int, list[str]] = {}
     for lines, own, closed in pieces:
         coords, idx = shapely.get_coordinates(lines, return_index=True)
         if not len(coords):
             continue
+        starts = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
+        ends = np.r_[starts[1:], len(idx)]
+        yield coords, starts, ends, own[idx[starts]], closed
+
+
+def _paths(frame: Frame, geoms) -> list[str]:
+    """One SVG path string per (multi)polygon or line, built from coordinate arrays."""
+    out = [""] * len(geoms)
+    chunks: dict[int, list[str]] = {}
+    for coords, starts, ends, owners, closed in _runs(geoms):
         px = np.round(frame.xy(coords), 1)
         # Every coordinate formatted at once; a path is then a join over its slice.
         text = [f"{x:g},{y:g}" for x, y in px.tolist()]
-        starts = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
-        ends = np.r_[starts[1:], len(idx)]
         tail = "Z" if closed else ""
-        for a, b in zip(starts.tolist(), ends.tolist()):
-            d = "M" + "L".join(text[a:b]) + tail
-            chunks.setdefault(int(own[idx[a]]), []).append(d)
+        for a, b, o in zip(starts.tolist(), ends.tolist(), owners.tolist()):
+            chunks.setdefault(o, []).append("M" + "L".join(text[a:b]) + tail)
     for k, v in chunks.items():
         out[k] = "".join(v)
     return out
@@ -386,20 +389,13 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 
 
 def _rings_px(frame: Frame, geoms) -> tuple[list, np.ndarray]:
-    """Each polygon ring (or line) of `geoms` as a list of image points, with its owner."""
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    is_poly = shapely.get_type_id(parts) == 3
-    if is_poly.any():
-        rings, ring_owner = shapely.get_rings(parts[is_poly], return_index=True)
-        lines, owner = rings, owner[is_poly][ring_owner]
-    else:
-        lines = parts
-    coords, idx = shapely.get_coordinates(lines, return_index=True)
-    px = (frame.xy(coords) * _RASTER_SCALE).tolist()
-    starts = np.r_[0, np.flatnonzero(np.diff(idx)) + 1] if len(idx) else np.zeros(0, int)
-    ends = np.r_[starts[1:], len(idx)] if len(idx) else np.zeros(0, int)
-    return [[tuple(p) for p in px[a:b]] for a, b in zip(starts.tolist(), ends.tolist())], \
-        owner[idx[starts]] if len(idx) else np.zeros(0, int)
+    """Each polygon ring and line of `geoms` as a list of image points, with its owner."""
+    rings, owners = [], []
+    for coords, starts, ends, own, _ in _runs(geoms):
+        px = (frame.xy(coords) * _RASTER_SCALE).tolist()
+        rings += [[tuple(p) for p in px[a:b]] for a, b in zip(starts.tolist(), ends.tolist())]
+        owners.append(own)
+    return rings, np.concatenate(owners) if owners else np.zeros(0, dtype=int)
 
 
 def _raster(frame: Frame, parcels, verdicts, streets, facilities_xy) -> str:
