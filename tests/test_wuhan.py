@@ -16,6 +16,14 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wuhan-streets.
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"{DATA} is not beside the checkout")
 
 
+def _around_centre(wuhan, rng, half: float, n: int) -> np.ndarray:
+    """`n` random points in the square of half-side `half` at the centre of the network."""
+    minx, miny, maxx, maxy = wuhan.total_bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    return np.column_stack([rng.uniform(cx - half, cx + half, n),
+                            rng.uniform(cy - half, cy + half, n)])
+
+
 @pytest.fixture(scope="module")
 def wuhan():
     import geopandas as gpd
@@ -32,13 +40,9 @@ def test_network_distances_match_networkx(wuhan):
     from compliance.routing import Network
 
     rng = np.random.default_rng(7)
-    minx, miny, maxx, maxy = wuhan.total_bounds
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     # 30 facilities and 400 buildings in the central 12 × 12 km.
-    fac_xy = np.column_stack([rng.uniform(cx - 6000, cx + 6000, 30),
-                              rng.uniform(cy - 6000, cy + 6000, 30)])
-    bld_xy = np.column_stack([rng.uniform(cx - 6000, cx + 6000, 400),
-                              rng.uniform(cy - 6000, cy + 6000, 400)])
+    fac_xy = _around_centre(wuhan, rng, 6000, 30)
+    bld_xy = _around_centre(wuhan, rng, 6000, 400)
     facilities = gpd.GeoDataFrame(geometry=shapely.points(fac_xy), crs=wuhan.crs)
     sg = graph.build(wuhan)
     net = Network(sg, facilities, limit_m=1e12)
@@ -116,12 +120,8 @@ def test_streets_beyond_reach_are_set_aside_without_changing_a_distance(wuhan):
     from compliance.routing import Network
 
     rng = np.random.default_rng(11)
-    minx, miny, maxx, maxy = wuhan.total_bounds
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    fac_xy = np.column_stack([rng.uniform(cx - 1500, cx + 1500, 8),
-                              rng.uniform(cy - 1500, cy + 1500, 8)])
-    bld_xy = np.column_stack([rng.uniform(cx - 1500, cx + 1500, 500),
-                              rng.uniform(cy - 1500, cy + 1500, 500)])
+    fac_xy = _around_centre(wuhan, rng, 1500, 8)
+    bld_xy = _around_centre(wuhan, rng, 1500, 500)
     facilities = gpd.GeoDataFrame(geometry=shapely.points(fac_xy), crs=wuhan.crs)
     extent = (*np.minimum(fac_xy.min(0), bld_xy.min(0)), *np.maximum(fac_xy.max(0),
                                                                       bld_xy.max(0)))
@@ -152,10 +152,9 @@ def test_a_workers_window_measures_its_points_as_the_whole_network_does(wuhan):
     from compliance.routing import Network
 
     rng = np.random.default_rng(5)
+    fac_xy = _around_centre(wuhan, rng, 4000, 40)
     minx, miny, maxx, maxy = wuhan.total_bounds
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    fac_xy = np.column_stack([rng.uniform(cx - 4000, cx + 4000, 40),
-                              rng.uniform(cy - 4000, cy + 4000, 40)])
     facilities = gpd.GeoDataFrame(geometry=shapely.points(fac_xy), crs=wuhan.crs)
     whole = Network.from_streets(wuhan, facilities, 1000.0)
     # One partition: 1,000 points in a 1 × 1 km tile at the centre.
