@@ -21,6 +21,7 @@ longer than LONG_CONNECTOR_M and the small pieces are reported in the method sec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -48,9 +49,7 @@ class StreetGraph:
     nodes_xy: np.ndarray     # (n, 2)
     component: np.ndarray    # connected component of each node
     main: int                # the largest component by length
-    tree: shapely.STRtree    # of the joinable edges (indices into `joinable_edges`)
     joinable_edges: np.ndarray
-    main_tree: shapely.STRtree
     main_edges: np.ndarray
     # The adjacency's entries, parallel edges reduced to the shortest, both directions.
     _rows: np.ndarray
@@ -59,6 +58,14 @@ class StreetGraph:
     n_lines: int = 0         # street lines as given
     pieces_after_noding: int = 0  # street pieces once noded at every crossing
     gaps_closed: int = 0      # near-misses within the tolerance joined
+
+    @cached_property
+    def joinable_index(self) -> "_SegmentIndex":
+        return _SegmentIndex(self.edges, self.joinable_edges)
+
+    @cached_property
+    def main_index(self) -> "_SegmentIndex":
+        return _SegmentIndex(self.edges, self.main_edges)
 
     @property
     def n_nodes(self) -> int:
@@ -201,9 +208,7 @@ def build(streets: gpd.GeoDataFrame, tolerance_m: float = NODE_TOLERANCE_M) -> S
     rows, cols, weights = _adjacency_entries(u, v, length)
     return StreetGraph(edges=segments, u=u, v=v, length=length, joinable=joinable,
                        nodes_xy=nodes_xy, component=component, main=main,
-                       tree=shapely.STRtree(segments[joinable_edges]),
-                       joinable_edges=joinable_edges,
-                       main_tree=shapely.STRtree(segments[main_edges]), main_edges=main_edges,
+                       joinable_edges=joinable_edges, main_edges=main_edges,
                        _rows=rows, _cols=cols, _weights=weights, n_lines=n_lines,
                        pieces_after_noding=int(len(pieces)), gaps_closed=gaps_closed + len(connectors))
 
@@ -224,9 +229,7 @@ def subgraph(graph: StreetGraph, edge_ids: np.ndarray) -> tuple[StreetGraph, np.
     rows, cols, weights = _adjacency_entries(lu, lv, graph.length[edge_ids])
     part = StreetGraph(edges=edges, u=lu, v=lv, length=graph.length[edge_ids],
                        joinable=joinable, nodes_xy=graph.nodes_xy[nodes], component=component,
-                       main=graph.main, tree=shapely.STRtree(edges[joinable_edges]),
-                       joinable_edges=joinable_edges,
-                       main_tree=shapely.STRtree(edges[main_edges]), main_edges=main_edges,
+                       main=graph.main, joinable_edges=joinable_edges, main_edges=main_edges,
                        _rows=rows, _cols=cols, _weights=weights, n_lines=graph.n_lines,
                        pieces_after_noding=graph.pieces_after_noding,
                        gaps_closed=graph.gaps_closed)
@@ -242,23 +245,115 @@ class Snap:
     gap: np.ndarray        # straight metres from the point to the edge (the connector)
 
 
-def _nearest(tree, edges_index, pts):
-    edge = np.full(len(pts), -1)
-    gap = np.full(len(pts), np.inf)
-    if len(pts) and len(edges_index):
-        (src, dst), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+class _SegmentIndex:
+    """The exact nearest of a set of straight edges to each of many points, vectorised.
+
+    Each edge is cut into pieces of at most PIECE_M; a k-d tree holds the pieces' midpoints.
+    For a point, the k nearest midpoints name candidate edges, whose exact distances give the
+    best so far, d. A piece not among them lies at least as far as the k-th midpoint, less
+    half a piece; when that bound is ≥ d no edge can be nearer, and otherwise the point is
+    asked again with 4k. Equally near edges go to the lowest edge number, so a part of the
+    network (a NetworkWindow) joins a point where the whole network joins it."""
+
+    PIECE_M = 20.0
+    FIRST_K = 8
+    # Points asked at once: bounds the (points × k) arrays of a million-building district.
+    CHUNK = 100_000
+
+    def __init__(self, edges: np.ndarray, ids: np.ndarray):
+        xy = shapely.get_coordinates(edges[ids]).reshape(-1, 2, 2)
+        self.ids = ids
+        self.ax, self.ay = xy[:, 0, 0].copy(), xy[:, 0, 1].copy()
+        self.dx, self.dy = xy[:, 1, 0] - self.ax, xy[:, 1, 1] - self.ay
+        self.l2 = self.dx * self.dx + self.dy * self.dy
+        self.length = np.sqrt(self.l2)
+        n = np.maximum(np.ceil(self.length / self.PIECE_M), 1).astype(np.int64)
+        self.piece_edge = np.repeat(np.arange(len(ids)), n)
+        first = np.repeat(np.cumsum(n) - n, n)
+        s = self.piece_edge
+        along = (np.arange(len(s)) - first + 0.5) / n[s]
+        self.half_piece = float((self.length / n).max() / 2) if len(ids) else 0.0
+        self.tree = cKDTree(np.column_stack([self.ax[s] + along * self.dx[s],
+                                             self.ay[s] + along * self.dy[s]]))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _exact(self, px, py, local):
+        """Distance from points to edges, and the edges' fraction (0–1) where it is reached."""
+        dx, dy, l2 = self.dx[local], self.dy[local], self.l2[local]
+        rx, ry = px - self.ax[local], py - self.ay[local]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(l2 > 0, np.clip((rx * dx + ry * dy) / l2, 0.0, 1.0), 0.0)
+        ex, ey = rx - t * dx, ry - t * dy
+        return np.sqrt(ex * ex + ey * ey), t
+
+    def nearest(self, xy: np.ndarray):
+        """(edge, distance, offset along the edge from its start) of each point's nearest."""
+        n = len(xy)
+        edge, gap, offset = np.full(n, -1), np.full(n, np.inf), np.zeros(n)
+        if not len(self) or not n:
+            return edge, gap, offset
+        for lo in range(0, n, self.CHUNK):
+            part = slice(lo, min(lo + self.CHUNK, n))
+            edge[part], gap[part], offset[part] = self._nearest(xy[part])
+        return edge, gap, offset
+
+    def _nearest(self, xy):
+        n = len(xy)
+        best, gap, frac = np.zeros(n, dtype=int), np.full(n, np.inf), np.zeros(n)
+        todo, k = np.arange(n), self.FIRST_K
+        while len(todo):
+            k = min(k, len(self.piece_edge))
+            p = xy[todo]
+            reach, piece = self.tree.query(p, k=k, workers=-1)
+            reach, piece = reach.reshape(len(p), k), piece.reshape(len(p), k)
+            local = self.piece_edge[piece]
+            d, t = self._exact(p[:, :1], p[:, 1:], local)
+            lowest = np.where(d == d.min(axis=1, keepdims=True), local, len(self)).argmin(axis=1)
+            rows = np.arange(len(p))
+            best[todo], gap[todo], frac[todo] = local[rows, lowest], d[rows, lowest], \
+                t[rows, lowest]
+            if k == len(self.piece_edge):
+                break
+            todo = todo[reach[:, -1] - self.half_piece < gap[todo]]
+            k *= 4
+        return self.ids[best], gap, frac * self.length[best]
+
+
+def _nearest_shapes(edges, edges_index, geoms):
+    edge = np.full(len(geoms), -1)
+    gap = np.full(len(geoms), np.inf)
+    if len(geoms) and len(edges_index):
+        tree = shapely.STRtree(edges[edges_index])
+        (src, dst), dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
         edge[src], gap[src] = edges_index[dst], dist
     return edge, gap
 
 
-def snap(graph: StreetGraph, geoms: np.ndarray) -> Snap:
-    """Join points (or polygons, from their nearest boundary point) to the network by the
-    joining rule of this module's docstring."""
-    edge, gap = _nearest(graph.tree, graph.joinable_edges, geoms)
-    off_main = (edge >= 0) & (graph.component[graph.u[np.maximum(edge, 0)]] != graph.main)
-    if off_main.any() and len(graph.main_edges):
-        idx = np.flatnonzero(off_main)
-        e2, g2 = _nearest(graph.main_tree, graph.main_edges, geoms[idx])
+def _off_main(graph: StreetGraph, edge: np.ndarray) -> np.ndarray:
+    """Joined to a small piece cut off from the main network: the joining rule looks again."""
+    off = (edge >= 0) & (graph.component[graph.u[np.maximum(edge, 0)]] != graph.main)
+    return np.flatnonzero(off) if len(graph.main_edges) else np.zeros(0, dtype=int)
+
+
+def _snap_points(graph: StreetGraph, xy: np.ndarray):
+    edge, gap, offset = graph.joinable_index.nearest(xy)
+    idx = _off_main(graph, edge)
+    if len(idx):
+        e2, g2, o2 = graph.main_index.nearest(xy[idx])
+        better = g2 <= gap[idx] + JOIN_SLACK_M
+        edge[idx[better]], gap[idx[better]], offset[idx[better]] = \
+            e2[better], g2[better], o2[better]
+    return edge, gap, offset
+
+
+def _snap_shapes(graph: StreetGraph, geoms: np.ndarray):
+    """Polygons (and lines) join from their nearest boundary point."""
+    edge, gap = _nearest_shapes(graph.edges, graph.joinable_edges, geoms)
+    idx = _off_main(graph, edge)
+    if len(idx):
+        e2, g2 = _nearest_shapes(graph.edges, graph.main_edges, geoms[idx])
         better = g2 <= gap[idx] + JOIN_SLACK_M
         edge[idx[better]], gap[idx[better]] = e2[better], g2[better]
     ok = edge >= 0
@@ -279,4 +374,18 @@ def snap(graph: StreetGraph, geoms: np.ndarray) -> Snap:
             even = face_gap <= gap[idx] + 1e-6
             on_edge[polygonal] = np.where(even, facing, on_edge[polygonal])
         offset[ok] = shapely.line_locate_point(graph.edges[edge[ok]], on_edge)
+    return edge, gap, offset
+
+
+def snap(graph: StreetGraph, geoms: np.ndarray) -> Snap:
+    """Join points (or polygons, from their nearest boundary point) to the network by the
+    joining rule of this module's docstring."""
+    n = len(geoms)
+    edge, gap, offset = np.full(n, -1), np.full(n, np.inf), np.zeros(n)
+    is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+    for pick, join in ((is_point, _snap_points), (~is_point, _snap_shapes)):
+        idx = np.flatnonzero(pick)
+        if len(idx):
+            where = shapely.get_coordinates(geoms[idx]) if join is _snap_points else geoms[idx]
+            edge[idx], gap[idx], offset[idx] = join(graph, where)
     return Snap(edge=edge, offset=offset, gap=gap)
