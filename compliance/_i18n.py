@@ -74,6 +74,18 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
+@lru_cache(maxsize=4096)
+def _names_in(template: str) -> tuple[str, ...]:
+    """The argument names a message template uses ({households:,.0f} → households)."""
+    names = set()
+    for _, field, spec, _ in _FORMATTER.parse(template):
+        if field:
+            names.add(re.split(r"[.\[]", field)[0])
+        if spec and "{" in spec:
+            names.update(_names_in(spec))
+    return tuple(sorted(names))
+
+
 _CHINESE_PLACES = {"line": "第 {} 行", "layer": "图层“{}”", "feature": "要素“{}”",
                    "field": "字段“{}”", "where": "，", "colon": "：", "found": "；实际为 {}",
                    "expected": "；应为 {}"}
@@ -105,15 +117,19 @@ class Translator:
         """Render a result.Text (msgid + arguments) in this language."""
         if text is None:
             return ""
+        template = self.gettext(text.msgid)
         args = _Args(text.args)
-        for key, value in list(args.items()):
+        # Only the arguments the message names are rendered (a finding carries all its inputs).
+        for key in _names_in(template):
+            value = args.get(key)
+            if value is None:
+                continue
             if key == "kind_label":
                 args[key] = self.kind(value)
             elif key in ("applies_to", "numerator_field") and isinstance(value, str):
                 args[key] = field_name(value, self.lang)
             elif key.endswith("_label") and isinstance(value, str):
                 args[key] = self.gettext(value)
-        template = self.gettext(text.msgid)
         try:  # str.format_map is C; the lenient Formatter only when a value defies its spec
             return self.punctuate(template.format_map(args))
         except (ValueError, TypeError):
@@ -138,14 +154,17 @@ class Translator:
         return zh_punctuation(text) if self.lang == "zh" else text
 
 
-_CJK = "\u3400-\u9fff\uf900-\ufaff"
+# Chinese characters (CJK unified ideographs, extension A and compatibility).
+CJK = "\u3400-\u9fff\uf900-\ufaff"
 
 
-_HAS_CJK = re.compile(f"[{_CJK}]")
+_HAS_CJK = re.compile(f"[{CJK}]")
 _GLOSS = re.compile(r"\s*[（(][A-Za-z][A-Za-z ,:;'/-]*[)）]")
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")
 _COLON = re.compile(r"(?<!\d):|:(?!\d)")
 _SPACED = re.compile(r"\s*([，；：？！。])\s*")
+_SPACE = re.compile(r"\s")
+_FIRST = lambda m: m.group(1)  # noqa: E731 (a function: re compiles no template per call)
 _HALF = str.maketrans({"(": "（", ")": "）", ";": "；", "?": "？", "!": "！"})
 
 
@@ -156,9 +175,17 @@ def zh_punctuation(text: str) -> str:
     space around them, and no English gloss in parentheses. Text without Chinese is left."""
     if not _HAS_CJK.search(text):
         return text
-    text = _GLOSS.sub("", text).translate(_HALF)
-    text = _COLON.sub("：", _COMMA.sub("，", text))
-    return _SPACED.sub(r"\1", text)
+    # Each pass only where its character occurs: most texts have one or two of them.
+    if "(" in text or "（" in text:
+        text = _GLOSS.sub("", text)
+    text = text.translate(_HALF)
+    if "," in text:
+        text = _COMMA.sub("，", text)
+    if ":" in text:
+        text = _COLON.sub("：", text)
+    if _SPACE.search(text):
+        text = _SPACED.sub(_FIRST, text)
+    return text
 
 
 def rule_label(rule: str, lang: str) -> str:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import jinja2
 
-from .._i18n import N_, translations, zh_punctuation
+from .._i18n import CJK, N_, translations, zh_punctuation
 from ..result import Result
 from . import svgmap
 from .model import Model, build, index_rows, number
@@ -49,7 +49,8 @@ def _verbatim(value) -> str:
 def _punctuate_unfenced(text: str) -> str:
     pieces = text.split(_FENCE)
     return "".join(zh_punctuation(x) if i % 2 == 0 else x for i, x in enumerate(pieces))
-_TEXT = re.compile(r"(?<=>)([^<]+)(?=<)")
+# Text between tags with Chinese in it: the rest (numbers, ids, English) is left as it is.
+_TEXT = re.compile(f"(?<=>)([^<]*[{CJK}][^<]*)(?=<)")
 
 
 def _typeset(page: str, lang: str) -> str:
