@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from compliance import __version__
+from compliance import __version__, _process
 from compliance._errors import ComplianceError, safe_text
 
 EXIT_USAGE = 2
@@ -201,6 +201,7 @@ def _load_standard(city, standard_file, as_of=None):
 @click.version_option(__version__, prog_name="compliance")
 def main():
     signal.signal(signal.SIGTERM, _on_sigterm)
+    _process.configure()
 
 
 # ---------------------------------------------------------------------------- standards

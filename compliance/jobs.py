@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable
 
+from . import _process
 from ._i18n import N_
 from .history import History
 
@@ -134,7 +135,7 @@ class Jobs:
     def _new_pool(self) -> ProcessPoolExecutor:
         # "spawn": a worker starts clean, not as a copy of a web server with threads.
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_end_with, initargs=(os.getpid(),))
+                                   initializer=_worker_start, initargs=(os.getpid(),))
 
     def submit(self, check_id: str) -> None:
         check = self.history.get(check_id)
@@ -194,6 +195,11 @@ class Jobs:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _worker_start(server_pid: int) -> None:
+    _process.configure()
+    _end_with(server_pid)
 
 
 def _end_with(server_pid: int) -> None:

@@ -172,16 +172,16 @@ class _Builder:
         self.result, self.lang, self.t = result, lang, Translator(lang)
         fac = result.plan.facilities
         self.fac_records = fac.drop(columns="geometry").to_dict("records")
+        self._cited_forms: dict = {}
 
     # -------------------------------------------------------------- display forms
 
     def row(self, f: Finding, data: dict) -> dict:
         """A finding's display form: its JSON entry with labels and formatted figures."""
-        t, c = self.t, f.citation
-        stated_by = _standard_name(self.result.standard, c.standard_id, t)
+        t = self.t
         return {
             **data,
-            "label": rule_label(f.rule, self.lang),
+            **self._cited(f),
             "kind_label": t.kind(f.kind) if f.kind else "",
             "status_label": t.status(f.status),
             "required_text": number(f.required, f.unit),
@@ -190,26 +190,43 @@ class _Builder:
             "formula": data.get("formula", ""), "fix": data.get("fix", ""),
             "notes": data.get("notes", []),
             "consequence": data.get("consequence", "") if f.status == Status.FAIL else "",
-            "document": t.punctuate(c.document.number
-                                    or t.pick(c.document.title, c.document.title_en)),
-            "clause": c.clause,
-            "cited_inherited": c.inherited,
-            "inherited_from": stated_by,
-            "stated_by": stated_by,
-            "sourcing": t.pick(*SOURCING_NAMES[c.how_sourced]) if c.how_sourced else "",
-            "secondary": c.secondary,
             "expired": t.gettext(N_("A target dated {deadline}, now passed: reported "
                                     "for information, not binding.")).format(deadline=f.deadline)
             if f.expired else "",
-            "inherited_params": [self._inherited_param(f.rule, n) for n in f.inherited_params],
             "group": list(f.group or ()), "advisory": f.severity == Severity.ADVISORY,
-            "modified": [{**m, "published_text": _figure(m["published"]),
-                          "used_text": _figure(m["used"]),
-                          "param_label": param_label(m["param"], self.lang)}
-                         for m in f.modified],
-            "quote": t.punctuate(c.quote), "citation_note": t.punctuate(c.note or ""),
-            "quote_en": (c.quote_en or "") if self.lang == "en" else "",
         }
+
+    def _cited(self, f: Finding) -> dict:
+        """The display forms a finding shares with every finding of its rule and clause (the
+        rule's name, the document, the quote, the standard's figures modified by the run):
+        made once per rule and clause."""
+        key = (f.rule, id(f.citation), f.inherited_params, id(f.modified))
+        # What the ids name is kept beside the forms, so they name it for the builder's life.
+        _, cited = self._cited_forms.get(key, (None, None))
+        if cited is None:
+            t, c = self.t, f.citation
+            stated_by = _standard_name(self.result.standard, c.standard_id, t)
+            cited = {
+                "label": rule_label(f.rule, self.lang),
+                "document": t.punctuate(c.document.number
+                                        or t.pick(c.document.title, c.document.title_en)),
+                "clause": c.clause,
+                "cited_inherited": c.inherited,
+                "inherited_from": stated_by,
+                "stated_by": stated_by,
+                "sourcing": t.pick(*SOURCING_NAMES[c.how_sourced]) if c.how_sourced else "",
+                "secondary": c.secondary,
+                "inherited_params": [self._inherited_param(f.rule, n)
+                                     for n in f.inherited_params],
+                "quote": t.punctuate(c.quote), "citation_note": t.punctuate(c.note or ""),
+                "quote_en": (c.quote_en or "") if self.lang == "en" else "",
+                "modified": [{**m, "published_text": _figure(m["published"]),
+                              "used_text": _figure(m["used"]),
+                              "param_label": param_label(m["param"], self.lang)}
+                             for m in f.modified],
+            }
+            self._cited_forms[key] = ((c, f.modified), cited)
+        return cited
 
     def _inherited_param(self, rule: str, name: str) -> str:
         """An inherited parameter named with the standard it comes from: 服务半径（贵州省（省级））."""
