@@ -100,11 +100,10 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
         frame = evaluation.findings
         target = parcel_findings if info.scope == "parcel" else facility_findings
         key = "parcel" if info.scope == "parcel" else "facility"
-        for row, finding in zip(frame[key].to_numpy(), _findings(frame, info, spec)):
-            if info.pooled and groups[row] is not None:
-                finding = replace(finding, group=groups[row])
-            if rule_id in by_rule:
-                finding = replace(finding, modified=by_rule[rule_id])
+        rows = frame[key].to_numpy()
+        row_groups = [groups[r] for r in rows] if info.pooled else None
+        for row, finding in zip(rows, _findings(frame, info, spec, row_groups,
+                                                by_rule.get(rule_id, ()))):
             target[row].append(finding)
 
     parcel_problems = [tuple(ps) for ps in plan.parcels["problems"]] \
@@ -286,7 +285,9 @@ def _column(values) -> list:
     return [_plain(v) for v in arr.tolist()]
 
 
-def _findings(frame: pd.DataFrame, info, spec):
+def _findings(frame: pd.DataFrame, info, spec, groups=None, modified=()):
+    """The rule's findings, one per frame row; `groups`: each row's shared group (pooled
+    rules), `modified`: the standard's figures this run changed for the rule."""
     inherited_params = tuple(sorted(n for n, p in spec.params.items() if p.inherited))
     digits = 4 if info.unit == "ratio" else 2
     arg_cols = [c for c in frame.columns if c not in _CORE]
@@ -334,6 +335,8 @@ def _findings(frame: pd.DataFrame, info, spec):
             inputs={k: v for k, v in args.items()
                     if isinstance(v, (int, float)) and not isinstance(v, bool)
                     and k not in ("required", "provided", "shortfall")},
+            group=groups[i] if groups is not None else None,
+            modified=modified,
         )
 
 

@@ -15,7 +15,8 @@ from .standard import Citation, Standard
 from .vocabulary import Severity, Status, Verdict
 
 
-@dataclass(frozen=True)
+# Slots: a district holds hundreds of thousands of findings and their texts.
+@dataclass(frozen=True, slots=True)
 class Text:
     """A message to be rendered in the report's language: an English msgid and its arguments."""
 
@@ -23,7 +24,7 @@ class Text:
     args: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     status: str
@@ -64,7 +65,7 @@ def verdict(findings) -> str:
     return Verdict.COMPLIANT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProvidedFacility:
     """A facility whose floor area counts for a parcel (see Provision.provided_by_group)."""
 
@@ -74,7 +75,7 @@ class ProvidedFacility:
     shared: bool         # counted for a group of parcels that pool facilities (统筹配置)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParcelResult:
     id: str
     name: str | None
@@ -113,7 +114,7 @@ def summarise(parcels) -> dict:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FacilityResult:
     id: str
     name: str | None
