@@ -42,20 +42,27 @@ def _text(value: str) -> str:
 
 def _cell(ref: str, value, style: int) -> str:
     s = f' s="{style}"' if style else ""
-    if value is None or value == "":
-        return f'<c r="{ref}"{s}/>' if style else ""
     kind = type(value)
-    if kind is str:
+    if kind is str:  # the commonest first
+        if not value:
+            return f'<c r="{ref}"{s}/>' if style else ""
         return f'<c r="{ref}"{s} t="inlineStr">{_text(value)}</c>'
+    if kind is float:
+        if value != value or value in (math.inf, -math.inf):
+            return f'<c r="{ref}"{s} t="e"><v>#NUM!</v></c>'
+        if value.is_integer() and abs(value) < 1e15:
+            return f'<c r="{ref}"{s}><v>{int(value)}</v></c>'  # 951, not 951.0, as Excel does
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    if value is None:
+        return f'<c r="{ref}"{s}/>' if style else ""
     if kind is bool:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if kind is int or kind is float or isinstance(value, numbers.Real):  # numpy's too
+    if kind is int or isinstance(value, numbers.Real):  # numpy's too
         number = float(value) if not isinstance(value, numbers.Integral) else int(value)
-        if not math.isfinite(number):
-            return f'<c r="{ref}"{s} t="e"><v>#NUM!</v></c>'
-        if number == int(number) and abs(number) < 1e15:
-            number = int(number)  # 951, not 951.0, as Excel itself stores it
-        return f'<c r="{ref}"{s}><v>{number!r}</v></c>'
+        if kind is not int:
+            return _cell(ref, number, style) if type(number) is float else \
+                f'<c r="{ref}"{s}><v>{number}</v></c>'
+        return f'<c r="{ref}"{s}><v>{number}</v></c>'
     return f'<c r="{ref}"{s} t="inlineStr">{_text(str(value))}</c>'
 
 
@@ -109,15 +116,21 @@ class Workbook:
                                                 for c, v in zip(letters, header))
                        + "</row>").encode())
             last = 1
+            styles = [0] * n_cols
+            batch: list[str] = []
             for r, row in enumerate(rows, start=2):
-                style = 0
                 if fill_column is not None:
                     fill, row = row
-                    style = self.style(fill)
-                cells = [_cell(f"{c}{r}", v, style if i == fill_column else 0)
-                         for i, (c, v) in enumerate(zip(letters, row))]
-                out.write(f'<row r="{r}">{"".join(cells)}</row>'.encode())
+                    styles[fill_column] = self.style(fill)
+                batch.append(f'<row r="{r}">'
+                             + "".join([_cell(f"{c}{r}", v, st)
+                                        for c, v, st in zip(letters, row, styles)])
+                             + "</row>")
+                if len(batch) == 1000:  # one compressor call per thousand rows
+                    out.write("".join(batch).encode())
+                    batch.clear()
                 last = r
+            out.write("".join(batch).encode())
             ref = f"A1:{letters[-1]}{last}"
             out.write(f'</sheetData><autoFilter ref="{ref}"/><pageMargins left="0.7" '
                       'right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
