@@ -389,3 +389,9 @@ def snap(graph: StreetGraph, geoms: np.ndarray) -> Snap:
             where = shapely.get_coordinates(geoms[idx]) if join is _snap_points else geoms[idx]
             edge[idx], gap[idx], offset[idx] = join(graph, where)
     return Snap(edge=edge, offset=offset, gap=gap)
+
+
+def snap_points(graph: StreetGraph, xy: np.ndarray) -> Snap:
+    """`snap` for points given as coordinates, (n, 2): no geometry is made for them."""
+    edge, gap, offset = _snap_points(graph, np.asarray(xy, dtype=float).reshape(-1, 2))
+    return Snap(edge=edge, offset=offset, gap=gap)

@@ -109,7 +109,7 @@ class Network:
         k = len(xy)
         if k == 0 or self.fac_snap is None or not (self.fac_snap.edge >= 0).any():
             return np.full(k, np.inf), np.full(k, -1), np.zeros(k, dtype=bool)
-        s = _graph.snap(self.graph, shapely.points(xy))
+        s = _graph.snap_points(self.graph, xy)
         self.notes.update(_connector_notes("household", s.gap))
         return _from_snap(self.graph, self.node_dist, self.node_source, self.fac_snap,
                           self._fac_components(), s)
@@ -192,7 +192,7 @@ class NetworkWindow:
             # in the part: the whole network decides.
             return (np.full(k, np.inf), np.full(k, -1), np.zeros(k, dtype=bool),
                     np.full(k, not self._usable))
-        s = _graph.snap(self.graph, shapely.points(xy))
+        s = _graph.snap_points(self.graph, xy)
         resolved = (s.edge >= 0) & (s.gap + _graph.JOIN_SLACK_M <= self.margin_m)
         self.notes.update(_connector_notes("household", s.gap[resolved]))
         dist, source, reachable = _from_snap(self.graph, self.node_dist, self.node_source,
