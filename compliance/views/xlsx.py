@@ -6,7 +6,6 @@ defused. Rendered from the view model, like every view."""
 
 from __future__ import annotations
 
-import io
 
 from .._i18n import rule_label
 from ..rules.catalogue import CATALOGUE
