@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import LineString
 
+from compliance import graph
 from compliance.routing import Network
 from conftest import X0, Y0, finding, make_plan, plan_xy, pt, rect, run
 
@@ -160,3 +163,58 @@ def test_forked_copies_measure_the_households_as_one_process_does(monkeypatch):
         else:
             assert a == b, field.name
     assert np.isinf(one.distance).any()  # B4 lives on the street that joins nothing
+
+
+def test_points_join_their_exact_nearest_street_edge():
+    # One street (0,0)→(100,0). A point at (30, 40) is 40 m from it, its foot 30 m along;
+    # a point at (130, 40) is past the end: √(30² + 40²) = 50 m from (100, 0), 100 m along.
+    g = graph.build(gpd.GeoDataFrame(geometry=[LineString([(0, 0), (100, 0)])]))
+    s = graph.snap_points(g, np.array([[30.0, 40.0], [130.0, 40.0]]))
+    assert s.gap == pytest.approx([40.0, 50.0])
+    assert s.offset == pytest.approx([30.0, 100.0])
+
+
+def test_nearest_edge_is_exact_on_streets_of_every_length():
+    # Against brute force: every point's distance to every edge. Edges from 0.5 m to 2 km
+    # long (the index cuts them into pieces, so a long edge is never missed behind a short
+    # one's piece); the nearest, ties to the lowest edge number.
+    rng = np.random.default_rng(7)
+    a = rng.uniform(0, 3000, (300, 2))
+    angle, length = rng.uniform(0, 2 * np.pi, 300), np.exp(rng.uniform(np.log(0.5),
+                                                                       np.log(2000), 300))
+    b = a + np.column_stack([np.cos(angle), np.sin(angle)]) * length[:, None]
+    lines = shapely.linestrings(np.stack([a, b], axis=1))
+    g = graph.build(gpd.GeoDataFrame(geometry=lines))
+    xy = rng.uniform(-500, 3500, (3000, 2))
+    s = graph.snap_points(g, xy)
+    d = shapely.distance(shapely.points(xy)[:, None], g.edges[None, g.joinable_edges])
+    nearest = d.min(axis=1)
+    # The joining rule: a point whose nearest edge lies off the main network joins the main
+    # network's nearest instead when that is at most JOIN_SLACK_M (50 m) farther.
+    off_main = g.component[g.u[g.joinable_edges[d.argmin(axis=1)]]] != g.main
+    main_nearest = shapely.distance(shapely.points(xy)[:, None],
+                                    g.edges[None, g.main_edges]).min(axis=1)
+    expected = np.where(off_main & (main_nearest <= nearest + graph.JOIN_SLACK_M),
+                        main_nearest, nearest)
+    assert off_main.any() and (g.component[g.u[s.edge]] == g.main).any()
+    assert np.allclose(s.gap, expected, rtol=0, atol=1e-9)
+    # The offset names the foot of the perpendicular: that point is `gap` from the point.
+    foot = shapely.line_interpolate_point(g.edges[s.edge], s.offset)
+    assert np.allclose(shapely.distance(shapely.points(xy), foot), s.gap, atol=1e-6)
+
+
+def test_a_long_street_is_found_behind_a_crowd_of_short_ones():
+    # A point at (0, 15) above a 2 km street along y = 0 (x from -1,000 to 1,000): 15 m from
+    # it, the foot 1,000 m along. Its pieces' midpoints nearest the point lie at x = ±10:
+    # √(10² + 15²) = 18.03 m away. Twelve 0.5 m edges on a circle of 16.5 m around the point
+    # are nearer by midpoint, so the first 8 candidates are all short edges; the index must
+    # still answer the street, 15 m.
+    theta = np.linspace(np.radians(30), np.radians(150), 12)
+    centre = np.column_stack([16.5 * np.cos(theta), 15 + 16.5 * np.sin(theta)])
+    tangent = np.column_stack([-np.sin(theta), np.cos(theta)]) * 0.25
+    short = shapely.linestrings(np.stack([centre - tangent, centre + tangent], axis=1))
+    edges = np.concatenate([[LineString([(-1000, 0), (1000, 0)])], short])
+    edge, gap, offset = graph._SegmentIndex(edges, np.arange(len(edges))).nearest(
+        np.array([[0.0, 15.0]]))
+    assert edge.tolist() == [0]
+    assert gap == pytest.approx([15.0]) and offset == pytest.approx([1000.0])
