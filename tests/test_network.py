@@ -6,9 +6,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point, box
 
-from compliance import graph
+from compliance import distance, graph
 from compliance.routing import Network
 from conftest import X0, Y0, finding, make_plan, plan_xy, pt, rect, run
 
@@ -139,7 +139,7 @@ def test_forked_copies_measure_the_households_as_one_process_does(monkeypatch):
     distances, facilities, reachability and notes as one process, to the bit."""
     import dataclasses
 
-    from compliance import cluster, distance
+    from compliance import cluster
 
     streets = [line((0, 0), (3000, 0)), line((0, 500), (3000, 500)),
                line((1500, 0), (1500, 500)), line((0, 1200), (800, 1200))]  # the last: apart
@@ -218,3 +218,15 @@ def test_a_long_street_is_found_behind_a_crowd_of_short_ones():
         np.array([[0.0, 15.0]]))
     assert edge.tolist() == [0]
     assert gap == pytest.approx([15.0]) and offset == pytest.approx([1000.0])
+
+
+def test_straight_line_to_the_nearest_facility_point_or_room():
+    # From (610, 800): to a facility point at (0, 10) √(610² + 790²) = √996,200 = 998.10 m;
+    # to one at (1000, 0) √(390² + 800²) = √792,100 = 890.00 m, the nearer. A room drawn as
+    # the square (1000–1010, 0–10) is nearest at its corner (1000, 10):
+    # √(390² + 790²) = √776,200 = 881.02 m.
+    xy = np.array([[610.0, 800.0]])
+    points = gpd.GeoDataFrame(geometry=[Point(0, 10), Point(1000, 0)])
+    rooms = gpd.GeoDataFrame(geometry=[Point(0, 10), box(1000, 0, 1010, 10)])
+    assert distance.straight_to_nearest(xy, points) == pytest.approx([890.00], abs=0.01)
+    assert distance.straight_to_nearest(xy, rooms) == pytest.approx([881.02], abs=0.01)
