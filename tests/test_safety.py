@@ -150,25 +150,28 @@ def test_interrupted_batch_leaves_the_old_output_whole(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["district"]
 
 
+def _start_batch(cwd: Path, patch: str, *args: str) -> subprocess.Popen:
+    """`compliance batch` of the sample in a process of its own, after `patch` (Python
+    lines, with os, sys and time imported) has changed part of it."""
+    script = ("import os, sys, time\n" + patch + "from compliance.cli import main\n"
+              f"sys.argv = ['compliance', 'batch', {str(SAMPLE)!r}, '--city', 'dongying', "
+              f"*{list(args)!r}]\nmain()\n")
+    return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=cwd)
+
+
 def test_sigterm_leaves_the_old_output_whole_and_exits_143(tmp_path):
     out = tmp_path / "district"
     assert _batch(out).exit_code == 1
     before = _snapshot(out)
     # A batch whose parcel pages are slow; terminated while it writes them.
-    script = (
-        "import sys, time\n"
+    proc = _start_batch(tmp_path, (
         "from compliance.views import html\n"
         "real = html.ReportBuilder.single\n"
         "def slow(self, *a, **k):\n"
         "    time.sleep(0.5)\n"
         "    return real(self, *a, **k)\n"
-        "html.ReportBuilder.single = slow\n"
-        "from compliance.cli import main\n"
-        f"sys.argv = ['compliance', 'batch', {str(SAMPLE)!r}, '--city', 'dongying', "
-        f"'-o', {str(out)!r}]\n"
-        "main()\n")
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=tmp_path)
+        "html.ReportBuilder.single = slow\n"), "-o", str(out))
     deadline = time.time() + 60
     while time.time() < deadline and not list(tmp_path.glob(".district.new-*/parcels")):
         time.sleep(0.05)
@@ -186,19 +189,12 @@ def test_sigterm_while_report_pdf_is_typeset_beside_stops_both_processes(tmp_pat
     assert _batch(out).exit_code == 1
     before = _snapshot(out)
     pid_file = tmp_path.parent / f"{tmp_path.name}-pdf.pid"
-    script = (
-        "import os, sys, time\n"
+    proc = _start_batch(tmp_path, (
         "from compliance.views import pdf\n"
         "def slow(*a, **k):\n"
         f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
         "    time.sleep(60)\n"
-        "pdf.render_index = slow\n"
-        "from compliance.cli import main\n"
-        f"sys.argv = ['compliance', 'batch', {str(SAMPLE)!r}, '--city', 'dongying', "
-        f"'--no-parcel-reports', '-o', {str(out)!r}]\n"
-        "main()\n")
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=tmp_path)
+        "pdf.render_index = slow\n"), "--no-parcel-reports", "-o", str(out))
     deadline = time.time() + 60
     while time.time() < deadline and not pid_file.exists():
         time.sleep(0.05)
