@@ -20,9 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
-from compliance import io, workflow
+from compliance import io
 from compliance.settings import Options
 from compliance.engine import check, distance_method
 from compliance.plan import build_plan

@@ -9,7 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import Point, box
 
 from compliance.cli import main
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
-import numpy as np
 import pyproj
 import pytest
 from click.testing import CliRunner
