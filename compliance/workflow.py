@@ -109,10 +109,10 @@ def write_model(model, output: str, fmt: str) -> Path:
 # the whole table in pages of TABLE_PAGE_ROWS.
 INDEX_ROWS = 1000
 TABLE_PAGE_ROWS = 1000
-# On two cores, a district larger than this has its workbook written after the PDF by the
-# same copy: the PDF costs seconds at any size, the other files grow with the district
+# On two cores, a district larger than this has its workbook written by a forked copy: the
+# copy's memory counts the whole district, so only where the time saved is worth it
 # (measured: 10,000 parcels keep both cores busiest with the workbook here, 50,000 there).
-XLSX_BESIDE_PDF_PARCELS = 20_000
+XLSX_BESIDE_PARCELS = 20_000
 _UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
 
 
@@ -144,16 +144,15 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
     from .views import html as html_view
     from .views import json as json_view
     from .views import model as view_model
-
-    from .views import xlsx as xlsx_view
-
     from .views import pdf as pdf_view
+    from .views import xlsx as xlsx_view
 
     io.refuse_overwriting_inputs(folder, [plan_path, standard.path, table, cad_layers, meta])
     report_meta = io.read_meta(meta, plan_path)
     target = io.BatchFolder(folder)
     stage = on_stage or (lambda name: None)
-    with target as out:
+    # The typesetter loads WeasyPrint while the plan is read; it is ended on any way out.
+    with pdf_view.Typesetter() as typesetter, target as out:
         stage("reading")
         plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, coords=options.coords)
@@ -184,23 +183,19 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                     pdf_name = name[:-len(".html")] + ".pdf"
                     io.write_atomic(pages / pdf_name, pdf_view.render_parcel(builder, p))
                     written.append(f"parcels/{pdf_name}")
-        def write_pdf():
-            io.write_atomic(out / "report.pdf", pdf_view.render_index(builder, links))
+        typesetter.start(pdf_view.index_html(builder, links))
 
         def write_xlsx():
             io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
 
-        # The files are independent views of one model: forked copies of this process write
-        # some while this one writes the rest (see _Beside).
+        # The files are independent views of one model: report.pdf is typeset in a process
+        # of its own, the workbook in a forked copy of this one where there are cores to
+        # spare, while this one writes the rest (see _Beside).
         beside = _Beside(enabled=not on_cluster)
         try:
-            if beside.cores >= 3:
-                beside.start(write_pdf)
+            if beside.cores >= 3 or len(result.parcels) > XLSX_BESIDE_PARCELS:
                 beside.start(write_xlsx)
-            elif len(result.parcels) > XLSX_BESIDE_PDF_PARCELS:
-                beside.start(lambda: (write_pdf(), write_xlsx()))  # one after the other
             else:
-                beside.start(write_pdf)
                 write_xlsx()
             io.write_atomic(out / "results.csv", csv_view.chunks(model))
             io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
@@ -217,6 +212,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                 index = builder.index(links)
             io.write_atomic(out / "index.html", index)
             io.write_atomic(out / "results.json", json_view.chunks(model))
+            io.write_atomic(out / "report.pdf", typesetter.pdf())
             beside.finish()
         finally:
             beside.stop()

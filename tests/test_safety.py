@@ -183,28 +183,31 @@ def test_sigterm_leaves_the_old_output_whole_and_exits_143(tmp_path):
 
 
 def test_sigterm_while_report_pdf_is_typeset_beside_stops_both_processes(tmp_path):
-    """report.pdf is typeset in a forked process while the batch writes the rest: SIGTERM
-    to the batch ends that process too, and leaves nothing behind."""
+    """report.pdf is typeset in a process of its own while the batch goes on: SIGTERM to the
+    batch ends that process too, and leaves nothing behind."""
     out = tmp_path / "district"
     assert _batch(out).exit_code == 1
     before = _snapshot(out)
     pid_file = tmp_path.parent / f"{tmp_path.name}-pdf.pid"
+    # A typesetter that never finishes.
+    hang = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
     proc = _start_batch(tmp_path, (
         "from compliance.views import pdf\n"
-        "def slow(*a, **k):\n"
-        f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
-        "    time.sleep(60)\n"
-        "pdf.render_index = slow\n"), "--no-parcel-reports", "-o", str(out))
+        f"pdf._COMMAND = (sys.executable, '-c', {hang!r})\n"), "--no-parcel-reports",
+        "-o", str(out))
     deadline = time.time() + 60
     while time.time() < deadline and not pid_file.exists():
         time.sleep(0.05)
-    time.sleep(0.3)
+    # Until the batch has written the rest and waits for the PDF.
+    while time.time() < deadline and not list(tmp_path.glob(".district.new-*/results.json")):
+        time.sleep(0.05)
     child = int(pid_file.read_text())
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)
     assert proc.returncode == 143
     assert _snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["district"]
+    time.sleep(0.2)
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
     pid_file.unlink()
@@ -214,13 +217,12 @@ def test_a_failure_typesetting_report_pdf_is_the_batchs_failure(tmp_path, monkey
     out = tmp_path / "district"
     assert _batch(out).exit_code == 1
     before = _snapshot(out)
-    from compliance._errors import OutputError, Problem
     from compliance.views import pdf
 
-    def full_disk(*args, **kwargs):
-        raise OutputError(Problem("report.pdf", "no space left on the device"))
-
-    monkeypatch.setattr(pdf, "render_index", full_disk)
+    # The typesetting process reads the page, then fails with WeasyPrint's words.
+    monkeypatch.setattr(pdf, "_COMMAND", (sys.executable, "-c", (
+        "import sys; sys.stdin.buffer.read(); "
+        "sys.stderr.write('OSError: no space left on the device\\n'); sys.exit(1)")))
     res = _batch(out, SAMPLE)
     assert res.exit_code == 2 and "no space left" in res.output
     assert _snapshot(out) == before
