@@ -537,6 +537,22 @@ def plan_extent(projected, file: str) -> list[Problem]:
     return []
 
 
+def unprojectable(projected, file: str, layer: str):
+    """Features whose coordinates the measuring CRS cannot hold (non-finite once projected:
+    degrees far outside the plan's zone). A mask and one problem each."""
+    geoms = projected.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bad = np.zeros(len(geoms), dtype=bool)
+    bad[present] = ~np.isfinite(shapely.bounds(geoms[present])).all(axis=1)
+    ids = projected["id"].to_numpy() if "id" in projected else np.full(len(geoms), None)
+    return bad, [Problem(file, N_("the coordinates cannot be placed in the plan's measuring CRS"),
+                         layer=layer, feature=str(ids[i]) if ids[i] is not None else f"#{i + 1}",
+                         field="geometry",
+                         expected=N_("coordinates near the rest of the plan, in the CRS the file "
+                                     "declares"))
+                 for i in np.flatnonzero(bad)]
+
+
 def zero_area_parcels(projected, file: str):
     """Parcels with no area, which can only be told in metres (after projection)."""
     zero = (projected.area < 0.01).to_numpy()

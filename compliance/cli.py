@@ -499,8 +499,10 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
     if rejected:
         click.secho(_say("{n} input problems (see the report):").format(n=len(rejected)),
                     fg="yellow", err=True)
+        from compliance._i18n import Translator
+
         for p in rejected[:10]:
-            click.echo(f"  - {safe_text(p)}", err=True)
+            click.echo(f"  - {safe_text(Translator(says).problem(p))}", err=True)
     click.echo(_say("wrote {path}").format(path=f"{out.folder}/index.html")
                + f" (+{len(out.files) - 1})", err=True)
     sys.exit(result.exit_code)

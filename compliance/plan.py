@@ -152,6 +152,31 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     facilities = facilities.to_crs(metric)
     buildings = buildings.to_crs(metric) if buildings is not None else None
     streets = streets.to_crs(metric) if streets is not None else None
+    # A feature thousands of kilometres from the rest cannot be held in metres: the parcel is
+    # incomplete with its problem, any other feature left out, never a crash further on.
+    off, off_problems = _validate.unprojectable(parcels, file_of("parcels"), "parcels")
+    if off.any():
+        problems += off_problems
+        if strict:
+            raise PlanError(off_problems)
+        parcels.loc[off, "geometry"] = None
+        for i, prob in zip(np.flatnonzero(off), off_problems):
+            parcels.at[i, "problems"] = tuple(parcels.at[i, "problems"]) + (prob,)
+    others = {"facilities": facilities, "buildings": buildings, "streets": streets}
+    for layer, frame in others.items():
+        if frame is None:
+            continue
+        off, off_problems = _validate.unprojectable(frame, file_of(layer), layer)
+        if not off.any():
+            continue
+        problems += off_problems
+        if strict:
+            raise PlanError(off_problems)
+        if layer != "streets":
+            dropped += [DroppedFeature(layer, prob.feature, (), ("geometry",))
+                        for prob in off_problems]
+        others[layer] = frame[~off].reset_index(drop=True)
+    facilities, buildings, streets = others["facilities"], others["buildings"], others["streets"]
     problems += _validate.plan_extent(parcels, file_of("parcels"))
 
     # Zero-area parcels can only be told in metres: incomplete, never silently dropped.

@@ -209,6 +209,27 @@ def test_bad_parcel_geometry(tmp_path, geometry, words):
                    "geometry", words)
 
 
+# Found by Hypothesis: a triangle from 0° to 162° of longitude. In the local CRS measured
+# around the plan its far corner has no finite coordinates.
+FAR_TRIANGLE = [[[0.0, 0.0], [0.0, 1.0], [162.0, 0.0], [0.0, 0.0]]]
+
+
+def test_coordinates_the_measuring_crs_cannot_hold_are_refused_by_check(tmp_path):
+    out = check(write(tmp_path, [parcel(), facility(), parcel("FAR", FAR_TRIANGLE)]))
+    assert_refused(out, "layer 'parcels'", "FAR", "geometry", "measuring CRS")
+
+
+def test_a_batch_reports_the_far_parcel_incomplete_and_checks_the_rest(tmp_path):
+    plan = write(tmp_path, [parcel(), facility(), parcel("FAR", FAR_TRIANGLE)])
+    out = CliRunner().invoke(main, ["batch", str(plan), "--city", "dongying", "--lang", "en",
+                                    "--no-parcel-reports", "-o", str(tmp_path / "out")])
+    assert out.exit_code in (1, 3), out.output
+    assert "Traceback" not in out.output and "FAR" in out.output
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    verdict = {p["id"]: p["verdict"] for p in data["parcels"]}
+    assert verdict["FAR"] == "incomplete" and verdict["P1"] != "incomplete"
+
+
 def test_zero_area_parcel(tmp_path):
     flat = [[[LON, LAT], [LON + D, LAT], [LON + 2 * D, LAT], [LON, LAT]]]
     assert_refused(check(write(tmp_path, [parcel(), parcel("FLAT", flat)])), "FLAT")
