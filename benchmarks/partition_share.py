@@ -20,7 +20,6 @@ import numpy as np
 
 from compliance import distance, io
 from compliance.cluster import partitions
-from compliance.engine import _extent
 from compliance.plan import build_plan
 from compliance.routing import Network
 
@@ -36,7 +35,7 @@ def main() -> int:
         print(f"no {args.plan}: run benchmarks/scale.py (or make_city.py) first", file=sys.stderr)
         return 2
     plan = build_plan(io.read_plan(args.plan), strict=False)
-    network = Network.from_streets(plan.streets, plan.facilities, 1000.0, extent=_extent(plan))
+    network = Network.from_streets(plan.streets, plan.facilities, 1000.0, extent=plan.extent())
     _, _, xy, _ = distance.household_points(plan.parcels, plan.buildings, plan.facilities)
     whole = len(pickle.dumps(network))
     print(f"{len(plan.parcels):,} parcels, {len(xy):,} household points; the whole method "

@@ -44,11 +44,18 @@ class _Layer:
         self.file = file
         self.layer = layer
         self.problems: list[Problem] = []
+        self._rows: list[int] = []  # the row of each problem
         self.bad = np.zeros(len(gdf), dtype=bool)
         # Per row with an error, its fields and problems (a batch keeps what the rest of the
         # row can do). Sparse: 200,000 clean buildings hold nothing here.
         self.fields_of: dict[int, set] = {}
         self.problems_of: dict[int, list[Problem]] = {}
+
+    def problems_by_feature(self) -> list[Problem]:
+        """The problems feature by feature, in file order: the same list however the layer is
+        cut into batches (a buildings layer is validated batch by batch)."""
+        order = np.argsort(np.asarray(self._rows, dtype=np.int64), kind="stable")
+        return [self.problems[k] for k in order]
 
     def unusable(self, fields: set) -> np.ndarray:
         """Rows with an error in any of `fields`."""
@@ -96,6 +103,7 @@ class _Layer:
                               found=None if f is None else _show(f), expected=expected,
                               level=level)
             self.problems.append(problem)
+            self._rows.append(i)
             if level == "error":
                 self.fields_of.setdefault(i, set()).add(field)
                 self.problems_of.setdefault(i, []).append(problem)
@@ -274,7 +282,7 @@ def _tristate(L: _Layer, field: str) -> np.ndarray:
     return np.where(given.to_numpy(dtype=bool), values, np.nan)
 
 
-def _ids(L: _Layer, required: bool = True):
+def _ids(L: _Layer, required: bool = True, seen: set | None = None):
     gdf = L.gdf
     if "id" not in gdf:
         if required:
@@ -286,6 +294,12 @@ def _ids(L: _Layer, required: bool = True):
     if required:
         L.error(missing, N_("missing id"), field="id", expected=N_("a unique text id"))
     dup = ids.duplicated(keep="first").to_numpy() & ~missing
+    if seen is not None:
+        values = ids.to_numpy(dtype=object)
+        if seen:
+            dup |= np.fromiter((v in seen for v in values), dtype=bool, count=len(values)) \
+                & ~missing
+        seen.update(values[~missing])
     L.error(dup, N_("id used twice"), field="id", found=ids.to_numpy(),
             expected=N_("ids unique in the layer"))
     if not missing.any():
@@ -459,10 +473,13 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
     return out, geoms, L
 
 
-def validate_buildings(gdf, file: str, parcel_ids: set[str], geometry_required: bool = True):
+def validate_buildings(gdf, file: str, parcel_ids: set[str], geometry_required: bool = True,
+                       seen_ids: set | None = None):
+    """A batch of the buildings layer; `seen_ids` holds the ids of the batches before it (an
+    id used in an earlier batch is used twice), and is given this batch's."""
     L = _Layer(apply_aliases(gdf, "buildings"), file, "buildings")
     out = pd.DataFrame(index=L.gdf.index)
-    out["id"] = _ids(L, required=False)
+    out["id"] = _ids(L, required=False, seen=seen_ids)
     out["households"] = _numbers(L, "households", required=True, integer=True, minimum=0,
                                  expected="a whole number ≥ 0 (户数)")
     if "parcel_id" in L.gdf:

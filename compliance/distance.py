@@ -15,6 +15,7 @@ from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 # Boundary sampling step (m); keeps the network method's worst point within this of the truth.
@@ -88,15 +89,16 @@ def straight_distance(xy: np.ndarray, facilities: gpd.GeoDataFrame,
     return out
 
 
-def household_points(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+def household_points(parcels: gpd.GeoDataFrame, buildings: pd.DataFrame | None,
                      facilities: gpd.GeoDataFrame, step: float | None = None):
     """Points whose distance decides the radius rule: (parcel, building, xy, households)."""
     n = len(parcels)
     parts = []
     has_building = np.zeros(n, dtype=bool)
     if buildings is not None and len(buildings):
-        b = buildings[(buildings["households"] > 0) & (buildings["parcel"] >= 0)]
-        pts = shapely.get_coordinates(b.geometry.representative_point().to_numpy())
+        b = buildings[(buildings["households"] > 0) & (buildings["parcel"] >= 0)
+                      & buildings["x"].notna()]
+        pts = b[["x", "y"]].to_numpy(dtype=float)
         parts.append((b["parcel"].to_numpy(), b.index.to_numpy(), pts,
                       b["households"].to_numpy(dtype=float)))
         has_building[np.unique(b["parcel"].to_numpy())] = True
@@ -144,7 +146,7 @@ def _polygon_candidates(polygons: np.ndarray, facilities: gpd.GeoDataFrame, step
     return owner, xy
 
 
-def measure(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+def measure(parcels: gpd.GeoDataFrame, buildings: pd.DataFrame | None,
             facilities: gpd.GeoDataFrame, method: DistanceMethod, mapper=None) -> Coverage:
     """Every household point's distance to its nearest facility. `mapper` (cluster.PointMapper)
     measures the points in partitions on other processes or machines, with the same answer."""

@@ -46,18 +46,7 @@ def distance_method(plan: Plan, standard: Standard, options: Options):
 
     return Network.from_streets(plan.streets, plan.facilities,
                                 radius_bound_m(standard, options) or 1000.0,
-                                extent=_extent(plan))
-
-
-def _extent(plan: Plan):
-    """The box holding every parcel, building and facility (None for an empty plan)."""
-    layers = [plan.parcels, plan.buildings, plan.facilities]
-    bounds = np.array([layer.total_bounds for layer in layers
-                       if layer is not None and len(layer)], dtype=float).reshape(-1, 4)
-    bounds = bounds[np.isfinite(bounds).all(axis=1)]
-    if not len(bounds):
-        return None
-    return (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+                                extent=plan.extent())
 
 
 def check(plan: Plan, standard: Standard, options: Options | None = None,

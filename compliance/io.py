@@ -46,6 +46,162 @@ class RawPlan:
     implied_wgs84: set[str] = field(default_factory=set)
     # A table of projects has no geometry, and needs none.
     geometry_optional: bool = False
+    # Layers left in their file, read batch by batch when the plan is built (LayerStream).
+    streams: dict[str, "LayerStream"] = field(default_factory=dict)
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [name for name in LAYERS if name in self.layers or name in self.streams]
+
+    def chunks(self, layer: str, rows: int | None = None) -> Iterable[gpd.GeoDataFrame]:
+        """A layer in batches of at most `rows` features, in file order, each with its
+        features' `_row` labels: from its file where it is streamed, else slices of the frame."""
+        rows = rows or STREAM_ROWS
+        if layer in self.streams:
+            yield from self.streams[layer].chunks(rows)
+            return
+        frame = self.layers[layer]
+        for start in range(0, max(len(frame), 1), rows):
+            yield frame.iloc[start:start + rows]
+
+    def materialise(self) -> None:
+        """Read the streamed layers whole (for what needs a layer at once: a joined table,
+        web-map coordinates)."""
+        for name, stream in self.streams.items():
+            self.layers[name] = stream.read()
+        self.streams = {}
+
+
+# A district's buildings number twenty to a parcel, a country's tens of millions. Their layer is
+# read from a GeoPackage, GeoParquet or FlatGeobuf in batches of this many features; each batch
+# is validated, projected and reduced to points and compact outlines before the next is read
+# (plan.build_plan), so the buildings never all stand in memory as shapely polygons.
+STREAM_ROWS = 50_000
+STREAMED_LAYERS = ("buildings",)
+
+
+class LayerStream:
+    """A layer GDAL reads as an Arrow stream, left in its file until the plan is built."""
+
+    def __init__(self, path: Path, layer: str | None, plan_layer: str, crs: str,
+                 columns: list[str] | None):
+        self.path, self.layer, self.plan_layer = path, layer, plan_layer
+        self.crs, self.columns = crs, columns
+
+    def _kwargs(self) -> dict:
+        kwargs = {"layer": self.layer} if self.layer else {}
+        if self.columns is not None:
+            kwargs["columns"] = self.columns
+        return kwargs
+
+    def chunks(self, rows: int) -> Iterable[gpd.GeoDataFrame]:
+        offset = 0
+        try:
+            for gdf in (self._parquet_batches(rows) if _is_parquet(self.path)
+                        else self._ogr_batches(rows)):
+                gdf["_row"] = [f"#{offset + i + 1}" for i in range(len(gdf))]
+                offset += len(gdf)
+                yield gdf
+        except PlanError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a file broken part-way
+            raise PlanError(Problem(str(self.path), f"cannot read the layer file: {exc}",
+                                    layer=self.plan_layer,
+                                    feature=f"#{offset + 1}")) from None
+        if offset == 0:
+            yield _empty_layer(self.crs)
+
+    def _ogr_batches(self, rows: int):
+        import pyarrow as pa
+        import pyogrio
+        import shapely
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pyogrio.open_arrow(self.path, batch_size=rows, use_pyarrow=True,
+                                    **self._kwargs()) as (meta, reader):
+                name = meta["geometry_name"] or "wkb_geometry"
+                for batch in reader:
+                    # As pyogrio.read_dataframe converts a whole layer read through Arrow.
+                    frame = pa.Table.from_batches([batch]).to_pandas(self_destruct=True)
+                    geoms = shapely.from_wkb(frame.pop(name).to_numpy())
+                    yield gpd.GeoDataFrame(frame, geometry=geoms, crs=self.crs)
+
+    def _parquet_batches(self, rows: int):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        import shapely
+
+        source = pq.ParquetFile(self.path)
+        name = _geoparquet_meta(source)["primary_column"]
+        columns = None if self.columns is None else [*self.columns, name]
+        for batch in source.iter_batches(batch_size=rows, columns=columns):
+            # As geopandas.read_parquet converts a whole file (WKB encoding).
+            frame = pa.Table.from_batches([batch]).to_pandas()
+            geoms = shapely.from_wkb(frame.pop(name).to_numpy())
+            yield gpd.GeoDataFrame(frame, geometry=geoms, crs=self.crs)
+
+    def read(self) -> gpd.GeoDataFrame:
+        gdf = _read_frame(self.path, self.layer, plan_layer=self.plan_layer)
+        gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
+        return gdf
+
+
+def _empty_layer(crs) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"_row": []}, geometry=gpd.GeoSeries([], crs=crs))
+
+
+def _stream(path: Path, layer: str | None, plan_layer: str) -> LayerStream | None:
+    """A stream of the layer where it is worth one and safe: a buildings layer, in a format
+    whose text is UTF-8 by definition, read through Arrow, with its CRS declared."""
+    if plan_layer not in STREAMED_LAYERS or not _HAS_ARROW \
+            or path.suffix.lower() not in _ARROW_SUFFIXES:
+        return None
+    try:
+        if _is_parquet(path):
+            crs, fields = _geoparquet_layout(path)
+        else:
+            import pyogrio
+
+            info = pyogrio.read_info(path, **({"layer": layer} if layer else {}))
+            crs, fields = info.get("crs"), list(info["fields"])
+    except Exception:  # noqa: BLE001 - read whole, where its error is reported
+        return None
+    if not crs:
+        return None
+    columns = None
+    if len(fields) > _MANY_FIELDS:
+        known = layer_fields(plan_layer)
+        columns = [f for f in fields if f.strip().lower() in known]
+    return LayerStream(path, layer, plan_layer, crs, columns)
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".geoparquet")
+
+
+def _geoparquet_meta(source) -> dict:
+    return json.loads(source.schema_arrow.metadata[b"geo"])
+
+
+def _geoparquet_layout(path: Path) -> tuple[str | None, list[str]]:
+    """A GeoParquet file's CRS (None: unknown, or an encoding other than WKB, which the file
+    is then read whole by geopandas for) and its fields but the geometry."""
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(path)
+    meta = _geoparquet_meta(source)
+    name = meta["primary_column"]
+    column = meta["columns"][name]
+    if column.get("encoding", "WKB").upper() != "WKB":
+        return None, []
+    # GeoParquet: no "crs" key means OGC:CRS84; null means unknown.
+    crs = column["crs"] if "crs" in column else "OGC:CRS84"
+    if isinstance(crs, dict):
+        import pyproj
+
+        crs = pyproj.CRS.from_json_dict(crs).to_wkt()
+    return crs, [f for f in source.schema_arrow.names if f != name]
 
 
 def fingerprint(path: Path) -> str:
@@ -101,6 +257,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         t = Path(table)
         if not t.exists():
             raise PlanError(Problem(str(t), N_("file not found"), expected=N_("an .xlsx or .csv table")))
+        raw.materialise()
         raw.layers, problems = _table.join(raw.layers, _table.read_table(t), str(t))
         raw.problems += problems
         raw.fingerprint = _combined_fingerprint(raw.fingerprint, fingerprint(t))
@@ -188,6 +345,8 @@ def _read_cad_layers(path: Path) -> dict[str, tuple[str, ...]]:
 
 def _read_frame(path: Path, layer: str | None = None, encoding: str | None = None,
                 plan_layer: str | None = None):
+    if _is_parquet(Path(path)):
+        return _read_geoparquet(Path(path), plan_layer)
     kwargs = {"layer": layer} if layer else {}
     if encoding:
         kwargs["encoding"] = encoding
@@ -206,6 +365,21 @@ def _read_frame(path: Path, layer: str | None = None, encoding: str | None = Non
             # Shapefile's DBF may be GBK without saying so, and is read the older way.
             kwargs["use_arrow"] = True
         return gpd.read_file(path, engine="pyogrio", **kwargs)
+
+
+def _read_geoparquet(path: Path, plan_layer: str | None) -> gpd.GeoDataFrame:
+    """GeoParquet through pyarrow and geopandas: GDAL is often built without its Parquet
+    driver (as on the machine this was written on)."""
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(path)
+    name = _geoparquet_meta(source)["primary_column"]
+    fields = [f for f in source.schema_arrow.names if f != name]
+    columns = None
+    if plan_layer and len(fields) > _MANY_FIELDS:
+        known = layer_fields(plan_layer)
+        columns = [f for f in fields if f.strip().lower() in known] + [name]
+    return gpd.read_parquet(path, columns=columns)
 
 
 def _has_arrow() -> bool:
@@ -347,19 +521,24 @@ def _read_gpkg(p: Path) -> RawPlan:
         raise PlanError(Problem(str(p), N_("the GeoPackage has no 'parcels' layer"), layer="parcels",
                                 found=", ".join(sorted(available)) or "no layers",
                                 expected="layers named " + ", ".join(LAYERS)))
+    streams = {}
     for layer in LAYERS:
         if layer in available:
+            stream = _stream(p, layer, layer)
+            if stream is not None:
+                streams[layer] = stream
+                continue
             gdf = _read_frame(p, layer, plan_layer=layer)
             gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
             layers[layer] = gdf
             if not _declared_crs(gdf):
                 undeclared.add(layer)
-    return RawPlan(str(p), layers, {k: str(p) for k in layers}, fingerprint(p), problems,
-                   undeclared)
+    return RawPlan(str(p), layers, {k: str(p) for k in [*layers, *streams]}, fingerprint(p),
+                   problems, undeclared, streams=streams)
 
 
 def _read_folder(p: Path) -> RawPlan:
-    layers, files, problems, undeclared = {}, {}, [], set()
+    layers, files, problems, undeclared, streams = {}, {}, [], set(), {}
     for layer in LAYERS:
         candidates = sorted(f for f in p.iterdir()
                             if f.stem.lower() in (layer, layer.rstrip("s"))
@@ -372,6 +551,11 @@ def _read_folder(p: Path) -> RawPlan:
                                     found=", ".join(c.name for c in candidates),
                                     expected=f"one file named {layer}.* (or {layer.rstrip('s')}.*)"))
         f = candidates[0]
+        stream = _stream(f, None, layer)
+        if stream is not None:
+            streams[layer] = stream
+            files[layer] = str(f)
+            continue
         try:
             try:
                 gdf = _read_frame(f, plan_layer=layer)
@@ -395,10 +579,10 @@ def _read_folder(p: Path) -> RawPlan:
         files[layer] = str(f)
         if not _declared_crs(gdf):
             undeclared.add(layer)
-    if not layers:
+    if not layers and not streams:
         raise PlanError(Problem(str(p), N_("the folder holds no layer files"),
                                 expected=N_("parcels.shp / parcels.geojson / … and facilities.*")))
-    return RawPlan(str(p), layers, files, fingerprint(p), problems, undeclared)
+    return RawPlan(str(p), layers, files, fingerprint(p), problems, undeclared, streams=streams)
 
 
 def _maybe_gbk(f: Path, gdf: gpd.GeoDataFrame):

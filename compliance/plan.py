@@ -28,6 +28,51 @@ class DroppedFeature:
     fields: tuple[str, ...]
 
 
+class Footprints:
+    """Building outlines held as one WKB buffer, in the order of `Plan.buildings`.
+
+    As shapely objects a district's outlines are most of a plan's memory (200,000 buildings:
+    157 MiB); as WKB a tenth of it. The rules measure from each building's representative
+    point; only the views draw outlines, and take back the few they draw."""
+
+    __slots__ = ("_buffer", "_offsets", "total_bounds")
+
+    def __init__(self, buffer: bytes, lengths: np.ndarray, total_bounds: np.ndarray):
+        self._buffer = buffer
+        self._offsets = np.r_[0, np.cumsum(lengths, dtype=np.int64)]
+        self.total_bounds = total_bounds
+
+    @staticmethod
+    def piece(geoms: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
+        """One batch's outlines, ready to be joined by `concat`."""
+        wkb = shapely.to_wkb(geoms)
+        lengths = np.fromiter((0 if w is None else len(w) for w in wkb), dtype=np.int64,
+                              count=len(wkb))
+        bounds = shapely.total_bounds(geoms) if len(geoms) else np.full(4, np.nan)
+        return b"".join(w for w in wkb if w is not None), lengths, bounds
+
+    @classmethod
+    def concat(cls, pieces: list) -> "Footprints":
+        bounds = np.array([p[2] for p in pieces], dtype=float).reshape(-1, 4)
+        bounds = bounds[np.isfinite(bounds).all(axis=1)]
+        total = np.r_[bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)] if len(bounds) \
+            else np.full(4, np.nan)
+        return cls(b"".join(p[0] for p in pieces),
+                   np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64),
+                   total)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def take(self, positions) -> np.ndarray:
+        """The outlines at these positions, as shapely geometries (None where missing)."""
+        buf, off = self._buffer, self._offsets
+        wkb = np.empty(len(positions), dtype=object)
+        for k, i in enumerate(np.asarray(positions, dtype=np.int64)):
+            wkb[k] = buf[off[i]:off[i + 1]] or None
+        return shapely.from_wkb(wkb)
+
+
 @dataclass
 class Plan:
     source: str
@@ -35,12 +80,32 @@ class Plan:
     crs: pyproj.CRS | None
     parcels: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
-    buildings: gpd.GeoDataFrame | None
+    # One row per building: its fields, its parcel (position, -1: none) and x, y its
+    # representative point in metres; the outlines are in `footprints`.
+    buildings: pd.DataFrame | None
     streets: gpd.GeoDataFrame | None
     fingerprint: str | None = None
     crs_note: str = ""
     problems: list[Problem] = field(default_factory=list)
     dropped: list[DroppedFeature] = field(default_factory=list)
+    # The buildings' outlines; `buildings` holds each one's representative point.
+    footprints: Footprints | None = None
+
+    def building_outlines(self, positions) -> np.ndarray:
+        """The outlines of the buildings at these positions (a point where one was given)."""
+        return self.footprints.take(positions)
+
+    def extent(self):
+        """The box holding every parcel, building outline and facility (None if empty)."""
+        boxes = [layer.total_bounds for layer in (self.parcels, self.facilities)
+                 if layer is not None and len(layer)]
+        if self.footprints is not None:
+            boxes.append(self.footprints.total_bounds)
+        bounds = np.array(boxes, dtype=float).reshape(-1, 4)
+        bounds = bounds[np.isfinite(bounds).all(axis=1)]
+        if not len(bounds):
+            return None
+        return (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
 
     @property
     def errors(self) -> list[Problem]:
@@ -72,7 +137,8 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
         return raw.files.get(layer, raw.source)
 
     layer_crs = {layer: _layer_crs(raw, layer, crs, problems, file_of(layer))
-                 for layer in raw.layers}
+                 for layer in raw.layer_names}
+    streamed = set(raw.streams)  # their coordinates are looked at batch by batch
     for layer, gdf in raw.layers.items():
         if layer_crs[layer].is_geographic and len(gdf):
             bounds = _finite_bounds(gdf)
@@ -80,6 +146,7 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                 problems += _validate.geographic_coordinates(bounds, file_of(layer), layer)
 
     if coords:
+        raw.materialise()
         _from_web_map(raw, layer_crs, coords, problems, file_of)
     geometry_required = not raw.geometry_optional
     pattrs, pgeoms, L = _validate.validate_parcels(raw.layers["parcels"], file_of("parcels"),
@@ -105,35 +172,14 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                               tuple(sorted(FL.fields_of.get(i, ()))))
                for i in np.flatnonzero(~fac_keep)]
 
-    buildings = None
-    if "buildings" in raw.layers:
-        battrs, bgeoms, BL = _validate.validate_buildings(raw.layers["buildings"],
-                                                          file_of("buildings"), parcel_ids,
-                                                          geometry_required=geometry_required)
-        checks.append(BL)
-        bkeep = ~BL.unusable(_UNUSABLE)
-        battrs["bad_fields"] = BL.fields_column(leave_out="parcel_id")
-        dropped += [DroppedFeature("buildings", str(BL.labels[i]),
-                                   tuple(x for x in [battrs["parcel_id"].iloc[i]] if x),
-                                   tuple(sorted(BL.fields_of.get(i, ()))))
-                    for i in np.flatnonzero(~bkeep)]
-        buildings = gpd.GeoDataFrame(battrs[bkeep].reset_index(drop=True),
-                                     geometry=gpd.GeoSeries(bgeoms[bkeep],
-                                                            crs=layer_crs["buildings"]))
     streets = None
     if "streets" in raw.layers:
         sattrs, sgeoms, SL = _validate.validate_streets(raw.layers["streets"],
                                                         file_of("streets"))
-        checks.append(SL)
         smask = sattrs["walkable"].to_numpy(dtype=bool) & ~SL.bad
         streets = gpd.GeoDataFrame(sattrs.loc[smask, ["connect"]].reset_index(drop=True),
                                    geometry=gpd.GeoSeries(sgeoms[smask],
                                                           crs=layer_crs["streets"]))
-
-    for c in checks:
-        problems += c.problems
-    if strict and any(p.level == "error" for p in problems):
-        raise PlanError([p for p in problems if p.level == "error"])
 
     pattrs["problems"] = [tuple(L.problems_of.get(i, ())) for i in range(len(pattrs))]
     parcels = gpd.GeoDataFrame(pattrs[keep_parcel].reset_index(drop=True),
@@ -142,15 +188,36 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     fac_crs = layer_crs.get("facilities", layer_crs["parcels"])
     facilities = gpd.GeoDataFrame(fattrs[fac_keep].reset_index(drop=True),
                                   geometry=gpd.GeoSeries(fgeoms[fac_keep], crs=fac_crs))
+    # The measuring CRS comes from the parcels and facilities, so that the buildings can be
+    # projected batch by batch as they are read.
+    metric = _measuring_crs(parcels, facilities) if not parcels.empty else None
+
+    buildings = footprints = None
+    building_dropped: list[DroppedFeature] = []
+    building_off: list[Problem] = []
+    if "buildings" in raw.layer_names:
+        read = _read_buildings(raw, file_of("buildings"), layer_crs["buildings"], parcel_ids,
+                               geometry_required, metric,
+                               look_at_coordinates="buildings" in streamed)
+        buildings, footprints = read.points, read.footprints
+        problems += read.crs_problems
+        checks.append(read)
+        building_dropped, building_off = read.dropped, read.unprojectable
+    if "streets" in raw.layers:
+        checks.append(SL)
+    dropped += building_dropped
+
+    for c in checks:
+        problems += c.problems
+    if strict and any(p.level == "error" for p in problems):
+        raise PlanError([p for p in problems if p.level == "error"])
     if parcels.empty:
         raise PlanError([p for p in problems if p.level == "error"] + [Problem(
             file_of("parcels"), N_("no parcel is left to check"), layer="parcels",
             expected=N_("at least one parcel"))])
 
-    metric = _measuring_crs(parcels, facilities)
     parcels = parcels.to_crs(metric)
     facilities = facilities.to_crs(metric)
-    buildings = buildings.to_crs(metric) if buildings is not None else None
     streets = streets.to_crs(metric) if streets is not None else None
     # A feature thousands of kilometres from the rest cannot be held in metres: the parcel is
     # incomplete with its problem, any other feature left out, never a crash further on.
@@ -162,12 +229,15 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
         parcels.loc[off, "geometry"] = None
         for i, prob in zip(np.flatnonzero(off), off_problems):
             parcels.at[i, "problems"] = tuple(parcels.at[i, "problems"]) + (prob,)
-    others = {"facilities": facilities, "buildings": buildings, "streets": streets}
-    for layer, frame in others.items():
-        if frame is None:
+    others = {"facilities": facilities, "streets": streets}
+    for layer in ("facilities", "buildings", "streets"):
+        if layer == "buildings":
+            off, off_problems = None, building_off  # found as each batch was projected
+        elif others[layer] is None:
             continue
-        off, off_problems = _validate.unprojectable(frame, file_of(layer), layer)
-        if not off.any():
+        else:
+            off, off_problems = _validate.unprojectable(others[layer], file_of(layer), layer)
+        if not off_problems:
             continue
         problems += off_problems
         if strict:
@@ -175,8 +245,9 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
         if layer != "streets":
             dropped += [DroppedFeature(layer, prob.feature, (), ("geometry",))
                         for prob in off_problems]
-        others[layer] = frame[~off].reset_index(drop=True)
-    facilities, buildings, streets = others["facilities"], others["buildings"], others["streets"]
+        if off is not None:
+            others[layer] = others[layer][~off].reset_index(drop=True)
+    facilities, streets = others["facilities"], others["streets"]
     problems += _validate.plan_extent(parcels, file_of("parcels"))
 
     # Zero-area parcels can only be told in metres: incomplete, never silently dropped.
@@ -200,7 +271,7 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
                 parcels=parcels, facilities=facilities, buildings=buildings, streets=streets,
                 fingerprint=raw.fingerprint, problems=problems, dropped=dropped,
-                crs_note=projection.describe(metric))
+                crs_note=projection.describe(metric), footprints=footprints)
 
 
 def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:
@@ -248,6 +319,8 @@ def _layer_crs(raw: RawPlan, layer: str, crs: str | None, problems: list[Problem
     """The CRS a layer's coordinates are in: its own declaration; for a layer without one,
     the user's --crs, else WGS 84 when its coordinates are degrees, else the Gauss-Krüger zone
     its eastings' prefix names; otherwise the layer is refused with a message naming --crs."""
+    if layer in raw.streams:  # streamed only where its file declares its CRS
+        return pyproj.CRS.from_user_input(raw.streams[layer].crs)
     gdf = raw.layers[layer]
     undeclared = layer in raw.undeclared_crs or gdf.crs is None
     implied = layer in raw.implied_wgs84
@@ -314,14 +387,78 @@ def _complete_facilities(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return facilities
 
 
+@dataclass
+class _BuildingsRead:
+    points: pd.DataFrame | None         # one row per building kept, x/y its representative point
+    footprints: Footprints | None
+    problems: list[Problem]             # from validation, batch after batch
+    crs_problems: list[Problem]         # about the layer's coordinates as a whole
+    dropped: list[DroppedFeature]
+    unprojectable: list[Problem]
+
+
+def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[str],
+                    geometry_required: bool, metric: pyproj.CRS | None,
+                    look_at_coordinates: bool) -> _BuildingsRead:
+    """The buildings layer, batch by batch (io.STREAM_ROWS): each validated, projected to
+    `metric` and reduced to representative points, its outlines kept as WKB, before the next
+    is read. A batch's polygons are freed while the next is read, so the plan's memory
+    follows the batch, not the district. Without a measuring CRS (no parcel left) the
+    batches are only validated, for the list of problems."""
+    seen_ids: set = set()
+    frames, pieces, problems, dropped, off_problems = [], [], [], [], []
+    boxes = []
+    for chunk in raw.chunks("buildings"):
+        if look_at_coordinates and crs.is_geographic and len(chunk):
+            box = _finite_bounds(chunk)
+            if box is not None:
+                boxes.append(box)
+        battrs, bgeoms, BL = _validate.validate_buildings(chunk, file, parcel_ids,
+                                                          geometry_required=geometry_required,
+                                                          seen_ids=seen_ids)
+        problems += BL.problems_by_feature()
+        keep = ~BL.unusable(_UNUSABLE)
+        battrs["bad_fields"] = BL.fields_column(leave_out="parcel_id")
+        dropped += [DroppedFeature("buildings", str(BL.labels[i]),
+                                   tuple(x for x in [battrs["parcel_id"].iloc[i]] if x),
+                                   tuple(sorted(BL.fields_of.get(i, ()))))
+                    for i in np.flatnonzero(~keep)]
+        if metric is None:
+            continue
+        kept = gpd.GeoDataFrame(battrs[keep].reset_index(drop=True),
+                                geometry=gpd.GeoSeries(bgeoms[keep], crs=crs)).to_crs(metric)
+        off, off_found = _validate.unprojectable(kept, file, "buildings")
+        if off.any():
+            off_problems += off_found
+            kept = kept[~off].reset_index(drop=True)
+        outlines = kept.geometry.to_numpy()
+        pieces.append(Footprints.piece(outlines))
+        # Every distance is measured from a building's representative point, taken of its
+        # outline in metres; held as two columns (16 bytes, where a shapely point is 200).
+        points = shapely.point_on_surface(outlines)
+        frame = pd.DataFrame(kept.drop(columns="geometry"))
+        frame["x"], frame["y"] = shapely.get_x(points), shapely.get_y(points)
+        frames.append(frame)
+        del kept, outlines, points, bgeoms, battrs
+    crs_problems = []
+    if boxes:
+        boxes = np.array(boxes)
+        crs_problems = _validate.geographic_coordinates(
+            np.r_[boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)], file, "buildings")
+    if metric is None:
+        return _BuildingsRead(None, None, problems, crs_problems, dropped, off_problems)
+    points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return _BuildingsRead(points, Footprints.concat(pieces), problems, crs_problems, dropped,
+                          off_problems)
+
+
 def _assign_buildings(buildings: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame):
     """Each building's parcel: its parcel_id, else the parcel containing it (-1: none)."""
     position = pd.Series(np.arange(len(parcels)), index=parcels["id"].to_numpy())
     assigned = buildings["parcel_id"].map(position).fillna(-1).astype(int).to_numpy().copy()
     need = np.flatnonzero(assigned < 0)
     if len(need) and len(parcels):
-        pts = shapely.points(shapely.get_coordinates(
-            buildings.geometry.iloc[need].representative_point().to_numpy()))
+        pts = shapely.points(buildings[["x", "y"]].to_numpy()[need])
         tree = shapely.STRtree(parcels.geometry.to_numpy())
         src, dst = tree.query(pts, predicate="within")
         order = np.lexsort((dst, src))

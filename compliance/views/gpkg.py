@@ -60,7 +60,7 @@ def layers(model: Model) -> dict[str, gpd.GeoDataFrame]:
                 "distance_m": np.where(np.isfinite(cov.distance[out_b]),
                                        np.round(cov.distance[out_b], 1), np.nan),
                 "reachable": cov.reachable[out_b] if cov.reachable is not None else True,
-            }, geometry=b.geometry.to_numpy(), crs=crs)
+            }, geometry=plan.building_outlines(cov.building[out_b]), crs=crs)
     if result.radius_m is not None and len(fac):
         areas = []
         for r in np.unique(np.round(result.radius_m, 1)):

@@ -125,7 +125,7 @@ class MapIndex:
         self.facility_status = plan.facilities["status"].to_numpy() \
             if "status" in plan.facilities else None
         buildings = plan.buildings
-        self.building_geoms = buildings.geometry.to_numpy() if buildings is not None else None
+        self.building_outlines = plan.building_outlines
         self.building_ids = (buildings["id"].astype(str).to_numpy() if "id" in buildings else
                              np.array([f"#{i + 1}" for i in range(len(buildings))])) \
             if buildings is not None else None
@@ -223,7 +223,7 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
 
     # Buildings (polygons where drawn as such), or sample points of the parcel.
     if is_building.any():
-        bgeoms = index.building_geoms[building_idx[is_building]]
+        bgeoms = index.building_outlines(building_idx[is_building])
         bcov = covered[is_building]
         polygonal = shapely.get_type_id(bgeoms) >= 3
         for d, ok in zip(_paths(frame, bgeoms[polygonal]), bcov[polygonal]):
