@@ -483,7 +483,7 @@ def validate_buildings(gdf, file: str, parcel_ids: set[str], geometry_required: 
     out["households"] = _numbers(L, "households", required=True, integer=True, minimum=0,
                                  expected="a whole number ≥ 0 (户数)")
     if "parcel_id" in L.gdf:
-        pid = L.gdf["parcel_id"].map(_as_id)
+        pid = _as_ids(L.gdf["parcel_id"])
         unknown = pid.notna() & ~pid.isin(parcel_ids)
         L.error(unknown.to_numpy(), N_("parcel_id names no parcel of the plan"), field="parcel_id",
                 found=pid.to_numpy(), expected=N_("an id of the parcels layer"))

@@ -7,6 +7,7 @@ walking radius), never by their ids.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -281,7 +282,12 @@ def _findings(frame: pd.DataFrame, info, spec, groups=None, modified=()):
     digits = 4 if info.unit == "ratio" else 2
     arg_cols = [c for c in frame.columns if c not in _CORE]
     n = len(frame)
-    cols = {c: _column(frame[c].to_numpy()) for c in arg_cols}
+    arrays = {c: frame[c].to_numpy() for c in arg_cols}
+    cols = {c: _column(a) for c, a in arrays.items()}
+    # Which arguments are the rule's numeric inputs: a numeric column's every value, another
+    # column's numbers value by value (never a flag).
+    numeric_cols = [c for c, a in arrays.items() if a.dtype.kind in "iuf"]
+    mixed_cols = [c for c, a in arrays.items() if a.dtype.kind not in "iufb"]
     core = {c: (frame[c].tolist() if c in frame else [None] * n)
             for c in ("status", "message", "formula", "fix", "kind", "notes", "details")}
     numbers = {c: _column(frame[c].to_numpy(dtype=float)) if c in frame else [None] * n
@@ -321,12 +327,19 @@ def _findings(frame: pd.DataFrame, info, spec, groups=None, modified=()):
             consequence=consequence[0] if status == Status.FAIL else None,
             consequence_en=consequence[1] if status == Status.FAIL else None,
             details=details if isinstance(details, dict) else {},
-            inputs={k: v for k, v in args.items()
-                    if isinstance(v, (int, float)) and not isinstance(v, bool)
-                    and k not in ("required", "provided", "shortfall")},
+            inputs=_inputs(args, numeric_cols, mixed_cols),
             group=groups[i] if groups is not None else None,
             modified=modified,
         )
+
+
+def _inputs(args: dict, numeric_cols: list, mixed_cols: list) -> dict:
+    """The numbers a finding was computed from, in the order of its arguments."""
+    if not mixed_cols:
+        return {k: v for k, v in args.items() if k in numeric_cols}
+    return {k: v for k, v in args.items()
+            if k in numeric_cols or (k in mixed_cols and isinstance(v, (int, float))
+                                     and not isinstance(v, bool))}
 
 
 def _number_or_zero(value) -> float:
@@ -335,6 +348,6 @@ def _number_or_zero(value) -> float:
 
 
 def _round(value, digits: int = 2):
-    if value is None or isinstance(value, str) or not np.isfinite(value):
+    if value is None or isinstance(value, str) or not math.isfinite(value):
         return None
     return round(float(value), digits)
