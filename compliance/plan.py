@@ -46,10 +46,12 @@ class Footprints:
     def piece(geoms: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
         """One batch's outlines, ready to be joined by `concat`."""
         wkb = shapely.to_wkb(geoms)
-        lengths = np.fromiter((0 if w is None else len(w) for w in wkb), dtype=np.int64,
-                              count=len(wkb))
+        present = ~shapely.is_missing(geoms)
+        lengths = np.zeros(len(wkb), dtype=np.int64)
+        lengths[present] = np.fromiter(map(len, wkb[present]), dtype=np.int64,
+                                       count=int(present.sum()))
         bounds = shapely.total_bounds(geoms) if len(geoms) else np.full(4, np.nan)
-        return b"".join(w for w in wkb if w is not None), lengths, bounds
+        return b"".join(wkb[present]), lengths, bounds
 
     @classmethod
     def concat(cls, pieces: list) -> "Footprints":
