@@ -62,7 +62,10 @@ class RawPlan:
             return
         frame = self.layers[layer]
         for start in range(0, max(len(frame), 1), rows):
-            yield frame.iloc[start:start + rows]
+            part = frame.iloc[start:start + rows]
+            if "_row" not in part:  # a layer made in memory: its rows counted from the first
+                part = part.assign(_row=[f"#{start + i + 1}" for i in range(len(part))])
+            yield part
 
     def materialise(self) -> None:
         """Read the streamed layers whole (for what needs a layer at once: a joined table,

@@ -160,3 +160,16 @@ def test_a_batch_left_without_buildings_leaves_an_empty_layer():
                      buildings=[{"id": "B1", "households": 5, "geometry": None}], strict=False)
     assert len(plan.buildings) == 0 and len(plan.footprints) == 0
     assert [d.feature for d in plan.dropped] == ["B1"]
+
+
+def test_a_layer_made_in_memory_is_cut_with_its_rows_counted_from_the_first(monkeypatch):
+    from conftest import make_plan
+
+    monkeypatch.setattr(io, "STREAM_ROWS", 2)
+    buildings = [{"households": 5, "geometry": rect(10 + 15 * k, 10, 10, 10)} for k in range(5)]
+    buildings[4]["households"] = -1  # row 5, in the third batch of two
+    plan = make_plan([{"id": "P1", "households_new": 10, "geometry": rect(0, 0, 100, 100)}],
+                     buildings=buildings, strict=False)
+    bad = [p for p in plan.problems if p.layer == "buildings" and p.level == "error"]
+    assert [(p.feature, p.field) for p in bad] == [("#5", "households")]
+    assert len(plan.buildings) == 5 and len(plan.footprints) == 5
