@@ -129,13 +129,24 @@ def _stage_reporter():
     tty = sys.stderr.isatty()
     started = time.monotonic()
     names = {"reading": _say("reading the plan"), "network": _say("walking the streets"),
-             "checking": _say("checking"), "writing": _say("writing the reports")}
+             "checking": _say("checking"), "writing": _say("writing the reports"),
+             "buildings": _say("{n:,} buildings read")}
+    said = [0]
 
-    def on_stage(name):
-        if tty:
-            click.echo(f"[{time.monotonic() - started:5.1f} s] {names[name]}…", err=True)
+    def on_stage(name, n: int = 0):
+        if not tty:
+            return
+        if name == "buildings":
+            # A country's buildings take minutes to read: a line every BUILDINGS_SAID.
+            if n // BUILDINGS_SAID <= said[0]:
+                return
+            said[0] = n // BUILDINGS_SAID
+        click.echo(f"[{time.monotonic() - started:5.1f} s] {names[name].format(n=n)}…", err=True)
 
     return on_stage, tty
+
+
+BUILDINGS_SAID = 500_000
 
 
 def _plan_options(fn):
@@ -375,7 +386,8 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
         on_stage("reading")
         the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True, table=table,
                                       cad_layers=cad_layers, cad_units=cad_units,
-                                      coords=coords)
+                                      coords=coords,
+                                      on_buildings=lambda n: on_stage("buildings", n))
     from compliance import io
 
     kind = workflow.format_for(output, fmt)
@@ -479,7 +491,8 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
         out = workflow.batch(plan, standard, output, options, lang=lang or "zh", crs=crs,
                              parcel_reports=not no_parcel_reports, progress=progress,
                              table=table, cad_layers=cad_layers, cad_units=cad_units,
-                             meta=meta, pdf_pages=pdf, on_stage=on_stage, mapper=mapper)
+                             meta=meta, pdf_pages=pdf, on_stage=on_stage, mapper=mapper,
+                             on_buildings=lambda n: on_stage("buildings", n))
     finally:
         if mapper is not None:
             mapper.close()

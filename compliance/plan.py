@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -124,8 +125,11 @@ _UNUSABLE = {"geometry"}
 
 def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                persons_per_household: float = 3.0, name: str | None = None,
-               coords: str | None = None) -> Plan:
+               coords: str | None = None,
+               on_buildings: Callable[[int], None] | None = None) -> Plan:
     """Validate, project and assemble.
+
+    `on_buildings(n)` is told how many buildings have been read, batch after batch.
 
     Strict (check): any error stops the run with every problem listed (exit 2). Lenient
     (batch): nothing usable is dropped. A parcel with bad data stays, to be reported
@@ -200,7 +204,8 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     if "buildings" in raw.layer_names:
         read = _read_buildings(raw, file_of("buildings"), layer_crs["buildings"], parcel_ids,
                                geometry_required, metric,
-                               look_at_coordinates="buildings" in streamed)
+                               look_at_coordinates="buildings" in streamed,
+                               on_batch=on_buildings)
         buildings, footprints = read.points, read.footprints
         problems += read.crs_problems
         checks.append(read)
@@ -401,7 +406,8 @@ class _BuildingsRead:
 
 def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[str],
                     geometry_required: bool, metric: pyproj.CRS | None,
-                    look_at_coordinates: bool) -> _BuildingsRead:
+                    look_at_coordinates: bool,
+                    on_batch: Callable[[int], None] | None = None) -> _BuildingsRead:
     """The buildings layer, batch by batch (io.STREAM_ROWS): each validated, projected to
     `metric` and reduced to representative points, its outlines kept as WKB, before the next
     is read. A batch's polygons are freed while the next is read, so the plan's memory
@@ -410,7 +416,11 @@ def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[st
     seen_ids: set = set()
     frames, pieces, problems, dropped, off_problems = [], [], [], [], []
     boxes = []
+    read = 0
     for chunk in raw.chunks("buildings"):
+        read += len(chunk)
+        if on_batch is not None:
+            on_batch(read)
         if look_at_coordinates and crs.is_geographic and len(chunk):
             box = _finite_bounds(chunk)
             if box is not None:

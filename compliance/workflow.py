@@ -26,10 +26,12 @@ FORMATS = {".json": "json", ".csv": "csv", ".html": "html", ".htm": "html", ".gp
 
 def load_plan(path: str, standard: Standard, *, crs: str | None = None,
               strict: bool = True, table: str | None = None, cad_layers: str | None = None,
-              cad_units: str | None = None, coords: str | None = None) -> Plan:
+              cad_units: str | None = None, coords: str | None = None,
+              on_buildings: Callable[[int], None] | None = None) -> Plan:
     raw = io.read_plan(path, table=table, cad_layers=cad_layers, cad_units=cad_units)
     return build_plan(raw, crs=crs, strict=strict, coords=coords,
-                      persons_per_household=standard.persons_per_household)
+                      persons_per_household=standard.persons_per_household,
+                      on_buildings=on_buildings)
 
 
 def run(plan: Plan, standard: Standard, options: Options, meta: dict | None = None,
@@ -136,7 +138,8 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
           progress: Callable[[Iterable], Iterable] | None = None, table: str | None = None,
           cad_layers: str | None = None, cad_units: str | None = None,
           meta: str | None = None, pdf_pages: bool = False,
-          on_stage: Callable[[str], None] | None = None, mapper=None) -> BatchOutput:
+          on_stage: Callable[[str], None] | None = None, mapper=None,
+          on_buildings: Callable[[int], None] | None = None) -> BatchOutput:
     """Check a district and write its folder. The folder is built whole beside the target and
     swapped in at the end: an interrupted batch leaves the old output as it was."""
     from .views import csv as csv_view
@@ -155,7 +158,8 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
     with pdf_view.Typesetter() as typesetter, target as out:
         stage("reading")
         plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
-                         cad_layers=cad_layers, cad_units=cad_units, coords=options.coords)
+                         cad_layers=cad_layers, cad_units=cad_units, coords=options.coords,
+                         on_buildings=on_buildings)
         stage("network" if options.distance == "network" else "checking")
         on_cluster = mapper is not None
         if mapper is None:

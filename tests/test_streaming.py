@@ -173,3 +173,30 @@ def test_a_layer_made_in_memory_is_cut_with_its_rows_counted_from_the_first(monk
     bad = [p for p in plan.problems if p.layer == "buildings" and p.level == "error"]
     assert [(p.feature, p.field) for p in bad] == [("#5", "households")]
     assert len(plan.buildings) == 5 and len(plan.footprints) == 5
+
+
+def test_reading_is_told_batch_by_batch_and_said_every_half_million(monkeypatch, capsys):
+    import sys
+
+    from compliance import cli
+    from compliance.io import RawPlan
+    from compliance.plan import build_plan
+
+    monkeypatch.setattr(io, "STREAM_ROWS", 2)
+    told = []
+    buildings = [{"households": 5, "geometry": rect(10 + 15 * k, 10, 10, 10)} for k in range(5)]
+    raw = RawPlan(source="t", layers={
+        "parcels": gpd.GeoDataFrame({"id": ["P1"], "households_new": [10]},
+                                    geometry=[rect(0, 0, 100, 100)], crs=CRS),
+        "buildings": _frame([{**b, "id": f"B{k}"} for k, b in enumerate(buildings)])},
+        files={}, fingerprint="0" * 64)
+    build_plan(raw, on_buildings=told.append)
+    assert told == [2, 4, 5]  # five buildings in batches of two
+
+    # On a terminal, a line at each 500,000 read, none between.
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    on_stage, _ = cli._stage_reporter()
+    for n in range(50_000, 1_250_000, 50_000):
+        on_stage("buildings", n)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and "500,000" in lines[0] and "1,000,000" in lines[1]
