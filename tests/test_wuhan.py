@@ -172,3 +172,28 @@ def test_a_workers_window_measures_its_points_as_the_whole_network_does(wuhan):
             assert (~resolved).sum() > 0
         # The worker's share of the network is a small part of the city's.
         assert len(pickle.dumps(window)) < len(pickle.dumps(whole)) / 10
+
+
+def test_the_osm_geoparquet_is_read_as_a_plans_streets_layer(tmp_path, wuhan):
+    """The real file as a planner would drop it into a plan folder: GeoParquet is read through
+    pyarrow, whatever GDAL's build (this machine's has no Parquet driver)."""
+    import json
+    import shutil
+
+    import shapely
+
+    from compliance import io
+
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    shutil.copy(DATA, folder / "streets.parquet")
+    centre = shapely.centroid(shapely.box(*wuhan.to_crs(4326).total_bounds))
+    x, y = centre.x, centre.y
+    ring = [[x, y], [x + 0.002, y], [x + 0.002, y + 0.002], [x, y + 0.002], [x, y]]
+    (folder / "parcels.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "P1", "households_new": 100},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), encoding="utf-8")
+    raw = io.read_plan(folder)
+    streets = raw.layers["streets"]
+    assert len(streets) == 92_667 and streets.crs == wuhan.crs
+    assert streets.geometry.geom_equals_exact(wuhan.geometry, 0).all()
