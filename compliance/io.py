@@ -84,7 +84,8 @@ STREAMED_LAYERS = ("buildings",)
 
 
 class LayerStream:
-    """A layer GDAL reads as an Arrow stream, left in its file until the plan is built."""
+    """A layer left in its file until the plan is built, then read in batches: through GDAL's
+    Arrow stream (GeoPackage, FlatGeobuf), or pyarrow's for GeoParquet."""
 
     def __init__(self, path: Path, layer: str | None, plan_layer: str, crs: str,
                  columns: list[str] | None):
