@@ -27,9 +27,7 @@ def candidate_sites(coverage, covered, radius_m, parcel_ids, streets=None, crs=N
     weight = np.where(coverage.households[out_mask] > 0, coverage.households[out_mask], 1.0)
     reach = radius_m[coverage.parcel[out_mask]]
     if streets is not None and len(streets):
-        ends = shapely.get_coordinates(shapely.boundary(
-            shapely.get_parts(streets.geometry.to_numpy())))
-        cands = np.unique(np.round(ends, 1), axis=0)
+        cands = np.unique(np.round(_line_ends(streets.geometry.to_numpy()), 1), axis=0)
     else:
         cands = np.unique(np.round(xy, 1), axis=0)
     tree = shapely.STRtree(shapely.points(cands))
@@ -63,3 +61,22 @@ def candidate_sites(coverage, covered, radius_m, parcel_ids, streets=None, crs=N
         sites.append(site)
         remaining[reached] = 0
     return sites
+
+
+def _line_ends(lines: np.ndarray) -> np.ndarray:
+    """The end points of every line that is not closed, as `shapely.boundary` gives them, from
+    the coordinates alone: a city's boundaries as geometries were the largest allocation of a
+    2,500-parcel batch (92,667 streets: +38 MiB for a moment)."""
+    xy, which = shapely.get_coordinates(lines, return_index=True)
+    if not len(xy):
+        return np.zeros((0, 2))
+    # Each line part: where its coordinates start and end. Parts of a MultiLineString are
+    # told apart by their own coordinate sequences.
+    parts = shapely.get_parts(lines) if (shapely.get_type_id(lines) == 5).any() else None
+    if parts is not None:
+        xy, which = shapely.get_coordinates(parts, return_index=True)
+    first = np.r_[0, np.flatnonzero(np.diff(which)) + 1]
+    last = np.r_[first[1:] - 1, len(which) - 1]
+    open_ = (xy[first] != xy[last]).any(axis=1)
+    # As boundary(): both ends of each open line, line by line.
+    return np.column_stack([xy[first[open_]], xy[last[open_]]]).reshape(-1, 2)
