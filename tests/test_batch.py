@@ -195,3 +195,22 @@ def test_a_large_district_overview_lists_the_worst_and_pages_the_rest(tmp_path, 
     assert rows.index("DY-21") < rows.index("DY-22") and "DY-11" not in rows
     last = (out / "parcels-003.html").read_text(encoding="utf-8")
     assert last.count('<tr><td data-v=') == 1 and 'href="index.html"' in last
+
+
+def test_suggested_sites_stand_on_the_ends_boundary_gives():
+    """The candidates' street ends, read from coordinates, are the points shapely.boundary
+    gives: both ends of each open line, none of a closed one, parts of a MultiLineString
+    each on their own."""
+    import numpy as np
+    import shapely
+
+    from compliance.suggest import _line_ends
+
+    lines = np.array([
+        shapely.MultiLineString([[(0, 0), (1, 0)], [(2, 2), (3, 3), (2, 2)], [(4, 0), (4, 5)]]),
+        shapely.LineString([(5, 5), (6, 6), (7, 5)]),
+        shapely.LineString([(0, 9), (1, 9), (1, 10), (0, 9)]),  # closed: no boundary
+    ], dtype=object)
+    expected = shapely.get_coordinates(shapely.boundary(shapely.get_parts(lines)))
+    assert _line_ends(lines).tolist() == expected.tolist() == [
+        [0, 0], [1, 0], [4, 0], [4, 5], [5, 5], [7, 5]]
