@@ -29,6 +29,15 @@ class DroppedFeature:
     fields: tuple[str, ...]
 
 
+def _union_box(boxes) -> np.ndarray | None:
+    """The box (minx, miny, maxx, maxy) holding the finite ones of `boxes`; None if none."""
+    bounds = np.array(boxes, dtype=float).reshape(-1, 4)
+    bounds = bounds[np.isfinite(bounds).all(axis=1)]
+    if not len(bounds):
+        return None
+    return np.r_[bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)]
+
+
 class Footprints:
     """Building outlines held as one WKB buffer, in the order of `Plan.buildings`.
 
@@ -56,13 +65,10 @@ class Footprints:
 
     @classmethod
     def concat(cls, pieces: list) -> "Footprints":
-        bounds = np.array([p[2] for p in pieces], dtype=float).reshape(-1, 4)
-        bounds = bounds[np.isfinite(bounds).all(axis=1)]
-        total = np.r_[bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)] if len(bounds) \
-            else np.full(4, np.nan)
+        total = _union_box([p[2] for p in pieces])
         return cls(b"".join(p[0] for p in pieces),
                    np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64),
-                   total)
+                   np.full(4, np.nan) if total is None else total)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -104,11 +110,8 @@ class Plan:
                  if layer is not None and len(layer)]
         if self.footprints is not None:
             boxes.append(self.footprints.total_bounds)
-        bounds = np.array(boxes, dtype=float).reshape(-1, 4)
-        bounds = bounds[np.isfinite(bounds).all(axis=1)]
-        if not len(bounds):
-            return None
-        return (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+        box = _union_box(boxes)
+        return None if box is None else tuple(box)
 
     @property
     def errors(self) -> list[Problem]:
@@ -452,11 +455,9 @@ def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[st
         frame["x"], frame["y"] = shapely.get_x(points), shapely.get_y(points)
         frames.append(frame)
         del kept, outlines, points, bgeoms, battrs
-    crs_problems = []
-    if boxes:
-        boxes = np.array(boxes)
-        crs_problems = _validate.geographic_coordinates(
-            np.r_[boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)], file, "buildings")
+    box = _union_box(boxes)
+    crs_problems = [] if box is None else \
+        _validate.geographic_coordinates(box, file, "buildings")
     if metric is None:
         return _BuildingsRead(None, None, problems, crs_problems, dropped, off_problems)
     points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -112,8 +112,9 @@ def write_model(model, output: str, fmt: str) -> Path:
 INDEX_ROWS = 1000
 TABLE_PAGE_ROWS = 1000
 # On two cores, a district larger than this has its workbook written by a forked copy: the
-# copy's memory counts the whole district, so only where the time saved is worth it
-# (measured: 10,000 parcels keep both cores busiest with the workbook here, 50,000 there).
+# copy's memory counts the whole district, so only where the time saved is worth it. (The
+# threshold was measured when the copy wrote the PDF too: 10,000 parcels kept both cores
+# busiest with the workbook here, 50,000 there; not measured again since.)
 XLSX_BESIDE_PARCELS = 20_000
 _UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
 
