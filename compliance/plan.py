@@ -421,7 +421,7 @@ def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[st
     Validation runs here, batch after batch, for it carries state from one batch to the next
     (the ids seen); the reduction of a batch runs in a thread meanwhile (`_reduce_buildings`:
     projection, representative points, WKB, in GEOS and PROJ, which let go of the GIL), so a
-    second core reads and validates the next batch: 1,000,000 buildings, 10.1 → 6.7 s."""
+    second core reads and validates the next batch: 1,000,000 buildings, 11.3 → 9.3 s."""
     seen_ids: set = set()
     problems, dropped = [], []
     boxes = []
