@@ -10,6 +10,7 @@ openpyxl and calamine read; rows go straight into the zip stream, so memory stay
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
 import numbers
 import re
@@ -66,6 +67,28 @@ def _cell(ref: str, value, style: int) -> str:
     return f'<c r="{ref}"{s} t="inlineStr">{_text(str(value))}</c>'
 
 
+def _row(r: int, letters: list[str], values, styles: list[int]) -> str:
+    """A row's XML: the commonest cells (text, plain numbers, nothing) written here, in one
+    loop, the rest by `_cell` (a district's workbook has millions of cells)."""
+    n = str(r)
+    cells = []
+    for c, v, st in zip(letters, values, styles):
+        kind = type(v)
+        if st:
+            cells.append(_cell(c + n, v, st))
+        elif kind is str:
+            if v:
+                cells.append(f'<c r="{c}{n}" t="inlineStr">{_text(v)}</c>')
+        elif v is None:
+            continue
+        elif kind is float and v == v and v not in (math.inf, -math.inf) \
+                and not (v.is_integer() and abs(v) < 1e15):
+            cells.append(f'<c r="{c}{n}"><v>{v!r}</v></c>')
+        else:
+            cells.append(_cell(c + n, v, st))
+    return f'<row r="{n}">' + "".join(cells) + "</row>"
+
+
 @dataclass
 class Workbook:
     """`fills`: fill colours (RRGGBB) by name; `style(name)` gives the style number of a cell
@@ -103,7 +126,10 @@ class Workbook:
         number = len(self._sheets) + 1
         info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", _EPOCH)
         info.compress_type = zipfile.ZIP_DEFLATED
-        with self._zip.open(info, "w") as out:
+        # zlib lets go of the GIL: rows are deflated in a thread while the next are written.
+        compressed: list[concurrent.futures.Future] = []
+        with self._zip.open(info, "w") as out, \
+                concurrent.futures.ThreadPoolExecutor(max_workers=1) as compressor:
             cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:.2f}" customWidth="1"/>'
                            for i, w in enumerate(widths))
             selected = 'tabSelected="1" ' if number == 1 else ""
@@ -122,14 +148,15 @@ class Workbook:
                 if fill_column is not None:
                     fill, row = row
                     styles[fill_column] = self.style(fill)
-                batch.append(f'<row r="{r}">'
-                             + "".join([_cell(f"{c}{r}", v, st)
-                                        for c, v, st in zip(letters, row, styles)])
-                             + "</row>")
+                batch.append(_row(r, letters, row, styles))
                 if len(batch) == 1000:  # one compressor call per thousand rows
-                    out.write("".join(batch).encode())
+                    compressed.append(compressor.submit(out.write, "".join(batch).encode()))
                     batch.clear()
+                    if len(compressed) > 2:  # a few thousand rows wait at most
+                        compressed.pop(0).result()
                 last = r
+            for pending in compressed:
+                pending.result()
             out.write("".join(batch).encode())
             ref = f"A1:{letters[-1]}{last}"
             out.write(f'</sheetData><autoFilter ref="{ref}"/><pageMargins left="0.7" '

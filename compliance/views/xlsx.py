@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._i18n import rule_label
 from ..rules.catalogue import CATALOGUE
-from .csv import COLUMNS, defuse, rows
+from .csv import COLUMNS, defuse_row, rows
 from .model import Model
 
 _FILL = {"compliant": "C8E6C9", "non_compliant": "FFCDD2", "incomplete": "FFE0B2"}
@@ -84,9 +84,8 @@ def render(model: Model) -> bytes:
     header, body = _parcel_sheet(model)
     finding_header = [_HEADERS[lang][c] for c in COLUMNS]
     # Text is text: nothing a cell holds becomes a formula in any program that reads it.
-    finding_rows = [[defuse(row[c]) if row[c] != "" else None for c in COLUMNS]
-                    for row in rows(model)]
-    parcel_rows = [(verdict, [defuse(v) for v in values]) for verdict, values in body]
+    finding_rows = [[v if v != "" else None for v in defuse_row(row)] for row in rows(model)]
+    parcel_rows = [(verdict, defuse_row(values)) for verdict, values in body]
     with tempfile.TemporaryDirectory(prefix="compliance-xlsx-") as tmp:
         path = os.path.join(tmp, "book.xlsx")
         book = Workbook(path, n_sheets=2, fills=_FILL)
