@@ -105,12 +105,22 @@ def citation(c: Citation, standard=None) -> dict:
     return out
 
 
-def finding(f: Finding, t: Translator, standard=None) -> dict:
-    """A finding as the JSON contract has it, in the reader's language."""
+def finding(f: Finding, t: Translator, standard=None, citations: dict | None = None) -> dict:
+    """A finding as the JSON contract has it, in the reader's language. `citations`: the
+    citation entries made so far, by citation, to share one among a rule's findings."""
+    if citations is None:
+        cited = citation(f.citation, standard)
+    else:
+        # Keyed by identity (a citation is the same object on every finding of its rule),
+        # the citation kept beside its entry so that the id names it for the cache's life.
+        _, cited = citations.get(id(f.citation), (None, None))
+        if cited is None:
+            cited = citation(f.citation, standard)
+            citations[id(f.citation)] = (f.citation, cited)
     out = {
         "rule": f.rule, "status": f.status.value if isinstance(f.status, Status) else f.status,
         "severity": f.severity, "required": f.required, "provided": f.provided, "unit": f.unit,
-        "citation": citation(f.citation, standard),
+        "citation": cited,
         "message": t.text(f.message),
     }
     if f.expired:
@@ -173,6 +183,7 @@ class _Builder:
         fac = result.plan.facilities
         self.fac_records = fac.drop(columns="geometry").to_dict("records")
         self._cited_forms: dict = {}
+        self._citations: dict = {}
 
     # -------------------------------------------------------------- display forms
 
@@ -257,7 +268,8 @@ class _Builder:
                 "shared_by": "; ".join(sharing) if len(sharing) > 1 else ""}
 
     def parcel(self, p: ParcelResult) -> dict:
-        findings = [finding(f, self.t, self.result.standard) for f in p.findings]
+        findings = [finding(f, self.t, self.result.standard, self._citations)
+                    for f in p.findings]
         entry = {"id": p.id, "name": p.name, "verdict": p.verdict.value,
                  "households_new": p.households_new,
                  "households_existing": p.households_existing,
