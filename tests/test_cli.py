@@ -131,3 +131,28 @@ def test_standards_page_is_generated_from_the_standard_files():
     assert out.exit_code == 0
     assert (ROOT / "docs" / "standards.md").read_text(encoding="utf-8") == out.output, \
         "docs/standards.md is stale: run `compliance standards list --markdown > docs/standards.md`"
+
+
+def test_process_limits_malloc_arenas_unless_the_user_did(monkeypatch):
+    """A checking process asks glibc for two malloc arenas (threads' freed memory reused), and
+    keeps a MALLOC_ARENA_MAX the user set."""
+    import ctypes
+    import sys
+
+    from compliance import _process
+
+    calls = []
+
+    class FakeLibc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    _process.configure()
+    assert calls == [(-8, 2)]  # M_ARENA_MAX is -8 in glibc's malloc.h
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    _process.configure()
+    assert calls == [(-8, 2)]
