@@ -36,3 +36,19 @@ def _limit_malloc_arenas() -> None:
         ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
     except (OSError, AttributeError):  # another C library (musl): nothing to set
         pass
+
+
+def release_freed_memory() -> None:
+    """Hand the memory freed so far back to the system. Between the stages of a check: a
+    stage's arrays and geometries (the buildings' batches, the street graph's pieces) are
+    freed into glibc's heap, where the next stage's Python objects, which come from arenas
+    of their own, never reuse them. Dask's workers do the same, for the same reason.
+    2,500 parcels: peak 393 → 366 MiB."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # another C library: nothing to hand back
+        pass

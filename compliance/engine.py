@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from . import __version__, distance
+from . import __version__, _process, distance
 from ._errors import PlanError, Problem
 from ._i18n import N_
 from .context import Context
@@ -61,6 +61,7 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
     if any(CATALOGUE[r].defines_radius for r in standard.rules):
         measured_by = network if (network is not None and options.distance == "network") \
             else distance_method(plan, standard, options)
+        _process.release_freed_memory()  # the graph's transients, before the findings
         coverage = distance.measure(plan.parcels, plan.buildings, plan.facilities, measured_by,
                                     mapper=mapper)
     ctx = Context(standard=standard, parcels=plan.parcels, facilities=plan.facilities,

@@ -30,6 +30,12 @@ def candidate_sites(coverage, covered, radius_m, parcel_ids, streets=None, crs=N
         cands = np.unique(np.round(_line_ends(streets.geometry.to_numpy()), 1), axis=0)
     else:
         cands = np.unique(np.round(xy, 1), axis=0)
+    # Only candidates within reach of the box around the households left out can score: the
+    # rest (most of a city's street ends) are set aside before any geometry is made for them.
+    # Their order is kept, so ties are broken as before.
+    grow = float(np.max(reach))
+    lo, hi = xy.min(axis=0) - grow, xy.max(axis=0) + grow
+    cands = cands[((cands >= lo) & (cands <= hi)).all(axis=1)]
     tree = shapely.STRtree(shapely.points(cands))
     point_idx, cand_idx = tree.query(shapely.points(xy), predicate="dwithin", distance=reach)
     if not len(point_idx):

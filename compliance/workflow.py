@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import io
+from . import _process, io
 from ._errors import OutputError, Problem
 from .engine import check
 from .settings import Options
@@ -168,8 +168,10 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
             from .cluster import ForkMapper
 
             mapper = ForkMapper.for_this_machine()
+        _process.release_freed_memory()  # the buildings' batches
         result = run(plan, standard, replace(options, suggest=True), meta=report_meta,
                      mapper=mapper)
+        _process.release_freed_memory()
         stage("writing")
         model = view_model.build(result, lang)
         builder = html_view.ReportBuilder(model)

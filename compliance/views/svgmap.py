@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 
 import numpy as np
@@ -109,43 +110,71 @@ def _north_arrow() -> str:
 
 
 class MapIndex:
-    """Spatial indexes of a result's layers, built once and shared by every parcel's map."""
+    """Spatial indexes of a result's layers, built once and shared by every parcel's map;
+    each when a map first asks for it (the district map needs none: a batch without parcel
+    pages builds no tree of a city's streets, nor the ids of its buildings)."""
 
     def __init__(self, result):
         plan = result.plan
+        self._plan, self._coverage = plan, result.coverage
         self.parcels = plan.parcels.geometry.to_numpy()
-        self.parcel_tree = shapely.STRtree(self.parcels)
         self.facilities = plan.facilities.geometry.to_numpy()
-        self.facility_tree = shapely.STRtree(self.facilities)
         self.streets = plan.streets.geometry.to_numpy() if plan.streets is not None else None
-        self.street_tree = shapely.STRtree(self.streets) if self.streets is not None else None
-        # Columns every page reads, converted once (not once a page: a district's buildings
-        # number hundreds of thousands).
-        self.facility_ids = plan.facilities["id"].astype(str).to_numpy()
-        self.facility_status = plan.facilities["status"].to_numpy() \
-            if "status" in plan.facilities else None
-        buildings = plan.buildings
         self.building_outlines = plan.building_outlines
-        self.building_ids = (buildings["id"].astype(str).to_numpy() if "id" in buildings else
-                             np.array([f"#{i + 1}" for i in range(len(buildings))])) \
-            if buildings is not None else None
         self.reach = result.service_area
-        self.reach_tree = shapely.STRtree(self.reach) if self.reach is not None else None
-        cov = result.coverage
-        # Points of each parcel, as index ranges into the coverage arrays sorted by parcel.
-        if cov is not None and len(cov.parcel):
-            self.order = np.argsort(cov.parcel, kind="stable")
-            sorted_parcels = cov.parcel[self.order]
-            n = len(self.parcels)
-            self.start = np.searchsorted(sorted_parcels, np.arange(n), side="left")
-            self.stop = np.searchsorted(sorted_parcels, np.arange(n), side="right")
-        else:
-            self.order = None
+
+    @cached_property
+    def parcel_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.parcels)
+
+    @cached_property
+    def facility_tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.facilities)
+
+    @cached_property
+    def street_tree(self) -> shapely.STRtree | None:
+        return shapely.STRtree(self.streets) if self.streets is not None else None
+
+    @cached_property
+    def reach_tree(self) -> shapely.STRtree | None:
+        return shapely.STRtree(self.reach) if self.reach is not None else None
+
+    # Columns every page reads, converted once (not once a page: a district's buildings
+    # number hundreds of thousands).
+    @cached_property
+    def facility_ids(self) -> np.ndarray:
+        return self._plan.facilities["id"].astype(str).to_numpy()
+
+    @cached_property
+    def facility_status(self) -> np.ndarray | None:
+        facilities = self._plan.facilities
+        return facilities["status"].to_numpy() if "status" in facilities else None
+
+    @cached_property
+    def building_ids(self) -> np.ndarray | None:
+        buildings = self._plan.buildings
+        if buildings is None:
+            return None
+        return buildings["id"].astype(str).to_numpy() if "id" in buildings else \
+            np.array([f"#{i + 1}" for i in range(len(buildings))])
+
+    @cached_property
+    def _by_parcel(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Points of each parcel, as index ranges into the coverage arrays sorted by parcel."""
+        cov = self._coverage
+        if cov is None or not len(cov.parcel):
+            return None
+        order = np.argsort(cov.parcel, kind="stable")
+        sorted_parcels = cov.parcel[order]
+        n = np.arange(len(self.parcels))
+        return (order, np.searchsorted(sorted_parcels, n, side="left"),
+                np.searchsorted(sorted_parcels, n, side="right"))
 
     def points_of(self, position: int) -> np.ndarray:
-        if self.order is None:
+        if self._by_parcel is None:
             return np.zeros(0, dtype=int)
-        return self.order[self.start[position]:self.stop[position]]
+        order, start, stop = self._by_parcel
+        return order[start[position]:stop[position]]
 
 
 def parcel_map(result, position: int, provided: list[dict], labels: dict,
