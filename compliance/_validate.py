@@ -709,10 +709,10 @@ def standard_shape(path, data: dict) -> list[Problem]:
         where = f"rules.{rule_id}"
         if rule_id not in CATALOGUE:
             close = difflib.get_close_matches(str(rule_id), list(CATALOGUE), n=1)
-            p.append(Problem(str(path), "unknown rule" + (f" (did you mean '{close[0]}'?)"
-                                                           if close else ""),
-                             field=where, line=line_of(rules, rule_id),
-                             expected="one of " + ", ".join(sorted(CATALOGUE))))
+            p.append(Problem(str(path), N_("unknown rule"), field=where,
+                             line=line_of(rules, rule_id),
+                             expected=close[0] if close else N_("a rule id (see `compliance "
+                                                                "rules`)")))
             continue
         if raw is None:
             continue

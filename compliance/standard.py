@@ -343,10 +343,13 @@ def load_standard(name_or_path: str | os.PathLike, as_of: str | None = None) -> 
         if Path(str(name_or_path)).suffix in (".yaml", ".yml"):
             raise StandardError(Problem(str(path), N_("standard file not found")))
         close = difflib.get_close_matches(str(name_or_path), available_standards(), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        # The nearest id where there is one (a typo), else where the ids are listed: said in
+        # the reader's language either way.
         raise StandardError(Problem(
-            str(name_or_path), f"no standard named '{name_or_path}'{hint}",
-            expected="one of " + ", ".join(available_standards()) + ", or a .yaml path"))
+            str(name_or_path), N_("no standard of this name"),
+            expected=close[0] if close else N_("a standard id (see `compliance standards "
+                                               "list`), a city's Chinese name, or a .yaml "
+                                               "path")))
     return _resolve(path, seen=(), as_of=as_of)
 
 

@@ -108,7 +108,9 @@ def test_user_standard(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["check", "--households-new", "10", "--facility-area", "5"], "name the standard"),
-    (["check", "--city", "atlantis", "--households-new", "10"], "no standard named"),
+    (["check", "--city", "atlantis", "--households-new", "10"], "no standard of this name"),
+    # A typo is answered with the nearest id, in the reader's language.
+    (["check", "--city", "changzho", "--households-new", "10"], "no standard of this name; expected changzhou"),
     (["check", "nowhere.geojson", "--city", "zunyi"], "no such file"),
     (["check", "--city", "zunyi"], "give a PLAN"),
 ])
