@@ -191,6 +191,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                     io.write_atomic(pages / pdf_name, pdf_view.render_parcel(builder, p))
                     written.append(f"parcels/{pdf_name}")
         typesetter.start(pdf_view.index_html(builder, links))
+        _process.release_freed_memory()  # the printed map's image
 
         def write_xlsx():
             io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
@@ -199,25 +200,30 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
         # of its own, the workbook in a forked copy of this one where there are cores to
         # spare, while this one writes the rest (see _Beside).
         beside = _Beside(enabled=not on_cluster)
+        # Each file is written whole before the next is made, and what a file's making freed
+        # is handed back before the next (see _process.release_freed_memory): the batch's
+        # memory stays that of the model and one file.
         try:
             if beside.cores >= 3 or len(result.parcels) > XLSX_BESIDE_PARCELS:
                 beside.start(write_xlsx)
             else:
                 write_xlsx()
+                _process.release_freed_memory()
             io.write_atomic(out / "results.csv", csv_view.chunks(model))
             io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
+            _process.release_freed_memory()
             if len(result.parcels) > INDEX_ROWS:
                 # A large district: the overview lists the worst parcels; the whole table is
                 # in pages a browser opens at once (and in results.csv / .xlsx).
-                pages = builder.table_pages(links, TABLE_PAGE_ROWS)
-                for name, page in pages:
+                names = html_view.table_page_names(len(result.parcels), TABLE_PAGE_ROWS)
+                for name, page in builder.table_pages(links, TABLE_PAGE_ROWS):
                     io.write_atomic(out / name, page)
                     written.append(name)
-                index = builder.index(links, rows_limit=INDEX_ROWS,
-                                      pages=[n for n, _ in pages], page_rows=TABLE_PAGE_ROWS)
+                io.write_atomic(out / "index.html", builder.index(
+                    links, rows_limit=INDEX_ROWS, pages=names, page_rows=TABLE_PAGE_ROWS))
             else:
-                index = builder.index(links)
-            io.write_atomic(out / "index.html", index)
+                io.write_atomic(out / "index.html", builder.index(links))
+            _process.release_freed_memory()
             io.write_atomic(out / "results.json", json_view.chunks(model))
             io.write_atomic(out / "report.pdf", typesetter.pdf())
             beside.finish()

@@ -9,6 +9,7 @@ so a batch renders hundreds of parcel pages a second.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 from functools import lru_cache
 
 import jinja2
@@ -142,20 +143,23 @@ class ReportBuilder:
         return _typeset(self.env.get_template("index.html.j2").render(**model), self.lang)
 
 
-    def table_pages(self, links: list[str], page_rows: int) -> list[tuple[str, str]]:
+    def table_pages(self, links: list[str], page_rows: int) -> Iterator[tuple[str, str]]:
         """The district's whole parcel table, `page_rows` to a page, problems first:
-        [(file name, page)]. A browser opens each at once, at any district size."""
+        (file name, page), a page at a time. A browser opens each at once, at any district
+        size; `table_page_names` names them beforehand."""
         rows = index_rows(self.model, links)
-        names = [f"parcels-{k + 1:03d}.html" for k in range(-(-len(rows) // page_rows))]
+        names = table_page_names(len(rows), page_rows)
         template = self.env.get_template("table_page.html.j2")
-        out = []
         for k, name in enumerate(names):
             chunk = rows[k * page_rows:(k + 1) * page_rows]
             page = template.render(**self._common, rows=chunk, rows_total=len(rows),
                                    pages=names, page_no=k + 1, first=k * page_rows + 1,
                                    last=k * page_rows + len(chunk))
-            out.append((name, _typeset(page, self.lang)))
-        return out
+            yield name, _typeset(page, self.lang)
+
+
+def table_page_names(n_rows: int, page_rows: int) -> list[str]:
+    return [f"parcels-{k + 1:03d}.html" for k in range(-(-n_rows // page_rows))]
 
 
 def render(model: Model | Result, lang: str = "zh") -> str:
