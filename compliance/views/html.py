@@ -9,8 +9,8 @@ so a batch renders hundreds of parcel pages a second.
 from __future__ import annotations
 
 import re
-from typing import Iterator
 from functools import lru_cache
+from typing import Iterator
 
 import jinja2
 
