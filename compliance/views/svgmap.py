@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Iterator
 from html import escape
 
 import numpy as np
@@ -417,14 +418,14 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
-def _rings_px(frame: Frame, geoms) -> tuple[list, np.ndarray]:
-    """Each polygon ring and line of `geoms` as a list of image points, with its owner."""
-    rings, owners = [], []
+def _rings_px(frame: Frame, geoms) -> Iterator[tuple[list[float], int]]:
+    """Each polygon ring and line of `geoms` as image coordinates (x, y, x, y, …), with its
+    owner, one at a time: as lists of points all at once they took more memory than the
+    image (50,000 parcels)."""
     for coords, starts, ends, own, _ in _runs(geoms):
-        px = (frame.xy(coords) * _RASTER_SCALE).tolist()
-        rings += [[tuple(p) for p in px[a:b]] for a, b in zip(starts.tolist(), ends.tolist())]
-        owners.append(own)
-    return rings, np.concatenate(owners) if owners else np.zeros(0, dtype=int)
+        px = frame.xy(coords) * _RASTER_SCALE
+        for a, b, o in zip(starts.tolist(), ends.tolist(), own.tolist()):
+            yield px[a:b].ravel().tolist(), o
 
 
 def _raster(frame: Frame, parcels, verdicts, streets, facilities_xy) -> str:
@@ -437,21 +438,20 @@ def _raster(frame: Frame, parcels, verdicts, streets, facilities_xy) -> str:
     image = Image.new("RGB", (WIDTH * k, HEIGHT * k), _rgb("#f7f7f4"))
     draw = ImageDraw.Draw(image)
     if streets is not None and len(streets):
-        for line in _rings_px(frame, streets)[0]:
+        for line, _ in _rings_px(frame, streets):
             draw.line(line, fill=_rgb("#d6d0c4"), width=max(1, round(0.6 * k)))
-    rings, owner = _rings_px(frame, parcels)
     fills = {v: _rgb(c) for v, c in VERDICT_FILL.items()}
     outline = _rgb("#555555")
     # Outlines as lines: PIL draws a polygon's wide outline through a mask of the whole image.
-    for ring, o in zip(rings, owner.tolist()):
-        if len(ring) >= 3:
+    for ring, o in _rings_px(frame, parcels):
+        if len(ring) >= 6:  # three points
             draw.polygon(ring, fill=fills[verdicts[o]])
     # Parcels a few pixels wide show their colour, not their outlines (50,000 parcels: the
     # outlines alone turned the district brown).
     side_px = np.sqrt(np.median(shapely.area(parcels))) * frame.scale * k if len(parcels) else 0
     if side_px >= _OUTLINED_PX:
-        for ring in rings:
-            if len(ring) >= 2:
+        for ring, _ in _rings_px(frame, parcels):
+            if len(ring) >= 4:  # two points
                 draw.line(ring, fill=outline, width=max(1, round(0.5 * k)))
     # Facilities as small as their number needs to leave the verdicts visible.
     r = (3 if len(facilities_xy) <= 1000 else 1.5) * k
