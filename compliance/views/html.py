@@ -17,7 +17,7 @@ import jinja2
 from .._i18n import CJK, N_, translations, zh_punctuation
 from ..result import Result
 from . import svgmap
-from .model import Model, build, index_rows, number
+from .model import Model, build, index_order, index_rows, number
 
 # Marked for extraction; shown through the facility table's status column.
 _STATUS_WORDS = (N_("planned"), N_("existing"))
@@ -131,9 +131,9 @@ class ReportBuilder:
         result = self.model.result
         verdicts = [p["verdict"] for p in self.model.parcels]
         anchors = [link or f"#row-{i}" for i, link in enumerate(links)]
-        rows = index_rows(self.model, links)
-        shown = rows[:rows_limit] if rows_limit else rows
-        model = {**self._common, "rows": shown, "rows_total": len(rows), "problems": [],
+        order = index_order(self.model)
+        shown = index_rows(self.model, links, order[:rows_limit] if rows_limit else order)
+        model = {**self._common, "rows": shown, "rows_total": len(order), "problems": [],
                  "printed": printed, "printed_site_parcels": PRINTED_SITE_PARCELS,
                  "pages": pages or [], "page_rows": page_rows,
                  "summary": self.model.data["summary"],
@@ -147,12 +147,12 @@ class ReportBuilder:
         """The district's whole parcel table, `page_rows` to a page, problems first:
         (file name, page), a page at a time. A browser opens each at once, at any district
         size; `table_page_names` names them beforehand."""
-        rows = index_rows(self.model, links)
-        names = table_page_names(len(rows), page_rows)
+        order = index_order(self.model)
+        names = table_page_names(len(order), page_rows)
         template = self.env.get_template("table_page.html.j2")
         for k, name in enumerate(names):
-            chunk = rows[k * page_rows:(k + 1) * page_rows]
-            page = template.render(**self._common, rows=chunk, rows_total=len(rows),
+            chunk = index_rows(self.model, links, order[k * page_rows:(k + 1) * page_rows])
+            page = template.render(**self._common, rows=chunk, rows_total=len(order),
                                    pages=names, page_no=k + 1, first=k * page_rows + 1,
                                    last=k * page_rows + len(chunk))
             yield name, _typeset(page, self.lang)

@@ -510,10 +510,24 @@ def build(result: Result, lang: str = "zh") -> Model:
     return model
 
 
-def index_rows(model: Model, links: list[str]) -> list[dict]:
-    """The district table's rows, problems first, largest shortfall first."""
+def index_order(model: Model) -> list[int]:
+    """The district table's order of parcels (their positions): problems first, largest
+    shortfall first, then by id."""
+    def key(i):
+        p = model.parcels[i]
+        area = p["headline"]
+        shortfall = (area.get("shortfall", 0.0) if area else 0.0) or 0
+        return VERDICT_ORDER[Verdict(p["verdict"])], -shortfall, p["id"]
+
+    return sorted(range(len(model.parcels)), key=key)
+
+
+def index_rows(model: Model, links: list[str], positions: list[int]) -> list[dict]:
+    """The district table's rows of the parcels at `positions` (see index_order): made for
+    the rows a page shows, not for the whole district each time."""
     rows = []
-    for p, link in zip(model.parcels, links):
+    for i in positions:
+        p, link = model.parcels[i], links[i]
         area, radius = p["headline"], p["radius"]
         rows.append({"id": p["id"], "name": p["name"], "verdict": p["verdict"],
                      "verdict_label": p["verdict_label"], "link": link,
@@ -524,6 +538,4 @@ def index_rows(model: Model, links: list[str]) -> list[dict]:
                      "worst": radius["provided"] if radius else None,
                      "failing": ", ".join(p["failing_labels"]),
                      "group": " + ".join(p["group"])})
-    rows.sort(key=lambda r: (VERDICT_ORDER[Verdict(r["verdict"])], -(r["shortfall"] or 0),
-                             r["id"]))
     return rows
