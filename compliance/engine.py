@@ -287,8 +287,8 @@ def _findings(frame: pd.DataFrame, info, spec, groups=None, modified=()):
     cols = {c: _column(a) for c, a in arrays.items()}
     # Which arguments are the rule's numeric inputs: a numeric column's every value, another
     # column's numbers value by value (never a flag).
-    numeric_cols = [c for c, a in arrays.items() if a.dtype.kind in "iuf"]
-    mixed_cols = [c for c, a in arrays.items() if a.dtype.kind not in "iufb"]
+    input_columns = (frozenset(c for c, a in arrays.items() if a.dtype.kind in "iuf"),
+                     frozenset(c for c, a in arrays.items() if a.dtype.kind not in "iufb"))
     core = {c: (_shared(frame[c]) if c in frame else [None] * n)
             for c in ("status", "message", "formula", "fix", "kind")}
     core |= {c: (frame[c].tolist() if c in frame else [None] * n) for c in ("notes", "details")}
@@ -329,7 +329,7 @@ def _findings(frame: pd.DataFrame, info, spec, groups=None, modified=()):
             consequence=consequence[0] if status == Status.FAIL else None,
             consequence_en=consequence[1] if status == Status.FAIL else None,
             details=details if isinstance(details, dict) else {},
-            inputs=_inputs(args, numeric_cols, mixed_cols),
+            input_columns=input_columns,
             group=groups[i] if groups is not None else None,
             modified=modified,
         )
@@ -342,15 +342,6 @@ def _shared(column: pd.Series) -> list:
     codes, uniques = pd.factorize(column)
     values = [*uniques.tolist(), None]  # code -1 (missing) takes the last
     return [values[c] for c in codes.tolist()]
-
-
-def _inputs(args: dict, numeric_cols: list, mixed_cols: list) -> dict:
-    """The numbers a finding was computed from, in the order of its arguments."""
-    if not mixed_cols:
-        return {k: v for k, v in args.items() if k in numeric_cols}
-    return {k: v for k, v in args.items()
-            if k in numeric_cols or (k in mixed_cols and isinstance(v, (int, float))
-                                     and not isinstance(v, bool))}
 
 
 def _number_or_zero(value) -> float:
