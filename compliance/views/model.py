@@ -144,8 +144,9 @@ def finding(f: Finding, t: Translator, standard=None, citations: dict | None = N
         out["inherited_params"] = list(f.inherited_params)
     if f.group:
         out["group"] = list(f.group)
-    if f.inputs:
-        out["inputs"] = f.inputs
+    inputs = f.inputs  # made from the arguments on each call
+    if inputs:
+        out["inputs"] = inputs
     if f.details:
         out["details"] = f.details
     if f.modified:
@@ -270,7 +271,9 @@ class _Builder:
     def parcel(self, p: ParcelResult) -> dict:
         findings = [finding(f, self.t, self.result.standard, self._citations)
                     for f in p.findings]
-        entry = {"id": p.id, "name": p.name, "verdict": p.verdict.value,
+        verdict = p.verdict  # decided from the findings on each call
+        failing = p.mandatory_failures
+        entry = {"id": p.id, "name": p.name, "verdict": verdict.value,
                  "households_new": p.households_new,
                  "households_existing": p.households_existing,
                  "population": p.population, "population_estimated": p.population_estimated}
@@ -290,7 +293,7 @@ class _Builder:
         return {
             "result": p, "entry": entry, "id": p.id, "name": p.name or "",
             "anchor": f"parcel-{p.position}", "position": p.position,
-            "verdict": p.verdict.value, "verdict_label": self.t.verdict(p.verdict),
+            "verdict": verdict.value, "verdict_label": self.t.verdict(verdict),
             "rows": rows, "by_rule": by_rule,
             "fixes": [r for r in rows if r["status"] in (Status.FAIL, Status.INSUFFICIENT_DATA)
                       and not r["advisory"] and r["fix"]],
@@ -300,8 +303,8 @@ class _Builder:
             "households": p.households_new + p.households_existing,
             "population": p.population, "population_estimated": p.population_estimated,
             "group": list(p.group or ()),
-            "failing": [f.rule for f in p.mandatory_failures],
-            "failing_labels": [rule_label(f.rule, self.lang) for f in p.mandatory_failures],
+            "failing": [f.rule for f in failing],
+            "failing_labels": [rule_label(f.rule, self.lang) for f in failing],
             "facilities": [self.facility(link) for link in p.facilities],
             "problems": [self.t.problem(q) for q in p.problems],
             "headline": headline, "radius": radius,
