@@ -86,6 +86,14 @@ def _names_in(template: str) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+@lru_cache(maxsize=4096)
+def _label_names(template: str) -> tuple[str, ...]:
+    """The arguments of a message template rendered through a translation: kind and other
+    labels, field names."""
+    return tuple(k for k in _names_in(template)
+                 if k.endswith("_label") or k in ("applies_to", "numerator_field"))
+
+
 _CHINESE_PLACES = {"line": "第 {} 行", "layer": "图层“{}”", "feature": "要素“{}”",
                    "field": "字段“{}”", "where": "，", "colon": "：", "found": "；实际为 {}",
                    "expected": "；应为 {}"}
@@ -118,22 +126,33 @@ class Translator:
         if text is None:
             return ""
         template = self.gettext(text.msgid)
-        args = _Args(text.args)
-        # Only the arguments the message names are rendered (a finding carries all its inputs).
-        for key in _names_in(template):
-            value = args.get(key)
-            if value is None:
-                continue
-            if key == "kind_label":
-                args[key] = self.kind(value)
-            elif key in ("applies_to", "numerator_field") and isinstance(value, str):
-                args[key] = field_name(value, self.lang)
-            elif key.endswith("_label") and isinstance(value, str):
-                args[key] = self.gettext(value)
+        args = text.args
+        # Only the arguments the message names are rendered (a finding carries all its
+        # inputs), and only labels and field names are translated first: on a copy, made
+        # only for a message that names one.
+        labels = _label_names(template)
+        if labels:
+            args = _Args(args)
+            for key in labels:
+                value = args.get(key)
+                if value is None:
+                    continue
+                if key == "kind_label":
+                    args[key] = self.kind(value)
+                elif key in ("applies_to", "numerator_field") and isinstance(value, str):
+                    args[key] = field_name(value, self.lang)
+                elif isinstance(value, str):
+                    args[key] = self.gettext(value)
         try:  # str.format_map is C; the lenient Formatter only when a value defies its spec
             return self.punctuate(template.format_map(args))
+        except KeyError:  # an argument the message names is missing: shown as —
+            args = _Args(args)
+            try:
+                return self.punctuate(template.format_map(args))
+            except (ValueError, TypeError):
+                return self.punctuate(_FORMATTER.vformat(template, (), args))
         except (ValueError, TypeError):
-            return self.punctuate(_FORMATTER.vformat(template, (), args))
+            return self.punctuate(_FORMATTER.vformat(template, (), _Args(args)))
 
     def pick(self, zh: str | None, en: str | None) -> str:
         """Bilingual data fields (titles, consequences) stored in the standard files."""
