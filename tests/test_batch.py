@@ -214,3 +214,23 @@ def test_suggested_sites_stand_on_the_ends_boundary_gives():
     expected = shapely.get_coordinates(shapely.boundary(shapely.get_parts(lines)))
     assert _line_ends(lines).tolist() == expected.tolist() == [
         [0, 0], [1, 0], [4, 0], [4, 5], [5, 5], [7, 5]]
+
+
+def test_reach_matrix_is_the_same_whatever_the_blocks(monkeypatch):
+    """Which candidate site reaches which household point, gathered a block of points at a
+    time: blocks of 2 give the matrix worked out by hand."""
+    import numpy as np
+    import shapely
+
+    from compliance import suggest
+
+    points = shapely.points([(0, 0), (50, 0), (300, 0), (310, 0), (1000, 0)])
+    tree = shapely.STRtree(shapely.points([(0, 0), (305, 0), (2000, 0)]))
+    reach = np.full(5, 100.0)
+    # Candidate 0 at (0, 0) is 0 m and 50 m from points 0 and 1; candidate 1 at (305, 0) is
+    # 5 m from points 2 and 3; point 4 and candidate 2 are 695 m and more from anything.
+    expected = [[1, 1, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 0, 0, 0]]
+    whole = suggest._reach_matrix(tree, points, reach, 3)
+    monkeypatch.setattr(suggest, "_QUERY_POINTS", 2)
+    blocks = suggest._reach_matrix(tree, points, reach, 3)
+    assert whole.toarray().tolist() == blocks.toarray().tolist() == expected
