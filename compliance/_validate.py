@@ -652,7 +652,7 @@ def _check_citation(path, raw, where) -> list[Problem]:
                                expected=N_("a line of text")))
     for key in ("clause", "quote"):
         if not str(raw.get(key) or "").strip():
-            out.append(Problem(str(path), "citation lacks its " + key, field=f"{where}.{key}",
+            out.append(Problem(str(path), N_("the citation lacks a required field"), field=f"{where}.{key}",
                                line=line_of(raw), expected=N_("the clause number and its own words")))
     return out
 
@@ -742,7 +742,7 @@ def standard_shape(path, data: dict) -> list[Problem]:
         for pname, praw in params.items():
             spec = info.param(pname)
             if spec is None:
-                p.append(Problem(str(path), f"unknown parameter of {rule_id}",
+                p.append(Problem(str(path), N_("unknown parameter of the rule"),
                                  field=f"{where}.params.{pname}", line=line_of(params, pname),
                                  expected=", ".join(s.name for s in info.params) or "none"))
                 continue
@@ -818,7 +818,7 @@ def standard_complete(path, data: dict, standard) -> list[Problem]:
                              expected=N_("citation: {clause: …, quote: …}")))
         for spec in CATALOGUE[rule.id].params:
             if spec.required and spec.name not in rule.params:
-                p.append(Problem(str(path), f"rule {rule.id} lacks a required parameter",
+                p.append(Problem(str(path), N_("the rule lacks a required parameter"),
                                  field=f"rules.{rule.id}.params.{spec.name}", line=line,
                                  expected=spec.description))
     for name in ASSUMPTIONS:

@@ -119,7 +119,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     try:
         doc = ezdxf.readfile(str(p))
     except (ezdxf.DXFError, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise PlanError(Problem(str(p), f"not a readable DXF drawing: {exc}",
+        raise PlanError(Problem(str(p), N_("not a readable DXF drawing"), found=str(exc),
                                 expected=N_("a DXF file (R12 to R2018)"))) from None
     mapping = layers or DEFAULT_LAYERS
     if units:
@@ -155,7 +155,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
                 for child in entity.virtual_entities():
                     visit(child, layer, handle)
             except Exception as exc:  # noqa: BLE001 - a broken block: say which
-                problems.append(Problem(str(p), f"a block that cannot be expanded: {exc}",
+                problems.append(Problem(str(p), N_("a block that cannot be expanded"), found=str(exc),
                                         feature=f"handle {handle}", level="warning"))
             return
         if kind in ("TEXT", "MTEXT"):
@@ -172,7 +172,8 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         try:
             vertices = [(v.x, v.y) for v in dxf_path.make_path(entity).flattening(tolerance)]
         except Exception as exc:  # noqa: BLE001 - an entity ezdxf cannot follow
-            problems.append(Problem(str(p), f"cannot read the {kind}: {exc}", layer=plan_layer,
+            problems.append(Problem(str(p), N_("cannot read the drawing entity"),
+                                    found=f"{kind}: {exc}", layer=plan_layer,
                                     feature=f"handle {handle}", field="geometry"))
             return
         if plan_layer == "streets":

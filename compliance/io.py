@@ -109,7 +109,7 @@ class LayerStream:
         except PlanError:
             raise
         except Exception as exc:  # noqa: BLE001 - a file broken part-way
-            raise PlanError(Problem(str(self.path), f"cannot read the layer file: {exc}",
+            raise PlanError(Problem(str(self.path), N_("cannot read the layer file"), found=str(exc),
                                     layer=self.plan_layer,
                                     feature=f"#{offset + 1}")) from None
         if offset == 0:
@@ -306,7 +306,7 @@ def read_meta(path: str | os.PathLike | None, plan_path: str | os.PathLike | Non
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PlanError(Problem(str(p), f"cannot read the report metadata: {exc}",
+        raise PlanError(Problem(str(p), N_("cannot read the report metadata"), found=str(exc),
                                 expected=N_("YAML or JSON: project: …, report_no: …"))) from None
     return _validate.report_meta(data, str(p))
 
@@ -334,7 +334,7 @@ def _read_cad_layers(path: Path) -> dict[str, tuple[str, ...]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PlanError(Problem(str(path), f"cannot read the layer map: {exc}",
+        raise PlanError(Problem(str(path), N_("cannot read the layer map"), found=str(exc),
                                 expected=N_("parcels: [名称…], buildings: […], …"))) from None
     if not isinstance(data, dict) or not data:
         raise PlanError(Problem(str(path), N_("the layer map is a mapping of plan layer to names"),
@@ -418,11 +418,11 @@ def _read_geojson(p: Path) -> RawPlan:
         raise PlanError(Problem(str(p), N_("not UTF-8 text"), found=str(exc),
                                 expected=N_("GeoJSON in UTF-8 (RFC 7946)"))) from None
     except json.JSONDecodeError as exc:
-        raise PlanError(Problem(str(p), f"not valid JSON: {exc.msg} (column {exc.colno})",
+        raise PlanError(Problem(str(p), N_("not valid JSON"), found=f"{exc.msg} (column {exc.colno})",
                                 line=exc.lineno, expected=N_("a complete GeoJSON FeatureCollection"))
                         ) from None
     except ValueError as exc:  # NaN / Infinity, or an integer too long to read
-        raise PlanError(Problem(str(p), f"not valid JSON: {exc}",
+        raise PlanError(Problem(str(p), N_("not valid JSON"), found=str(exc),
                                 expected=N_("finite numbers, as RFC 8259 has them"))) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         found = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
@@ -479,7 +479,7 @@ def _read_geojson(p: Path) -> RawPlan:
         try:
             gdf = _features_to_frame(feats, crs, layer)
         except Exception as exc:  # noqa: BLE001 - reported with the file and layer
-            raise PlanError(Problem(str(p), f"cannot read the layer's features: {exc}",
+            raise PlanError(Problem(str(p), N_("cannot read the layer's features"), found=str(exc),
                                     layer=layer)) from None
         gdf["_row"] = rows
         layers[layer] = gdf.drop(columns=["layer"], errors="ignore")
@@ -521,7 +521,7 @@ def _read_gpkg(p: Path) -> RawPlan:
 
         available = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as exc:  # noqa: BLE001
-        raise PlanError(Problem(str(p), f"cannot open as a GeoPackage: {exc}")) from None
+        raise PlanError(Problem(str(p), N_("cannot open as a GeoPackage"), found=str(exc))) from None
     layers, problems, undeclared = {}, [], set()
     if "parcels" not in available:
         raise PlanError(Problem(str(p), N_("the GeoPackage has no 'parcels' layer"), layer="parcels",
@@ -578,7 +578,7 @@ def _read_folder(p: Path) -> RawPlan:
                 if note:
                     problems.append(note)
         except Exception as exc:  # noqa: BLE001
-            raise PlanError(Problem(str(f), f"cannot read the layer file: {exc}",
+            raise PlanError(Problem(str(f), N_("cannot read the layer file"), found=str(exc),
                                     layer=layer)) from None
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         layers[layer] = gdf
@@ -621,7 +621,7 @@ _WRITE_ERRORS = {errno.ENOSPC: "the disk is full", errno.EFBIG: "the file is too
 
 def _write_error(target, exc: OSError) -> OutputError:
     reason = _WRITE_ERRORS.get(exc.errno, exc.strerror or str(exc))
-    return OutputError(Problem(str(target), f"cannot write: {reason}"))
+    return OutputError(Problem(str(target), N_("cannot write"), found=reason))
 
 
 def ensure_folder(folder: str | os.PathLike) -> Path:
@@ -740,7 +740,7 @@ def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFram
     except OSError as exc:
         raise _write_error(target, exc) from None
     except Exception as exc:  # noqa: BLE001 - GDAL's own errors (disk full inside SQLite)
-        raise OutputError(Problem(str(target), f"cannot write the GeoPackage: {exc}")) from None
+        raise OutputError(Problem(str(target), N_("cannot write the GeoPackage"), found=str(exc))) from None
     finally:
         if tmp is not None:
             for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):

@@ -293,9 +293,9 @@ def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:
             raw.layers[layer] = gdf.set_geometry(
                 projection.from_web_map(gdf.geometry.to_numpy(), coords), crs=gdf.crs)
         else:
-            problems.append(Problem(file_of(layer), f"--coords {coords} applies to longitude/"
-                                    "latitude only; this layer is projected and was not "
-                                    "converted", layer=layer, level="warning"))
+            problems.append(Problem(file_of(layer), N_("--coords applies to longitude/latitude only; this "
+                                       "layer is projected and was not converted"),
+                                    found=f"--coords {coords}", layer=layer, level="warning"))
 
 
 def _merge_layer_warnings(problems: list[Problem]) -> list[Problem]:
@@ -350,8 +350,8 @@ def _layer_crs(raw: RawPlan, layer: str, crs: str | None, problems: list[Problem
         return projection.WGS84
     zone = projection.gauss_kruger_from_prefix(bounds)
     if zone is not None:
-        problems.append(Problem(file, f"no CRS declared: the eastings' zone prefix gives "
-                                f"{zone.name} (EPSG:{zone.to_epsg()})", layer=layer,
+        problems.append(Problem(file, N_("no CRS declared: the eastings' zone prefix gives a zone"),
+                                found=f"{zone.name} (EPSG:{zone.to_epsg()})", layer=layer,
                                 level="warning", expected=N_("a declared CRS, or --crs")))
         return zone
     minx, miny, maxx, maxy = bounds

@@ -257,7 +257,8 @@ def _read_yaml(path: Path) -> dict:
     except FileNotFoundError:
         raise StandardError(Problem(str(path), N_("standard file not found"))) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise StandardError(Problem(str(path), f"cannot read the standard file: {exc}")) from None
+        raise StandardError(Problem(str(path), N_("cannot read the standard file"),
+                                    found=str(exc))) from None
     try:
         data = yaml.load(text, Loader=_SafeLineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.constructor.ConstructorError as exc:
@@ -271,7 +272,8 @@ def _read_yaml(path: Path) -> dict:
                                     line=exc.problem_mark.line + 1)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise StandardError(Problem(str(path), f"not valid YAML: {getattr(exc, 'problem', exc)}",
+        raise StandardError(Problem(str(path), N_("not valid YAML"),
+                                    found=str(getattr(exc, "problem", exc)),
                                     line=mark.line + 1 if mark else None)) from None
     except RecursionError:
         raise StandardError(Problem(str(path), N_("nested too deeply to be a standard file"),

@@ -61,7 +61,7 @@ def read_table(path: str | Path) -> dict[str, pd.DataFrame]:
         try:
             book = openpyxl.load_workbook(p, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
-            raise PlanError(Problem(str(p), f"not a readable Excel workbook: {exc}",
+            raise PlanError(Problem(str(p), N_("not a readable Excel workbook"), found=str(exc),
                                     expected=N_("an .xlsx file"))) from None
         sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
                   for ws in book.worksheets}

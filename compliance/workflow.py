@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 
 from . import _process, io
 from ._errors import OutputError, Problem
+from ._i18n import N_
 from .engine import check
 from .settings import Options
 from .plan import Plan, build_plan
@@ -48,10 +49,10 @@ def format_for(output: str | None, fmt: str | None) -> str:
         return "text"
     suffix = Path(output).suffix.lower()
     if suffix not in FORMATS:
-        raise OutputError(Problem(output, "cannot tell the format from the file name",
-                                  found=suffix or "no extension",
-                                  expected="an output ending in .json, .csv, .html, .pdf, .xlsx "
-                                           "or .gpkg, or --format"))
+        raise OutputError(Problem(output, N_("cannot tell the format from the file name"),
+                                  found=suffix or "—",
+                                  expected=N_("an output ending in .json, .csv, .html, .pdf, "
+                                              ".xlsx or .gpkg, or --format")))
     return FORMATS[suffix]
 
 

@@ -104,7 +104,7 @@ def test_user_standard_extends_national(tmp_path):
      "not a number"),
     (GOOD.replace("extends: national", "extends: atlantis"), "extends", "does not exist"),
     (GOOD.replace("quote: 新建住宅小区按每百户不少于30平方米", "quote: ''"),
-     "rules.area_per_households.citation.quote", "lacks its quote"),
+     "rules.area_per_households.citation.quote", "lacks a required field"),
 ])
 def test_bad_standard_named_precisely(tmp_path, text, field, words):
     path = _write(tmp_path, "bad.yaml", text)
