@@ -201,7 +201,7 @@ def test_geojson_in_gauss_kruger_metres_with_crs_and_with_zone_prefix(tmp_path):
 
     assert radius(with_crs) == pytest.approx(600.0, abs=0.05)
     assert radius(with_prefix) == pytest.approx(radius(with_crs), abs=0.01)
-    assert any("EPSG:4526" in p["message"] for p in with_prefix["problems"])
+    assert any("EPSG:4526" in p.get("found", "") for p in with_prefix["problems"])
 
 
 # 5. Numbers that must not be reinterpreted --------------------------------------------------
