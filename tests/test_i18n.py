@@ -62,3 +62,15 @@ def test_labels_in_both_languages():
     assert all(r.label_zh and r.label_en for r in CATALOGUE.values())
     for names in (FACILITY_KINDS, STATUS_NAMES, VERDICT_NAMES):
         assert all(zh and en for zh, en in names.values())
+
+
+def test_chinese_punctuation_leaves_escaped_characters_whole():
+    """A Chinese page's text takes full-width ； , but the semicolon that ends &#39; or &amp;
+    is part of the escaped character: the sample DXF's "'比例 1:1000'" showed as
+    &#39；比例 1:1000&#39； before."""
+    from compliance.views.html import _typeset
+
+    page = "<p>实际为 &#39;比例 1:1000&#39;; A &amp; B</p>"
+    # The ; between the texts is punctuation (； and no space after it); 1:1000 keeps its colon.
+    assert _typeset(page, "zh") == "<p>实际为 &#39;比例 1:1000&#39;；A &amp; B</p>"
+    assert _typeset(page, "en") == page

@@ -49,7 +49,24 @@ def _verbatim(value) -> str:
 
 def _punctuate_unfenced(text: str) -> str:
     pieces = text.split(_FENCE)
-    return "".join(zh_punctuation(x) if i % 2 == 0 else x for i, x in enumerate(pieces))
+    return "".join(_punctuate_escaped(x) if i % 2 == 0 else x for i, x in enumerate(pieces))
+
+
+# An escaped character (&#39; &amp; &lt;) ends in a semicolon that is not punctuation: set
+# Chinese punctuation made it "；" and the page showed "&#39；" as text.
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_HELD = "\ue000"  # a private-use character: neither Chinese, nor punctuation, nor space
+
+
+def _punctuate_escaped(text: str) -> str:
+    """zh_punctuation over escaped HTML text, its character references held aside."""
+    if "&" not in text or _HELD in text:
+        return zh_punctuation(text)
+    held = _ENTITY.findall(text)
+    if not held:
+        return zh_punctuation(text)
+    pieces = zh_punctuation(_ENTITY.sub(_HELD, text)).split(_HELD)
+    return "".join(piece + (held[i] if i < len(held) else "") for i, piece in enumerate(pieces))
 # Text between tags with Chinese in it: the rest (numbers, ids, English) is left as it is.
 _TEXT = re.compile(f"(?<=>)([^<]*[{CJK}][^<]*)(?=<)")
 
