@@ -498,7 +498,7 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
             mapper.close()
     result = out.result
     s = result.summary
-    from compliance._i18n import rule_label
+    from compliance._i18n import Translator, rule_label
 
     says = cli_language(lang)
     click.echo(_say("Parcels: {parcels} (compliant {compliant}, non-compliant "
@@ -507,13 +507,11 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
         achieved = "—" if d.achieved is None else f"{d.achieved:.1%}"
         target = "" if d.target is None else _say(" (target {target})").format(
             target=f"{d.target:.0%}")
-        click.echo(f"  {rule_label(d.id, says)}: {achieved}{target}")
+        click.echo("  " + Translator(says).punctuate(f"{rule_label(d.id, says)}: {achieved}{target}"))
     rejected = [p for p in result.problems if p.level == "error"]
     if rejected:
         click.secho(_say("{n} input problems (see the report):").format(n=len(rejected)),
                     fg="yellow", err=True)
-        from compliance._i18n import Translator
-
         for p in rejected[:10]:
             click.echo(f"  - {safe_text(Translator(says).problem(p))}", err=True)
     click.echo(_say("wrote {path}").format(path=f"{out.folder}/index.html")

@@ -158,3 +158,15 @@ def test_process_limits_malloc_arenas_unless_the_user_did(monkeypatch):
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     _process.configure()
     assert calls == [(-8, 2)]
+
+
+def test_chinese_terminal_summary_is_punctuated_as_chinese():
+    """The terminal speaks Chinese by default: its summary, advisory marks and problem heading
+    take full-width punctuation (they showed 个地块:合规 0,不合规 1 and (提示性))."""
+    import re
+
+    out = CliRunner().invoke(main, ["check", "samples/zunyi-failing.geojson", "--city", "zunyi",
+                                    "--lang", "zh"])
+    assert out.exit_code == 1
+    assert re.search(r"共 1 个地块：合规 0，不合规 1，资料不全 0", out.output)
+    assert "（提示性）" in out.output and "(提示性)" not in out.output

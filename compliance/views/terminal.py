@@ -25,9 +25,11 @@ def _num(v, unit):
 
 def _finding_lines(r: dict, t) -> list[str]:
     mark, colour = _MARK[r["status"]]
-    sev = f" ({t.gettext('advisory')})" if r["advisory"] else ""
+    # Full-width brackets, without a space before them, in Chinese: per_capita_land（提示性）.
+    space = "" if t.lang == "zh" else " "
+    sev = space + t.punctuate(f"({t.gettext('advisory')})") if r["advisory"] else ""
     if r["expired"]:
-        sev = f" ({t.gettext(N_('expired target'))})"
+        sev = space + t.punctuate(f"({t.gettext(N_('expired target'))})")
     kind = f" [{r['kind_label']}]" if r["kind_label"] else ""
     nums = ""
     if r["required"] is not None or r["provided"] is not None:
@@ -39,6 +41,11 @@ def _finding_lines(r: dict, t) -> list[str]:
             lines.append(click.style(f"      → {safe_text(r['fix'])}", fg="cyan"))
     lines += [f"      ({safe_text(note)})" for note in r["notes"]]
     return lines
+
+
+def _colon(t) -> str:
+    """After a parcel's id and name (the reader's data, left as given), the language's colon."""
+    return "：" if t.lang == "zh" else ": "
 
 
 def render(model: Model, limit: int = 50) -> str:
@@ -53,15 +60,17 @@ def render(model: Model, limit: int = 50) -> str:
     for p in model.parcels[:limit]:
         head = safe_text(f"{p['id']}" + (f" {p['name']}" if p["name"] else ""))
         lines.append("")
-        lines.append(click.style(f"{head}: {p['verdict_label']}", fg=_VERDICT[p["verdict"]],
-                                 bold=True))
+        lines.append(click.style(f"{head}{_colon(t)}{p['verdict_label']}",
+                                 fg=_VERDICT[p["verdict"]], bold=True))
         for r in p["rows"]:
             lines += _finding_lines(r, t)
     if len(model.parcels) > limit:
-        lines.append(f"\n… {len(model.parcels) - limit} more parcels (see the JSON/CSV/HTML)")
+        lines.append("\n" + t.gettext(N_("… {n} more parcels (see the JSON, CSV or HTML)"))
+                     .format(n=len(model.parcels) - limit))
     for fac in model.institutions:
         lines.append("")
-        lines.append(click.style(f"{safe_text(fac['id'])} {fac['kind_label']}: {fac['verdict_label']}",
+        lines.append(click.style(f"{safe_text(fac['id'])} {fac['kind_label']}{_colon(t)}"
+                                 f"{fac['verdict_label']}",
                                  fg=_VERDICT[fac["verdict"]], bold=True))
         for r in fac["rows"]:
             mark, colour = _MARK[r["status"]]
