@@ -367,7 +367,7 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
     out["id"] = _ids(L)
     out["name"] = L.gdf["name"].astype(object).where(L.gdf["name"].notna(), None) \
         if "name" in L.gdf else None
-    kw = dict(integer=True, minimum=0, expected="a whole number ≥ 0")
+    kw = dict(integer=True, minimum=0, expected=N_("a whole number ≥ 0"))
     has_new = "households_new" in L.gdf
     has_existing = "households_existing" in L.gdf
     if not has_new and not has_existing and "households" in L.gdf:
@@ -388,7 +388,7 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
     out["population"] = _numbers(L, "population", required=False, **kw)
     out["elderly_population"] = _numbers(L, "elderly_population", required=False, **kw)
     out["phases"] = _numbers(L, "phases", required=False, integer=True, minimum=1,
-                             maximum=100, expected="a whole number ≥ 1")
+                             maximum=100, expected=N_("a whole number ≥ 1"))
     out["complete_community"] = _booleans(L, "complete_community")
     out["rural"] = _booleans(L, "rural")
     for field, what in (("residential_floor_area_m2", "above-ground residential floor area in "
@@ -397,7 +397,7 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
         out[field] = _numbers(L, field, required=False, integer=False, minimum=0,
                               maximum=MAX_AREA_M2 * 100, expected=what)
     out["row"] = L.labels
-    geoms = _geometry(L, POLYGONAL, "a Polygon or MultiPolygon", required=geometry_required)
+    geoms = _geometry(L, POLYGONAL, N_("a Polygon or MultiPolygon"), required=geometry_required)
     return out, geoms, L
 
 
@@ -420,10 +420,10 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
         out["kind"] = None
     out["floor_area_m2"] = _numbers(L, "floor_area_m2", required=True, integer=False, minimum=0,
                                     strict_min=True, maximum=MAX_AREA_M2,
-                                    expected="floor area in m² > 0 (建筑面积)")
+                                    expected=N_("floor area in m² > 0 (建筑面积)"))
     out["land_area_m2"] = _numbers(L, "land_area_m2", required=False, integer=False, minimum=0,
                                    strict_min=True, maximum=MAX_AREA_M2,
-                                   expected="land area in m² > 0 (用地面积)")
+                                   expected=N_("land area in m² > 0 (用地面积)"))
     status = L.gdf["status"] if "status" in L.gdf else pd.Series([None] * len(L.gdf),
                                                                  index=L.gdf.index)
     norm = status.map(lambda v: STATE_ALIASES.get(str(v).strip().lower())
@@ -432,20 +432,20 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
             expected=N_("planned or existing"))
     out["status"] = norm.fillna(FacilityState.PLANNED).map(str).to_numpy()
     out["phase"] = _numbers(L, "phase", required=False, integer=True, minimum=1, maximum=100,
-                            expected="a whole number ≥ 1")
+                            expected=N_("a whole number ≥ 1"))
     for field in ("beds", "nursing_beds", "dementia_beds", "social_workers"):
         out[field] = _numbers(L, field, required=False, integer=True, minimum=0,
-                              expected="a whole number ≥ 0")
+                              expected=N_("a whole number ≥ 0"))
     # Siting (PLAN-FORMAT.md): unknown stays unknown (NaN), so a rule can say it lacks it.
     out["floor"] = _numbers(L, "floor", required=False, integer=True, minimum=-20, maximum=200,
-                            expected="a whole number: 1 = ground, 0 = semi-basement, −1 = basement")
+                            expected=N_("a whole number: 1 = ground, 0 = semi-basement, −1 = basement"))
     out["floors"] = _numbers(L, "floors", required=False, integer=True, minimum=1, maximum=200,
-                             expected="a whole number ≥ 1")
+                             expected=N_("a whole number ≥ 1"))
     for field in ("own_entrance", "lift", "ramp"):
         out[field] = _tristate(L, field)
     out["housing_share_complete"] = _numbers(
         L, "housing_share_complete", required=False, integer=False, minimum=0, maximum=1,
-        expected="a share from 0 to 1 of the housing complete when the facility is finished")
+        expected=N_("a share from 0 to 1 of the housing complete when the facility is finished"))
     over = out["nursing_beds"] > out["beds"]
     L.error(over.to_numpy(), N_("more nursing beds than beds"), field="nursing_beds",
             found=out["nursing_beds"].to_numpy(), expected=N_("nursing_beds ≤ beds"))
@@ -469,7 +469,7 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
     else:
         out["parcel_ids"] = [[] for _ in range(len(L.gdf))]
     out["row"] = L.labels
-    geoms = _geometry(L, POLYGONAL | PUNCTUAL, "a Point or Polygon",
+    geoms = _geometry(L, POLYGONAL | PUNCTUAL, N_("a Point or Polygon"),
                       required=geometry_required)
     return out, geoms, L
 
@@ -482,7 +482,7 @@ def validate_buildings(gdf, file: str, parcel_ids: set[str], geometry_required: 
     out = pd.DataFrame(index=L.gdf.index)
     out["id"] = _ids(L, required=False, seen=seen_ids)
     out["households"] = _numbers(L, "households", required=True, integer=True, minimum=0,
-                                 expected="a whole number ≥ 0 (户数)")
+                                 expected=N_("a whole number ≥ 0 (户数)"))
     if "parcel_id" in L.gdf:
         pid = _as_ids(L.gdf["parcel_id"])
         # Membership by the set itself: Series.isin converts the whole set for every call,
@@ -495,7 +495,7 @@ def validate_buildings(gdf, file: str, parcel_ids: set[str], geometry_required: 
         out["parcel_id"] = pid.where(~unknown, None).to_numpy()
     else:
         out["parcel_id"] = None
-    geoms = _geometry(L, POLYGONAL | PUNCTUAL, "a Point or Polygon",
+    geoms = _geometry(L, POLYGONAL | PUNCTUAL, N_("a Point or Polygon"),
                       required=geometry_required)
     return out, geoms, L
 
@@ -505,7 +505,7 @@ def validate_streets(gdf, file: str):
     `connect: false` marks bridges, tunnels, elevated and underground ways, walked but never
     joined to what they cross, nor to buildings and facilities)."""
     L = _Layer(apply_aliases(gdf, "streets"), file, "streets")
-    geoms = _geometry(L, LINEAR, "a LineString or MultiLineString")
+    geoms = _geometry(L, LINEAR, N_("a LineString or MultiLineString"))
     out = pd.DataFrame(index=L.gdf.index)
     for name in ("walkable", "connect"):
         given = L.gdf[name].notna().to_numpy() if name in L.gdf else np.zeros(len(L.gdf), bool)
