@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .rules import catalogue
-from .vocabulary import (DISTRICT_FIGURE_NAMES, STATUS_NAMES, VERDICT_NAMES, Status, Verdict,
-                         field_name, kind_name)
+from .vocabulary import (DISTRICT_FIGURE_NAMES, SEVERITY_NAMES, STATUS_NAMES, VERDICT_NAMES,
+                         Severity, Status, Verdict, field_name, kind_name)
 
 LANGUAGES = {"zh": "zh_CN", "en": "en"}
 DEFAULT_LANGUAGE = "zh"
@@ -115,6 +115,10 @@ class Translator:
 
     def status(self, status) -> str:
         zh, en = STATUS_NAMES[Status(status)]
+        return zh if self.lang == "zh" else en
+
+    def severity(self, severity) -> str:
+        zh, en = SEVERITY_NAMES[Severity(severity)]
         return zh if self.lang == "zh" else en
 
     def verdict(self, verdict) -> str:

@@ -30,7 +30,8 @@ def render(s: Standard, lang: str = "zh") -> str:
         summary = info.summary_zh if lang == "zh" else info.summary
         dated = f"  [target dated {rule.deadline}{', expired' if rule.expired else ''}]" \
             if rule.deadline else ""
-        lines.append(f"{rule_id}  ({rule.severity}){dated}  {summary}")
+        lines.append(f"{rule_id}  {t.punctuate('(' + t.severity(rule.severity) + ')')}{dated}"
+                     f"  {summary}")
         if rule.applies_to:
             lines.append(f"    applies to: {rule.applies_to}")
         for p in rule.params.values():

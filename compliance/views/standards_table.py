@@ -71,11 +71,12 @@ def render_list(standards: list[Standard], lang: str = "zh") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _rows(s: Standard) -> dict[tuple[str, str], tuple[str, str]]:
+def _rows(s: Standard, t: Translator) -> dict[tuple[str, str], tuple[str, str]]:
     """(rule, parameter) → (value, where it comes from), with the rule's severity."""
     out = {}
     for rule in s.rules.values():
-        out[(rule.id, "severity")] = (str(rule.severity) + (" (expired)" if rule.expired else ""),
+        expired = " (" + t.gettext(N_("expired target")) + ")" if rule.expired else ""
+        out[(rule.id, "severity")] = (t.severity(rule.severity) + expired,
                                       rule.citation.standard_id)
         for p in rule.params.values():
             out[(rule.id, p.name)] = (_value(p.value), p.citation.standard_id)
@@ -87,7 +88,7 @@ def _rows(s: Standard) -> dict[tuple[str, str], tuple[str, str]]:
 
 def render_diff(a: Standard, b: Standard, lang: str = "zh") -> str:
     t = Translator(lang)
-    ra, rb = _rows(a), _rows(b)
+    ra, rb = _rows(a, t), _rows(b, t)
     def order(key):
         names = [p.name for p in CATALOGUE[key[0]].params]
         return (list(CATALOGUE).index(key[0]), key[1] != "severity", key[1] == "citation",

@@ -6,7 +6,7 @@ import click
 
 from .._errors import safe_text
 from .._i18n import N_
-from ..vocabulary import Status, Verdict
+from ..vocabulary import Severity, Status, Verdict
 from .model import Model
 
 _MARK = {Status.PASS: ("✓", "green"), Status.FAIL: ("✗", "red"),
@@ -27,9 +27,11 @@ def _finding_lines(r: dict, t) -> list[str]:
     mark, colour = _MARK[r["status"]]
     # Full-width brackets, without a space before them, in Chinese: per_capita_land（提示性）.
     space = "" if t.lang == "zh" else " "
-    sev = space + t.punctuate(f"({t.gettext('advisory')})") if r["advisory"] else ""
+    sev = ""
+    if r["advisory"]:
+        sev = space + t.punctuate("(" + t.severity(Severity.ADVISORY) + ")")
     if r["expired"]:
-        sev = space + t.punctuate(f"({t.gettext(N_('expired target'))})")
+        sev = space + t.punctuate("(" + t.gettext(N_("expired target")) + ")")
     kind = f" [{r['kind_label']}]" if r["kind_label"] else ""
     nums = ""
     if r["required"] is not None or r["provided"] is not None:
