@@ -292,7 +292,8 @@ def standards_validate(path, debug):
     from compliance.standard import load_standard
 
     s = load_standard(path)
-    click.echo(f"ok: {path} — {s.id}, {len(s.rules)} rules, extends {' → '.join(s.chain[1:]) or 'nothing'}")
+    click.echo(_say("ok: {path} — {id}, {n} rules, extends {chain}").format(
+        path=path, id=s.id, n=len(s.rules), chain=" → ".join(s.chain[1:]) or "—"))
 
 
 @main.command("rules", help=_h("""List every rule the engine knows: id, summary, parameters."""))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._i18n import Translator
+from .._i18n import N_, Translator
 from ..rules.catalogue import CATALOGUE
 from ..standard import Standard
 
@@ -28,8 +28,12 @@ def render(s: Standard, lang: str = "zh") -> str:
     for rule_id, rule in s.rules.items():
         info = CATALOGUE[rule_id]
         summary = info.summary_zh if lang == "zh" else info.summary
-        dated = f"  [target dated {rule.deadline}{', expired' if rule.expired else ''}]" \
-            if rule.deadline else ""
+        dated = ""
+        if rule.deadline:
+            dated = t.gettext(N_("target dated {deadline}")).format(deadline=rule.deadline)
+            if rule.expired:
+                dated = t.punctuate(dated + ", " + t.gettext(N_("expired")))
+            dated = f"  [{dated}]"
         lines.append(f"{rule_id}  {t.punctuate('(' + t.severity(rule.severity) + ')')}{dated}"
                      f"  {summary}")
         if rule.applies_to:
