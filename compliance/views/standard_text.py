@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._i18n import N_, Translator
+from .model import SOURCING_NAMES, _standard_name
 from ..rules.catalogue import CATALOGUE
 from ..standard import Standard
 
@@ -17,14 +18,20 @@ def _value(p) -> str:
 def render(s: Standard, lang: str = "zh") -> str:
     t = Translator(lang)
     inherited = t.gettext("inherited from")
+    # The chain of standards by place and level, and how the words were obtained, as the
+    # reports and `standards diff` name them.
+    levels = " → ".join(_standard_name(s, x["id"], t) for x in s.levels)
+    sourcing = t.pick(*SOURCING_NAMES[s.document.sourcing]) if s.document.sourcing else \
+        t.gettext(N_("source document in the repository"))
+    in_force = t.gettext(N_("in force {effective} – {expires}")).format(
+        effective=s.effective or "…", expires=s.expires or "") \
+        if s.effective or s.expires else ""
     lines = [f"{t.pick(s.title, s.title_en)}  [{s.id}]",
              f"{s.document.title}  {s.document.number or ''}  {s.document.issued or ''}",
-             f"extends: {' → '.join(s.chain[1:]) or '—'}   level: {s.level}   "
-             f"sourcing: {s.document.sourcing or 'source document'}"
-             + (f"   in force: {s.effective or '…'} – {s.expires or ''}"
-                if s.effective or s.expires else ""),
+             " · ".join(x for x in (levels, sourcing, in_force) if x),
              *( [f"url: {s.document.url}"] if s.document.url else []),
-             *(f"not in force on {s.as_of}: {x['id']}" for x in s.not_in_force), ""]
+             *(t.gettext(N_("not in force on {as_of}: {standard}")).format(
+                 as_of=s.as_of, standard=x["id"]) for x in s.not_in_force), ""]
     for rule_id, rule in s.rules.items():
         info = CATALOGUE[rule_id]
         summary = info.summary_zh if lang == "zh" else info.summary
@@ -37,7 +44,8 @@ def render(s: Standard, lang: str = "zh") -> str:
         lines.append(f"{rule_id}  {t.punctuate('(' + t.severity(rule.severity) + ')')}{dated}"
                      f"  {summary}")
         if rule.applies_to:
-            lines.append(f"    applies to: {rule.applies_to}")
+            lines.append("    " + t.punctuate(t.gettext(N_("applies to")) + ": ")
+                         + str(rule.applies_to))
         for p in rule.params.values():
             mark = f"   [{inherited} {p.citation.standard_id}]" if p.inherited else ""
             lines.append(f"    {p.name} = {_value(p)} {p.unit}{mark}")
@@ -52,13 +60,13 @@ def render(s: Standard, lang: str = "zh") -> str:
         if c.note:
             lines.append(f"    {c.note}")
         lines.append("")
-    lines.append("assumptions:")
+    lines.append(t.punctuate(t.gettext(N_("assumptions")) + ":"))
     for p in s.assumptions.values():
         mark = f"   [{inherited} {p.citation.standard_id}]" if p.inherited else ""
         lines.append(f"    {p.name} = {_value(p)}{mark}  ({p.citation.document.title} "
                      f"{p.citation.clause})")
     if s.district_targets:
-        lines.append("district targets:")
+        lines.append(t.punctuate(t.gettext(N_("district targets")) + ":"))
         for d in s.district_targets.values():
             lines.append(f"    {d.id} ≥ {d.target:.0%}  ({d.citation.clause}: “{d.citation.quote}”)")
     return "\n".join(lines)
