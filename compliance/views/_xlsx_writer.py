@@ -72,23 +72,15 @@ def _cell(ref: str, value, style: int) -> str:
 
 
 def _row(r: int, letters: list[str], values, styles: list[int]) -> str:
-    """A row's XML: the commonest cells (text, plain numbers, nothing) written here, in one
-    loop, the rest by `_cell` (a district's workbook has millions of cells)."""
+    """A row's XML: the commonest cells (unstyled text, nothing) written here, in one loop,
+    the rest by `_cell` (a district's workbook has millions of cells)."""
     n = str(r)
     cells = []
     for c, v, st in zip(letters, values, styles):
-        kind = type(v)
-        if st:
-            cells.append(_cell(c + n, v, st))
-        elif kind is str:
+        if type(v) is str and not st:
             if v:
                 cells.append(f'<c r="{c}{n}" t="inlineStr">{_text(v)}</c>')
-        elif v is None:
-            continue
-        elif kind is float and v == v and v not in (math.inf, -math.inf) \
-                and not (v.is_integer() and abs(v) < 1e15):
-            cells.append(f'<c r="{c}{n}"><v>{v!r}</v></c>')
-        else:
+        elif v is not None or st:
             cells.append(_cell(c + n, v, st))
     return f'<row r="{n}">' + "".join(cells) + "</row>"
 

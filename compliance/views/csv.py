@@ -85,10 +85,11 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def defuse_row(row: list) -> list:
-    """`defuse` on each value of a row (in one comprehension: a district has millions)."""
+    """Each cell that begins like a formula is shown, not evaluated: prefixed with '. (One
+    comprehension, not a call a cell: a district's tables have millions.)"""
     return ["'" + v if isinstance(v, str) and v[:1] in _FORMULA_FIRST else v for v in row]
 
 
 def defuse(value):
-    """A cell that begins like a formula is shown, not evaluated: prefixed with '."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+    """One cell, as `defuse_row` treats it."""
+    return defuse_row([value])[0]
