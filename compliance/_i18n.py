@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .rules import catalogue
-from .vocabulary import (DISTRICT_FIGURE_NAMES, SEVERITY_NAMES, STATUS_NAMES, VERDICT_NAMES,
-                         Severity, Status, Verdict, field_name, kind_name)
+from .vocabulary import (DISTRICT_FIGURE_NAMES, STATUS_NAMES, VERDICT_NAMES, Severity, Status,
+                         Verdict, field_name, kind_name)
 
 LANGUAGES = {"zh": "zh_CN", "en": "en"}
 DEFAULT_LANGUAGE = "zh"
@@ -94,6 +94,9 @@ def _label_names(template: str) -> tuple[str, ...]:
                  if k.endswith("_label") or k in ("applies_to", "numerator_field"))
 
 
+# The severities, marked for extraction: Translator.severity names them through the catalogue.
+_SEVERITY_WORDS = (N_("mandatory"), N_("advisory"))
+
 _CHINESE_PLACES = {"line": "第 {} 行", "layer": "图层“{}”", "feature": "要素“{}”",
                    "field": "字段“{}”", "where": "，", "colon": "：", "found": "；实际为 {}",
                    "expected": "；应为 {}"}
@@ -118,8 +121,18 @@ class Translator:
         return zh if self.lang == "zh" else en
 
     def severity(self, severity) -> str:
-        zh, en = SEVERITY_NAMES[Severity(severity)]
-        return zh if self.lang == "zh" else en
+        """mandatory / advisory in this language, from the catalogue, as the templates say
+        them."""
+        return self.gettext(Severity(severity).value)
+
+    def aside(self, text: str) -> str:
+        """A remark set after a name: " (advisory)" in English, "（提示性）" in Chinese."""
+        return f"（{text}）" if self.lang == "zh" else f" ({text})"
+
+    @property
+    def colon(self) -> str:
+        """What follows a label: "：" in Chinese, ": " in English."""
+        return "：" if self.lang == "zh" else ": "
 
     def verdict(self, verdict) -> str:
         zh, en = VERDICT_NAMES[Verdict(verdict)]

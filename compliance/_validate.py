@@ -438,7 +438,8 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
                               expected=N_("a whole number ≥ 0"))
     # Siting (PLAN-FORMAT.md): unknown stays unknown (NaN), so a rule can say it lacks it.
     out["floor"] = _numbers(L, "floor", required=False, integer=True, minimum=-20, maximum=200,
-                            expected=N_("a whole number: 1 = ground, 0 = semi-basement, −1 = basement"))
+                            expected=N_("a whole number: 1 = ground, 0 = semi-basement, "
+                                        "−1 = basement"))
     out["floors"] = _numbers(L, "floors", required=False, integer=True, minimum=1, maximum=200,
                              expected=N_("a whole number ≥ 1"))
     for field in ("own_entrance", "lift", "ramp"):
@@ -652,7 +653,8 @@ def _check_citation(path, raw, where) -> list[Problem]:
                                expected=N_("a line of text")))
     for key in ("clause", "quote"):
         if not str(raw.get(key) or "").strip():
-            out.append(Problem(str(path), N_("the citation lacks a required field"), field=f"{where}.{key}",
+            out.append(Problem(str(path), N_("the citation lacks a required field"),
+                               field=f"{where}.{key}",
                                line=line_of(raw), expected=N_("the clause number and its own words")))
     return out
 

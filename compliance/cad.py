@@ -155,7 +155,8 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
                 for child in entity.virtual_entities():
                     visit(child, layer, handle)
             except Exception as exc:  # noqa: BLE001 - a broken block: say which
-                problems.append(Problem(str(p), N_("a block that cannot be expanded"), found=str(exc),
+                problems.append(Problem(str(p), N_("a block that cannot be expanded"),
+                                        found=str(exc),
                                         feature=f"handle {handle}", level="warning"))
             return
         if kind in ("TEXT", "MTEXT"):

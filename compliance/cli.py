@@ -508,7 +508,7 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
         achieved = "—" if d.achieved is None else f"{d.achieved:.1%}"
         target = "" if d.target is None else _say(" (target {target})").format(
             target=f"{d.target:.0%}")
-        click.echo("  " + Translator(says).punctuate(f"{rule_label(d.id, says)}: {achieved}{target}"))
+        click.echo(f"  {rule_label(d.id, says)}{Translator(says).colon}{achieved}{target}")
     rejected = [p for p in result.problems if p.level == "error"]
     if rejected:
         click.secho(_say("{n} input problems (see the report):").format(n=len(rejected)),

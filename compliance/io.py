@@ -109,7 +109,8 @@ class LayerStream:
         except PlanError:
             raise
         except Exception as exc:  # noqa: BLE001 - a file broken part-way
-            raise PlanError(Problem(str(self.path), N_("cannot read the layer file"), found=str(exc),
+            raise PlanError(Problem(str(self.path), N_("cannot read the layer file"),
+                                    found=str(exc),
                                     layer=self.plan_layer,
                                     feature=f"#{offset + 1}")) from None
         if offset == 0:
@@ -418,7 +419,8 @@ def _read_geojson(p: Path) -> RawPlan:
         raise PlanError(Problem(str(p), N_("not UTF-8 text"), found=str(exc),
                                 expected=N_("GeoJSON in UTF-8 (RFC 7946)"))) from None
     except json.JSONDecodeError as exc:
-        raise PlanError(Problem(str(p), N_("not valid JSON"), found=f"{exc.msg} (column {exc.colno})",
+        raise PlanError(Problem(str(p), N_("not valid JSON"),
+                                found=f"{exc.msg} (column {exc.colno})",
                                 line=exc.lineno, expected=N_("a complete GeoJSON FeatureCollection"))
                         ) from None
     except ValueError as exc:  # NaN / Infinity, or an integer too long to read
@@ -521,7 +523,8 @@ def _read_gpkg(p: Path) -> RawPlan:
 
         available = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as exc:  # noqa: BLE001
-        raise PlanError(Problem(str(p), N_("cannot open as a GeoPackage"), found=str(exc))) from None
+        raise PlanError(Problem(str(p), N_("cannot open as a GeoPackage"),
+                                found=str(exc))) from None
     layers, problems, undeclared = {}, [], set()
     if "parcels" not in available:
         raise PlanError(Problem(str(p), N_("the GeoPackage has no 'parcels' layer"), layer="parcels",
@@ -612,16 +615,22 @@ def _maybe_gbk(f: Path, gdf: gpd.GeoDataFrame):
 # removed whatever stops the run. A device, FIFO or terminal is written straight to (never
 # replaced by a regular file). No output may be one of the run's inputs.
 
-_WRITE_ERRORS = {errno.ENOSPC: "the disk is full", errno.EFBIG: "the file is too large (a size "
-                 "limit is in force)", errno.EPIPE: "the reader closed the pipe",
-                 errno.ENAMETOOLONG: "the file name is too long for the file system",
-                 errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
-                 errno.EDQUOT: "the disk quota is exceeded"}
+_WRITE_ERRORS = {errno.ENOSPC: N_("cannot write: the disk is full"),
+                 errno.EFBIG: N_("cannot write: the file is too large (a size limit is in "
+                                 "force)"),
+                 errno.EPIPE: N_("cannot write: the reader closed the pipe"),
+                 errno.ENAMETOOLONG: N_("cannot write: the file name is too long for the file "
+                                        "system"),
+                 errno.EROFS: N_("cannot write: the file system is read-only"),
+                 errno.EACCES: N_("cannot write: permission denied"),
+                 errno.EDQUOT: N_("cannot write: the disk quota is exceeded")}
 
 
 def _write_error(target, exc: OSError) -> OutputError:
-    reason = _WRITE_ERRORS.get(exc.errno, exc.strerror or str(exc))
-    return OutputError(Problem(str(target), N_("cannot write"), found=reason))
+    # A cause the tool knows is said in the reader's language; another in the system's words.
+    if exc.errno in _WRITE_ERRORS:
+        return OutputError(Problem(str(target), _WRITE_ERRORS[exc.errno]))
+    return OutputError(Problem(str(target), N_("cannot write"), found=exc.strerror or str(exc)))
 
 
 def ensure_folder(folder: str | os.PathLike) -> Path:
@@ -740,7 +749,8 @@ def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFram
     except OSError as exc:
         raise _write_error(target, exc) from None
     except Exception as exc:  # noqa: BLE001 - GDAL's own errors (disk full inside SQLite)
-        raise OutputError(Problem(str(target), N_("cannot write the GeoPackage"), found=str(exc))) from None
+        raise OutputError(Problem(str(target), N_("cannot write the GeoPackage"),
+                                  found=str(exc))) from None
     finally:
         if tmp is not None:
             for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):

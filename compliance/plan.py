@@ -293,7 +293,8 @@ def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:
             raw.layers[layer] = gdf.set_geometry(
                 projection.from_web_map(gdf.geometry.to_numpy(), coords), crs=gdf.crs)
         else:
-            problems.append(Problem(file_of(layer), N_("--coords applies to longitude/latitude only; this "
+            problems.append(Problem(file_of(layer),
+                                    N_("--coords applies to longitude/latitude only; this "
                                        "layer is projected and was not converted"),
                                     found=f"--coords {coords}", layer=layer, level="warning"))
 

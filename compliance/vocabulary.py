@@ -52,10 +52,6 @@ STATUS_NAMES = {
     Status.INSUFFICIENT_DATA: ("资料不全", "insufficient data"),
     Status.INFO: ("参考", "for information"),
 }
-SEVERITY_NAMES = {
-    Severity.MANDATORY: ("强制性", "mandatory"),
-    Severity.ADVISORY: ("提示性", "advisory"),
-}
 VERDICT_NAMES = {
     Verdict.COMPLIANT: ("合规", "Compliant"),
     Verdict.NON_COMPLIANT: ("不合规", "Non-compliant"),

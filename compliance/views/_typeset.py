@@ -1,5 +1,6 @@
 """HTML to PDF with WeasyPrint; run as `python -m compliance.views._typeset`, it reads the HTML
-(its length in 8 bytes first) on standard input and writes the PDF on standard output (see pdf.Typesetter).
+(its length in 8 bytes first) on standard input and writes the PDF on standard output (see
+pdf.Typesetter).
 
 It imports WeasyPrint and nothing of the district, so the process that runs it stays small."""
 

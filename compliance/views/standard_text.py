@@ -41,11 +41,9 @@ def render(s: Standard, lang: str = "zh") -> str:
             if rule.expired:
                 dated = t.punctuate(dated + ", " + t.gettext(N_("expired")))
             dated = f"  [{dated}]"
-        lines.append(f"{rule_id}  {t.punctuate('(' + t.severity(rule.severity) + ')')}{dated}"
-                     f"  {summary}")
+        lines.append(f"{rule_id}{t.aside(t.severity(rule.severity))}{dated}  {summary}")
         if rule.applies_to:
-            lines.append("    " + t.punctuate(t.gettext(N_("applies to")) + ": ")
-                         + str(rule.applies_to))
+            lines.append("    " + t.gettext(N_("applies to")) + t.colon + str(rule.applies_to))
         for p in rule.params.values():
             mark = f"   [{inherited} {p.citation.standard_id}]" if p.inherited else ""
             lines.append(f"    {p.name} = {_value(p)} {p.unit}{mark}")
@@ -60,13 +58,13 @@ def render(s: Standard, lang: str = "zh") -> str:
         if c.note:
             lines.append(f"    {c.note}")
         lines.append("")
-    lines.append(t.punctuate(t.gettext(N_("assumptions")) + ":"))
+    lines.append(t.gettext(N_("assumptions")) + t.colon.rstrip())
     for p in s.assumptions.values():
         mark = f"   [{inherited} {p.citation.standard_id}]" if p.inherited else ""
         lines.append(f"    {p.name} = {_value(p)}{mark}  ({p.citation.document.title} "
                      f"{p.citation.clause})")
     if s.district_targets:
-        lines.append(t.punctuate(t.gettext(N_("district targets")) + ":"))
+        lines.append(t.gettext(N_("district targets")) + t.colon.rstrip())
         for d in s.district_targets.values():
             lines.append(f"    {d.id} ≥ {d.target:.0%}  ({d.citation.clause}: “{d.citation.quote}”)")
     return "\n".join(lines)

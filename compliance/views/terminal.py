@@ -25,13 +25,9 @@ def _num(v, unit):
 
 def _finding_lines(r: dict, t) -> list[str]:
     mark, colour = _MARK[r["status"]]
-    # Full-width brackets, without a space before them, in Chinese: per_capita_land（提示性）.
-    space = "" if t.lang == "zh" else " "
-    sev = ""
-    if r["advisory"]:
-        sev = space + t.punctuate("(" + t.severity(Severity.ADVISORY) + ")")
+    sev = t.aside(t.severity(Severity.ADVISORY)) if r["advisory"] else ""
     if r["expired"]:
-        sev = space + t.punctuate("(" + t.gettext(N_("expired target")) + ")")
+        sev = t.aside(t.gettext(N_("expired target")))
     kind = f" [{r['kind_label']}]" if r["kind_label"] else ""
     nums = ""
     if r["required"] is not None or r["provided"] is not None:
@@ -43,11 +39,6 @@ def _finding_lines(r: dict, t) -> list[str]:
             lines.append(click.style(f"      → {safe_text(r['fix'])}", fg="cyan"))
     lines += [f"      ({safe_text(note)})" for note in r["notes"]]
     return lines
-
-
-def _colon(t) -> str:
-    """After a parcel's id and name (the reader's data, left as given), the language's colon."""
-    return "：" if t.lang == "zh" else ": "
 
 
 def render(model: Model, limit: int = 50) -> str:
@@ -62,7 +53,7 @@ def render(model: Model, limit: int = 50) -> str:
     for p in model.parcels[:limit]:
         head = safe_text(f"{p['id']}" + (f" {p['name']}" if p["name"] else ""))
         lines.append("")
-        lines.append(click.style(f"{head}{_colon(t)}{p['verdict_label']}",
+        lines.append(click.style(f"{head}{t.colon}{p['verdict_label']}",
                                  fg=_VERDICT[p["verdict"]], bold=True))
         for r in p["rows"]:
             lines += _finding_lines(r, t)
@@ -71,7 +62,7 @@ def render(model: Model, limit: int = 50) -> str:
                      .format(n=len(model.parcels) - limit))
     for fac in model.institutions:
         lines.append("")
-        lines.append(click.style(f"{safe_text(fac['id'])} {fac['kind_label']}{_colon(t)}"
+        lines.append(click.style(f"{safe_text(fac['id'])} {fac['kind_label']}{t.colon}"
                                  f"{fac['verdict_label']}",
                                  fg=_VERDICT[fac["verdict"]], bold=True))
         for r in fac["rows"]:
