@@ -88,9 +88,11 @@ class LayerStream:
     Arrow stream (GeoPackage, FlatGeobuf), or pyarrow's for GeoParquet."""
 
     def __init__(self, path: Path, layer: str | None, plan_layer: str, crs: str,
-                 columns: list[str] | None):
+                 columns: list[str] | None, parts: list["_Part"] | None = None):
         self.path, self.layer, self.plan_layer = path, layer, plan_layer
         self.crs, self.columns = crs, columns
+        # A dataset folder's GeoParquet files (io._dataset_parts), read one after another.
+        self.parts = parts
 
     def _kwargs(self) -> dict:
         kwargs = {"layer": self.layer} if self.layer else {}
@@ -99,22 +101,40 @@ class LayerStream:
         return kwargs
 
     def chunks(self, rows: int) -> Iterable[gpd.GeoDataFrame]:
+        empty = True
+        if self.parts is None:
+            batches = (self._parquet_batches(self.path, self.columns, rows)
+                       if _is_parquet(self.path) else self._ogr_batches(rows))
+            for gdf in self._labelled(batches, self.path, ""):
+                empty = False
+                yield gdf
+        else:
+            for part in self.parts:
+                batches = self._parquet_batches(part.path, part.columns, rows)
+                for gdf in self._labelled(batches, part.path, f"{part.name} "):
+                    empty = False
+                    if gdf.crs != self.crs:
+                        gdf = gdf.to_crs(self.crs)
+                    yield gdf
+        if empty:
+            yield _empty_layer(self.crs)
+
+    def _labelled(self, batches, path: Path, prefix: str):
+        """Each feature labelled by its row in its file (prefixed by the part's name in a
+        dataset folder); a file broken part-way is an error that names that row."""
         offset = 0
         try:
-            for gdf in (self._parquet_batches(rows) if _is_parquet(self.path)
-                        else self._ogr_batches(rows)):
-                gdf["_row"] = [f"#{offset + i + 1}" for i in range(len(gdf))]
+            for gdf in batches:
+                gdf["_row"] = [f"{prefix}#{offset + i + 1}" for i in range(len(gdf))]
                 offset += len(gdf)
                 yield gdf
         except PlanError:
             raise
         except Exception as exc:  # noqa: BLE001 - a file broken part-way
-            raise PlanError(Problem(str(self.path), N_("cannot read the layer file"),
+            raise PlanError(Problem(str(path), N_("cannot read the layer file"),
                                     found=str(exc),
                                     layer=self.plan_layer,
                                     feature=f"#{offset + 1}")) from None
-        if offset == 0:
-            yield _empty_layer(self.crs)
 
     def _ogr_batches(self, rows: int):
         import pyarrow as pa
@@ -132,21 +152,25 @@ class LayerStream:
                     geoms = shapely.from_wkb(frame.pop(name).to_numpy())
                     yield gpd.GeoDataFrame(frame, geometry=geoms, crs=self.crs)
 
-    def _parquet_batches(self, rows: int):
+    @staticmethod
+    def _parquet_batches(path: Path, columns: list[str] | None, rows: int):
         import pyarrow as pa
         import pyarrow.parquet as pq
         import shapely
 
-        source = pq.ParquetFile(self.path)
+        source = pq.ParquetFile(path)
+        crs, _ = _geoparquet_layout(path, source)
         name = _geoparquet_meta(source)["primary_column"]
-        columns = None if self.columns is None else [*self.columns, name]
+        columns = None if columns is None else [*columns, name]
         for batch in source.iter_batches(batch_size=rows, columns=columns):
             # As geopandas.read_parquet converts a whole file (WKB encoding).
             frame = pa.Table.from_batches([batch]).to_pandas()
             geoms = shapely.from_wkb(frame.pop(name).to_numpy())
-            yield gpd.GeoDataFrame(frame, geometry=geoms, crs=self.crs)
+            yield gpd.GeoDataFrame(frame, geometry=geoms, crs=crs)
 
     def read(self) -> gpd.GeoDataFrame:
+        if self.parts is not None:
+            return _read_parts(self.path, self.plan_layer)
         gdf = _read_frame(self.path, self.layer, plan_layer=self.plan_layer)
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         return gdf
@@ -177,6 +201,88 @@ def _stream(path: Path, layer: str | None, plan_layer: str) -> LayerStream | Non
     return LayerStream(path, layer, plan_layer, crs, _known_columns(fields, plan_layer))
 
 
+@dataclass
+class _Part:
+    """One GeoParquet file of a layer's dataset folder."""
+    path: Path
+    name: str  # its path inside the folder, as a message names it
+    crs: str | None
+    columns: list[str] | None  # as _known_columns
+
+
+def _natural_key(path: Path) -> list:
+    """part.2 before part.10, as a person (and Dask's part.N names) would order them."""
+    import re
+
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
+
+
+def _dataset_parts(folder: Path, plan_layer: str) -> list[_Part]:
+    """A layer held as a folder of GeoParquet files (a partitioned dataset, as Dask, Spark,
+    DuckDB or Overture Maps write one; Hive subfolders like `province=hubei/` included), in
+    natural order. A file that is not GeoParquet is an error that names it."""
+    files = sorted((f for f in folder.rglob("*") if f.is_file() and _is_parquet(f)
+                    and not any(s.startswith((".", "_")) for s in f.relative_to(folder).parts)),
+                   key=lambda f: _natural_key(f.relative_to(folder)))
+    if not files:
+        raise PlanError(Problem(str(folder), N_("the layer's folder holds no GeoParquet files"),
+                                layer=plan_layer,
+                                expected=N_("a folder of .parquet files (a partitioned "
+                                            "dataset), or one file per layer")))
+    parts = []
+    for f in files:
+        try:
+            crs, fields = _geoparquet_layout(f)
+        except Exception as exc:  # noqa: BLE001 - not Parquet, or no GeoParquet metadata
+            raise PlanError(Problem(str(f), N_("cannot read the layer file"), found=str(exc),
+                                    layer=plan_layer,
+                                    expected=N_("a GeoParquet file"))) from None
+        parts.append(_Part(f, f.relative_to(folder).as_posix(), crs,
+                           _known_columns(fields, plan_layer)))
+    return parts
+
+
+def _parts_crs(folder: Path, parts: list[_Part], plan_layer: str) -> str | None:
+    """The CRS a dataset's layer is read in: its first part's (the others are reprojected to
+    it), or None when no part declares one. Some parts declaring one and others none cannot
+    be told apart from a mistake: that is an error naming the first part without."""
+    declared = [p for p in parts if p.crs is not None]
+    if declared and len(declared) < len(parts):
+        missing = next(p for p in parts if p.crs is None)
+        raise PlanError(Problem(str(missing.path), N_("the part declares no CRS while the "
+                                                      "layer's other parts do"),
+                                layer=plan_layer, found=missing.name,
+                                expected=N_("every part of a layer with its CRS")))
+    return declared[0].crs if declared else None
+
+
+def _stream_parts(folder: Path, plan_layer: str) -> LayerStream | None:
+    parts = _dataset_parts(folder, plan_layer)
+    crs = _parts_crs(folder, parts, plan_layer)
+    if plan_layer not in STREAMED_LAYERS or crs is None:
+        return None
+    return LayerStream(folder, None, plan_layer, crs, None, parts=parts)
+
+
+def _read_parts(folder: Path, plan_layer: str) -> gpd.GeoDataFrame:
+    """A dataset folder's layer read whole: its parts, each reprojected to the first's CRS,
+    one after another; each feature labelled by its part and row."""
+    parts = _dataset_parts(folder, plan_layer)
+    crs = _parts_crs(folder, parts, plan_layer)
+    frames = []
+    for part in parts:
+        try:
+            gdf = _read_geoparquet(part.path, plan_layer)
+        except Exception as exc:  # noqa: BLE001
+            raise PlanError(Problem(str(part.path), N_("cannot read the layer file"),
+                                    found=str(exc), layer=plan_layer)) from None
+        if crs is not None and gdf.crs != crs:
+            gdf = gdf.to_crs(crs)
+        gdf["_row"] = [f"{part.name} #{i + 1}" for i in range(len(gdf))]
+        frames.append(gdf)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+
+
 def _is_parquet(path: Path) -> bool:
     return path.suffix.lower() in (".parquet", ".geoparquet")
 
@@ -185,12 +291,12 @@ def _geoparquet_meta(source) -> dict:
     return json.loads(source.schema_arrow.metadata[b"geo"])
 
 
-def _geoparquet_layout(path: Path) -> tuple[str | None, list[str]]:
+def _geoparquet_layout(path: Path, source=None) -> tuple[str | None, list[str]]:
     """A GeoParquet file's CRS (None: unknown, or an encoding other than WKB, which the file
     is then read whole by geopandas for) and its fields but the geometry."""
     import pyarrow.parquet as pq
 
-    source = pq.ParquetFile(path)
+    source = source or pq.ParquetFile(path)
     meta = _geoparquet_meta(source)
     name = meta["primary_column"]
     column = meta["columns"][name]
@@ -551,7 +657,7 @@ def _read_folder(p: Path) -> RawPlan:
     for layer in LAYERS:
         candidates = sorted(f for f in p.iterdir()
                             if f.stem.lower() in (layer, layer.rstrip("s"))
-                            and f.suffix.lower() in _VECTOR_SUFFIXES)
+                            and (f.suffix.lower() in _VECTOR_SUFFIXES or f.is_dir()))
         if not candidates:
             continue
         if len(candidates) > 1:
@@ -560,6 +666,17 @@ def _read_folder(p: Path) -> RawPlan:
                                     found=", ".join(c.name for c in candidates),
                                     expected=f"one file named {layer}.* (or {layer.rstrip('s')}.*)"))
         f = candidates[0]
+        if f.is_dir():  # a partitioned dataset: buildings/part.0.parquet, …
+            stream = _stream_parts(f, layer)
+            if stream is None:
+                gdf = _read_parts(f, layer)
+                layers[layer] = gdf
+                if not _declared_crs(gdf):
+                    undeclared.add(layer)
+            else:
+                streams[layer] = stream
+            files[layer] = str(f)
+            continue
         stream = _stream(f, None, layer)
         if stream is not None:
             streams[layer] = stream

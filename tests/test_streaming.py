@@ -152,6 +152,105 @@ def test_a_folder_of_geoparquet_files_is_read_and_its_buildings_streamed(plan_gp
         [(p["feature"], p["message"]) for p in gpkg["problems"]]
 
 
+def _dataset(plan_gpkg, folder: Path, cuts, crs_of=None):
+    """The plan as a folder of GeoParquet files, its buildings a partitioned dataset cut at
+    `cuts` (rows), part k in crs_of[k] where given, named as Dask names its parts."""
+    folder.mkdir()
+    for name in ("parcels", "facilities"):
+        gpd.read_file(plan_gpkg, layer=name).to_parquet(folder / f"{name}.parquet")
+    buildings = gpd.read_file(plan_gpkg, layer="buildings")
+    (folder / "buildings").mkdir()
+    bounds = [0, *cuts, len(buildings)]
+    for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        part = buildings.iloc[a:b]
+        if crs_of and k in crs_of:
+            part = part.to_crs(crs_of[k])
+        part.to_parquet(folder / "buildings" / f"part.{k}.parquet")
+    return folder
+
+
+def test_a_layer_held_as_a_partitioned_dataset_is_read_part_by_part(plan_gpkg, tmp_path,
+                                                                     monkeypatch):
+    """A buildings layer written by Dask, Spark or DuckDB (buildings/part.0.parquet, …,
+    part.10.parquet) is streamed part after part, in natural order (part.2 before
+    part.10): the results are those of the same plan in one file, to the byte, and a
+    feature is named by its part and row."""
+    # 17 buildings cut into 12 parts: rows 0, 1, 2, …, 10 alone, then 11–16 in part.11.
+    folder = _dataset(plan_gpkg, tmp_path / "district", cuts=range(1, 12))
+    raw = io.read_plan(folder)
+    assert "buildings" in raw.streams
+    monkeypatch.setattr(io, "STREAM_ROWS", 4)
+    parted = _batch(folder, tmp_path / "a", "--no-parcel-reports")
+    gpkg = _batch(plan_gpkg, tmp_path / "b", "--no-parcel-reports")
+    assert parted["parcels"] == gpkg["parcels"]
+    assert [(p["feature"], p["message"]) for p in parted["problems"]] == \
+        [(p["feature"], p["message"]) for p in gpkg["problems"]]
+    # NOGEOM (row 16 of the layer, the second of part.11) has an id: named by it. Without
+    # its id, it is named where it stands.
+    buildings = gpd.read_parquet(folder / "buildings" / "part.11.parquet")
+    buildings.loc[buildings["id"] == "NOGEOM", "id"] = None
+    buildings.to_parquet(folder / "buildings" / "part.11.parquet")
+    parted = _batch(folder, tmp_path / "c", "--no-parcel-reports")
+    assert ("part.11.parquet #4", "empty or missing geometry") in \
+        [(p["feature"], p["message"]) for p in parted["problems"]]
+
+
+def test_the_parts_of_a_dataset_may_be_in_different_crss(plan_gpkg, tmp_path):
+    """Each part is read in the CRS it declares and reprojected to the first part's: a
+    part in WGS 84 among parts in metres gives the same verdicts and households."""
+    folder = _dataset(plan_gpkg, tmp_path / "district", cuts=[5, 10], crs_of={1: "EPSG:4326"})
+    parted = _batch(folder, tmp_path / "a", "--no-parcel-reports")
+    gpkg = _batch(plan_gpkg, tmp_path / "b", "--no-parcel-reports")
+    def households(data):
+        return [(p["id"], p["verdict"],
+                 sum(b["households"] for f in p["findings"] if f["rule"] == "service_radius"
+                     for b in f["details"].get("uncovered_buildings", [])))
+                for p in data["parcels"]]
+
+    # P2's 87 households out of reach (above), the same however its parts were stored.
+    assert households(parted) == households(gpkg) and households(gpkg)[1][2] == 87
+
+
+def test_a_dataset_folder_that_cannot_be_read_says_which_part(plan_gpkg, tmp_path):
+    folder = _dataset(plan_gpkg, tmp_path / "district", cuts=[5])
+    # A part without a CRS among parts with one cannot be told from a mistake.
+    part = gpd.read_parquet(folder / "buildings" / "part.1.parquet").set_crs(None,
+                                                                             allow_override=True)
+    part.to_parquet(folder / "buildings" / "part.1.parquet")
+    res = CliRunner().invoke(main, ["batch", str(folder), "--city", "changzhou", "--lang", "en",
+                                    "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "part.1.parquet" in res.output and "declares no CRS" in res.output
+    # A file that is not Parquet.
+    (folder / "buildings" / "part.1.parquet").write_text("not parquet")
+    res = CliRunner().invoke(main, ["batch", str(folder), "--city", "changzhou", "--lang", "en",
+                                    "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "part.1.parquet" in res.output
+    assert "a GeoParquet file" in res.output
+    # No part at all (Hidden files and Dask's _metadata are not parts).
+    for f in (folder / "buildings").iterdir():
+        f.unlink()
+    (folder / "buildings" / "_metadata").write_bytes(b"")
+    (folder / "buildings" / ".part.0.parquet.crc").write_bytes(b"")
+    res = CliRunner().invoke(main, ["batch", str(folder), "--city", "changzhou", "--lang", "en",
+                                    "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "holds no GeoParquet files" in res.output
+
+
+def test_a_dataset_folder_serves_any_layer(plan_gpkg, tmp_path):
+    """Parcels cut into parts (Hive-style subfolders, as a partitioned write by province
+    leaves them) are read whole, part after part."""
+    folder = _dataset(plan_gpkg, tmp_path / "district", cuts=[])
+    parcels = gpd.read_parquet(folder / "parcels.parquet")
+    (folder / "parcels.parquet").unlink()
+    for k, row in enumerate(("P1", "P2")):
+        (folder / "parcels" / f"district={k}").mkdir(parents=True)
+        parcels[parcels["id"] == row].to_parquet(folder / "parcels" / f"district={k}" /
+                                                 "part-0.parquet")
+    parted = _batch(folder, tmp_path / "a", "--no-parcel-reports")
+    assert [p["id"] for p in parted["parcels"]] == ["P1", "P2"]
+
+
 def test_a_batch_left_without_buildings_leaves_an_empty_layer():
     """Found by Hypothesis: every building of a batch unusable (no geometry)."""
     from conftest import make_plan
