@@ -197,7 +197,9 @@ CJK = "\u3400-\u9fff\uf900-\ufaff"
 _HAS_CJK = re.compile(f"[{CJK}]")
 _GLOSS = re.compile(r"\s*[（(][A-Za-z][A-Za-z ,:;'/-]*[)）]")
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")
-_COLON = re.compile(r"(?<!\d):|:(?!\d)")
+# A colon between letters or digits, or before "//", is part of a name: EPSG:4547, 12:30,
+# OGC:CRS84, tcp://10.0.0.5:8786.
+_COLON = re.compile(r"(?<![0-9A-Za-z]):(?!//)|:(?![0-9A-Za-z/])")
 # Space before or after full-width punctuation, removed by a plain replacement (no callback).
 _SPACED = re.compile(r"\s+(?=[，；：？！。])|(?<=[，；：？！。])\s+")
 _SPACE = re.compile(r"\s")
@@ -207,7 +209,8 @@ _HALF = str.maketrans({"(": "（", ")": "）", ";": "；", "?": "？", "!": "！
 # Labels, verdicts and clause texts repeat on every parcel of a district.
 @lru_cache(maxsize=1 << 16)
 def zh_punctuation(text: str) -> str:
-    """Chinese text takes full-width , ; : ( ) ? ! (numbers keep theirs: 1,200 and 12:30), no
+    """Chinese text takes full-width , ; : ( ) ? ! (numbers and names keep theirs: 1,200,
+    12:30, EPSG:4547, tcp://host:8786), no
     space around them, and no English gloss in parentheses. Text without Chinese is left."""
     if not _HAS_CJK.search(text):
         return text

@@ -190,10 +190,10 @@ def _load_standard(city, standard_file, as_of=None):
     from compliance.standard import load_standard
 
     if city and standard_file:
-        raise click.UsageError("give --city or --standard, not both")
+        raise click.UsageError(_say("give --city or --standard, not both"))
     if not city and not standard_file:
-        raise click.UsageError("name the standard: --city dongying (see `compliance standards "
-                               "list`) or --standard my-city.yaml")
+        raise click.UsageError(_say("name the standard: --city dongying (see `compliance "
+                                    "standards list`) or --standard my-city.yaml"))
     return load_standard(standard_file or city, as_of=as_of.date().isoformat() if as_of else None)
 
 
@@ -369,10 +369,10 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     on_stage, _ = _stage_reporter()
     quick = any(v is not None for v in (households_new, households_existing, facility_area))
     if plan and quick:
-        raise click.UsageError("give a PLAN file or the quick-check figures, not both")
+        raise click.UsageError(_say("give a PLAN file or the quick-check figures, not both"))
     if not plan and not quick:
-        raise click.UsageError("give a PLAN file, or figures such as --households-new 1200 "
-                               "--facility-area 200")
+        raise click.UsageError(_say("give a PLAN file, or figures such as --households-new "
+                                    "1200 --facility-area 200"))
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
                       crs=crs, coords=coords)
     if quick:
@@ -383,7 +383,8 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
                                 persons_per_household=standard.persons_per_household)
     else:
         if not Path(plan).exists():
-            raise click.BadParameter(f"no such file or folder: {plan}", param_hint="PLAN")
+            raise click.BadParameter(_say("no such file or folder: {path}").format(path=plan),
+                                     param_hint="PLAN")
         on_stage("reading")
         the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True, table=table,
                                       cad_layers=cad_layers, cad_units=cad_units,
@@ -482,7 +483,7 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
             yield from bar
 
     if workers and scheduler:
-        raise click.UsageError("give --workers or --scheduler, not both")
+        raise click.UsageError(_say("give --workers or --scheduler, not both"))
     mapper = None
     if workers or scheduler:
         from compliance.cluster import PointMapper

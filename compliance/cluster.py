@@ -155,6 +155,29 @@ def _bounds(xy: np.ndarray) -> tuple[float, float, float, float]:
     return (*xy.min(axis=0), *xy.max(axis=0))
 
 
+# How long a batch waits for a scheduler that does not answer (dask.distributed's default).
+SCHEDULER_TIMEOUT_S = 30
+
+
+def _connect(client_class, address: str):
+    """A client of the scheduler at `address`; an address that is not one, or a scheduler that
+    does not answer, is the user's to fix (exit 2), not an internal error."""
+    try:
+        return client_class(address, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+    except ValueError as exc:  # "missing port number", "unknown address scheme 'http'"
+        raise ComplianceError(Problem("--scheduler", N_("not the address of a Dask scheduler"),
+                                      found=f"{address} ({exc})",
+                                      expected=N_("tcp://HOST:PORT, as `dask scheduler` "
+                                                  "prints it, e.g. tcp://10.0.0.5:8786"))
+                              ) from None
+    except (OSError, TimeoutError) as exc:
+        raise ComplianceError(Problem("--scheduler", N_("the Dask scheduler does not answer"),
+                                      found=f"{address} ({exc})",
+                                      expected=N_("a running scheduler (`dask scheduler`) "
+                                                  "this machine can reach, with workers "
+                                                  "(`dask worker ADDRESS`)"))) from None
+
+
 class PointMapper:
     """Measures household points on a Dask cluster; used as `distance.measure(mapper=…)`."""
 
@@ -167,7 +190,7 @@ class PointMapper:
                                           expected="pip install 'eldercare-compliance[cluster]'")
                                   ) from None
         if scheduler:
-            self.client = Client(scheduler, timeout="30s")
+            self.client = _connect(Client, scheduler)
             self._cluster = None
         else:
             self._cluster = LocalCluster(n_workers=int(workers or 2), threads_per_worker=1,

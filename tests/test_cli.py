@@ -113,6 +113,10 @@ def test_user_standard(tmp_path):
     (["check", "--city", "changzho", "--households-new", "10"], "no standard of this name; expected changzhou"),
     (["check", "nowhere.geojson", "--city", "zunyi"], "no such file"),
     (["check", "--city", "zunyi"], "give a PLAN"),
+    # In Chinese when asked (the words of these messages were English whatever --lang).
+    (["check", "--city", "zunyi", "--standard", "x.yaml", "--lang", "zh"],
+     "--city 与 --standard 只能给出一个"),
+    (["check", "nowhere.geojson", "--city", "zunyi", "--lang", "zh"], "文件或文件夹不存在"),
 ])
 def test_usage_errors_exit_2(args, words):
     out = CliRunner().invoke(main, args)

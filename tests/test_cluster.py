@@ -89,3 +89,27 @@ def test_workers_and_scheduler_are_not_both_given(tmp_path):
     out = CliRunner().invoke(main, ["batch", str(_district(tmp_path / "d.gpkg")), "--city",
                                     "zunyi", "--workers", "2", "--scheduler", "tcp://x:1"])
     assert out.exit_code == 2 and "not both" in out.output
+
+
+def test_a_scheduler_that_is_not_one_or_does_not_answer_is_the_users_to_fix(tmp_path,
+                                                                             monkeypatch):
+    """Exit 2 with what to give, never an internal error (it once said "internal error:
+    OSError: Timed out trying to connect", in English, after 30 s)."""
+    import socket
+
+    from compliance import cluster
+
+    plan = str(_district(tmp_path / "d.gpkg"))
+    out = CliRunner().invoke(main, ["batch", plan, "--city", "zunyi", "--lang", "zh", "--scheduler",
+                                    "http://127.0.0.1:80", "-o", str(tmp_path / "o")])
+    assert out.exit_code == 2 and "不是 Dask 调度器的地址" in out.output
+    assert "tcp://10.0.0.5:8786" in out.output  # an address keeps its colons in Chinese
+    with socket.socket() as s:  # a port nothing listens on, on this machine only
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(cluster, "SCHEDULER_TIMEOUT_S", 1)
+    out = CliRunner().invoke(main, ["batch", plan, "--city", "zunyi", "--lang", "en",
+                                    "--scheduler", f"tcp://127.0.0.1:{port}",
+                                    "-o", str(tmp_path / "o")])
+    assert out.exit_code == 2 and "the Dask scheduler does not answer" in out.output
+    assert "internal error" not in out.output and not (tmp_path / "o").exists()

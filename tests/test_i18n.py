@@ -74,3 +74,14 @@ def test_chinese_punctuation_leaves_escaped_characters_whole():
     # The ; between the texts is punctuation (； and no space after it); 1:1000 keeps its colon.
     assert _typeset(page, "zh") == "<p>实际为 &#39;比例 1:1000&#39;；A &amp; B</p>"
     assert _typeset(page, "en") == page
+
+
+def test_chinese_punctuation_leaves_codes_and_addresses_whole():
+    """A label's colon is full-width in Chinese; the colon of a CRS code, a time or an
+    address is part of it (the scheduler's address once read tcp：//10.0.0.5:8786)."""
+    from compliance._i18n import zh_punctuation
+
+    assert zh_punctuation("应为 tcp://10.0.0.5:8786 或 EPSG:4547、OGC:CRS84，12:30") == \
+        "应为 tcp://10.0.0.5:8786 或 EPSG:4547、OGC:CRS84，12:30"
+    assert zh_punctuation("字段: 户数; 实际为: abc") == "字段：户数；实际为：abc"
+    assert zh_punctuation("文件 file:///tmp/a.gpkg") == "文件 file:///tmp/a.gpkg"
