@@ -163,7 +163,7 @@ def _connect(client_class, address: str):
     """A client of the scheduler at `address`; an address that is not one, or a scheduler that
     does not answer, is the user's to fix (exit 2), not an internal error."""
     try:
-        return client_class(address, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+        client = client_class(address, timeout=f"{SCHEDULER_TIMEOUT_S}s")
     except ValueError as exc:  # "missing port number", "unknown address scheme 'http'"
         raise ComplianceError(Problem("--scheduler", N_("not the address of a Dask scheduler"),
                                       found=f"{address} ({exc})",
@@ -176,6 +176,17 @@ def _connect(client_class, address: str):
                                       expected=N_("a running scheduler (`dask scheduler`) "
                                                   "this machine can reach, with workers "
                                                   "(`dask worker ADDRESS`)"))) from None
+    try:
+        # A scheduler without workers would take the points and never answer.
+        client.wait_for_workers(1, timeout=SCHEDULER_TIMEOUT_S)
+    except (OSError, TimeoutError):
+        client.close()
+        raise ComplianceError(Problem("--scheduler", N_("the Dask scheduler has no workers"),
+                                      found=address,
+                                      expected=N_("at least one worker started with the "
+                                                  "scheduler's address (`dask worker "
+                                                  "ADDRESS`)"))) from None
+    return client
 
 
 class PointMapper:

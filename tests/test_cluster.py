@@ -113,3 +113,12 @@ def test_a_scheduler_that_is_not_one_or_does_not_answer_is_the_users_to_fix(tmp_
                                     "-o", str(tmp_path / "o")])
     assert out.exit_code == 2 and "the Dask scheduler does not answer" in out.output
     assert "internal error" not in out.output and not (tmp_path / "o").exists()
+    # A scheduler without workers would take the points and never answer.
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=False, host="127.0.0.1", protocol="tcp",
+                      dashboard_address=None) as empty:
+        out = CliRunner().invoke(main, ["batch", plan, "--city", "zunyi", "--lang", "en",
+                                        "--scheduler", empty.scheduler_address,
+                                        "-o", str(tmp_path / "o")])
+    assert out.exit_code == 2 and "the Dask scheduler has no workers" in out.output
