@@ -159,7 +159,7 @@ class LayerStream:
         import shapely
 
         source = pq.ParquetFile(path)
-        crs, _ = _geoparquet_layout(path, source)
+        crs, _, _ = _geoparquet_layout(path, source)
         name = _geoparquet_meta(source)["primary_column"]
         columns = None if columns is None else [*columns, name]
         for batch in source.iter_batches(batch_size=rows, columns=columns):
@@ -188,7 +188,9 @@ def _stream(path: Path, layer: str | None, plan_layer: str) -> LayerStream | Non
         return None
     try:
         if _is_parquet(path):
-            crs, fields = _geoparquet_layout(path)
+            crs, fields, wkb = _geoparquet_layout(path)
+            if not wkb:
+                return None
         else:
             import pyogrio
 
@@ -208,6 +210,7 @@ class _Part:
     name: str  # its path inside the folder, as a message names it
     crs: str | None
     columns: list[str] | None  # as _known_columns
+    wkb: bool  # its geometry WKB-encoded: it can be streamed
 
 
 def _natural_key(path: Path) -> list:
@@ -232,13 +235,13 @@ def _dataset_parts(folder: Path, plan_layer: str) -> list[_Part]:
     parts = []
     for f in files:
         try:
-            crs, fields = _geoparquet_layout(f)
+            crs, fields, wkb = _geoparquet_layout(f)
         except Exception as exc:  # noqa: BLE001 - not Parquet, or no GeoParquet metadata
             raise PlanError(Problem(str(f), N_("cannot read the layer file"), found=str(exc),
                                     layer=plan_layer,
                                     expected=N_("a GeoParquet file"))) from None
         parts.append(_Part(f, f.relative_to(folder).as_posix(), crs,
-                           _known_columns(fields, plan_layer)))
+                           _known_columns(fields, plan_layer), wkb))
     return parts
 
 
@@ -259,7 +262,7 @@ def _parts_crs(folder: Path, parts: list[_Part], plan_layer: str) -> str | None:
 def _stream_parts(folder: Path, plan_layer: str) -> LayerStream | None:
     parts = _dataset_parts(folder, plan_layer)
     crs = _parts_crs(folder, parts, plan_layer)
-    if plan_layer not in STREAMED_LAYERS or crs is None:
+    if plan_layer not in STREAMED_LAYERS or crs is None or not all(p.wkb for p in parts):
         return None
     return LayerStream(folder, None, plan_layer, crs, None, parts=parts)
 
@@ -291,24 +294,24 @@ def _geoparquet_meta(source) -> dict:
     return json.loads(source.schema_arrow.metadata[b"geo"])
 
 
-def _geoparquet_layout(path: Path, source=None) -> tuple[str | None, list[str]]:
-    """A GeoParquet file's CRS (None: unknown, or an encoding other than WKB, which the file
-    is then read whole by geopandas for) and its fields but the geometry."""
+def _geoparquet_layout(path: Path, source=None) -> tuple[str | None, list[str], bool]:
+    """A GeoParquet file's CRS (None: unknown), its fields but the geometry, and whether its
+    geometry is WKB, which it can be streamed in (GeoArrow encodings are read whole, by
+    geopandas)."""
     import pyarrow.parquet as pq
 
     source = source or pq.ParquetFile(path)
     meta = _geoparquet_meta(source)
     name = meta["primary_column"]
     column = meta["columns"][name]
-    if column.get("encoding", "WKB").upper() != "WKB":
-        return None, []
     # GeoParquet: no "crs" key means OGC:CRS84; null means unknown.
     crs = column["crs"] if "crs" in column else "OGC:CRS84"
     if isinstance(crs, dict):
         import pyproj
 
         crs = pyproj.CRS.from_json_dict(crs).to_wkt()
-    return crs, [f for f in source.schema_arrow.names if f != name]
+    return (crs, [f for f in source.schema_arrow.names if f != name],
+            column.get("encoding", "WKB").upper() == "WKB")
 
 
 def fingerprint(path: Path) -> str:
