@@ -24,6 +24,12 @@ from .history import History
 # The files of a finished check, as the command line writes them: name → view format.
 OUTPUTS = {"report.html": "html", "report.pdf": "pdf", "results.json": "json",
            "results.csv": "csv", "results.gpkg": "gpkg"}
+# Up to this many parcels, report.html and report.pdf hold every parcel in full, the report a
+# reviewer signs for a development. Beyond, a district: they are its overview (map, figures,
+# the parcel table in pages) and its printed summary, as `compliance batch` writes them
+# (index.html, report.pdf): every parcel in full would be a page each (10,000 parcels: minutes
+# of typesetting and gigabytes), and every parcel is in results.json/.csv/.gpkg beside them.
+FULL_REPORT_PARCELS = 100
 # A check started this many times (restarts, crashed workers) is failed, not run again.
 MAX_ATTEMPTS = 3
 
@@ -114,8 +120,20 @@ def _run(history: History, check, folder: Path) -> dict:
     model = view_model.build(result, check.lang)
     out = folder / "out"
     out.mkdir(exist_ok=True)
+    written = set()
+    if len(model.parcels) > FULL_REPORT_PARCELS:
+        from . import io
+        from .views import html as html_view
+        from .views import pdf as pdf_view
+
+        builder = html_view.ReportBuilder(model)
+        links = ["" for _ in model.parcels]
+        workflow.write_overview(builder, out, links, name="report.html")
+        io.write_atomic(out / "report.pdf", pdf_view.render_index(builder, links))
+        written = {"report.html", "report.pdf"}
     for name, fmt in OUTPUTS.items():
-        workflow.write_model(model, str(out / name), fmt)
+        if name not in written:
+            workflow.write_model(model, str(out / name), fmt)
     return dict(result.summary)
 
 
@@ -130,6 +148,7 @@ class Jobs:
         self.target = target
         self.history = History(data_dir)
         self._lock = threading.Lock()
+        self._closing = False
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -152,7 +171,7 @@ class Jobs:
         future.add_done_callback(lambda f, cid=check_id, p=pool: self._finished(cid, f, p))
 
     def _finished(self, check_id: str, future: Future, pool: ProcessPoolExecutor) -> None:
-        if future.cancelled():
+        if future.cancelled() or self._closing:
             return
         exc = future.exception()
         if exc is None:
@@ -194,7 +213,21 @@ class Jobs:
         return n
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop now: a server's stop (a restart, an upgrade) never waits for a district's
+        check to end. Queued checks stay queued and a running one is left running, in the
+        history: the next start runs them again (resume)."""
+        with self._lock:
+            self._closing = True
+            pool = self._pool
+        # The workers themselves: shutdown(wait=False) lets a running check go on, and the
+        # interpreter's exit then waits for it (a 10,000-parcel check: minutes).
+        # (ProcessPoolExecutor.terminate_workers from Python 3.14; its _processes before.)
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(5)
 
 
 def _worker_start(server_pid: int) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
@@ -19,7 +20,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from starlette.responses import (FileResponse, HTMLResponse, JSONResponse, RedirectResponse,
+                                 Response, StreamingResponse)
 from starlette.routing import Route
 
 from . import uploads
@@ -29,6 +31,8 @@ from .history import History
 from .jobs import OUTPUTS, Jobs
 
 DEFAULT_MAX_UPLOAD_MB = 200
+# The pages of a district's parcel table (views.html.table_page_names), beside report.html.
+_TABLE_PAGE = re.compile(r"parcels-[0-9]{3,6}\.html")
 _ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _STATUS_WORDS = {"queued": N_("queued"), "running": N_("running"), "done": N_("done"),
                  "failed": N_("failed")}
@@ -156,15 +160,40 @@ class Desk:
         return self.history.get(check_id)
 
     def as_json(self, check) -> dict:
+        """The check as the API gives it, but for its `result` (see `result_file`)."""
         out = {"id": check.id, "status": check.status, "progress": round(check.progress, 3),
                "stage": check.stage, "created": check.created, "standard": check.standard,
                "input_sha256": check.input_sha256, "files": check.files,
                "result": None, "error": check.error if check.status == "failed" else None}
         if check.status == "done":
-            path = self.history.folder(check.id) / "out" / "results.json"
-            out["result"] = json.loads(path.read_text(encoding="utf-8"))
             out["files_url"] = {name: f"/api/checks/{check.id}/{name}" for name in OUTPUTS}
         return out
+
+    def result_file(self, check) -> Path | None:
+        path = self.history.folder(check.id) / "out" / "results.json"
+        return path if check.status == "done" and path.is_file() else None
+
+
+# A district's results.json runs to tens of megabytes (10,000 parcels: 32 MB): it is sent as
+# it lies on disk, in pieces, never parsed and written again (a second per request, and its
+# size many times over in memory).
+_RESULT_PIECE = 1 << 20
+
+
+def _check_response(envelope: dict, result: Path | None) -> Response:
+    if result is None:
+        return JSONResponse(envelope)
+    head = json.dumps({k: v for k, v in envelope.items() if k != "result"},
+                      ensure_ascii=False, separators=(",", ":"))[:-1] + ',"result":'
+
+    def body():
+        yield head.encode("utf-8")
+        with open(result, "rb") as fh:
+            while piece := fh.read(_RESULT_PIECE):
+                yield piece
+        yield b"}"
+
+    return StreamingResponse(body(), media_type="application/json")
 
 
 def _problems_json(exc: ComplianceError, lang: str) -> dict:
@@ -266,23 +295,28 @@ def create_app(data_dir: str | Path | None = None, *, workers: int = 2,
         check = await run_in_threadpool(desk.lookup, request.path_params["id"])
         if check is None:
             return JSONResponse({"error": "no such check", "problems": []}, status_code=404)
-        return JSONResponse(await run_in_threadpool(desk.as_json, check))
+        return _check_response(desk.as_json(check), desk.result_file(check))
 
     async def api_file(request: Request):
         check = desk.lookup(request.path_params["id"])
         name = request.path_params["name"]
-        if check is None or name not in OUTPUTS:
+        # A district's report.html is its overview; the parcel table's pages lie beside it.
+        table_page = _TABLE_PAGE.fullmatch(name) is not None
+        if check is None or (name not in OUTPUTS and not table_page):
             return JSONResponse({"error": "no such file", "problems": []}, status_code=404)
         if check.status != "done":
             return JSONResponse({"error": f"the check is {check.status}", "problems": []},
                                 status_code=409)
         path = desk.history.folder(check.id) / "out" / name
+        if table_page and not path.is_file():
+            return JSONResponse({"error": "no such file", "problems": []}, status_code=404)
         media = {"report.html": "text/html; charset=utf-8", "report.pdf": "application/pdf",
                  "results.json": "application/json", "results.csv": "text/csv; charset=utf-8",
-                 "results.gpkg": "application/geopackage+sqlite3"}[name]
+                 "results.gpkg": "application/geopackage+sqlite3"}.get(
+                     name, "text/html; charset=utf-8")
         headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                    "img-src data:; frame-ancestors 'self'", "X-Content-Type-Options": "nosniff"}
-        if name != "report.html":
+        if name != "report.html" and not table_page:
             headers["Content-Disposition"] = f'attachment; filename="{check.id[:8]}-{name}"'
         return FileResponse(path, media_type=media, headers=headers)
 

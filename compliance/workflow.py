@@ -213,28 +213,34 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
             io.write_atomic(out / "results.csv", csv_view.chunks(model))
             io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
             _process.release_freed_memory()
-            if len(result.parcels) > INDEX_ROWS:
-                # A large district: the overview lists the worst parcels; the whole table is
-                # in pages a browser opens at once (and in results.csv / .xlsx).
-                names = html_view.table_page_names(len(result.parcels), TABLE_PAGE_ROWS)
-                for name, page in builder.table_pages(links, TABLE_PAGE_ROWS):
-                    io.write_atomic(out / name, page)
-                    written.append(name)
-                io.write_atomic(out / "index.html", builder.index(
-                    links, rows_limit=INDEX_ROWS, pages=names, page_rows=TABLE_PAGE_ROWS))
-            else:
-                io.write_atomic(out / "index.html", builder.index(links))
+            written += write_overview(builder, out, links)
             _process.release_freed_memory()
             io.write_atomic(out / "results.json", json_view.chunks(model))
             io.write_atomic(out / "report.pdf", typesetter.pdf())
             beside.finish()
         finally:
             beside.stop()
-        written += ["results.csv", "results.xlsx", "results.gpkg", "index.html", "report.pdf",
-                    "results.json"]
+        written += ["results.csv", "results.xlsx", "results.gpkg", "report.pdf", "results.json"]
         target.commit()
     folder_path = Path(folder)
     return BatchOutput(result, folder_path, [folder_path / w for w in written])
+
+
+def write_overview(builder, out: Path, links: list[str], name: str = "index.html") -> list[str]:
+    """A district's overview page `name` (map, figures, parcel table) in the folder `out`;
+    for a large district the overview lists the worst parcels and the whole table is in
+    pages a browser opens at once (and in results.csv / .xlsx). Returns the names written."""
+    from .views import html as html_view
+
+    if len(links) <= INDEX_ROWS:
+        io.write_atomic(out / name, builder.index(links))
+        return [name]
+    pages = html_view.table_page_names(len(links), TABLE_PAGE_ROWS)
+    for page_name, page in builder.table_pages(links, TABLE_PAGE_ROWS, overview=name):
+        io.write_atomic(out / page_name, page)
+    io.write_atomic(out / name, builder.index(links, rows_limit=INDEX_ROWS, pages=pages,
+                                              page_rows=TABLE_PAGE_ROWS))
+    return [*pages, name]
 
 
 class _Beside:

@@ -386,6 +386,110 @@ def test_a_check_that_kills_its_worker_fails_with_a_message(tmp_path):
     jobs.shutdown()
 
 
+def _slow(data_dir, check_id):
+    from compliance.history import History
+
+    History(data_dir).update(check_id, status="running", progress=0.3, stage="checking")
+    time.sleep(600)
+
+
+def test_a_server_stops_at_once_and_runs_what_it_held_when_it_starts_again(tmp_path):
+    """A stop (SIGTERM: a restart, an upgrade) ended only when the running check did (a
+    10,000-parcel district: minutes). Now its workers end at once, and the checks it held
+    stay in the history, run again at the next start."""
+    from compliance.history import History
+    from compliance.jobs import Jobs
+
+    history = History(tmp_path)
+    for cid in ("long", "next"):
+        history.add(cid, standard="zunyi", lang="en", distance="straight", meta={},
+                    files=["p.geojson"], plan="input/plan.geojson", plan_table=None,
+                    input_sha256="0" * 64)
+    jobs = Jobs(tmp_path, workers=1, target=_slow)
+    jobs.submit("long")
+    jobs.submit("next")
+    deadline = time.time() + 60
+    while history.get("long").status != "running" and time.time() < deadline:
+        time.sleep(0.1)
+    # The pool's workers (multiprocessing's resource tracker is a child too, and stays).
+    workers = [p for p in _children(os.getpid())
+               if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    assert workers
+    started = time.time()
+    jobs.shutdown()
+    assert time.time() - started < 10
+    assert not any(_alive(p) for p in workers)
+    assert [history.get(c).status for c in ("long", "next")] == ["running", "queued"]
+    # The next start takes both up again.
+    jobs = Jobs(tmp_path, workers=1, target=_fine)
+    assert jobs.resume() == 2
+    while {history.get(c).status for c in ("long", "next")} != {"done"} \
+            and time.time() < deadline:
+        time.sleep(0.1)
+    assert [history.get(c).status for c in ("long", "next")] == ["done", "done"]
+    jobs.shutdown()
+
+
+def test_a_district_is_reported_as_the_batch_reports_it(tmp_path, monkeypatch):
+    """A district uploaded to the desk: report.html is its overview with the parcel table in
+    pages served beside it, report.pdf its printed summary, as `compliance batch` writes
+    them. (Every parcel in full took 3 GB and minutes of typesetting at 10,000 parcels.)"""
+    import shutil
+    import warnings
+
+    from pypdf import PdfReader
+
+    from compliance import jobs, workflow
+    from compliance.history import History
+    from compliance.service import create_app
+
+    # The Beijing sample's 10 parcels stand for a district: beyond 3 parcels, a district;
+    # beyond 4, its table in pages of 4: ⌈10 / 4⌉ = 3 pages.
+    monkeypatch.setattr(jobs, "FULL_REPORT_PARCELS", 3)
+    monkeypatch.setattr(workflow, "INDEX_ROWS", 4)
+    monkeypatch.setattr(workflow, "TABLE_PAGE_ROWS", 4)
+    history = History(tmp_path)
+    history.add("district", standard="national", lang="zh", distance="straight", meta={},
+                files=["学清路.gpkg"], plan="input/plan.gpkg", plan_table=None,
+                input_sha256="0" * 64)
+    (history.folder("district") / "input").mkdir(parents=True)
+    shutil.copy(SAMPLES / "beijing-xueqing-osm.gpkg",
+                history.folder("district") / "input" / "plan.gpkg")
+    assert jobs.run_check(str(tmp_path), "district") == "done"
+    out = history.folder("district") / "out"
+    assert sorted(f.name for f in out.iterdir()) == [
+        "parcels-001.html", "parcels-002.html", "parcels-003.html", "report.html",
+        "report.pdf", "results.csv", "results.gpkg", "results.json"]
+    overview = (out / "report.html").read_text(encoding="utf-8")
+    assert all(f'href="parcels-00{k}.html"' in overview for k in (1, 2, 3))
+    assert 'href="report.html"' in (out / "parcels-002.html").read_text(encoding="utf-8")
+    assert len(json.loads((out / "results.json").read_text(encoding="utf-8"))["parcels"]) == 10
+    # The printed summary, not ten parcels in full.
+    assert len(PdfReader(out / "report.pdf").pages) <= 4
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+        client = TestClient(create_app(tmp_path, resume=False))
+    page = client.get("/api/checks/district/parcels-002.html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "content-disposition" not in page.headers
+    for name in ("parcels-004.html", "parcels-1.html", "parcels-001.htm", "history.sqlite3"):
+        assert client.get(f"/api/checks/district/{name}").status_code == 404, name
+    # The status carries results.json as it lies on disk (never parsed and written again),
+    # the history list only the summary.
+    status = client.get("/api/checks/district").json()
+    assert status["status"] == "done" and status["result"] == json.loads(
+        (out / "results.json").read_text(encoding="utf-8"))
+    assert status["files_url"]["report.html"] == "/api/checks/district/report.html"
+    listed = client.get("/api/checks?limit=5").json()
+    assert [c["id"] for c in listed] == ["district"] and "result" not in listed[0]
+    # 10 parcels, 3 compliant (samples/README.md).
+    assert listed[0]["summary"]["parcels"] == 10 and listed[0]["summary"]["compliant"] == 3
+
+
 # --------------------------------------------------------------------------- the page
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is installed by "

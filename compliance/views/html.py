@@ -160,10 +160,12 @@ class ReportBuilder:
         return _typeset(self.env.get_template("index.html.j2").render(**model), self.lang)
 
 
-    def table_pages(self, links: list[str], page_rows: int) -> Iterator[tuple[str, str]]:
+    def table_pages(self, links: list[str], page_rows: int,
+                    overview: str = "index.html") -> Iterator[tuple[str, str]]:
         """The district's whole parcel table, `page_rows` to a page, problems first:
-        (file name, page), a page at a time. A browser opens each at once, at any district
-        size; `table_page_names` names them beforehand."""
+        (file name, page), a page at a time, each linking back to the `overview` page. A
+        browser opens each at once, at any district size; `table_page_names` names them
+        beforehand."""
         order = index_order(self.model)
         names = table_page_names(len(order), page_rows)
         template = self.env.get_template("table_page.html.j2")
@@ -171,6 +173,7 @@ class ReportBuilder:
             chunk = index_rows(self.model, links, order[k * page_rows:(k + 1) * page_rows])
             page = template.render(**self._common, rows=chunk, rows_total=len(order),
                                    pages=names, page_no=k + 1, first=k * page_rows + 1,
+                                   overview=overview,
                                    last=k * page_rows + len(chunk))
             yield name, _typeset(page, self.lang)
 
