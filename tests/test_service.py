@@ -360,15 +360,22 @@ def _fine(data_dir, check_id):
     return "done"
 
 
-def test_a_check_that_kills_its_worker_fails_with_a_message(tmp_path):
+def _accepted(data_dir, *check_ids):
+    """A history holding these checks as accepted (queued), whatever a target makes of them."""
     from compliance.history import History
-    from compliance.jobs import MAX_ATTEMPTS, Jobs
 
-    history = History(tmp_path)
-    for cid in ("crash", "fine"):
+    history = History(data_dir)
+    for cid in check_ids:
         history.add(cid, standard="zunyi", lang="en", distance="straight", meta={},
                     files=["p.geojson"], plan="input/plan.geojson", plan_table=None,
                     input_sha256="0" * 64)
+    return history
+
+
+def test_a_check_that_kills_its_worker_fails_with_a_message(tmp_path):
+    from compliance.jobs import MAX_ATTEMPTS, Jobs
+
+    history = _accepted(tmp_path, "crash", "fine")
     jobs = Jobs(tmp_path, workers=1, target=_crash)
     jobs.submit("crash")
     deadline = time.time() + 60
@@ -397,14 +404,9 @@ def test_a_server_stops_at_once_and_runs_what_it_held_when_it_starts_again(tmp_p
     """A stop (SIGTERM: a restart, an upgrade) ended only when the running check did (a
     10,000-parcel district: minutes). Now its workers end at once, and the checks it held
     stay in the history, run again at the next start."""
-    from compliance.history import History
     from compliance.jobs import Jobs
 
-    history = History(tmp_path)
-    for cid in ("long", "next"):
-        history.add(cid, standard="zunyi", lang="en", distance="straight", meta={},
-                    files=["p.geojson"], plan="input/plan.geojson", plan_table=None,
-                    input_sha256="0" * 64)
+    history = _accepted(tmp_path, "long", "next")
     jobs = Jobs(tmp_path, workers=1, target=_slow)
     jobs.submit("long")
     jobs.submit("next")
