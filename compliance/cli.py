@@ -395,6 +395,11 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
     kind = workflow.format_for(output, fmt)
     if output not in (None, "-"):
         io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers, meta])
+    if kind in ("html", "pdf") and len(the_plan.parcels) > workflow.FULL_REPORT_PARCELS:
+        # Asked for: written. But a district is better served by its overview.
+        click.echo(_say("note: {n:,} parcels, each in full in one report; `compliance batch` "
+                        "writes a district's overview and summary, every parcel in its "
+                        "tables").format(n=len(the_plan.parcels)), err=True)
     on_stage("network" if distance == "network" else "checking")
     result = workflow.run(the_plan, standard, options, meta=io.read_meta(meta, plan))
     report_lang, says = lang or "zh", cli_language(lang)

@@ -24,12 +24,6 @@ from .history import History
 # The files of a finished check, as the command line writes them: name → view format.
 OUTPUTS = {"report.html": "html", "report.pdf": "pdf", "results.json": "json",
            "results.csv": "csv", "results.gpkg": "gpkg"}
-# Up to this many parcels, report.html and report.pdf hold every parcel in full, the report a
-# reviewer signs for a development. Beyond, a district: they are its overview (map, figures,
-# the parcel table in pages) and its printed summary, as `compliance batch` writes them
-# (index.html, report.pdf): every parcel in full would be a page each (10,000 parcels: minutes
-# of typesetting and gigabytes), and every parcel is in results.json/.csv/.gpkg beside them.
-FULL_REPORT_PARCELS = 100
 # A check started this many times (restarts, crashed workers) is failed, not run again.
 MAX_ATTEMPTS = 3
 
@@ -121,7 +115,8 @@ def _run(history: History, check, folder: Path) -> dict:
     out = folder / "out"
     out.mkdir(exist_ok=True)
     written = set()
-    if len(model.parcels) > FULL_REPORT_PARCELS:
+    # A district: its overview and printed summary, as `compliance batch` writes them.
+    if len(model.parcels) > workflow.FULL_REPORT_PARCELS:
         from . import io
         from .views import html as html_view
         from .views import pdf as pdf_view

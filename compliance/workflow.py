@@ -108,6 +108,11 @@ def write_model(model, output: str, fmt: str) -> Path:
 # --------------------------------------------------------------------------------------------
 # Batch: a district plan in, a folder of results out.
 
+# Up to this many parcels, a report (HTML, PDF) holds every parcel in full: the report a
+# reviewer signs for a development. Beyond, a district: its overview and printed summary are
+# what `batch` and the review desk write (every parcel in full is a page each: 10,000
+# parcels, minutes of typesetting and gigabytes), every parcel being in the tables beside.
+FULL_REPORT_PARCELS = 100
 # The district overview lists every parcel up to this many; beyond, the worst this many, and
 # the whole table in pages of TABLE_PAGE_ROWS.
 INDEX_ROWS = 1000

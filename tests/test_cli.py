@@ -174,3 +174,19 @@ def test_chinese_terminal_summary_is_punctuated_as_chinese():
     assert out.exit_code == 1
     assert re.search(r"共 1 个地块：合规 0，不合规 1，资料不全 0", out.output)
     assert "（提示性）" in out.output and "(提示性)" not in out.output
+
+
+def test_a_district_checked_into_one_report_is_pointed_to_batch(tmp_path, monkeypatch):
+    """Written as asked, with a note: each parcel in full in one report grows to hundreds of
+    megabytes for a district, which `batch` reports as an overview and summary."""
+    from compliance import workflow
+
+    monkeypatch.setattr(workflow, "FULL_REPORT_PARCELS", 1)
+    plan = str(ROOT / "samples" / "dongying-shared.geojson")
+    out = CliRunner().invoke(main, ["check", plan, "--city", "dongying", "--lang", "en",
+                                    "-o", str(tmp_path / "r.html")])
+    assert out.exit_code in (0, 1) and (tmp_path / "r.html").exists()
+    assert "parcels, each in full in one report; `compliance batch`" in out.output
+    out = CliRunner().invoke(main, ["check", plan, "--city", "dongying", "--lang", "en",
+                                    "-o", str(tmp_path / "r.json")])
+    assert "each in full" not in out.output

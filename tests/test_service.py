@@ -447,7 +447,7 @@ def test_a_district_is_reported_as_the_batch_reports_it(tmp_path, monkeypatch):
 
     # The Beijing sample's 10 parcels stand for a district: beyond 3 parcels, a district;
     # beyond 4, its table in pages of 4: ⌈10 / 4⌉ = 3 pages.
-    monkeypatch.setattr(jobs, "FULL_REPORT_PARCELS", 3)
+    monkeypatch.setattr(workflow, "FULL_REPORT_PARCELS", 3)
     monkeypatch.setattr(workflow, "INDEX_ROWS", 4)
     monkeypatch.setattr(workflow, "TABLE_PAGE_ROWS", 4)
     history = History(tmp_path)
