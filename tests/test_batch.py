@@ -234,3 +234,34 @@ def test_reach_matrix_is_the_same_whatever_the_blocks(monkeypatch):
     monkeypatch.setattr(suggest, "_QUERY_POINTS", 2)
     blocks = suggest._reach_matrix(tree, points, reach, 3)
     assert whole.toarray().tolist() == blocks.toarray().tolist() == expected
+
+
+def test_parcel_pages_shared_among_forked_copies_are_the_pages_one_process_writes(
+        tmp_path, monkeypatch):
+    """With several cores, forked copies write every n-th parcel page: the same pages, and a
+    copy's failure (a full disk, here on DY-12's page, the second parcel: not this
+    process's share) fails the batch with its message, leaving no folder behind."""
+    from compliance import _errors, cluster, io
+
+    plan = ROOT / "samples" / "dongying-shared.geojson"
+    monkeypatch.setattr(cluster, "fork_cores", lambda: 2)
+    monkeypatch.setattr(workflow, "PARCEL_PAGES_BESIDE", 10**9)
+    assert invoke("batch", plan, "--city", "dongying", "-o", tmp_path / "one").exit_code == 1
+    monkeypatch.setattr(workflow, "PARCEL_PAGES_BESIDE", 1)
+    assert invoke("batch", plan, "--city", "dongying", "-o", tmp_path / "forked").exit_code == 1
+    one = sorted((tmp_path / "one" / "parcels").iterdir())
+    assert len(one) == 5
+    for page in one:
+        assert (tmp_path / "forked" / "parcels" / page.name).read_bytes() == page.read_bytes()
+
+    real = io.write_atomic
+
+    def full_disk(path, data, *args, **kwargs):
+        if Path(path).name.startswith("DY-12-"):
+            raise _errors.OutputError(_errors.Problem(str(path), "cannot write: the disk is full"))
+        return real(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(io, "write_atomic", full_disk)
+    res = invoke("batch", plan, "--city", "dongying", "--lang", "en", "-o", tmp_path / "full")
+    assert res.exit_code == 2 and "the disk is full" in res.output, res.output
+    assert not (tmp_path / "full").exists()
