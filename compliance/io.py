@@ -846,7 +846,21 @@ def write_atomic(path: str | os.PathLike, data: str | bytes | Iterable[str | byt
     return target
 
 
-def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+class _NotMade(Exception):
+    """A layer that could not be made (its view failed) while the file was being written."""
+
+
+def _made(pairs):
+    try:
+        yield from pairs
+    except Exception as exc:  # noqa: BLE001 - carried past the write's own handlers
+        raise _NotMade(exc) from exc
+
+
+def write_gpkg_atomic(path: str | os.PathLike,
+                      layers: dict[str, gpd.GeoDataFrame] | Iterable[tuple[str, gpd.GeoDataFrame]]
+                      ) -> Path:
+    """The layers (a dict, or (name, frame) pairs made one at a time) into one GeoPackage."""
     target = Path(path)
     if _is_special(target):
         raise OutputError(Problem(str(target), N_("a GeoPackage cannot be written to a device or "
@@ -860,12 +874,15 @@ def write_gpkg_atomic(path: str | os.PathLike, layers: dict[str, gpd.GeoDataFram
                                    dir=target.parent)
         os.close(fd)
         os.unlink(tmp)
-        for name, gdf in layers.items():
+        for name, gdf in _made(layers.items() if isinstance(layers, dict) else layers):
             # Through Arrow where there is pyarrow: a third faster, the same layers.
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", use_arrow=_HAS_ARROW)
+            del gdf  # before the next layer is made
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
         tmp = None
+    except _NotMade as exc:  # the view's own failure, not the file's: raised as it was
+        raise exc.args[0] from None
     except OSError as exc:
         raise _write_error(target, exc) from None
     except Exception as exc:  # noqa: BLE001 - GDAL's own errors (disk full inside SQLite)

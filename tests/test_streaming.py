@@ -321,3 +321,15 @@ def test_reading_is_told_batch_by_batch_and_said_every_half_million(monkeypatch,
         on_stage("buildings", n)
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 2 and "500,000" in lines[0] and "1,000,000" in lines[1]
+
+
+def test_a_layer_that_cannot_be_made_is_not_called_a_write_failure(tmp_path):
+    """Layers made one at a time fail inside the write: a bug in the view is raised as
+    itself, never as "cannot write the GeoPackage", and leaves no file."""
+    def layers():
+        yield "a", gpd.GeoDataFrame({"x": [1]}, geometry=[pt(0, 0)], crs=CRS)
+        raise ZeroDivisionError("a view's bug")
+
+    with pytest.raises(ZeroDivisionError):
+        io.write_gpkg_atomic(tmp_path / "r.gpkg", layers())
+    assert list(tmp_path.iterdir()) == []
