@@ -15,14 +15,6 @@ _VERDICT = {Verdict.COMPLIANT: "green", Verdict.NON_COMPLIANT: "red",
             Verdict.INCOMPLETE: "yellow"}
 
 
-def _num(v, unit):
-    if v is None:
-        return "—"
-    if unit == "ratio":
-        return f"{v:.1%}"
-    return f"{v:,.1f}"
-
-
 def _finding_lines(r: dict, t) -> list[str]:
     mark, colour = _MARK[r["status"]]
     sev = t.aside(t.severity(Severity.ADVISORY)) if r["advisory"] else ""
@@ -31,7 +23,8 @@ def _finding_lines(r: dict, t) -> list[str]:
     kind = f" [{r['kind_label']}]" if r["kind_label"] else ""
     nums = ""
     if r["required"] is not None or r["provided"] is not None:
-        nums = f"  {_num(r['provided'], r['unit'])} / {_num(r['required'], r['unit'])} {r['unit']}"
+        # As the reports print them (the view model's texts): 300 m² / 350 m².
+        nums = f"  {r['provided_text']} / {r['required_text']}"
     lines = [click.style(f"  {mark} {r['rule']}{kind}{sev}{nums}", fg=colour)]
     if r["status"] in (Status.FAIL, Status.INSUFFICIENT_DATA):
         lines.append(f"      {safe_text(r['message'])}")
