@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Iterator
 
 import jinja2
+from markupsafe import Markup
 
 from .._i18n import CJK, N_, translations, zh_punctuation
 from ..result import Result
@@ -35,6 +36,16 @@ def environment(lang: str) -> jinja2.Environment:
         auto_reload=False,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)
+    # Jinja's newstyle gettext, without its per-call context lookups: the same Markup and the
+    # same "%" formatting (our templates are always autoescaped), each message translated
+    # once. A parcel page says some fifty messages; a district's batch, a page per parcel.
+    translated = lru_cache(maxsize=4096)(
+        lambda msgid, _gettext=translations(lang).gettext: Markup(_gettext(msgid)))
+
+    def gettext(__string: str, **variables) -> str:
+        return translated(__string) % variables
+
+    env.globals.update(_=gettext, gettext=gettext)
     env.filters["num"] = number
     env.filters["verbatim"] = _verbatim
     return env
