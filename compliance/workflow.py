@@ -245,10 +245,10 @@ def _write_parcel_pages(builder, folder: Path, names: list[str], pdf_pages: bool
     n = len(parcels)
 
     def write(i: int) -> None:
-        io.write_atomic(folder / names[i], builder.single(parcels[i], back="../index.html"))
+        io.write_new(folder / names[i], builder.single(parcels[i], back="../index.html"))
         if pdf_pages:
-            io.write_atomic(folder / f"{names[i][:-len('.html')]}.pdf",
-                            pdf_view.render_parcel(builder, parcels[i]))
+            io.write_new(folder / f"{names[i][:-len('.html')]}.pdf",
+                         pdf_view.render_parcel(builder, parcels[i]))
 
     def write_share(first: int, step: int) -> None:
         for i in range(first, n, step):

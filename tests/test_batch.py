@@ -254,14 +254,14 @@ def test_parcel_pages_shared_among_forked_copies_are_the_pages_one_process_write
     for page in one:
         assert (tmp_path / "forked" / "parcels" / page.name).read_bytes() == page.read_bytes()
 
-    real = io.write_atomic
+    real = io.write_new
 
     def full_disk(path, data, *args, **kwargs):
         if Path(path).name.startswith("DY-12-"):
             raise _errors.OutputError(_errors.Problem(str(path), "cannot write: the disk is full"))
         return real(path, data, *args, **kwargs)
 
-    monkeypatch.setattr(io, "write_atomic", full_disk)
+    monkeypatch.setattr(io, "write_new", full_disk)
     res = invoke("batch", plan, "--city", "dongying", "--lang", "en", "-o", tmp_path / "full")
     assert res.exit_code == 2 and "the disk is full" in res.output, res.output
     assert not (tmp_path / "full").exists()

@@ -427,3 +427,15 @@ def test_fuzzed_standard_files_raise_only_the_tools_own_errors(tmp_path, rule, p
         load_standard(str(path))
     except ComplianceError:
         pass
+
+
+def test_a_page_written_into_a_batch_folder_never_replaces_a_file(tmp_path):
+    """write_new writes straight into a folder swapped in whole (no temporary name, no fsync
+    a file): a second file of the same name is an error, never a page silently lost."""
+    from compliance import io
+    from compliance._errors import OutputError
+
+    io.write_new(tmp_path / "p.html", "一")
+    with pytest.raises(OutputError):
+        io.write_new(tmp_path / "p.html", "二")
+    assert (tmp_path / "p.html").read_text(encoding="utf-8") == "一"
