@@ -13,7 +13,8 @@ fresh process:
 - the batch: `compliance batch PLAN --city changzhou --distance network --no-parcel-reports`
   (every district file: index.html, results.json/.csv/.xlsx/.gpkg, report.pdf);
 - a single quick `compliance check` against `python -c "import geopandas"` (the median of 9
-  runs each, taking turns).
+  runs each, taking turns);
+- with `--pages`, the default batch too (a page for every parcel, as a user runs it).
 
 Every process runs from compiled bytecode, as after `pip install` (see _ENV).
 
@@ -119,6 +120,9 @@ def main() -> int:
     ap.add_argument("--city", default="changzhou")
     ap.add_argument("--workers", type=int, default=0,
                     help="also time the batch with --workers N (a local Dask cluster)")
+    ap.add_argument("--pages", action="store_true",
+                    help="also time the default batch, with a page for every parcel (what a "
+                         "user runs; the table above times it without)")
     args = ap.parse_args()
     compliance = shutil.which("compliance") or "compliance"
     import compileall
@@ -145,6 +149,12 @@ def main() -> int:
                                str(args.workers), "-o", str(work / "out-workers"))
             print(f"{n:,} parcels: batch with --workers {args.workers}: "
                   f"{parallel['wall']:.1f} s (single process {batch['wall']:.1f} s)")
+        if args.pages:
+            pages = measure(compliance, "batch", str(plan), "--city", args.city, "--distance",
+                            "network", "-o", str(work / "out-pages"))
+            print(f"{n:,} parcels: the default batch, with its {n:,} parcel pages: "
+                  f"{pages['wall']:.1f} s, {pages['rss_kib'] / 1024:,.0f} MiB "
+                  f"(without them {batch['wall']:.1f} s)")
         rows.append((n, batch, floor, index))
         shutil.rmtree(work, ignore_errors=True)
     print()
