@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -103,19 +104,21 @@ class LayerStream:
     def chunks(self, rows: int) -> Iterable[gpd.GeoDataFrame]:
         empty = True
         if self.parts is None:
-            batches = (self._parquet_batches(self.path, self.columns, rows)
+            batches = (self._parquet_batches(self.path, self.columns, self.crs, rows)
                        if _is_parquet(self.path) else self._ogr_batches(rows))
             for gdf in self._labelled(batches, self.path, ""):
                 empty = False
                 yield gdf
         else:
+            import pyproj
+
+            layer_crs = pyproj.CRS.from_user_input(self.crs)
             for part in self.parts:
-                batches = self._parquet_batches(part.path, part.columns, rows)
+                batches = self._parquet_batches(part.path, part.columns, part.crs, rows)
+                reproject = pyproj.CRS.from_user_input(part.crs) != layer_crs
                 for gdf in self._labelled(batches, part.path, f"{part.name} "):
                     empty = False
-                    if gdf.crs != self.crs:
-                        gdf = gdf.to_crs(self.crs)
-                    yield gdf
+                    yield gdf.to_crs(layer_crs) if reproject else gdf
         if empty:
             yield _empty_layer(self.crs)
 
@@ -153,13 +156,12 @@ class LayerStream:
                     yield gpd.GeoDataFrame(frame, geometry=geoms, crs=self.crs)
 
     @staticmethod
-    def _parquet_batches(path: Path, columns: list[str] | None, rows: int):
+    def _parquet_batches(path: Path, columns: list[str] | None, crs: str, rows: int):
         import pyarrow as pa
         import pyarrow.parquet as pq
         import shapely
 
         source = pq.ParquetFile(path)
-        crs, _, _ = _geoparquet_layout(path, source)
         name = _geoparquet_meta(source)["primary_column"]
         columns = None if columns is None else [*columns, name]
         for batch in source.iter_batches(batch_size=rows, columns=columns):
@@ -170,7 +172,7 @@ class LayerStream:
 
     def read(self) -> gpd.GeoDataFrame:
         if self.parts is not None:
-            return _read_parts(self.path, self.plan_layer)
+            return _read_parts(self.parts, self.crs, self.plan_layer)
         gdf = _read_frame(self.path, self.layer, plan_layer=self.plan_layer)
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         return gdf
@@ -215,8 +217,6 @@ class _Part:
 
 def _natural_key(path: Path) -> list:
     """part.2 before part.10, as a person (and Dask's part.N names) would order them."""
-    import re
-
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
 
 
@@ -245,7 +245,7 @@ def _dataset_parts(folder: Path, plan_layer: str) -> list[_Part]:
     return parts
 
 
-def _parts_crs(folder: Path, parts: list[_Part], plan_layer: str) -> str | None:
+def _parts_crs(parts: list[_Part], plan_layer: str) -> str | None:
     """The CRS a dataset's layer is read in: its first part's (the others are reprojected to
     it), or None when no part declares one. Some parts declaring one and others none cannot
     be told apart from a mistake: that is an error naming the first part without."""
@@ -259,19 +259,19 @@ def _parts_crs(folder: Path, parts: list[_Part], plan_layer: str) -> str | None:
     return declared[0].crs if declared else None
 
 
-def _stream_parts(folder: Path, plan_layer: str) -> LayerStream | None:
+def _dataset_layer(folder: Path, plan_layer: str) -> "LayerStream | gpd.GeoDataFrame":
+    """A layer held as a dataset folder: a stream of its parts where the layer is streamed
+    and every part can be (a declared CRS, WKB), else the layer read whole."""
     parts = _dataset_parts(folder, plan_layer)
-    crs = _parts_crs(folder, parts, plan_layer)
-    if plan_layer not in STREAMED_LAYERS or crs is None or not all(p.wkb for p in parts):
-        return None
-    return LayerStream(folder, None, plan_layer, crs, None, parts=parts)
+    crs = _parts_crs(parts, plan_layer)
+    if plan_layer in STREAMED_LAYERS and crs is not None and all(p.wkb for p in parts):
+        return LayerStream(folder, None, plan_layer, crs, None, parts=parts)
+    return _read_parts(parts, crs, plan_layer)
 
 
-def _read_parts(folder: Path, plan_layer: str) -> gpd.GeoDataFrame:
-    """A dataset folder's layer read whole: its parts, each reprojected to the first's CRS,
-    one after another; each feature labelled by its part and row."""
-    parts = _dataset_parts(folder, plan_layer)
-    crs = _parts_crs(folder, parts, plan_layer)
+def _read_parts(parts: list[_Part], crs: str | None, plan_layer: str) -> gpd.GeoDataFrame:
+    """A dataset folder's layer read whole: its parts, each reprojected to `crs` (the first
+    part's), one after another; each feature labelled by its part and row."""
     frames = []
     for part in parts:
         try:
@@ -294,13 +294,13 @@ def _geoparquet_meta(source) -> dict:
     return json.loads(source.schema_arrow.metadata[b"geo"])
 
 
-def _geoparquet_layout(path: Path, source=None) -> tuple[str | None, list[str], bool]:
+def _geoparquet_layout(path: Path) -> tuple[str | None, list[str], bool]:
     """A GeoParquet file's CRS (None: unknown), its fields but the geometry, and whether its
     geometry is WKB, which it can be streamed in (GeoArrow encodings are read whole, by
     geopandas)."""
     import pyarrow.parquet as pq
 
-    source = source or pq.ParquetFile(path)
+    source = pq.ParquetFile(path)
     meta = _geoparquet_meta(source)
     name = meta["primary_column"]
     column = meta["columns"][name]
@@ -670,14 +670,13 @@ def _read_folder(p: Path) -> RawPlan:
                                     expected=f"one file named {layer}.* (or {layer.rstrip('s')}.*)"))
         f = candidates[0]
         if f.is_dir():  # a partitioned dataset: buildings/part.0.parquet, …
-            stream = _stream_parts(f, layer)
-            if stream is None:
-                gdf = _read_parts(f, layer)
-                layers[layer] = gdf
-                if not _declared_crs(gdf):
-                    undeclared.add(layer)
+            read = _dataset_layer(f, layer)
+            if isinstance(read, LayerStream):
+                streams[layer] = read
             else:
-                streams[layer] = stream
+                layers[layer] = read
+                if not _declared_crs(read):
+                    undeclared.add(layer)
             files[layer] = str(f)
             continue
         stream = _stream(f, None, layer)
