@@ -35,12 +35,15 @@ def environment(lang: str) -> jinja2.Environment:
         # no stat of each included template on every page (12 a parcel page).
         auto_reload=False,
     )
-    env.install_gettext_translations(translations(lang), newstyle=True)
+    catalogue = translations(lang)
+    env.install_gettext_translations(catalogue, newstyle=True)
+
     # Jinja's newstyle gettext, without its per-call context lookups: the same Markup and the
     # same "%" formatting (our templates are always autoescaped), each message translated
     # once. A parcel page says some fifty messages; a district's batch, a page per parcel.
-    translated = lru_cache(maxsize=4096)(
-        lambda msgid, _gettext=translations(lang).gettext: Markup(_gettext(msgid)))
+    @lru_cache(maxsize=4096)
+    def translated(msgid: str) -> Markup:
+        return Markup(catalogue.gettext(msgid))
 
     def gettext(__string: str, **variables) -> str:
         return translated(__string) % variables
@@ -81,6 +84,8 @@ def _punctuate_escaped(text: str) -> str:
         return zh_punctuation(text)
     pieces = zh_punctuation(_ENTITY.sub(_HELD, text)).split(_HELD)
     return "".join(piece + (held[i] if i < len(held) else "") for i, piece in enumerate(pieces))
+
+
 # Text between tags with Chinese in it: the rest (numbers, ids, English) is left as it is.
 _TEXT = re.compile(f"(?<=>)([^<]*[{CJK}][^<]*)(?=<)")
 
