@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 from pathlib import Path
@@ -31,8 +30,6 @@ from .history import History
 from .jobs import OUTPUTS, Jobs
 
 DEFAULT_MAX_UPLOAD_MB = 200
-# The pages of a district's parcel table (views.html.table_page_names), beside report.html.
-_TABLE_PAGE = re.compile(r"parcels-[0-9]{3,6}\.html")
 _ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _STATUS_WORDS = {"queued": N_("queued"), "running": N_("running"), "done": N_("done"),
                  "failed": N_("failed")}
@@ -300,8 +297,10 @@ def create_app(data_dir: str | Path | None = None, *, workers: int = 2,
     async def api_file(request: Request):
         check = desk.lookup(request.path_params["id"])
         name = request.path_params["name"]
+        from .views.html import is_table_page_name
+
         # A district's report.html is its overview; the parcel table's pages lie beside it.
-        table_page = _TABLE_PAGE.fullmatch(name) is not None
+        table_page = is_table_page_name(name)
         if check is None or (name not in OUTPUTS and not table_page):
             return JSONResponse({"error": "no such file", "problems": []}, status_code=404)
         if check.status != "done":

@@ -187,12 +187,8 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
             (out / "parcels").mkdir()
             names = [report_name(p["id"]) for p in model.parcels]
             links = [f"parcels/{name}" for name in names]
-            _write_parcel_pages(builder, out / "parcels", names, pdf_pages, progress,
-                                fork=not on_cluster)
-            for name in names:
-                written.append(f"parcels/{name}")
-                if pdf_pages:
-                    written.append(f"parcels/{name[:-len('.html')]}.pdf")
+            written += [f"parcels/{name}" for name in _write_parcel_pages(
+                builder, out / "parcels", names, pdf_pages, progress, fork=not on_cluster)]
         typesetter.start(pdf_view.index_html(builder, links))
         _process.release_freed_memory()  # the printed map's image
 
@@ -229,26 +225,28 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
 
 
 # From this many parcels, their pages are shared out among forked copies, one per core (a
-# page takes about 6 ms; the copies cost tens of milliseconds to start).
+# page takes about 3 ms; the copies cost tens of milliseconds to start).
 PARCEL_PAGES_BESIDE = 200
 
 
 def _write_parcel_pages(builder, folder: Path, names: list[str], pdf_pages: bool,
-                        progress: Callable[[Iterable], Iterable] | None, fork: bool) -> None:
-    """Each parcel's page (and PDF) in `folder`. The pages are independent views of one
-    model: with several cores, forked copies write every n-th page each while this process
-    writes its own share and keeps the progress shown (it walks every parcel, writing its
-    own, so the bar moves at the pace of all)."""
+                        progress: Callable[[Iterable], Iterable] | None,
+                        fork: bool) -> list[str]:
+    """Each parcel's page `names[i]` (and its PDF beside it) in `folder`; returns the names
+    written. The pages are independent views of one model: with several cores, forked copies
+    write every n-th page each while this process writes its own share and keeps the
+    progress shown (it walks every parcel, writing its own, so the bar moves at the pace of
+    all)."""
     from .views import pdf as pdf_view
 
     parcels = builder.model.parcels
     n = len(parcels)
+    pdf_names = [f"{name[:-len('.html')]}.pdf" for name in names] if pdf_pages else []
 
     def write(i: int) -> None:
         io.write_new(folder / names[i], builder.single(parcels[i], back="../index.html"))
         if pdf_pages:
-            io.write_new(folder / f"{names[i][:-len('.html')]}.pdf",
-                         pdf_view.render_parcel(builder, parcels[i]))
+            io.write_new(folder / pdf_names[i], pdf_view.render_parcel(builder, parcels[i]))
 
     def write_share(first: int, step: int) -> None:
         for i in range(first, n, step):
@@ -265,6 +263,7 @@ def _write_parcel_pages(builder, folder: Path, names: list[str], pdf_pages: bool
         beside.finish()
     finally:
         beside.stop()
+    return [page for pair in zip(names, pdf_names) for page in pair] if pdf_pages else names
 
 
 def write_overview(builder, out: Path, links: list[str], name: str = "index.html") -> list[str]:

@@ -201,6 +201,14 @@ def table_page_names(n_rows: int, page_rows: int) -> list[str]:
     return [f"parcels-{k + 1:03d}.html" for k in range(-(-n_rows // page_rows))]
 
 
+_TABLE_PAGE_NAME = re.compile(r"parcels-[0-9]{3,}\.html")
+
+
+def is_table_page_name(name: str) -> bool:
+    """Whether `name` is one `table_page_names` gives (the review desk serves those)."""
+    return _TABLE_PAGE_NAME.fullmatch(name) is not None
+
+
 def render(model: Model | Result, lang: str = "zh") -> str:
     if isinstance(model, Result):
         model = build(model, lang)
