@@ -85,8 +85,8 @@ class _Layer:
             # Where a feature stands in a drawing or a table (a DXF handle, a sheet's row)
             # is said beside its id, so that it can be found there.
             where = rows.to_numpy(dtype=object)
-            located = np.array([str(r).startswith(("handle ", "sheet ")) for r in where],
-                               dtype=bool)
+            located = np.array([str(r).startswith(("handle ", "sheet ", "row "))
+                                for r in where], dtype=bool)
             named = np.where(located, [f"{i} ({r})" for i, r in zip(ids, where)],
                              ids.astype(object))
             return np.where(ids.notna(), named, where).astype(object)
@@ -159,9 +159,30 @@ _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _BOOLEAN, _AMBIGUOUS, _TEXT = "boolean", "ambiguous", "text"
 
 
-def parse_number(value):
+# What people write in a cell for "none" or "not applicable" (-, —, /, 无): blank, as an
+# empty cell is. NFKC has already made full-width forms (－, ／) plain.
+_WRITTEN_BLANK = frozenset({"-", "--", "—", "——", "–", "/", "\\", "无", "n/a", "N/A", "NA"})
+
+
+def units_of(field: str) -> tuple[str, ...]:
+    """The units a number of `field` may be written with in a cell ("864户", "220㎡"): the
+    field's own only, so "220户" in an area column is still refused. NFKC makes ㎡ and m²
+    "m2"."""
+    if field.endswith("_m2"):
+        return ("m2", "平方米", "平米")
+    if field.startswith("households"):
+        return ("户",)
+    if field in ("population", "elderly_population", "social_workers"):
+        return ("人",)
+    if field.endswith("beds"):
+        return ("张", "床")
+    return ()
+
+
+def parse_number(value, units: tuple[str, ...] = ()):
     """A number from a cell or a property, or the reason it is not one: (float, reason).
-    None and blank text are NaN with no reason; a reason means the value must be refused."""
+    None and blank text are NaN with no reason; a reason means the value must be refused.
+    A number may end with one of `units` (units_of)."""
     if value is None:
         return np.nan, None
     if isinstance(value, (bool, np.bool_)):
@@ -176,8 +197,12 @@ def parse_number(value):
     if not isinstance(value, str):
         return np.nan, _TEXT
     text = unicodedata.normalize("NFKC", value).strip()
-    if not text:
+    if not text or text in _WRITTEN_BLANK:
         return np.nan, None
+    for unit in units:
+        if text.endswith(unit) and len(text) > len(unit):
+            text = text[:-len(unit)].rstrip()
+            break
     if "," in text:
         if not _THOUSANDS.match(text):
             return np.nan, _AMBIGUOUS
@@ -225,7 +250,8 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
         values = column.to_numpy(dtype=float, na_value=np.nan)
         reason = np.full(len(values), None, dtype=object)
     else:
-        parsed = [parse_number(v) for v in raw]
+        units = units_of(field)
+        parsed = [parse_number(v, units) for v in raw]
         values = np.array([v for v, _ in parsed], dtype=float)
         reason = np.array([r for _, r in parsed], dtype=object)
     L.error(reason == _BOOLEAN, N_("a true/false value is not a number"), field=field, found=raw,

@@ -354,8 +354,9 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
     elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
         from . import table as _table
 
-        frames = _table.projects(_table.read_table(p), str(p))
-        raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p), [],
+        tables, notes = _table.read_table(p)
+        frames = _table.projects(tables, str(p))
+        raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p), notes,
                       implied_wgs84=set(frames), geometry_optional=True)
     else:
         raise PlanError(Problem(str(p), N_("not a plan file"), found=f"'{p.suffix or 'no'}' extension",
@@ -368,8 +369,9 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         if not t.exists():
             raise PlanError(Problem(str(t), N_("file not found"), expected=N_("an .xlsx or .csv table")))
         raw.materialise()
-        raw.layers, problems = _table.join(raw.layers, _table.read_table(t), str(t))
-        raw.problems += problems
+        tables, notes = _table.read_table(t)
+        raw.layers, problems = _table.join(raw.layers, tables, str(t))
+        raw.problems += notes + problems
         raw.fingerprint = _combined_fingerprint(raw.fingerprint, fingerprint(t))
     if p.suffix.lower() == ".dxf":
         from . import cad

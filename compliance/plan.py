@@ -279,10 +279,15 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                              feature=str(b), field="geometry", level="warning")
                      for b in outside]
     problems = _merge_layer_warnings(problems)
+    # A list of projects without geometry is measured in no CRS: the report says so rather
+    # than name the fixed point the measuring CRS falls back on.
+    measured = any(layer is not None and len(layer) and layer.geometry.notna().any()
+                   for layer in (parcels, facilities, buildings, streets))
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
                 parcels=parcels, facilities=facilities, buildings=buildings, streets=streets,
                 fingerprint=raw.fingerprint, problems=problems, dropped=dropped,
-                crs_note=projection.describe(metric), footprints=footprints)
+                crs_note=projection.describe(metric) if measured else "—",
+                footprints=footprints)
 
 
 def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:

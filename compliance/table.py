@@ -10,6 +10,8 @@ number is (`_validate`).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,7 +21,8 @@ import pandas as pd
 from ._spreadsheet import column_letter
 from ._i18n import N_
 from ._errors import PlanError, Problem
-from .vocabulary import FIELD_ALIASES
+from ._validate import parse_number
+from .vocabulary import FIELD_ALIASES, layer_fields
 
 # Sheet names for each layer; without any, the first sheet is the parcels.
 SHEETS = {"parcels": ("parcels", "地块", "项目"), "buildings": ("buildings", "楼栋"),
@@ -31,28 +34,111 @@ PROJECT_ALIASES = {"项目名称": "name", "项目编号": "id", "养老设施�
                    "养老服务设施用地面积": "eldercare_land_area_m2"}
 
 
-def _normalise(name) -> str:
-    text = str(name).strip() if name is not None else ""
-    return PROJECT_ALIASES.get(text, text)
+# Words that mark a row as a sum of the rows above (合计, 本页小计, 全区总计), not a project.
+_TOTAL = re.compile(r"^(.{0,6}(合计|小计|总计|共计)|total|subtotal|sum)$", re.IGNORECASE)
+# A unit in brackets after a header ("养老设施建筑面积（㎡）", "新建户数(户)"); NFKC has made
+# the brackets plain.
+_HEADER_UNIT = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
+# A table's title and notes stand above its header: the header is looked for this far down.
+_HEADER_SEARCH_ROWS = 20
 
 
-def _frame(path: Path, sheet: str | None, rows: list[list]) -> pd.DataFrame | None:
-    rows = [r for r in rows if any(c not in (None, "") for c in r)]
+def _words(cell) -> str:
+    """A cell's text as compared: NFKC (full-width forms plain), without any white space (a
+    header may break over lines in its cell)."""
+    if cell is None:
+        return ""
+    return "".join(unicodedata.normalize("NFKC", str(cell)).split())
+
+
+def _known_headers(layer: str) -> set[str]:
+    return layer_fields(layer) | set(PROJECT_ALIASES) | set(PROJECT_ALIASES.values())
+
+
+def _header_name(cell, known: set[str]) -> str:
+    """A header cell as a field name: its words, without a unit in brackets where that makes
+    it one the format knows."""
+    text = _words(cell)
+    bare = _HEADER_UNIT.sub("", text)
+    name = bare if text not in known and bare in known else text
+    return PROJECT_ALIASES.get(name, name)
+
+
+def _header(rows: list[tuple[int, list]], known: set[str]) -> tuple[int, list[str]]:
+    """Where the header is among the first rows and its names: the row naming the most
+    fields of the format (a title above it names none), with the row below merged in where
+    the header is two rows deep (户数 over 新建 / 已建, 养老设施 over 建筑面积). Returns
+    (index in rows of the first row of data, names)."""
+    def score(names):
+        return sum(n in known or n.lower() in known for n in names)
+
+    best, best_names, best_score = 0, [], -1
+    for k, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]):
+        names = [_header_name(c, known) for c in cells]
+        if score(names) > best_score:
+            best, best_names, best_score = k, names, score(names)
+    start = best + 1
+    if start < len(rows):
+        parent, child = rows[best][1], rows[start][1]
+        if not any(isinstance(c, (int, float)) for c in child):
+            merged = _two_row_header(parent, child, known)
+            if score(merged) > best_score:
+                return start + 1, merged
+    return start, best_names
+
+
+def _two_row_header(parent: list, child: list, known: set[str]) -> list[str]:
+    # A merged cell is read as its first cell followed by blanks: the parent's words carry
+    # over the blanks to its right.
+    width = max(len(parent), len(child))
+    names, above = [], ""
+    for i in range(width):
+        # Units in brackets come off each part before they are joined: 户数 + 已建（户）.
+        up = _HEADER_UNIT.sub("", _words(parent[i])) if i < len(parent) else ""
+        above = up or above
+        down = _HEADER_UNIT.sub("", _words(child[i])) if i < len(child) else ""
+        tries = [above + down, down + above, down, above] if down else [up]
+        named = [_header_name(t, known) for t in tries]
+        names.append(next((n for n in named if n in known), named[0]))
+    return names
+
+
+def _is_total(cells: list) -> bool:
+    return any(isinstance(c, str) and _TOTAL.match(_words(c)) for c in cells)
+
+
+def _frame(sheet: str | None, rows: list[tuple[int, list]], layer: str,
+           skipped: list[tuple[str, str]]) -> pd.DataFrame | None:
+    """`rows` are (row number in the file, cells). Blank rows, the title above the header
+    and rows of totals are not features; each total row left out is added to `skipped` as
+    (row label, its words)."""
+    rows = [(n, r) for n, r in rows if any(c not in (None, "") for c in r)]
     if not rows:
         return None
-    header = [_normalise(c) for c in rows[0]]
-    body = [list(r) + [None] * (len(header) - len(r)) for r in rows[1:]]
-    frame = pd.DataFrame([r[:len(header)] for r in body], columns=header, dtype=object)
-    frame = frame.loc[:, [h != "" for h in header]]
+    known = _known_headers(layer)
+    first, header = _header(rows, known)
     where = f"sheet '{sheet}' " if sheet else ""
-    # Each row is named by where it stands, for messages about rows without an id.
-    frame["_row"] = [f"{where}row {i + 2}" for i in range(len(frame))]
+    body, labels = [], []
+    for number, cells in rows[first:]:
+        label = f"{where}row {number}"
+        if _is_total(cells):
+            skipped.append((label, next(_words(c) for c in cells
+                                        if isinstance(c, str) and _TOTAL.match(_words(c)))))
+            continue
+        cells = list(cells) + [None] * (len(header) - len(cells))
+        body.append(cells[:len(header)])
+        labels.append(label)
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame = frame.loc[:, [h != "" for h in header]]
+    # Each row is named by where it stands in the file, for messages about rows without an id.
+    frame["_row"] = labels
     frame.attrs["columns"] = {h: column_letter(i) for i, h in enumerate(header)}
     return frame
 
 
-def read_table(path: str | Path) -> dict[str, pd.DataFrame]:
-    """The table's layers: {"parcels": frame, …}."""
+def read_table(path: str | Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """The table's layers ({"parcels": frame, …}) and a warning for each row of totals left
+    out. Rows are named by their number in the file (Excel's row number, the CSV's line)."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -63,7 +149,9 @@ def read_table(path: str | Path) -> dict[str, pd.DataFrame]:
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
             raise PlanError(Problem(str(p), N_("not a readable Excel workbook"), found=str(exc),
                                     expected=N_("an .xlsx file"))) from None
-        sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
+        # From row 1 whatever the sheet's stated dimensions: the numbers are Excel's.
+        sheets = {ws.title: list(enumerate((list(r) for r in ws.iter_rows(
+                      min_row=1, values_only=True)), start=1))
                   for ws in book.worksheets}
         book.close()
     elif suffix == ".csv":
@@ -79,7 +167,12 @@ def read_table(path: str | Path) -> dict[str, pd.DataFrame]:
         import csv
         import io
 
-        sheets = {"": [row for row in csv.reader(io.StringIO(text))]}
+        reader = csv.reader(io.StringIO(text))
+        rows, line = [], 1
+        for row in reader:
+            rows.append((line, row))
+            line = reader.line_num + 1  # a quoted cell may hold line breaks
+        sheets = {"": rows}
     elif suffix == ".xls":
         raise PlanError(Problem(str(p), N_("an old-style .xls workbook cannot be read"),
                                 expected=N_("the workbook saved as .xlsx (Excel: 另存为 → .xlsx)")))
@@ -87,23 +180,29 @@ def read_table(path: str | Path) -> dict[str, pd.DataFrame]:
         raise PlanError(Problem(str(p), N_("not a table"), found=suffix,
                                 expected=N_(".xlsx or .csv")))
     out: dict[str, pd.DataFrame] = {}
+    skipped: dict[str, list[tuple[str, str]]] = {}
     names = {name.strip().lower(): name for name in sheets}
     for layer, candidates in SHEETS.items():
         for c in candidates:
             if c.lower() in names:
-                frame = _frame(p, names[c.lower()], sheets[names[c.lower()]])
+                sheet = names[c.lower()]
+                frame = _frame(sheet, sheets[sheet], layer, skipped.setdefault(layer, []))
                 if frame is not None:
                     out[layer] = frame
                 break
     if not out and sheets:
         first = next(iter(sheets))
-        frame = _frame(p, first or None, sheets[first])
+        frame = _frame(first or None, sheets[first], "parcels",
+                       skipped.setdefault("parcels", []))
         if frame is not None:
             out["parcels"] = frame
     if "parcels" not in out and not any(len(f) for f in out.values()):
         raise PlanError(Problem(str(p), N_("the table has no rows"),
                                 expected=N_("a header row and one row per project")))
-    return out
+    warnings = [Problem(str(p), N_("a row of totals is not a feature: left out"), layer=layer,
+                        feature=label, found=words, level="warning")
+                for layer, rows in skipped.items() for label, words in rows]
+    return out, warnings
 
 
 def _ids(frame: pd.DataFrame, layer: str) -> pd.Series:
@@ -166,7 +265,8 @@ def projects(tables: dict[str, pd.DataFrame], file: str) -> dict[str, gpd.GeoDat
     for _, row in parcels.iterrows():
         area = row.get("eldercare_floor_area_m2")
         land = row.get("eldercare_land_area_m2")
-        if area is None or area == "" or (isinstance(area, float) and np.isnan(area)):
+        value, reason = parse_number(area)
+        if reason is None and np.isnan(value):  # blank, or written as "—" / "无"
             continue
         facility_rows.append({"id": f"{row['id']}-养老", "kind": "community_station",
                               "floor_area_m2": area, "land_area_m2": land,

@@ -215,6 +215,65 @@ def test_csv_project_list_alone(tmp_path, encoding):
     assert a["name"] == "甲"
 
 
+def test_an_office_table_as_people_keep_it(tmp_path):
+    """A district office's workbook: a title and a note above a header two rows deep (户数
+    merged over 新建 / 已建, units in brackets, a line break in a cell), a blank row, counts
+    written with their unit, "—" for none, and a row of totals at the bottom."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws["A1"] = "汇川区2024年住宅项目养老服务设施配建情况表"
+    ws.merge_cells("A1:F1")
+    ws["A2"] = "填报单位：区住建局"
+    ws.append([])
+    ws.append(["序号", "项目\n名称", "编号", "户数", None, "养老设施"])        # row 4
+    ws.append([None, None, None, "新建", "已建（户）", "建筑面积（㎡）"])      # row 5
+    for cells in ("D4:E4", "A4:A5", "B4:B5", "C4:C5"):
+        ws.merge_cells(cells)
+    ws.append([1, "滨湖苑", "HC-01", "864户", None, 220])                     # row 6
+    ws.append([])
+    ws.append([2, "云著", "HC-02", "１２００", "—", "200㎡"])                 # row 8
+    ws.append([3, "老城片区", "HC-03", None, "2,600 户", "400 m²"])           # row 9
+    ws.append(["合计", None, None, 2064, 2600, 820])                          # row 10
+    path = tmp_path / "汇川区项目.xlsx"
+    book.save(path)
+    data, res = result_of(tmp_path, path)
+    assert [p["id"] for p in data["parcels"]] == ["HC-01", "HC-02", "HC-03"]
+    assert [p["name"] for p in data["parcels"]] == ["滨湖苑", "云著", "老城片区"]
+    required = [finding(data, "area_per_households", i)["required"] for i in range(3)]
+    provided = [finding(data, "area_per_households", i)["provided"] for i in range(3)]
+    # Zunyi: 20 m² per 100 new households, 15 per 100 existing.
+    # 20 × 864 / 100 = 172.8; 20 × 1,200 / 100 = 240; 15 × 2,600 / 100 = 390.
+    assert required == [172.8, 240.0, 390.0]
+    assert provided == [220.0, 200.0, 400.0]
+    # The totals are not a fourth project, and the reviewer is told where they were.
+    total = [p for p in data["problems"] if p["level"] == "warning"]
+    assert [(p["feature"], p["found"]) for p in total] == [("sheet 'Sheet' row 10", "合计")]
+    assert "row 10" in res.output
+    # Nothing is drawn, so nothing is measured, in no CRS (not the fallback's fixed point).
+    assert data["method"]["crs"] == "—"
+
+
+def test_a_table_saved_as_csv_names_the_line_of_a_bad_value(tmp_path):
+    """Excel's 另存为 CSV on a Chinese Windows: GBK, the title row kept, a unit in a header;
+    "约1200" is not a number to judge and "220户" is not an area: each named by its line."""
+    path = tmp_path / "projects.csv"
+    path.write_bytes("住宅项目养老设施配建表,,,\r\n"
+                     "\r\n"
+                     "项目名称,编号,新建户数,养老设施建筑面积(m2)\r\n"
+                     "甲,A,约1200,200\r\n"
+                     "乙,B,500,220户\r\n"
+                     "小计,,1700,420\r\n".encode("gbk"))
+    res = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2, res.output
+    assert "row 4" in res.output and "households_new" in res.output and "约1200" in res.output
+    assert "row 5" in res.output and "eldercare_floor_area_m2" in res.output \
+        or "row 5" in res.output and "floor_area_m2" in res.output
+    assert "220户" in res.output
+    assert "Traceback" not in res.output
+
+
 # ---------------------------------------------------------------- web-map coordinates
 
 # Published reference points (eviltransform's test vectors): (WGS 84 lat, lng), (GCJ-02).

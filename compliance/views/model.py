@@ -388,7 +388,8 @@ class _Builder:
             "assumptions": [(param_label(p.name, self.lang), p.value,
                              t.punctuate(p.citation.document.title), p.citation.clause,
                              t.punctuate(p.citation.note or "")) for p in s.assumptions.values()],
-            "crs_text": _crs_text(result.method.crs, self.lang),
+            "crs_text": _crs_text(result.method.crs, self.lang) if result.method.crs != "—"
+            else t.gettext(N_("none (the plan has no geometry; nothing is measured)")),
             "problems": [t.problem(p) for p in result.problems],
             "rejected": [t.problem(p) for p in result.problems if p.level == "error"],
             "warnings": [t.problem(p) for p in result.problems if p.level == "warning"],
