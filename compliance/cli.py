@@ -515,11 +515,13 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
         target = "" if d.target is None else _say(" (target {target})").format(
             target=f"{d.target:.0%}")
         click.echo(f"  {rule_label(d.id, says)}{Translator(says).colon}{achieved}{target}")
-    rejected = [p for p in result.problems if p.level == "error"]
-    if rejected:
-        click.secho(_say("{n} input problems (see the report):").format(n=len(rejected)),
+    # Errors first (what was left out or not judged), then warnings (a row of totals passed
+    # over, a building outside every parcel): each is the reader's to know of.
+    problems = sorted(result.problems, key=lambda p: p.level != "error")
+    if problems:
+        click.secho(_say("{n} input problems (see the report):").format(n=len(problems)),
                     fg="yellow", err=True)
-        for p in rejected[:10]:
+        for p in problems[:10]:
             click.echo(f"  - {safe_text(Translator(says).problem(p))}", err=True)
     click.echo(_say("wrote {path}").format(path=f"{out.folder}/index.html")
                + f" (+{len(out.files) - 1})", err=True)
