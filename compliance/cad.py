@@ -40,6 +40,10 @@ UNIT_NAMES = {"mm": 0.001, "cm": 0.01, "m": 1.0}
 
 # How finely arcs are followed (metres, after units): PLAN-FORMAT.md says within 0.1 m.
 ARC_TOLERANCE_M = 0.1
+# Open lines on a layer of outlines whose ends come this close (metres) are joined into the
+# outline they draw: a draughtsman's ends that miss by a few centimetres, never a gap a
+# reviewer would call open.
+JOIN_GAP_M = 0.2
 
 # Labels: the first token is the id; these patterns are read anywhere in the text.
 # Whatever stands before 户 in its word is the count, so "约九十户" is reported as not a number
@@ -65,6 +69,15 @@ class _Shape:
     layer: str
     handle: str
     geometry: object
+
+
+@dataclass
+class _Piece:
+    """An open line on a layer of outlines: part of an outline drawn piece by piece."""
+    layer: str
+    handle: str
+    line: object
+    what: str
 
 
 @dataclass
@@ -130,6 +143,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     shapes: list[_Shape] = []
     labels: list[_Label] = []
     ignored: dict[str, int] = {}
+    pieces: list[_Piece] = []
     tolerance = ARC_TOLERANCE_M / factor  # in drawing units
 
     def visit(entity, insert_layer: str | None = None, insert_handle: str | None = None):
@@ -186,17 +200,15 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         if not closed and len(vertices) >= 3:
             gap = np.hypot(vertices[0][0] - vertices[-1][0], vertices[0][1] - vertices[-1][1])
             closed = gap <= 1e-6 / factor
-        if not closed or len(vertices) < 3:
-            problems.append(Problem(
-                str(p), N_("the outline is not closed, so it has no area"), layer=plan_layer,
-                feature=f"handle {handle}", field="geometry",
-                found=f"{kind} on layer '{layer}'",
-                expected=N_("a closed polyline (闭合) or a circle")))
-            return
-        shapes.append(_Shape(plan_layer, handle, shapely.Polygon(vertices)))
+        if closed and len(vertices) >= 3:
+            shapes.append(_Shape(plan_layer, handle, shapely.Polygon(vertices)))
+        elif len(vertices) >= 2:  # joined with the other pieces of its layer, if it can be
+            pieces.append(_Piece(plan_layer, handle, shapely.LineString(vertices),
+                                 f"{kind} on layer '{layer}'"))
 
     for entity in doc.modelspace():
         visit(entity)
+    shapes += _join_pieces(p, pieces, JOIN_GAP_M / factor, problems)
     if ignored:
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(ignored.items()))
         problems.append(Problem(str(p), N_("layers not read (no plan layer matches their names)"),
@@ -237,6 +249,65 @@ def parcel_households(layers: dict[str, gpd.GeoDataFrame]) -> None:
         parcels["households_new"] = None
     parcels["households_new"] = parcels["households_new"].astype(object)
     parcels.loc[fill, "households_new"] = totals[fill]
+
+
+def _join_pieces(p: Path, pieces: list[_Piece], gap: float,
+                 problems: list[Problem]) -> list[_Shape]:
+    """The outlines that open lines of one layer close: a red line drawn as four LINEs, a
+    polyline whose ends meet without its closed flag or a little apart. Ends within `gap`
+    (drawing units) of another piece, or of their own piece's other end, are joined by a
+    short connector; the lines are noded where they cross and their faces are the outlines.
+    Each outline made so is said (a warning naming its pieces); a piece that closes nothing
+    is an error, as before."""
+    shapes: list[_Shape] = []
+    for plan_layer in POLYGON_LAYERS:
+        group = [piece for piece in pieces if piece.layer == plan_layer]
+        if not group:
+            continue
+        lines = np.array([piece.line for piece in group], dtype=object)
+        starts = shapely.get_point(lines, 0)
+        ends = shapely.get_point(lines, -1)
+        # A piece's own two ends, and each end to the nearest point of any piece near it.
+        connectors = list(shapely.shortest_line(starts, ends)[
+            shapely.distance(starts, ends) <= gap])
+        tree = shapely.STRtree(lines)
+        for points in (starts, ends):
+            at, near = tree.query(points, predicate="dwithin", distance=gap)
+            other = at != near
+            connectors += list(shapely.shortest_line(points[at[other]], lines[near[other]]))
+        noded = shapely.union_all(np.concatenate([lines, np.array(connectors, dtype=object)]))
+        faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+        faces = faces[shapely.area(faces) > gap * gap]
+        used = np.zeros(len(group), dtype=bool)
+        if len(faces):
+            # The pieces that draw a face: those lying along its boundary.
+            rims = shapely.buffer(shapely.boundary(faces), gap)
+            face, piece = shapely.STRtree(lines).query(rims, predicate="intersects")
+            along = shapely.length(shapely.intersection(lines[piece], rims[face])) \
+                >= 0.5 * shapely.length(lines[piece])
+            face, piece = face[along], piece[along]
+            used[piece] = True
+            named: set[str] = set()
+            for k, outline in enumerate(faces):
+                members = sorted({group[i].handle for i in piece[face == k]})
+                if not members:
+                    continue
+                # Named by a piece of its own where it has one (two parcels share the line
+                # between them).
+                handle = next((h for h in members if h not in named), f"{members[0]}-{k + 1}")
+                named.add(handle)
+                shapes.append(_Shape(plan_layer, handle, outline))
+                problems.append(Problem(
+                    str(p), N_("an outline drawn in open pieces was closed by joining them"),
+                    layer=plan_layer, feature=f"handle {handle}", field="geometry",
+                    found=", ".join(f"handle {h}" for h in members), level="warning",
+                    expected=N_("a closed polyline (闭合) or a circle")))
+        for piece in (g for g, u in zip(group, used) if not u):
+            problems.append(Problem(
+                str(p), N_("the outline is not closed, so it has no area"), layer=plan_layer,
+                feature=f"handle {piece.handle}", field="geometry", found=piece.what,
+                expected=N_("a closed polyline (闭合) or a circle")))
+    return shapes
 
 
 def _assemble(p: Path, shapes, labels, problems, factor):

@@ -23,9 +23,13 @@ def invoke(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras=None):
+def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras=None,
+         drawn_open=False):
     """A parcel 200 × 100 m; F1 a 20 × 10 m room with a semicircular east end (radius 5 m);
-    B1 at 150 m and B2 at 60 m east of F1's west side; streets as crossing lines."""
+    B1 at 150 m and B2 at 60 m east of F1's west side; streets as crossing lines.
+
+    `drawn_open`: the red line as four LINEs (one corner overshooting by 0.5 m, one missing
+    by 3 cm) and B1 a polyline without its closed flag whose ends stop 5 cm apart."""
     scale = 1000.0 if units == "mm" else 1.0
     e0 = E0 if prefix else E0 - 36_000_000.0
 
@@ -51,13 +55,22 @@ def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras
         msp.add_text(s, dxfattribs={"layer": "BZ-文字", "insert": xy(x, y),
                                     "height": 2 * scale})
 
-    polygon([(0, 0), (200, 0), (200, 100), (0, 100)], "ZD-用地红线")
+    if drawn_open:
+        for a, b in (((0, 0), (200.5, 0)), ((200, -0.5), (200, 100)),
+                     ((200, 100), (0.03, 100)), ((0, 100), (0, 0))):
+            msp.add_line(xy(*a), xy(*b), dxfattribs={"layer": "ZD-用地红线"})
+    else:
+        polygon([(0, 0), (200, 0), (200, 100), (0, 100)], "ZD-用地红线")
     text("P1 180户", 100, 90)
     # F1: west side at x = 10; the bulge −1 on the east side draws a semicircle (radius 5).
     polygon([(10, 45), (30, 45), (30, 55), (10, 55)], "GG-养老", bulges={1: 1.0})
     text("社区养老服务站 300㎡", 12, 50)
     for name, x in (("B1", 160), ("B2", 70)):
-        polygon([(x, 40), (x + 20, 40), (x + 20, 60), (x, 60)], "JZ-住宅")
+        if drawn_open and name == "B1":
+            msp.add_lwpolyline([xy(x, 40), xy(x + 20, 40), xy(x + 20, 60), xy(x, 60),
+                                xy(x, 40.05)], dxfattribs={"layer": "JZ-住宅"})
+        else:
+            polygon([(x, 40), (x + 20, 40), (x + 20, 60), (x, 60)], "JZ-住宅")
         text(f"{name} 90户", x + 2, 50)
     # Streets drawn as two long lines crossing at (100, 20) without a shared vertex.
     msp.add_line(xy(-10, 20), xy(210, 20), dxfattribs={"layer": "DL-道路中心线"})
@@ -97,6 +110,36 @@ def test_dxf_site_plan_in_every_version_and_unit(tmp_path, version, units, encod
     assert radius["provided"] == pytest.approx(135.0, abs=0.1)
     # The zone prefix 36 names the CRS by itself.
     assert any("EPSG:4524" in q.get("found", "") for q in data["problems"])
+
+
+@pytest.mark.parametrize("units", ["m", "mm"])
+def test_outlines_drawn_open_are_joined_and_said(tmp_path, units):
+    """A red line of four LINEs and a building whose polyline was never closed read as the
+    closed drawing does, and the reviewer is told which outlines were joined."""
+    closed, _ = result_of(tmp_path, site(tmp_path / "closed.dxf", units=units))
+    drawn, res = result_of(tmp_path, site(tmp_path / "open.dxf", units=units, drawn_open=True))
+    assert drawn["parcels"][0]["id"] == "P1" and drawn["parcels"][0]["households_new"] == 180
+    for rule in ("area_per_households", "per_capita_land", "service_radius"):
+        a, b = finding(closed, rule), finding(drawn, rule)
+        assert (a["status"], a["required"]) == (b["status"], b["required"])
+        assert b["provided"] == pytest.approx(a["provided"], abs=0.1)
+    # B1's inner point is still 135 m from F1 (170 − 35): both buildings' households count.
+    assert finding(drawn, "service_radius")["provided"] == pytest.approx(135.0, abs=0.1)
+    joined = [q for q in drawn["problems"] if "joining" in q["message"]]
+    assert sorted(q["layer"] for q in joined) == ["buildings", "parcels"]
+    assert all(q["level"] == "warning" for q in joined)
+    parcel = next(q for q in joined if q["layer"] == "parcels")
+    assert parcel["found"].count("handle") == 4  # the four LINEs, named
+    assert not [q for q in drawn["problems"] if q["level"] == "error"]
+
+
+def test_a_line_that_closes_nothing_is_still_refused(tmp_path):
+    def extras(msp, xy, text, polygon):
+        msp.add_lwpolyline([xy(100, 70), xy(120, 70), xy(120, 80)],
+                           dxfattribs={"layer": "JZ-住宅"})  # 14 m apart: open
+    res = invoke("check", site(tmp_path / "s.dxf", extras=extras), "--city", "zunyi",
+                 "--lang", "en")
+    assert res.exit_code == 2 and "not closed" in res.output, res.output
 
 
 def test_zone_prefix_and_crs_option_give_the_same_distances(tmp_path):
