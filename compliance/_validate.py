@@ -110,6 +110,26 @@ class _Layer:
         if level == "error":
             self.bad |= mask
 
+    def missing(self, field: str, expected: str) -> None:
+        """A field the whole layer lacks: said once, with the fields the layer has (one of them
+        may be it under another name: `--fields`), and held against every feature (a batch
+        reports each parcel incomplete with it)."""
+        if not len(self.gdf):  # an empty layer lacks nothing
+            return
+        spelt = self.gdf.attrs.get("own_names", {})
+        own = [str(spelt.get(c, c)) for c in self.gdf.columns
+               if c not in ("geometry", "_row", "layer")]
+        problem = Problem(self.file, N_("missing field: the layer has no such field (a field "
+                                        "of its own can be named as it with --fields)"),
+                          layer=self.layer, field=field, found=", ".join(own) or "—",
+                          expected=expected)
+        self.problems.append(problem)
+        self._rows.append(-1)  # before the features' own problems
+        for i in range(len(self.gdf)):
+            self.fields_of.setdefault(i, set()).add(field)
+            self.problems_of.setdefault(i, []).append(problem)
+        self.bad[:] = True
+
     def warn(self, mask, message, field=None, found=None, expected=None):
         self.error(mask, message, field, found, expected, level="warning")
 
@@ -148,7 +168,10 @@ def apply_aliases(gdf, layer: str):
         low = str(col).strip().lower()
         if low != col and low not in gdf.columns and col not in mapping and col != "geometry":
             mapping[col] = low
-    return gdf.rename(columns=mapping)
+    out = gdf.rename(columns=mapping)
+    # The names as the file spells them, for a message that lists the layer's fields.
+    out.attrs["own_names"] = {new: old for old, new in mapping.items()}
+    return out
 
 
 # Text forms of a number that are accepted: digits with an optional decimal point and sign,
@@ -241,7 +264,7 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
     gdf = L.gdf
     if field not in gdf:
         if required:
-            L.error(np.ones(len(gdf), bool), N_("missing field"), field=field, expected=expected)
+            L.missing(field, expected)
         return np.full(len(gdf), np.nan)
     column = gdf[field]
     raw = column.to_numpy(dtype=object)
@@ -312,8 +335,7 @@ def _ids(L: _Layer, required: bool = True, seen: set | None = None):
     gdf = L.gdf
     if "id" not in gdf:
         if required:
-            L.error(np.ones(len(gdf), bool), N_("missing field"), field="id",
-                    expected=N_("a unique text id for every feature"))
+            L.missing("id", N_("a unique text id for every feature"))
         return np.array([f"#{i + 1}" for i in range(len(gdf))], dtype=object)
     ids = L.ids
     missing = ids.isna().to_numpy()
@@ -403,8 +425,8 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
                                               "characters)"), field="households",
                 expected=N_("hh_new and/or hh_exist, or 新建户数/已建户数"))
     elif not has_new and not has_existing:
-        L.error(np.ones(len(L.gdf), bool), N_("missing field"), field="households_new",
-                expected=N_("households_new and/or households_existing (新建户数/已建户数)"))
+        L.missing("households_new",
+                  N_("households_new and/or households_existing (新建户数/已建户数)"))
     out["households_new"] = _numbers(L, "households_new", required=False, **kw)
     out["households_existing"] = _numbers(L, "households_existing", required=False, **kw)
     neither = np.isnan(out["households_new"]) & np.isnan(out["households_existing"])
@@ -441,8 +463,7 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
                 expected=", ".join(FACILITY_KINDS))
         out["kind"] = kind.to_numpy()
     else:
-        L.error(np.ones(len(L.gdf), bool), N_("missing field"), field="kind",
-                expected=", ".join(FACILITY_KINDS))
+        L.missing("kind", ", ".join(FACILITY_KINDS))
         out["kind"] = None
     out["floor_area_m2"] = _numbers(L, "floor_area_m2", required=True, integer=False, minimum=0,
                                     strict_min=True, maximum=MAX_AREA_M2,

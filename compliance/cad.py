@@ -23,15 +23,10 @@ import shapely
 
 from ._i18n import N_
 from ._errors import PlanError, Problem
+from .vocabulary import LAYER_WORDS, layer_by_words
 
-# PLAN-FORMAT.md: DXF layer names recognised by default, matched case-insensitively as
-# substrings. Facilities are tried first (养老 is the most specific word), streets last.
-DEFAULT_LAYERS = {
-    "facilities": ("养老", "FACILITY", "ELDERCARE"),
-    "parcels": ("用地红线", "红线", "地块", "用地", "PARCEL", "REDLINE"),
-    "buildings": ("住宅", "楼栋", "建筑", "BUILDING", "BLDG"),
-    "streets": ("道路中心线", "道路中线", "中心线", "道路", "ROAD", "STREET", "CENTERLINE"),
-}
+# PLAN-FORMAT.md: DXF layer names recognised by default (vocabulary.LAYER_WORDS).
+DEFAULT_LAYERS = LAYER_WORDS
 POLYGON_LAYERS = ("parcels", "buildings", "facilities")
 
 # $INSUNITS → metres (AutoCAD's codes); absent or unitless: metres.
@@ -87,15 +82,6 @@ class _Label:
     fields: dict
     text: str
     source: str  # "text" or "attrib"
-
-
-def _layer_of(name: str, mapping: dict[str, tuple[str, ...]]) -> str | None:
-    upper = name.upper()
-    for plan_layer in ("facilities", "parcels", "buildings", "streets"):
-        for word in mapping.get(plan_layer, ()):
-            if word.upper() in upper:
-                return plan_layer
-    return None
 
 
 def parse_label(text: str, plan_layer: str) -> dict:
@@ -178,7 +164,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             pos = entity.dxf.insert
             labels.append(_Label(handle, (pos.x, pos.y), {}, str(text), "text"))
             return
-        plan_layer = _layer_of(layer, mapping)
+        plan_layer = layer_by_words(layer, mapping)
         if plan_layer is None:
             ignored[layer] = ignored.get(layer, 0) + 1
             return

@@ -165,6 +165,10 @@ def _plan_options(fn):
                           "address, permit_no, report_no 报告编号, reviewer 审查人, checker 审核人, "
                           "approver 审定人, organisation 审查单位. A folder plan's meta.yaml is read "
                           "by itself.")),
+        click.option("--fields", type=click.Path(exists=True, dir_okay=False),
+                     help=_h("A YAML map of the file's own layer and field names to the plan's, "
+                          "e.g. parcels: {layer: 规划地块, fields: {DKBH: id, ZHS: "
+                          "households_new}} (docs/plan-format.md).")),
         click.option("--coords", type=click.Choice(["gcj02", "bd09"]),
                      help=_h("Longitude/latitude copied off a web map: gcj02 (高德, 腾讯) or bd09 "
                           "(百度), converted to WGS 84 first.")),
@@ -360,7 +364,8 @@ def rules_cmd(markdown):
 @_friendly
 def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m, walking_speed,
           households_new, households_existing, facility_area, land_area, population,
-          complete_community, as_of, table, cad_layers, cad_units, meta, coords, debug):
+          complete_community, as_of, table, cad_layers, cad_units, meta, fields, coords,
+          debug):
     from compliance import workflow
     from compliance.settings import Options
     from compliance.plan import from_figures
@@ -388,13 +393,14 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
         on_stage("reading")
         the_plan = workflow.load_plan(plan, standard, crs=crs, strict=True, table=table,
                                       cad_layers=cad_layers, cad_units=cad_units,
-                                      coords=coords,
+                                      coords=coords, fields=fields,
                                       on_buildings=lambda n: on_stage("buildings", n))
     from compliance import io
 
     kind = workflow.format_for(output, fmt)
     if output not in (None, "-"):
-        io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers, meta])
+        io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers, meta,
+                                              fields])
     if kind in ("html", "pdf") and len(the_plan.parcels) > workflow.FULL_REPORT_PARCELS:
         # Asked for: written. But a district is better served by its overview.
         click.echo(_say("note: {n:,} parcels, each in full in one report; `compliance batch` "
@@ -469,7 +475,7 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
 @_friendly
 def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
           no_parcel_reports, pdf, workers, scheduler, as_of, table, cad_layers, cad_units, meta,
-          coords, debug):
+          fields, coords, debug):
     from compliance import workflow
     from compliance.settings import Options
 
@@ -499,7 +505,8 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
                              parcel_reports=not no_parcel_reports, progress=progress,
                              table=table, cad_layers=cad_layers, cad_units=cad_units,
                              meta=meta, pdf_pages=pdf, on_stage=on_stage, mapper=mapper,
-                             on_buildings=lambda n: on_stage("buildings", n))
+                             on_buildings=lambda n: on_stage("buildings", n),
+                             fields=fields)
     finally:
         if mapper is not None:
             mapper.close()

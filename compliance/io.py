@@ -27,7 +27,8 @@ import pandas as pd
 
 from ._i18n import N_
 from ._errors import OutputError, PlanError, Problem
-from .vocabulary import LAYERS, SINGULAR, layer_fields
+from .vocabulary import (FIELD_ALIASES, LAYER_FIELDS, LAYERS, SINGULAR, layer_by_words,
+                         layer_fields)
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".parquet", ".fgb", ".geoparquet",
                     ".gml", ".kml", ".csv")
@@ -94,6 +95,19 @@ class LayerStream:
         self.crs, self.columns = crs, columns
         # A dataset folder's GeoParquet files (io._dataset_parts), read one after another.
         self.parts = parts
+        # The file's own field names → the format's (`--fields`), applied to every batch.
+        self.renames: dict[str, str] = {}
+
+
+    def fields(self) -> list[str]:
+        """The layer's field names as its file spells them (the first part's, for a folder)."""
+        path = self.parts[0].path if self.parts else self.path
+        if _is_parquet(path):
+            return _geoparquet_layout(path)[1]
+        import pyogrio
+
+        return list(pyogrio.read_info(path, **({"layer": self.layer} if self.layer else {}))
+                    ["fields"])
 
     def _kwargs(self) -> dict:
         kwargs = {"layer": self.layer} if self.layer else {}
@@ -108,7 +122,7 @@ class LayerStream:
                        if _is_parquet(self.path) else self._ogr_batches(rows))
             for gdf in self._labelled(batches, self.path, ""):
                 empty = False
-                yield gdf
+                yield gdf.rename(columns=self.renames) if self.renames else gdf
         else:
             import pyproj
 
@@ -118,6 +132,7 @@ class LayerStream:
                 reproject = pyproj.CRS.from_user_input(part.crs) != layer_crs
                 for gdf in self._labelled(batches, part.path, f"{part.name} "):
                     empty = False
+                    gdf = gdf.rename(columns=self.renames) if self.renames else gdf
                     yield gdf.to_crs(layer_crs) if reproject else gdf
         if empty:
             yield _empty_layer(self.crs)
@@ -172,10 +187,11 @@ class LayerStream:
 
     def read(self) -> gpd.GeoDataFrame:
         if self.parts is not None:
-            return _read_parts(self.parts, self.crs, self.plan_layer)
-        gdf = _read_frame(self.path, self.layer, plan_layer=self.plan_layer)
-        gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
-        return gdf
+            gdf = _read_parts(self.parts, self.crs, self.plan_layer)
+        else:
+            gdf = _read_frame(self.path, self.layer, plan_layer=self.plan_layer)
+            gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
+        return gdf.rename(columns=self.renames) if self.renames else gdf
 
 
 def _empty_layer(crs) -> gpd.GeoDataFrame:
@@ -332,36 +348,39 @@ PLAN_SUFFIXES = (".geojson", ".json", ".gpkg", ".dxf", ".dwg", ".xlsx", ".xlsm",
 
 def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None,
               cad_layers: str | os.PathLike | None = None,
-              cad_units: str | None = None) -> RawPlan:
+              cad_units: str | None = None, plan_map: PlanMap | None = None) -> RawPlan:
     """Read a plan as it is held: GeoJSON, GeoPackage, a folder of layer files, a DXF site
-    plan, or a table of projects; with `table`, a table's rows joined to its features."""
+    plan, or a table of projects; with `table`, a table's rows joined to its features; with
+    `plan_map`, the file's own layer and field names for the format's."""
     p = Path(path)
     if not p.exists():
         raise PlanError(Problem(str(p), N_("file not found"),
                                 expected=N_("a .geojson, .gpkg, .dxf, .xlsx or a folder of layer "
                                          "files")))
     if p.is_dir():
-        raw = _read_folder(p)
+        raw = _read_folder(p, plan_map)
     elif p.stat().st_size == 0:
         raise PlanError(Problem(str(p), N_("the file is empty"),
                                 expected=N_("a GeoJSON FeatureCollection or a GeoPackage")))
     elif p.suffix.lower() in (".geojson", ".json"):
         raw = _read_geojson(p)
     elif p.suffix.lower() == ".gpkg":
-        raw = _read_gpkg(p)
+        raw = _read_gpkg(p, plan_map)
     elif p.suffix.lower() in (".dxf", ".dwg"):
         raw = _read_dxf(p, cad_layers, cad_units)
     elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
         from . import table as _table
 
-        tables, notes = _table.read_table(p)
-        frames = _table.projects(tables, str(p))
+        tables, notes = _table.read_table(p, _own_headers(plan_map))
+        frames = _table.projects(_name_table_fields(tables, plan_map), str(p))
         raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p), notes,
                       implied_wgs84=set(frames), geometry_optional=True)
     else:
         raise PlanError(Problem(str(p), N_("not a plan file"), found=f"'{p.suffix or 'no'}' extension",
                                 expected=", ".join(PLAN_SUFFIXES) + ", or a folder of layer "
                                          "files"))
+    if not p.suffix.lower() in (".xlsx", ".xlsm", ".csv"):
+        _name_fields(raw, plan_map)
     if table is not None:
         from . import table as _table
 
@@ -369,8 +388,9 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         if not t.exists():
             raise PlanError(Problem(str(t), N_("file not found"), expected=N_("an .xlsx or .csv table")))
         raw.materialise()
-        tables, notes = _table.read_table(t)
-        raw.layers, problems = _table.join(raw.layers, tables, str(t))
+        tables, notes = _table.read_table(t, _own_headers(plan_map))
+        raw.layers, problems = _table.join(raw.layers, _name_table_fields(tables, plan_map),
+                                           str(t))
         raw.problems += notes + problems
         raw.fingerprint = _combined_fingerprint(raw.fingerprint, fingerprint(t))
     if p.suffix.lower() == ".dxf":
@@ -384,6 +404,160 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
                                 expected=N_("a 'parcels' layer (GeoJSON: features with "
                                          "\"layer\": \"parcel\") with at least one feature"))])
     return raw
+
+
+@dataclass(frozen=True)
+class PlanMap:
+    """`--fields FILE.yaml`: which of a file's layers is which plan layer, and the file's own
+    field names for the format's (PLAN-FORMAT.md, "Layer and field names")."""
+
+    layers: dict[str, str] = field(default_factory=dict)  # plan layer → the file's layer
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)  # → {its name: format's}
+
+
+# A table of projects names its eldercare floor and land areas on the parcels' rows.
+_PROJECT_FIELDS = ("eldercare_floor_area_m2", "eldercare_land_area_m2")
+
+_ONE = {plural: one for one, plural in SINGULAR.items()}  # parcels → parcel
+_MAP_EXAMPLE = "parcels:\n  layer: 规划地块\n  fields: {DKBH: id, ZHS: households_new}"
+
+
+def read_plan_map(path: str | os.PathLike) -> PlanMap:
+    """Read and check `--fields FILE.yaml`."""
+    import yaml
+
+    p = Path(path)
+
+    def refuse(message, **where):
+        raise PlanError(Problem(str(p), message, expected=_MAP_EXAMPLE, **where))
+
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise PlanError(Problem(str(p), N_("cannot read the layer and field map"),
+                                found=str(exc), expected=_MAP_EXAMPLE)) from None
+    if not isinstance(data, dict) or not data:
+        refuse(N_("the map is a mapping of plan layer to its layer and fields"))
+    layers, fields = {}, {}
+    for key, entry in data.items():
+        if key not in LAYERS:
+            raise PlanError(Problem(str(p), N_("unknown plan layer"), field=str(key),
+                                    expected=", ".join(LAYERS)))
+        if isinstance(entry, str):
+            entry = {"layer": entry}
+        if not isinstance(entry, dict) or not set(entry) <= {"layer", "fields"}:
+            refuse(N_("a plan layer maps to 'layer' and 'fields'"), layer=key,
+                   found=repr(entry))
+        if "layer" in entry:
+            if not isinstance(entry["layer"], str) or not entry["layer"].strip():
+                refuse(N_("'layer' is the name of a layer of the file"), layer=key,
+                       found=repr(entry["layer"]))
+            layers[key] = entry["layer"].strip()
+        names = entry.get("fields") or {}
+        if not isinstance(names, dict):
+            refuse(N_("'fields' maps the file's field names to the format's"), layer=key,
+                   found=repr(names))
+        allowed = [*LAYER_FIELDS[key], *(_PROJECT_FIELDS if key == "parcels" else ())]
+        aliases = FIELD_ALIASES.get(key, {})
+        renames = {}
+        for own, target in names.items():
+            target = aliases.get(str(target), str(target))
+            if target not in allowed:
+                raise PlanError(Problem(str(p), N_("not a field of this plan layer"), layer=key,
+                                        field=str(own), found=repr(target),
+                                        expected=", ".join(allowed)))
+            renames[str(own)] = target
+        if len(set(renames.values())) < len(renames):
+            refuse(N_("two of the file's fields are mapped to one field"), layer=key,
+                   found=repr(names))
+        fields[key] = renames
+    return PlanMap(layers, fields)
+
+
+def _pick_layers(available: list[str], plan_map: PlanMap | None, file: str,
+                 problems: list[Problem]) -> dict[str, str]:
+    """Which of a file's layers (or a folder's file names) is each plan layer: the one the
+    map names, else the one named as the format names it, else the one whose name says it
+    by its words (规划地块, 养老设施, 住宅楼栋, 道路中心线), said in a warning. Two layers
+    that could be one plan layer are an error: which one is the plan cannot be guessed."""
+    plan_map = plan_map or PlanMap()
+    chosen: dict[str, str] = {}
+    for layer in LAYERS:
+        if layer in plan_map.layers:
+            name = plan_map.layers[layer]
+            if name not in available:
+                raise PlanError(Problem(file, N_("the map names a layer the file does not have"),
+                                        layer=layer, found=name,
+                                        expected=", ".join(available) or "—"))
+            chosen[layer] = name
+        else:
+            exact = [a for a in available if a.lower() in (layer, _ONE[layer])]
+            if exact:
+                chosen[layer] = exact[0]
+    taken = set(chosen.values())
+    by_words: dict[str, list[str]] = {}
+    for name in available:
+        plan_layer = layer_by_words(name) if name not in taken else None
+        if plan_layer is not None and plan_layer not in chosen:
+            by_words.setdefault(plan_layer, []).append(name)
+    for plan_layer, names in by_words.items():
+        if len(names) > 1:
+            raise PlanError(Problem(file, N_("several layers could be this plan layer: which "
+                                    "one is the plan cannot be guessed"), layer=plan_layer,
+                                    found=", ".join(names),
+                                    expected=N_("the one to read named in --fields")))
+        chosen[plan_layer] = names[0]
+        problems.append(Problem(file, N_("a layer read as this plan layer by the words of its "
+                                         "name"), layer=plan_layer, found=names[0],
+                                level="warning",
+                                expected=N_("another layer named in --fields, if not this one")))
+    return chosen
+
+
+def _name_fields(raw: "RawPlan", plan_map: PlanMap | None) -> None:
+    """The file's own field names (`--fields`) renamed to the format's, in every layer and
+    stream; a mapped name the layer lacks is said."""
+    if plan_map is None:
+        return
+    for layer, renames in plan_map.fields.items():
+        if layer in raw.streams:
+            stream = raw.streams[layer]
+            spelt = {str(c).lower(): c for c in stream.fields()}
+            stream.renames = {spelt.get(own.lower(), own): t for own, t in renames.items()}
+            continue
+        if layer not in raw.layers:
+            continue
+        gdf = raw.layers[layer]
+        # As the user typed them or as the file spells them: DKBH and dkbh are one field.
+        spelt = {str(c).lower(): c for c in gdf.columns}
+        renames = {spelt.get(own.lower(), own): target for own, target in renames.items()}
+        absent = [own for own in renames if own not in gdf.columns]
+        if absent:
+            raw.problems.append(Problem(
+                raw.files.get(layer, raw.source), N_("the map names a field the layer does "
+                                                     "not have"),
+                layer=layer, field=", ".join(absent),
+                found=", ".join(str(c) for c in gdf.columns if c not in ("geometry", "_row"))
+                or "—", level="warning"))
+        # The format's own name, where the file has it too, gives way to the mapped field.
+        replaced = [t for own, t in renames.items() if own in gdf.columns and t in gdf.columns
+                    and t != own]
+        raw.layers[layer] = gdf.drop(columns=replaced).rename(columns=renames)
+
+
+def _own_headers(plan_map: PlanMap | None) -> dict[str, set[str]]:
+    return {layer: set(renames) for layer, renames in (plan_map.fields if plan_map else {}).items()}
+
+
+def _name_table_fields(tables: dict, plan_map: PlanMap | None) -> dict:
+    """A table's own headers renamed to the format's (`--fields`), sheet by sheet."""
+    out = dict(tables)
+    for layer, renames in (plan_map.fields if plan_map else {}).items():
+        if layer in out:
+            spelt = {str(c).lower(): c for c in out[layer].columns}
+            out[layer] = out[layer].rename(columns={spelt.get(own.lower(), own): target
+                                                    for own, target in renames.items()})
+    return out
 
 
 # A layer with more fields than any plan holds keeps only the fields the format knows, so that
@@ -628,48 +802,55 @@ def _features_to_frame(features: list, crs: str, layer: str) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-def _read_gpkg(p: Path) -> RawPlan:
+def _read_gpkg(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
     try:
         import pyogrio
 
-        available = {name for name, _ in pyogrio.list_layers(p)}
+        available = [name for name, _ in pyogrio.list_layers(p)]
     except Exception as exc:  # noqa: BLE001
         raise PlanError(Problem(str(p), N_("cannot open as a GeoPackage"),
                                 found=str(exc))) from None
     layers, problems, undeclared = {}, [], set()
-    if "parcels" not in available:
+    chosen = _pick_layers(available, plan_map, str(p), problems)
+    if "parcels" not in chosen:
         raise PlanError(Problem(str(p), N_("the GeoPackage has no 'parcels' layer"), layer="parcels",
                                 found=", ".join(sorted(available)) or "no layers",
-                                expected="layers named " + ", ".join(LAYERS)))
+                                expected=N_("a layer named parcels (or 地块, 用地红线…), or the "
+                                            "parcels' layer named in --fields")))
     streams = {}
-    for layer in LAYERS:
-        if layer in available:
-            stream = _stream(p, layer, layer)
-            if stream is not None:
-                streams[layer] = stream
-                continue
-            gdf = _read_frame(p, layer, plan_layer=layer)
-            gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
-            layers[layer] = gdf
-            if not _declared_crs(gdf):
-                undeclared.add(layer)
+    for layer, name in chosen.items():
+        stream = _stream(p, name, layer)
+        if stream is not None:
+            streams[layer] = stream
+            continue
+        gdf = _read_frame(p, name, plan_layer=layer)
+        gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
+        layers[layer] = gdf
+        if not _declared_crs(gdf):
+            undeclared.add(layer)
     return RawPlan(str(p), layers, {k: str(p) for k in [*layers, *streams]}, fingerprint(p),
                    problems, undeclared, streams=streams)
 
 
-def _read_folder(p: Path) -> RawPlan:
+def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
     layers, files, problems, undeclared, streams = {}, {}, [], set(), {}
+    by_name: dict[str, list[Path]] = {}
+    for f in sorted(p.iterdir()):
+        if f.suffix.lower() in _VECTOR_SUFFIXES or f.is_dir():
+            by_name.setdefault(f.stem if f.is_file() else f.name, []).append(f)
+    chosen = _pick_layers(list(by_name), plan_map, str(p), problems)
     for layer in LAYERS:
-        candidates = sorted(f for f in p.iterdir()
-                            if f.stem.lower() in (layer, layer.rstrip("s"))
-                            and (f.suffix.lower() in _VECTOR_SUFFIXES or f.is_dir()))
-        if not candidates:
+        if layer not in chosen:
             continue
+        # parcels.shp and parcel.geojson are one layer twice.
+        same = {layer, _ONE[layer]} if chosen[layer].lower() in (layer, _ONE[layer]) \
+            else {chosen[layer].lower()}
+        candidates = [f for name, fs in by_name.items() for f in fs if name.lower() in same]
         if len(candidates) > 1:
             raise PlanError(Problem(str(p), N_("two files for one layer: which one is the plan "
                                     "cannot be guessed"), layer=layer,
                                     found=", ".join(c.name for c in candidates),
-                                    expected=f"one file named {layer}.* (or {layer.rstrip('s')}.*)"))
+                                    expected=f"one file named {chosen[layer]}.*"))
         f = candidates[0]
         if f.is_dir():  # a partitioned dataset: buildings/part.0.parquet, …
             read = _dataset_layer(f, layer)

@@ -282,7 +282,8 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     # A list of projects without geometry is measured in no CRS: the report says so rather
     # than name the fixed point the measuring CRS falls back on.
     measured = any(layer is not None and len(layer) and layer.geometry.notna().any()
-                   for layer in (parcels, facilities, buildings, streets))
+                   for layer in (parcels, facilities, streets)) \
+        or (buildings is not None and len(buildings) > 0)  # points held as x, y
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
                 parcels=parcels, facilities=facilities, buildings=buildings, streets=streets,
                 fingerprint=raw.fingerprint, problems=problems, dropped=dropped,
@@ -305,11 +306,12 @@ def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:
 
 
 def _merge_layer_warnings(problems: list[Problem]) -> list[Problem]:
-    """One warning said of several layers of one file is said once, naming them all."""
+    """One warning said of several layers of one file (the same words, the same finding) is
+    said once, naming them all."""
     out: list[Problem] = []
     seen: dict[tuple, int] = {}
     for prob in problems:
-        key = (prob.file, prob.message, prob.level, prob.feature, prob.field)
+        key = (prob.file, prob.message, prob.level, prob.feature, prob.field, prob.found)
         if prob.level == "warning" and prob.layer and prob.feature is None and key in seen:
             first = out[seen[key]]
             out[seen[key]] = replace(first, layer=f"{first.layer}, {prob.layer}")
@@ -449,7 +451,9 @@ def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[st
                 chunk, file, parcel_ids, geometry_required=geometry_required,
                 seen_ids=seen_ids)
             del chunk
-            problems += BL.problems_by_feature()
+            # A field the whole layer lacks is said once, not once a batch.
+            problems += [q for q in BL.problems_by_feature()
+                         if q.feature is not None or q not in problems]
             keep = ~BL.unusable(_UNUSABLE)
             battrs["bad_fields"] = BL.fields_column(leave_out="parcel_id")
             dropped += [DroppedFeature("buildings", str(BL.labels[i]),

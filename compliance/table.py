@@ -108,14 +108,14 @@ def _is_total(cells: list) -> bool:
 
 
 def _frame(sheet: str | None, rows: list[tuple[int, list]], layer: str,
-           skipped: list[tuple[str, str]]) -> pd.DataFrame | None:
+           skipped: list[tuple[str, str]], own: set[str] = frozenset()) -> pd.DataFrame | None:
     """`rows` are (row number in the file, cells). Blank rows, the title above the header
     and rows of totals are not features; each total row left out is added to `skipped` as
     (row label, its words)."""
     rows = [(n, r) for n, r in rows if any(c not in (None, "") for c in r)]
     if not rows:
         return None
-    known = _known_headers(layer)
+    known = _known_headers(layer) | {_words(name).lower() for name in own}
     first, header = _header(rows, known)
     where = f"sheet '{sheet}' " if sheet else ""
     body, labels = [], []
@@ -136,9 +136,12 @@ def _frame(sheet: str | None, rows: list[tuple[int, list]], layer: str,
     return frame
 
 
-def read_table(path: str | Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
+               ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """The table's layers ({"parcels": frame, …}) and a warning for each row of totals left
-    out. Rows are named by their number in the file (Excel's row number, the CSV's line)."""
+    out. Rows are named by their number in the file (Excel's row number, the CSV's line).
+    `own_headers` are the office's own header names per layer (`--fields`), which mark the
+    header row as the format's do."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -186,14 +189,15 @@ def read_table(path: str | Path) -> tuple[dict[str, pd.DataFrame], list[Problem]
         for c in candidates:
             if c.lower() in names:
                 sheet = names[c.lower()]
-                frame = _frame(sheet, sheets[sheet], layer, skipped.setdefault(layer, []))
+                frame = _frame(sheet, sheets[sheet], layer, skipped.setdefault(layer, []),
+                               (own_headers or {}).get(layer, set()))
                 if frame is not None:
                     out[layer] = frame
                 break
     if not out and sheets:
         first = next(iter(sheets))
         frame = _frame(first or None, sheets[first], "parcels",
-                       skipped.setdefault("parcels", []))
+                       skipped.setdefault("parcels", []), (own_headers or {}).get("parcels", set()))
         if frame is not None:
             out["parcels"] = frame
     if "parcels" not in out and not any(len(f) for f in out.values()):

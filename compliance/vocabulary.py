@@ -133,6 +133,27 @@ def kind_name(kind: str | None, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+# Words in a drawing's or a GIS file's layer names that say which plan layer it is, matched
+# case-insensitively as substrings (PLAN-FORMAT.md, "CAD drawings"). Facilities are tried first
+# (养老 is the most specific word), streets last.
+LAYER_WORDS = {
+    "facilities": ("养老", "FACILITY", "ELDERCARE"),
+    "parcels": ("用地红线", "红线", "地块", "用地", "PARCEL", "REDLINE"),
+    "buildings": ("住宅", "楼栋", "建筑", "BUILDING", "BLDG"),
+    "streets": ("道路中心线", "道路中线", "中心线", "道路", "ROAD", "STREET", "CENTERLINE"),
+}
+
+
+def layer_by_words(name: str, words: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    """The plan layer a layer name says it is, by its words; None if it says none."""
+    upper = name.upper()
+    words = words or LAYER_WORDS
+    for plan_layer in LAYER_WORDS:  # in this order, whatever order a user's map has
+        if any(w.upper() in upper for w in words.get(plan_layer, ())):
+            return plan_layer
+    return None
+
+
 # The fields of each layer (PLAN-FORMAT.md), in the format's spelling.
 LAYER_FIELDS = {
     "parcels": ("id", "name", "households_new", "households_existing", "population",

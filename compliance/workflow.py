@@ -25,11 +25,21 @@ FORMATS = {".json": "json", ".csv": "csv", ".html": "html", ".htm": "html", ".gp
            ".xlsx": "xlsx", ".pdf": "pdf"}
 
 
+# A folder plan's own layer and field map (`--fields`), read without being asked for: a
+# folder sent to the review desk as a ZIP brings it along.
+FIELDS_FILE = "fields.yaml"
+
+
 def load_plan(path: str, standard: Standard, *, crs: str | None = None,
               strict: bool = True, table: str | None = None, cad_layers: str | None = None,
               cad_units: str | None = None, coords: str | None = None,
+              fields: str | None = None,
               on_buildings: Callable[[int], None] | None = None) -> Plan:
-    raw = io.read_plan(path, table=table, cad_layers=cad_layers, cad_units=cad_units)
+    if fields is None and Path(path).is_dir() and (Path(path) / FIELDS_FILE).is_file():
+        fields = str(Path(path) / FIELDS_FILE)  # a folder carries its map, as its meta.yaml
+    plan_map = io.read_plan_map(fields) if fields is not None else None
+    raw = io.read_plan(path, table=table, cad_layers=cad_layers, cad_units=cad_units,
+                       plan_map=plan_map)
     return build_plan(raw, crs=crs, strict=strict, coords=coords,
                       persons_per_household=standard.persons_per_household,
                       on_buildings=on_buildings)
@@ -146,7 +156,8 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
           cad_layers: str | None = None, cad_units: str | None = None,
           meta: str | None = None, pdf_pages: bool = False,
           on_stage: Callable[[str], None] | None = None, mapper=None,
-          on_buildings: Callable[[int], None] | None = None) -> BatchOutput:
+          on_buildings: Callable[[int], None] | None = None,
+          fields: str | None = None) -> BatchOutput:
     """Check a district and write its folder. The folder is built whole beside the target and
     swapped in at the end: an interrupted batch leaves the old output as it was."""
     from .views import csv as csv_view
@@ -157,7 +168,8 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
     from .views import pdf as pdf_view
     from .views import xlsx as xlsx_view
 
-    io.refuse_overwriting_inputs(folder, [plan_path, standard.path, table, cad_layers, meta])
+    io.refuse_overwriting_inputs(folder, [plan_path, standard.path, table, cad_layers, meta,
+                                          fields])
     report_meta = io.read_meta(meta, plan_path)
     target = io.BatchFolder(folder)
     stage = on_stage or (lambda name: None)
@@ -166,7 +178,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
         stage("reading")
         plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, coords=options.coords,
-                         on_buildings=on_buildings)
+                         fields=fields, on_buildings=on_buildings)
         stage("network" if options.distance == "network" else "checking")
         on_cluster = mapper is not None
         if mapper is None:

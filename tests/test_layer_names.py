@@ -1,0 +1,158 @@
+"""A GIS file as an office holds it: layers named 规划地块 / 养老设施 / 住宅楼栋, fields named by
+pinyin initials (DKBH 地块编号, ZHS 总户数, JZMJ 建筑面积), read by the words of the layer
+names and a `--fields` map, with the same figures as the plan in the format's own names."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+from click.testing import CliRunner
+
+from compliance.cli import main
+from conftest import pt, rect
+
+CRS = "EPSG:4548"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def frame(rows, geometries):
+    return gpd.GeoDataFrame(rows, geometry=geometries, crs=CRS)
+
+
+def office_gpkg(path, *, extra_buildings_layer=False):
+    """P1 200 × 100 m with 864 new households in two buildings (500 at 150 m, 364 at 100 m
+    east of the facility), F1 a 220 m² station at (50, 50); all in the office's own names."""
+    frame([{"DKBH": "P1", "DKMC": "滨湖苑", "ZHS": 864}],
+          [rect(0, 0, 200, 100)]).to_file(path, layer="规划地块", driver="GPKG")
+    frame([{"BH": "F1", "LX": "社区养老服务站", "JZMJ": 220.0, "SSDK": "P1"}],
+          [pt(50, 50)]).to_file(path, layer="养老设施点", driver="GPKG")
+    frame([{"LDBH": "B1", "HS": 500}, {"LDBH": "B2", "HS": 364}],
+          [pt(200 - 0.5, 50), pt(150, 50)]).to_file(path, layer="住宅楼栋", driver="GPKG")
+    if extra_buildings_layer:
+        frame([{"LDBH": "X1", "HS": 0}], [pt(10, 10)]).to_file(path, layer="现状建筑",
+                                                            driver="GPKG")
+    return path
+
+
+FIELDS = """\
+parcels:
+  fields: {DKBH: id, DKMC: name, ZHS: households_new}
+facilities:
+  fields: {bh: id, LX: 类型, JZMJ: floor_area_m2, SSDK: parcel_id}
+buildings:
+  fields: {LDBH: id, HS: households}
+"""
+
+
+def result(tmp_path, *args):
+    out = tmp_path / "r.json"
+    res = invoke("check", *args, "--city", "zunyi", "-o", out, "--lang", "en")
+    assert res.exit_code in (0, 1, 3), res.output
+    return json.loads(out.read_text(encoding="utf-8")), res
+
+
+def rule(data, rule_id):
+    return next(f for f in data["parcels"][0]["findings"] if f["rule"] == rule_id)
+
+
+def test_layers_by_their_words_and_fields_by_a_map(tmp_path):
+    plan = office_gpkg(tmp_path / "汇川区.gpkg")
+    (tmp_path / "fields.yaml").write_text(FIELDS, encoding="utf-8")
+    data, res = result(tmp_path, plan, "--fields", tmp_path / "fields.yaml")
+    p = data["parcels"][0]
+    assert (p["id"], p["name"], p["households_new"]) == ("P1", "滨湖苑", 864)
+    # Zunyi: 20 m² per 100 new households: 20 × 864 / 100 = 172.8 m² ≤ 220 provided.
+    area = rule(data, "area_per_households")
+    assert (area["required"], area["provided"], area["status"]) == (172.8, 220.0, "pass")
+    # The farthest home, B1 at (199.5, 50), is 149.5 m from F1 at (50, 50): the buildings'
+    # layer (streamed batch by batch) was read through the map too.
+    assert rule(data, "service_radius")["provided"] == 149.5
+    # Which layer was read as which is said, each with its own name.
+    said = {q["layer"]: q["found"] for q in data["problems"] if "words" in q["message"]}
+    assert said == {"parcels": "规划地块", "facilities": "养老设施点", "buildings": "住宅楼栋"}
+
+
+def test_a_layer_without_the_field_names_the_fields_it_has(tmp_path, monkeypatch):
+    """Without the map: one message per missing field of a layer (not one per feature, nor
+    one per batch of a streamed layer), listing the layer's fields as the file spells them."""
+    from compliance import io
+
+    monkeypatch.setattr(io, "STREAM_ROWS", 1)  # the buildings in two batches
+    res = invoke("check", office_gpkg(tmp_path / "plan.gpkg"), "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2
+    lines = [line for line in res.output.splitlines() if "field 'id'" in line]
+    assert len(lines) == 2  # parcels, facilities: once each, whatever their features
+    parcels = next(line for line in lines if "layer 'parcels'" in line)
+    assert "DKBH, DKMC, ZHS" in parcels and "--fields" in parcels
+    # The two buildings lack their households once, not twice.
+    households = [line for line in res.output.splitlines() if "field 'households'" in line]
+    assert len(households) == 1 and "LDBH, HS" in households[0]
+
+
+def test_two_layers_that_could_be_the_buildings_are_not_guessed(tmp_path):
+    plan = office_gpkg(tmp_path / "plan.gpkg", extra_buildings_layer=True)
+    (tmp_path / "fields.yaml").write_text(FIELDS, encoding="utf-8")
+    res = invoke("check", plan, "--city", "zunyi", "--lang", "en", "--fields",
+                 tmp_path / "fields.yaml")
+    assert res.exit_code == 2
+    assert "住宅楼栋" in res.output and "现状建筑" in res.output and "--fields" in res.output
+    # Naming the one to read settles it.
+    (tmp_path / "fields.yaml").write_text(FIELDS + "  layer: 住宅楼栋\n", encoding="utf-8")
+    data, _ = result(tmp_path, plan, "--fields", tmp_path / "fields.yaml")
+    assert rule(data, "service_radius")["provided"] == 149.5
+
+
+def test_a_folder_of_shapefiles_named_in_chinese(tmp_path):
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    frame([{"DKBH": "P1", "ZHS": 864}], [rect(0, 0, 200, 100)]).to_file(
+        folder / "地块.shp", encoding="utf-8")
+    frame([{"BH": "F1", "LX": "社区养老服务站", "JZMJ": 220.0}], [pt(50, 50)]).to_file(
+        folder / "养老设施.shp", encoding="utf-8")
+    (tmp_path / "fields.yaml").write_text(
+        "parcels: {fields: {DKBH: id, ZHS: households_new}}\n"
+        "facilities: {fields: {BH: id, LX: kind, JZMJ: floor_area_m2}}\n", encoding="utf-8")
+    data, _ = result(tmp_path, folder, "--fields", tmp_path / "fields.yaml")
+    assert rule(data, "area_per_households")["required"] == 172.8  # 20 × 864 / 100
+    # The folder may carry its map as fields.yaml (as it carries meta.yaml): read unasked.
+    (tmp_path / "fields.yaml").rename(folder / "fields.yaml")
+    data, _ = result(tmp_path, folder)
+    assert rule(data, "area_per_households")["required"] == 172.8
+
+
+def test_a_map_that_cannot_be_used_says_why(tmp_path):
+    plan = office_gpkg(tmp_path / "plan.gpkg")
+    for text, words in (("parcels:\n  fields: {DKBH: idx}\n", ["DKBH", "idx", "households_new"]),
+                        ("parcel: 规划地块\n", ["parcel", "parcels, facilities"]),
+                        ("parcels: 地块层\n", ["地块层", "规划地块"]),
+                        ("parcels: [a, b]\n", ["layer", "fields"]),
+                        ("parcels:\n  fields: {DKBH: id, DKMC: id}\n", ["two"])):
+        (tmp_path / "m.yaml").write_text(text, encoding="utf-8")
+        res = invoke("check", plan, "--city", "zunyi", "--lang", "en", "--fields",
+                     tmp_path / "m.yaml")
+        assert res.exit_code == 2, (text, res.output)
+        assert all(w in res.output for w in words), (text, res.output)
+        assert "Traceback" not in res.output
+
+
+def test_a_table_with_its_own_headers_below_a_title(tmp_path):
+    """The map's names mark the header row as the format's do: the title above is passed
+    over."""
+    table = tmp_path / "projects.csv"
+    table.write_text("汇川区项目表,,,\n项目,编号,总户数,养老用房\n甲,A,1200,200\n",
+                     encoding="utf-8")
+    (tmp_path / "fields.yaml").write_text(
+        "parcels:\n  fields: {zhs: households_new, 总户数: households_new}\n", encoding="utf-8")
+    res = invoke("check", table, "--city", "zunyi", "--fields", tmp_path / "fields.yaml")
+    assert res.exit_code == 2 and "two" in res.output or "两个" in res.output
+    (tmp_path / "fields.yaml").write_text(
+        "parcels:\n  fields: {总户数: households_new, 养老用房: eldercare_floor_area_m2, "
+        "项目: name}\n", encoding="utf-8")
+    data, _ = result(tmp_path, table, "--fields", tmp_path / "fields.yaml")
+    # 20 × 1,200 / 100 = 240 m² required, 200 provided.
+    area = rule(data, "area_per_households")
+    assert (data["parcels"][0]["name"], area["required"], area["provided"]) == ("甲", 240.0, 200.0)
