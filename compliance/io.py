@@ -372,8 +372,9 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         from . import table as _table
 
         tables, notes = _table.read_table(p, _own_headers(plan_map))
-        frames = _table.projects(_name_table_fields(tables, plan_map), str(p))
-        raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p), notes,
+        frames, located = _table.projects(_name_table_fields(tables, plan_map), str(p))
+        raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p),
+                      notes + located,
                       implied_wgs84=set(frames), geometry_optional=True)
     else:
         raise PlanError(Problem(str(p), N_("not a plan file"), found=f"'{p.suffix or 'no'}' extension",

@@ -17,11 +17,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ._spreadsheet import column_letter
 from ._i18n import N_
 from ._errors import PlanError, Problem
-from ._validate import parse_number
+from ._validate import apply_aliases, parse_number, units_of
 from .vocabulary import FIELD_ALIASES, layer_fields
 
 # Sheet names for each layer; without any, the first sheet is the parcels.
@@ -52,7 +53,8 @@ def _words(cell) -> str:
 
 
 def _known_headers(layer: str) -> set[str]:
-    return layer_fields(layer) | set(PROJECT_ALIASES) | set(PROJECT_ALIASES.values())
+    return layer_fields(layer) | set(PROJECT_ALIASES) | set(PROJECT_ALIASES.values()) \
+        | COORDINATE_HEADERS
 
 
 def _header_name(cell, known: set[str]) -> str:
@@ -258,15 +260,109 @@ def join(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], f
     return layers, problems
 
 
-def projects(tables: dict[str, pd.DataFrame], file: str) -> dict[str, gpd.GeoDataFrame]:
+# A point copied off a web map, longitude first (高德's and 百度's pickers copy
+# "114.305393,30.593099"): a pair of columns, or one column holding both.
+_LONGITUDE = ("经度", "lng", "lon", "longitude", "东经")
+_LATITUDE = ("纬度", "lat", "latitude", "北纬")
+_LONLAT = ("经纬度", "坐标", "lnglat", "lonlat", "location")
+COORDINATE_HEADERS = frozenset(_LONGITUDE + _LATITUDE + _LONLAT)
+# China lies within 73–136°E, 3–54°N: a pair that lies there only when read latitude first
+# was written latitude first (as Google Maps copies it).
+_CHINA_LON, _CHINA_LAT = (73.0, 136.0), (3.0, 54.0)
+
+
+def _points(frame: pd.DataFrame, file: str, layer: str) -> tuple[np.ndarray | None,
+                                                                   list[Problem]]:
+    """Each row's point (WGS 84, or the web map's datum that --coords converts), from its
+    coordinate columns; None where the sheet has none. A pair written latitude first is read
+    the right way round and said; a pair that is not two numbers in range is an error."""
+    columns = {str(c).lower(): c for c in frame.columns}
+    lon_col = next((columns[n] for n in _LONGITUDE if n in columns), None)
+    lat_col = next((columns[n] for n in _LATITUDE if n in columns), None)
+    pair_col = next((columns[n] for n in _LONLAT if n in columns), None)
+    if pair_col is None and (lon_col is None or lat_col is None):
+        return None, []
+    problems: list[Problem] = []
+    lon = np.full(len(frame), np.nan)
+    lat = np.full(len(frame), np.nan)
+    where = pair_col if pair_col is not None else f"{lon_col}, {lat_col}"
+    for i, label in enumerate(frame["_row"].tolist()):
+        if pair_col is not None:
+            cell = frame[pair_col].iloc[i]
+            text = "" if cell is None else unicodedata.normalize("NFKC", str(cell)).strip()
+            if not text:
+                continue
+            parts = [t for t in re.split(r"[,;\s]+", text) if t]
+            values = [parse_number(t) for t in parts] if len(parts) == 2 else [(np.nan, "")]
+            found = text
+        else:
+            values = [parse_number(frame[lon_col].iloc[i]), parse_number(frame[lat_col].iloc[i])]
+            found = f"{frame[lon_col].iloc[i]}, {frame[lat_col].iloc[i]}"
+            if all(v is None and np.isnan(x) for x, v in values):
+                continue
+        if any(reason is not None or np.isnan(x) for x, reason in values):
+            problems.append(Problem(file, N_("not a longitude and latitude"), layer=layer,
+                                    feature=label, field=str(where), found=found,
+                                    expected=N_("two numbers, longitude first: 114.305393, "
+                                                "30.593099")))
+            continue
+        lon[i], lat[i] = values[0][0], values[1][0]
+    swapped = ((lon >= _CHINA_LAT[0]) & (lon <= _CHINA_LAT[1]) & (lat >= _CHINA_LON[0])
+               & (lat <= _CHINA_LON[1]))
+    for i in np.flatnonzero(swapped):
+        problems.append(Problem(file, N_("latitude written first: read as longitude, latitude"),
+                                layer=layer, feature=frame["_row"].iloc[i], field=str(where),
+                                found=f"{lon[i]:g}, {lat[i]:g}", level="warning"))
+    lon[swapped], lat[swapped] = lat[swapped], lon[swapped]
+    outside = (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    for i in np.flatnonzero(outside):
+        problems.append(Problem(file, N_("not a longitude and latitude"), layer=layer,
+                                feature=frame["_row"].iloc[i], field=str(where),
+                                found=f"{lon[i]:g}, {lat[i]:g}",
+                                expected=N_("longitude −180…180, latitude −90…90")))
+    lon[outside] = lat[outside] = np.nan
+    given = np.isfinite(lon) & np.isfinite(lat)
+    points = np.full(len(frame), None, dtype=object)
+    points[given] = shapely.points(lon[given], lat[given])
+    return points, problems
+
+
+def _without_coordinates(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[c for c in frame.columns
+                               if str(c).lower() in COORDINATE_HEADERS])
+
+
+def _households(parcels: pd.DataFrame) -> np.ndarray:
+    """Each project's households, new and existing, as far as its cells are numbers."""
+    aliases = FIELD_ALIASES["parcels"]
+    total = np.zeros(len(parcels))
+    for field in ("households_new", "households_existing"):
+        column = next((c for c in parcels.columns if str(c).lower() == field
+                       or aliases.get(c) == field), None)
+        if column is not None:
+            counts = np.array([parse_number(v, units_of(field))[0]
+                               for v in parcels[column].tolist()])
+            total += np.nan_to_num(counts)
+    return total
+
+
+def projects(tables: dict[str, pd.DataFrame], file: str
+             ) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
     """A table alone: each row a parcel without geometry; its eldercare floor and land area
-    one facility it provides."""
+    one facility it provides. A project with coordinates (经度/纬度, or 经纬度) is a point:
+    its households are measured from there, and its own facility stands there (a sheet of
+    facilities or buildings with coordinates gives theirs)."""
+    problems: list[Problem] = []
     parcels = tables["parcels"].copy()
     ids = _ids(parcels, "parcels")
     parcels["id"] = [pid if pid is not None else label
                      for pid, label in zip(ids, parcels["_row"])]
-    facility_rows = []
-    for _, row in parcels.iterrows():
+    located, said = _points(parcels, file, "parcels")
+    problems += said
+    if located is None:
+        located = np.full(len(parcels), None, dtype=object)
+    facility_rows, facility_points = [], []
+    for (_, row), point in zip(parcels.iterrows(), located):
         area = row.get("eldercare_floor_area_m2")
         land = row.get("eldercare_land_area_m2")
         value, reason = parse_number(area)
@@ -275,15 +371,31 @@ def projects(tables: dict[str, pd.DataFrame], file: str) -> dict[str, gpd.GeoDat
         facility_rows.append({"id": f"{row['id']}-养老", "kind": "community_station",
                               "floor_area_m2": area, "land_area_m2": land,
                               "parcel_id": row["id"], "_row": row["_row"]})
-    parcels = parcels.drop(columns=[c for c in ("eldercare_floor_area_m2",
-                                                "eldercare_land_area_m2") if c in parcels])
+        facility_points.append(point)
+    households = _households(parcels)
+    has_point = np.array([p is not None for p in located], dtype=bool)
+    buildings = gpd.GeoDataFrame({"id": parcels["id"].to_numpy()[has_point],
+                                  "households": households[has_point],
+                                  "parcel_id": parcels["id"].to_numpy()[has_point],
+                                  "_row": parcels["_row"].to_numpy()[has_point]},
+                                 geometry=list(located[has_point]))
+    parcels = _without_coordinates(parcels.drop(columns=[
+        c for c in ("eldercare_floor_area_m2", "eldercare_land_area_m2") if c in parcels]))
     out = {"parcels": gpd.GeoDataFrame(parcels, geometry=[None] * len(parcels))}
     facilities = pd.DataFrame(facility_rows, columns=["id", "kind", "floor_area_m2",
                                                       "land_area_m2", "parcel_id", "_row"])
-    out["facilities"] = gpd.GeoDataFrame(facilities, geometry=[None] * len(facilities))
+    out["facilities"] = gpd.GeoDataFrame(facilities, geometry=gpd.GeoSeries(facility_points))
+    if len(buildings):
+        out["buildings"] = buildings
     for layer in ("buildings", "facilities"):
         if layer in tables and len(tables[layer]):
-            extra = gpd.GeoDataFrame(tables[layer], geometry=[None] * len(tables[layer]))
+            points, said = _points(tables[layer], file, layer)
+            problems += said
+            # In the format's names before it joins the projects' own facilities (编号 and
+            # id would otherwise be two columns, one of them empty for every row).
+            sheet = apply_aliases(_without_coordinates(tables[layer]), layer)
+            extra = gpd.GeoDataFrame(sheet, geometry=list(points) if points is not None
+                                     else [None] * len(sheet))
             out[layer] = pd.concat([out[layer], extra], ignore_index=True) \
                 if layer in out else extra
-    return out
+    return out, problems

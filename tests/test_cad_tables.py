@@ -369,6 +369,59 @@ def test_points_off_a_web_map_are_converted_before_measuring(tmp_path):
     assert data["run"]["options"]["coords"] == "gcj02"
 
 
+def test_a_list_of_projects_and_facilities_picked_off_a_web_map(tmp_path):
+    """A district office's workbook: projects with 经纬度 copied off 高德 (GCJ-02), one
+    written latitude first as Google copies it, and a sheet of facilities with 经度 / 纬度."""
+    import openpyxl
+
+    geod = pyproj.Geod(ellps="WGS84")
+    lon0, lat0 = 106.93, 27.70                          # F1, the district's day-care centre
+    lon_a, lat_a, _ = geod.fwd(lon0, lat0, 90.0, 500.0)     # A: 500 m due east of F1
+    lon_b, lat_b, _ = geod.fwd(lon0, lat0, 0.0, 900.0)      # B: 900 m due north of F1
+    gcj = projection.wgs84_to_gcj02(np.array([[lon0, lat0], [lon_a, lat_a], [lon_b, lat_b]]))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "项目"
+    sheet.append(["项目名称", "编号", "新建户数", "经纬度"])
+    sheet.append(["滨湖苑", "A", 500, f"{gcj[1, 0]:.6f},{gcj[1, 1]:.6f}"])
+    sheet.append(["云著", "B", 300, f"{gcj[2, 1]:.6f}, {gcj[2, 0]:.6f}"])   # latitude first
+    facilities = book.create_sheet("设施")
+    facilities.append(["编号", "类型", "建筑面积", "经度", "纬度"])
+    facilities.append(["F1", "日间照料中心", 800, round(gcj[0, 0], 6), round(gcj[0, 1], 6)])
+    path = tmp_path / "district.xlsx"
+    book.save(path)
+    data, res = result_of(tmp_path, path, "--coords", "gcj02")
+    # Measured from each project's point to F1: 500 m and 900 m (to 6 decimals of a degree,
+    # 0.1 m); Zunyi's radius is 700 m.
+    a, b = (finding(data, "service_radius", i) for i in range(2))
+    assert a["provided"] == pytest.approx(500.0, abs=0.3) and a["status"] == "pass"
+    assert b["provided"] == pytest.approx(900.0, abs=0.3) and b["status"] == "fail"
+    swapped = [q for q in data["problems"] if "latitude written first" in q["message"]]
+    assert [q["feature"] for q in swapped] == ["B (sheet '项目' row 3)"] or \
+        [q["feature"] for q in swapped] == ["sheet '项目' row 3"]
+    # Nothing but the points was measured: the area rules are the table's, as without them.
+    # Zunyi: 20 m² per 100 new households: 20 × 500 / 100 = 100 m².
+    assert finding(data, "area_per_households")["required"] == 100.0
+    # The district's map shows the projects where they are, in their verdicts' colours.
+    res = invoke("batch", path, "--city", "zunyi", "--coords", "gcj02", "-o", tmp_path / "out",
+                 "--no-parcel-reports")
+    assert res.exit_code == 1, res.output
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'class="map"' in page
+    assert "<title>A</title>" in page and "<title>B</title>" in page
+
+
+def test_a_coordinate_that_is_not_one_is_refused_by_its_row(tmp_path):
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,编号,新建户数,经度,纬度\n甲,A,500,106.93,\n乙,B,300,东经106度,27.7\n"
+                    "丙,C,200,206.9,27.7\n", encoding="utf-8")
+    res = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2, res.output
+    for row in ("row 2", "row 3", "row 4"):
+        assert row in res.output
+    assert "longitude" in res.output and "Traceback" not in res.output
+
+
 # ---------------------------------------------------------------- Excel out
 
 def test_batch_results_xlsx_holds_the_json_figures(tmp_path):

@@ -384,8 +384,8 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
     plan = result.plan
     geoms = index.parcels
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if not valid.any():
-        return ""
+    if not valid.any():  # a list of projects picked off a web map: their points
+        return _point_district_map(result, index, verdicts, anchors, labels, linked)
     b = shapely.total_bounds(geoms[valid])
     pad = 0.03 * max(b[2] - b[0], b[3] - b[1], 50.0)
     frame = fit((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
@@ -402,6 +402,11 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
                            streets, fac))
     else:
         svg += _vector_layers(frame, index, geoms, valid, verdicts, anchors, ids, fac, linked)
+    return _finish(svg, frame, result)
+
+
+def _finish(svg: list[str], frame: Frame, result) -> str:
+    """The suggested sites, the scale bar and the north arrow over a district's map."""
     for site in result.suggestions or []:
         x, y = frame.xy(np.array([[site["x"], site["y"]]]))[0]
         svg.append(f'<g class="site"><path d="{_star(x, y, 9)}" fill="#fdd835" stroke="#6d4c00" '
@@ -411,6 +416,46 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
     svg.append(_north_arrow())
     svg.append("</svg>")
     return "".join(svg)
+
+
+def _point_district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str],
+                        labels: dict, linked: bool) -> str:
+    """A district of parcels without outlines, located by points (a table of projects with
+    coordinates): each parcel's household points in its verdict's colour, the facilities and
+    the suggested sites; nothing where nothing is located."""
+    buildings = result.plan.buildings
+    if buildings is None or not len(buildings):
+        return ""
+    located = buildings[(buildings["parcel"] >= 0) & buildings["x"].notna()]
+    if located.empty:
+        return ""
+    xy = located[["x", "y"]].to_numpy(dtype=float)
+    owner = located["parcel"].to_numpy(dtype=int)
+    fac_geoms = index.facilities[~(shapely.is_missing(index.facilities)
+                                   | shapely.is_empty(index.facilities))]
+    fac = shapely.get_coordinates(shapely.centroid(fac_geoms)) if len(fac_geoms) \
+        else np.zeros((0, 2))
+    every = np.vstack([xy, fac])
+    lo, hi = every.min(axis=0), every.max(axis=0)
+    pad = 0.08 * max(hi[0] - lo[0], hi[1] - lo[1], 200.0)
+    frame = fit((lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad))
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+           f'class="map" role="img" aria-label="{escape(labels["district"])}">',
+           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
+    ids = result.plan.parcels["id"].astype(str).to_numpy()
+    show_labels = len(xy) <= 400
+    for (x, y), p in zip(frame.xy(xy), owner.tolist()):
+        mark = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{VERDICT_FILL[verdicts[p]]}" '
+                f'stroke="#555" stroke-width="0.8"><title>{escape(ids[p])}</title></circle>')
+        svg.append(f'<a href="{escape(anchors[p])}">{mark}</a>' if linked else mark)
+        if show_labels:
+            # Left of the point: a suggested site's number stands right of its star.
+            svg.append(f'<text x="{x - 7:.1f}" y="{y + 4:.1f}" class="label parcel-label" '
+                       f'text-anchor="end">{escape(ids[p])}</text>')
+    for x, y in frame.xy(fac) if len(fac) else []:
+        svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1565c0" stroke="#fff" '
+                   f'stroke-width="0.8"/>')
+    return _finish(svg, frame, result)
 
 
 # A printed district of more parcels than this gets its parcels, streets and facilities as one
