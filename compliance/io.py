@@ -363,7 +363,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         raise PlanError(Problem(str(p), N_("the file is empty"),
                                 expected=N_("a GeoJSON FeatureCollection or a GeoPackage")))
     elif p.suffix.lower() in (".geojson", ".json"):
-        raw = _read_geojson(p)
+        raw = _read_geojson(p, plan_map)
     elif p.suffix.lower() == ".gpkg":
         raw = _read_gpkg(p, plan_map)
     elif p.suffix.lower() in (".dxf", ".dwg"):
@@ -691,7 +691,7 @@ def _declared_crs(gdf: gpd.GeoDataFrame) -> bool:
     return gdf.crs is not None
 
 
-def _read_geojson(p: Path) -> RawPlan:
+def _read_geojson(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
     # Parse ourselves first: a truncated file gets a line and column, not a GDAL error.
     def refuse_constant(name):
         raise ValueError(f"{name} is not a JSON number (RFC 8259)")
@@ -722,6 +722,13 @@ def _read_geojson(p: Path) -> RawPlan:
                                 expected=N_("a list of Feature objects")))
     problems: list[Problem] = []
     kept = []
+    # A GIS exports one layer to a file, without a "layer" property: the file's name may say
+    # which (规划地块.geojson, parcels.geojson).
+    any_layer = any(isinstance(f, dict) and isinstance(f.get("properties"), dict)
+                    and "layer" in f["properties"] for f in features)
+    whole = layer_by_words(p.stem) or SINGULAR.get(p.stem.lower()) or \
+        (p.stem.lower() if p.stem.lower() in LAYERS else None)
+    whole = None if any_layer else whole
     for i, feat in enumerate(features):
         if not isinstance(feat, dict):
             problems.append(Problem(str(p), N_("a feature must be a JSON object"),
@@ -740,12 +747,25 @@ def _read_geojson(p: Path) -> RawPlan:
         if not isinstance(label, (str, int, float)) or isinstance(label, bool):
             label = f"#{i + 1}"
         layer = SINGULAR.get(str(props.get("layer", "")).strip().lower())
+        if layer is None and "layer" not in props and whole is not None:
+            layer = whole
         if layer is None:
+            if "layer" not in props and not any_layer:
+                continue  # said once, below
             problems.append(Problem(str(p), N_("feature has no known layer"), feature=str(label),
                                     field="layer", found=repr(props.get("layer")),
                                     expected=N_("parcel, facility, building or street")))
             continue
         kept.append((layer, i, feat))
+    if whole is not None:
+        problems.append(Problem(str(p), N_("no feature names its layer: the file is read as "
+                                           "one layer, by the words of its name"),
+                                layer=whole, found=p.name, level="warning"))
+    elif not any_layer and features:
+        problems.append(Problem(str(p), N_("no feature names its layer"), field="layer",
+                                expected=N_("a 'layer' property (parcel, facility, building or "
+                                            "street) on every feature, or one file per layer "
+                                            "in a folder: parcels.geojson, facilities.geojson…")))
 
     crs = "EPSG:4326"
     implied = True
@@ -765,7 +785,8 @@ def _read_geojson(p: Path) -> RawPlan:
             continue
         rows = [f"#{i + 1}" for (lyr, i, _) in kept if lyr == layer]
         try:
-            gdf = _features_to_frame(feats, crs, layer)
+            own = {n.lower() for n in (plan_map.fields.get(layer, {}) if plan_map else {})}
+            gdf = _features_to_frame(feats, crs, layer, own)
         except Exception as exc:  # noqa: BLE001 - reported with the file and layer
             raise PlanError(Problem(str(p), N_("cannot read the layer's features"), found=str(exc),
                                     layer=layer)) from None
@@ -783,12 +804,14 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def _features_to_frame(features: list, crs: str, layer: str) -> gpd.GeoDataFrame:
+def _features_to_frame(features: list, crs: str, layer: str,
+                       own: set[str] = frozenset()) -> gpd.GeoDataFrame:
     import shapely.geometry
 
-    # Only the properties the format knows (in any spelling it accepts) are kept: memory
-    # stays bounded by the data, however many other property names a file invents.
-    known = layer_fields(layer)
+    # Only the properties the format knows (in any spelling it accepts, or the office's own
+    # names that `--fields` maps, lower-cased in `own`) are kept: memory stays bounded by the
+    # data, however many other property names a file invents.
+    known = layer_fields(layer) | own
     geoms, props = [], []
     for feat in features:
         geom = feat.get("geometry")

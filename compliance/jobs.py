@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable
 
-from . import _process
+from . import _process, uploads
 from ._i18n import N_
 from .history import History
 
@@ -86,6 +86,9 @@ def _names(check, folder: Path) -> dict[str, str]:
     names = {plan: check.files[0]}
     if check.plan_table:
         names[str(folder / check.plan_table)] = check.files[-1]
+    fields = [f for f in check.files if Path(f).suffix.lower() in (".yaml", ".yml")]
+    if fields:
+        names[str(folder / "input" / uploads.FIELDS_NAME)] = fields[0]
     names[inputs + "/plan/"] = (check.files[0] + "/") if len(check.files) == 1 else ""
     names[inputs + "/"] = ""
     return dict(sorted(names.items(), key=lambda kv: -len(kv[0])))
@@ -100,8 +103,10 @@ def _run(history: History, check, folder: Path) -> dict:
     standard = load_standard(check.standard)
     plan_path = folder / check.plan
     table = str(folder / check.plan_table) if check.plan_table else None
+    fields = folder / "input" / uploads.FIELDS_NAME
     options = Options(distance=check.distance)
-    plan = workflow.load_plan(str(plan_path), standard, table=table)
+    plan = workflow.load_plan(str(plan_path), standard, table=table,
+                              fields=str(fields) if fields.is_file() else None)
     # The report names the plan as the user knows it, never by the server's path.
     from dataclasses import replace
 

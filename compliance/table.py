@@ -355,6 +355,12 @@ def projects(tables: dict[str, pd.DataFrame], file: str
     problems: list[Problem] = []
     parcels = tables["parcels"].copy()
     ids = _ids(parcels, "parcels")
+    id_columns = ["id", "ID", "Id", *(k for k, v in FIELD_ALIASES["parcels"].items() if v == "id")]
+    if "序号" in parcels and not any(c in parcels for c in id_columns):
+        # No 编号: the table's own numbering names its rows, where it names each once.
+        numbers = _ids(parcels.rename(columns={"序号": "id"}), "parcels")
+        if numbers.notna().all() and numbers.is_unique:
+            ids = numbers
     parcels["id"] = [pid if pid is not None else label
                      for pid, label in zip(ids, parcels["_row"])]
     located, said = _points(parcels, file, "parcels")

@@ -152,12 +152,32 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
         return out
 
 
+# The layer and field map (`--fields`) sent beside a plan: put where the check finds it.
+FIELDS_NAME = "fields.yaml"
+
+
 def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
     """Put the uploaded files where the readers take them, under names of ours.
 
     One plan (GeoJSON, GeoPackage, DXF, a ZIP of a folder or shapefile set, or a table of
-    projects), optionally with a table joined to it; or the files of one shapefile set.
+    projects), optionally with a table joined to it, and optionally a layer and field map
+    (`.yaml`, as `--fields`); or the files of one shapefile set.
     """
+    maps = [u for u in uploads if Path(u.name).suffix.lower() in (".yaml", ".yml")]
+    if len(maps) > 1:
+        raise PlanError(Problem(", ".join(u.name for u in maps),
+                                N_("two layer and field maps: which one applies cannot be "
+                                   "guessed"), expected=N_("at most one .yaml file")))
+    placed = _place([u for u in uploads if u not in maps], into, max_bytes)
+    if not maps:
+        return placed
+    maps[0].path.replace(into / FIELDS_NAME)
+    # The map's name stands after the plan's, before a table's (the table's is the last).
+    names = (placed.names[0], maps[0].name, *placed.names[1:])
+    return PlacedPlan(placed.plan, placed.table, names)
+
+
+def _place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
     if not uploads:
         raise PlanError(Problem("plan", N_("no plan file was uploaded"),
                                 expected=N_("a GeoJSON, GeoPackage, DXF, ZIP or Excel file")))

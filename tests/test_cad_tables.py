@@ -298,6 +298,22 @@ def test_an_office_table_as_people_keep_it(tmp_path):
     assert data["method"]["crs"] == "—"
 
 
+def test_a_list_numbered_by_its_own_column_is_named_by_it(tmp_path):
+    """No 编号, but a 序号 column numbering each row once: the rows are named by it; numbered
+    twice, they keep their row numbers."""
+    path = tmp_path / "projects.csv"
+    path.write_text("序号,项目名称,新建户数,养老设施建筑面积\n1,甲,1200,200\n2,乙,500,\n",
+                    encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    assert [p["id"] for p in data["parcels"]] == ["1", "2"]
+    # 甲: 20 × 1,200 / 100 = 240 m² required of its 200 m² room.
+    assert (finding(data, "area_per_households")["required"],
+            finding(data, "area_per_households")["provided"]) == (240.0, 200.0)
+    path.write_text("序号,项目名称,新建户数\n1,甲,1200\n1,乙,500\n", encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    assert [p["id"] for p in data["parcels"]] == ["row 2", "row 3"]
+
+
 def test_a_table_saved_as_csv_names_the_line_of_a_bad_value(tmp_path):
     """Excel's 另存为 CSV on a Chinese Windows: GBK, the title row kept, a unit in a header;
     "约1200" is not a number to judge and "220户" is not an area: each named by its line."""

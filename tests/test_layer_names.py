@@ -156,3 +156,29 @@ def test_a_table_with_its_own_headers_below_a_title(tmp_path):
     # 20 × 1,200 / 100 = 240 m² required, 200 provided.
     area = rule(data, "area_per_households")
     assert (data["parcels"][0]["name"], area["required"], area["provided"]) == ("甲", 240.0, 200.0)
+
+
+def _geojson(path, rows, geometries):
+    frame(rows, geometries).to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_a_geojson_of_one_layer_as_a_gis_exports_it(tmp_path):
+    """No feature says its layer: the file's name does (规划地块), or the reader is told
+    once, not once per feature, how to say it."""
+    rows = [{"DKBH": f"P{i}", "ZHS": 100} for i in range(3)]
+    shapes = [rect(300 * i, 0, 200, 100) for i in range(3)]
+    named = _geojson(tmp_path / "规划地块.geojson", rows, shapes)
+    (tmp_path / "fields.yaml").write_text("parcels: {fields: {DKBH: id, ZHS: households_new}}\n",
+                                          encoding="utf-8")
+    data, res = result(tmp_path, named, "--fields", tmp_path / "fields.yaml")
+    assert [p["id"] for p in data["parcels"]] == ["P0", "P1", "P2"]
+    # 20 m² per 100 new households, and no facility: 20 × 100 / 100 = 20 m² short each.
+    assert rule(data, "area_per_households")["shortfall"] == 20.0
+    assert any(q["layer"] == "parcels" and "one layer" in q["message"]
+               for q in data["problems"])
+    unnamed = _geojson(tmp_path / "export.geojson", rows, shapes)
+    res = invoke("check", unnamed, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2
+    assert res.output.count("no feature names its layer") == 1 and "#2" not in res.output
+    assert "parcels.geojson" in res.output

@@ -280,6 +280,29 @@ def test_a_dxf_with_its_table_and_an_excel_project_list(server, tmp_path):
     same_result(done["result"], cli_result(projects, "zunyi", tmp_path))
 
 
+def test_a_gis_file_under_its_own_names_with_its_field_map(server, tmp_path):
+    """A GeoPackage of 规划地块 / 养老设施点 / 住宅楼栋 with pinyin fields, and the .yaml that
+    maps them, uploaded together: the result the command line gives with --fields."""
+    from test_layer_names import FIELDS, office_gpkg
+
+    plan = office_gpkg(tmp_path / "汇川区.gpkg")
+    fields = tmp_path / "字段对照.yaml"
+    fields.write_text(FIELDS, encoding="utf-8")
+    out = tmp_path / "cli.json"
+    CliRunner().invoke(main, ["check", str(plan), "--city", "zunyi", "--fields", str(fields),
+                              "-o", str(out)])
+    expected = json.loads(out.read_text(encoding="utf-8"))
+    r = submit(server, [(fields.name, fields.read_bytes()), (plan.name, plan.read_bytes())])
+    assert r.status_code == 202, r.text
+    done = wait(server, r.json()["id"])
+    assert done["status"] == "done", done["error"]
+    same_result(done["result"], expected)
+    # 20 × 864 / 100 = 172.8 m² required of the 220 m² station.
+    area = next(f for f in done["result"]["parcels"][0]["findings"]
+                if f["rule"] == "area_per_households")
+    assert (area["required"], area["provided"]) == (172.8, 220.0)
+
+
 def test_a_bad_plan_is_a_failed_check_naming_the_uploaded_file(server):
     r = submit(server, [("指标表.csv", "编号,新建户数\nP1,many\n".encode("utf-8"))],
                lang="en")
