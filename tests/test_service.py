@@ -91,9 +91,10 @@ def wait(server, check_id, timeout=240):
     raise AssertionError(f"check {check_id} did not finish: {body}")
 
 
-def cli_result(plan: Path, standard: str, tmp_path: Path) -> dict:
+def cli_result(plan: Path, standard: str, tmp_path: Path, *options: str) -> dict:
     out = tmp_path / f"cli-{plan.stem}-{standard}.json"
-    CliRunner().invoke(main, ["check", str(plan), "--city", standard, "-o", str(out)])
+    CliRunner().invoke(main, ["check", str(plan), "--city", standard, "-o", str(out),
+                              *options])
     return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -288,13 +289,9 @@ def test_a_gis_file_under_its_own_names_with_its_field_map(server, tmp_path):
     plan = office_gpkg(tmp_path / "汇川区.gpkg")
     fields = tmp_path / "字段对照.yaml"
     fields.write_text(FIELDS, encoding="utf-8")
-    out = tmp_path / "cli.json"
-    CliRunner().invoke(main, ["check", str(plan), "--city", "zunyi", "--fields", str(fields),
-                              "-o", str(out)])
-    expected = json.loads(out.read_text(encoding="utf-8"))
-    r = submit(server, [(fields.name, fields.read_bytes()), (plan.name, plan.read_bytes())])
-    assert r.status_code == 202, r.text
-    done = wait(server, r.json()["id"])
+    expected = cli_result(plan, "zunyi", tmp_path, "--fields", str(fields))
+    done = wait(server, submit(server, [(fields.name, fields.read_bytes()),
+                                        (plan.name, plan.read_bytes())]).json()["id"])
     assert done["status"] == "done", done["error"]
     same_result(done["result"], expected)
     # 20 × 864 / 100 = 172.8 m² required of the 220 m² station.
