@@ -43,7 +43,14 @@ JOIN_GAP_M = 0.2
 # Labels: the first token is the id; these patterns are read anywhere in the text.
 # Whatever stands before 户 in its word is the count, so "约九十户" is reported as not a number
 # rather than passed over.
-_HOUSEHOLDS = re.compile(r"([^\s户]+?)\s*户")
+_HOUSEHOLDS = re.compile(r"([^\s户]+?)\s*户(?!数)")
+# Before that: households stated as such ("户数:96", "户数 96"), then digits right before 户
+# whatever stands before them ("共96户", "3#(18F)96户"), unless they are an estimate
+# ("约96户", refused as the word it is).
+_HOUSEHOLDS_NAMED = re.compile(r"户数\s*[:：=]?\s*([^\s户,，;；/]+)")
+_HOUSEHOLDS_COUNT = re.compile(r"(?<![约近超\d.,])(\d[\d,]*(?:\.\d+)?)\s*户(?!数)")
+# A floor count in brackets after a building's number ("3#(18F)"): not part of its id.
+_FLOORS_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
 _AREA = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
 _KIND_WORDS = (  # longest first, so 街道养老服务中心 is not read as 养老服务中心
     ("街道养老服务中心", "street_center"), ("镇乡养老服务中心", "township_center"),
@@ -90,13 +97,20 @@ def parse_label(text: str, plan_layer: str) -> dict:
     cleaned = text.replace("\\P", " ").strip()
     tokens = cleaned.split()
     kind = next((k for word, k in _KIND_WORDS if word in cleaned), None)
+    count = _HOUSEHOLDS_NAMED.search(cleaned) or _HOUSEHOLDS_COUNT.search(cleaned) \
+        or _HOUSEHOLDS.search(cleaned)
     if tokens:
         first = tokens[0]
-        if not (_HOUSEHOLDS.fullmatch(first) or _AREA.fullmatch(first)
-                or any(first.startswith(w) for w, _ in _KIND_WORDS)):
+        glued = count is not None and count.re is _HOUSEHOLDS_COUNT and count.start() > 0 \
+            and count.end() <= len(first) and cleaned.startswith(first)
+        if glued:  # "3#(18F)96户": the id is what stands before the count
+            first = _FLOORS_NOTE.sub("", first[:count.start()].rstrip("共计合总:：")).strip()
+        if first and not (_HOUSEHOLDS.fullmatch(first) or _AREA.fullmatch(first)
+                          or first.startswith("户数")
+                          or any(first.startswith(w) for w, _ in _KIND_WORDS)):
             out["id"] = first
-    if (m := _HOUSEHOLDS.search(cleaned)):
-        out["households" if plan_layer == "buildings" else "households_new"] = m.group(1)
+    if count is not None:
+        out["households" if plan_layer == "buildings" else "households_new"] = count.group(1)
     if (m := _AREA.search(cleaned)) and plan_layer == "facilities":
         out["floor_area_m2"] = m.group(1)
     if kind and plan_layer == "facilities":

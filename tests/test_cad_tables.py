@@ -199,6 +199,23 @@ def test_labels_that_cannot_be_used_are_named_by_handle(tmp_path):
     assert data["parcels"][0]["id"] == "P1"
 
 
+@pytest.mark.parametrize("label, fields", [
+    ("3# 96户", {"id": "3#", "households": "96"}),
+    ("3#（18F）96户", {"id": "3#", "households": "96"}),     # floors in brackets, no space
+    ("1#住宅楼\\P共96户", {"id": "1#住宅楼", "households": "96"}),  # MTEXT's paragraph
+    ("12号楼 户数:96", {"id": "12号楼", "households": "96"}),  # the count named, after
+    ("P1 地块 户数1200", {"id": "P1", "households": "1200"}),
+    ("5# 96户/18层", {"id": "5#", "households": "96"}),
+    ("共96户", {"households": "96"}),
+    ("约96户", {"households": "约96"}),       # an estimate: refused as the word it is
+    ("3# 户数 待定", {"id": "3#", "households": "待定"}),
+])
+def test_household_labels_as_draughtsmen_write_them(label, fields):
+    from compliance.cad import parse_label
+
+    assert parse_label(label, "buildings") == fields
+
+
 def test_a_household_count_that_is_not_a_number(tmp_path):
     def extras(msp, xy, text, polygon):
         polygon([(120, 70), (140, 70), (140, 90), (120, 90)], "JZ-住宅")
