@@ -51,6 +51,8 @@ _HOUSEHOLDS_NAMED = re.compile(r"户数\s*[:：=]?\s*([^\s户,，;；/]+)")
 _HOUSEHOLDS_COUNT = re.compile(r"(?<![约近超\d.,])(\d[\d,]*(?:\.\d+)?)\s*户(?!数)")
 # A floor count in brackets after a building's number ("3#(18F)"): not part of its id.
 _FLOORS_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
+_NAMED_AREA = re.compile(r"(?:(建筑面积|用地面积|占地面积|面积)\s*[:：=]?\s*)?"
+                         r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
 _AREA = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
 _KIND_WORDS = (  # longest first, so 街道养老服务中心 is not read as 养老服务中心
     ("街道养老服务中心", "street_center"), ("镇乡养老服务中心", "township_center"),
@@ -111,8 +113,14 @@ def parse_label(text: str, plan_layer: str) -> dict:
             out["id"] = first
     if count is not None:
         out["households" if plan_layer == "buildings" else "households_new"] = count.group(1)
-    if (m := _AREA.search(cleaned)) and plan_layer == "facilities":
-        out["floor_area_m2"] = m.group(1)
+    if plan_layer == "facilities":
+        # 建筑面积 is the floor area, 用地面积 the land; an area named by neither is the
+        # floor area; 占地面积 (the footprint) is neither.
+        for m in _NAMED_AREA.finditer(cleaned):
+            field = {"用地面积": "land_area_m2", "占地面积": None}.get(m.group(1) or "",
+                                                                    "floor_area_m2")
+            if field is not None:
+                out.setdefault(field, m.group(2))
     if kind and plan_layer == "facilities":
         out["kind"] = kind
     return out

@@ -216,6 +216,21 @@ def test_household_labels_as_draughtsmen_write_them(label, fields):
     assert parse_label(label, "buildings") == fields
 
 
+@pytest.mark.parametrize("label, fields", [
+    ("社区养老服务站 350㎡", {"floor_area_m2": "350", "kind": "community_station"}),
+    ("F1 社区养老服务站 建筑面积350㎡ 用地面积400㎡",
+     {"id": "F1", "floor_area_m2": "350", "land_area_m2": "400", "kind": "community_station"}),
+    ("F2 日间照料中心 用地面积：500平方米 建筑面积：800平方米",
+     {"id": "F2", "floor_area_m2": "800", "land_area_m2": "500", "kind": "day_care_center"}),
+    # The footprint is neither the floor area nor the land: left for the reviewer to give.
+    ("F4 社区养老服务站 占地面积200㎡", {"id": "F4", "kind": "community_station"}),
+])
+def test_facility_labels_name_their_areas(label, fields):
+    from compliance.cad import parse_label
+
+    assert parse_label(label, "facilities") == fields
+
+
 def test_a_household_count_that_is_not_a_number(tmp_path):
     def extras(msp, xy, text, polygon):
         polygon([(120, 70), (140, 70), (140, 90), (120, 90)], "JZ-住宅")
