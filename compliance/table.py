@@ -109,7 +109,32 @@ def _is_total(cells: list) -> bool:
     return any(isinstance(c, str) and _TOTAL.match(_words(c)) for c in cells)
 
 
-def _frame(sheet: str | None, rows: list[tuple[int, list]], layer: str,
+def _unique(header: list[str], known: set[str], file: str, sheet: str | None,
+            layer: str) -> list[str]:
+    """Header names made one per column. Two columns under one name the format reads (two
+    新建户数) cannot be told apart: refused, naming both. Other repeats (a "—" over two
+    columns) are told apart by their column letter; they are not read anyway."""
+    counts: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        if h:
+            counts.setdefault(h, []).append(i)
+    out = list(header)
+    for name, where in counts.items():
+        if len(where) < 2:
+            continue
+        letters = [column_letter(i) for i in where]
+        if name in known or name.lower() in known:
+            raise PlanError(Problem(file, N_("two columns have one name: which one is meant "
+                                    "cannot be guessed"), layer=layer, field=name,
+                                    found=(f"sheet '{sheet}' " if sheet else "")
+                                    + "columns " + ", ".join(letters),
+                                    expected=N_("one column for each field")))
+        for i, letter in zip(where[1:], letters[1:]):
+            out[i] = f"{name} ({letter})"
+    return out
+
+
+def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: str,
            skipped: list[tuple[str, str]], own: set[str] = frozenset()) -> pd.DataFrame | None:
     """`rows` are (row number in the file, cells). Blank rows, the title above the header
     and rows of totals are not features; each total row left out is added to `skipped` as
@@ -119,6 +144,7 @@ def _frame(sheet: str | None, rows: list[tuple[int, list]], layer: str,
         return None
     known = _known_headers(layer) | {_words(name).lower() for name in own}
     first, header = _header(rows, known)
+    header = _unique(header, known, file, sheet, layer)
     where = f"sheet '{sheet}' " if sheet else ""
     body, labels = [], []
     for number, cells in rows[first:]:
@@ -191,14 +217,15 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
         for c in candidates:
             if c.lower() in names:
                 sheet = names[c.lower()]
-                frame = _frame(sheet, sheets[sheet], layer, skipped.setdefault(layer, []),
+                frame = _frame(str(p), sheet, sheets[sheet], layer,
+                               skipped.setdefault(layer, []),
                                (own_headers or {}).get(layer, set()))
                 if frame is not None:
                     out[layer] = frame
                 break
     if not out and sheets:
         first = next(iter(sheets))
-        frame = _frame(first or None, sheets[first], "parcels",
+        frame = _frame(str(p), first or None, sheets[first], "parcels",
                        skipped.setdefault("parcels", []), (own_headers or {}).get("parcels", set()))
         if frame is not None:
             out["parcels"] = frame

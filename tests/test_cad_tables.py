@@ -330,6 +330,19 @@ def test_an_office_table_as_people_keep_it(tmp_path):
     assert data["method"]["crs"] == "—"
 
 
+def test_two_columns_under_one_name(tmp_path):
+    """Two 新建户数 columns cannot be told apart: refused, naming both; two "—" headers over
+    columns nobody reads are no reason to refuse the table."""
+    path = tmp_path / "projects.csv"
+    path.write_text("编号,新建户数,新建户数,—,—\nA,1200,900,x,y\n", encoding="utf-8")
+    res = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2 and "columns B, C" in res.output, res.output
+    path.write_text("编号,新建户数,养老设施建筑面积,—,—\nA,1200,240,x,y\n", encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    # 20 × 1,200 / 100 = 240 m², provided 240.
+    assert finding(data, "area_per_households")["status"] == "pass"
+
+
 def test_a_list_numbered_by_its_own_column_is_named_by_it(tmp_path):
     """No 编号, but a 序号 column numbering each row once: the rows are named by it; numbered
     twice, they keep their row numbers."""
