@@ -444,17 +444,30 @@ def _point_district_map(result, index: MapIndex, verdicts: list[str], anchors: l
            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
     ids = result.plan.parcels["id"].astype(str).to_numpy()
     show_labels = len(xy) <= 400
+    r = 5 if show_labels else 3 if len(xy) <= PRINT_VECTOR_PARCELS else 2
+    one_by_one = linked and len(xy) <= SCREEN_VECTOR_PARCELS
+    by_verdict: dict[str, list[str]] = {}
     for (x, y), p in zip(frame.xy(xy), owner.tolist()):
-        mark = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{VERDICT_FILL[verdicts[p]]}" '
-                f'stroke="#555" stroke-width="0.8"><title>{escape(ids[p])}</title></circle>')
-        svg.append(f'<a href="{escape(anchors[p])}">{mark}</a>' if linked else mark)
+        if one_by_one:
+            svg.append(f'<a href="{escape(anchors[p])}"><circle cx="{x:.1f}" cy="{y:.1f}" '
+                       f'r="{r}" fill="{VERDICT_FILL[verdicts[p]]}" stroke="#555" '
+                       f'stroke-width="0.8"><title>{escape(ids[p])}</title></circle></a>')
+        else:  # printed, or too many to link: a path of dots per verdict lays out at once
+            by_verdict.setdefault(verdicts[p], []).append(
+                f"M{x - r:.1f},{y:.1f}a{r},{r} 0 1,0 {2 * r},0a{r},{r} 0 1,0 {-2 * r},0")
         if show_labels:
             # Left of the point: a suggested site's number stands right of its star.
             svg.append(f'<text x="{x - 7:.1f}" y="{y + 4:.1f}" class="label parcel-label" '
                        f'text-anchor="end">{escape(ids[p])}</text>')
-    for x, y in frame.xy(fac) if len(fac) else []:
-        svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1565c0" stroke="#fff" '
-                   f'stroke-width="0.8"/>')
+    for verdict, dots in by_verdict.items():
+        svg.append(f'<path d="{"".join(dots)}" fill="{VERDICT_FILL[verdict]}" stroke="#555" '
+                   f'stroke-width="0.5"/>')
+    # The facilities go under the projects: a project's own room stands at its point, and
+    # its verdict is what the map is for.
+    first_dot = 2
+    svg[first_dot:first_dot] = [
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 2}" fill="#1565c0" stroke="#fff" '
+        f'stroke-width="0.8"/>' for x, y in (frame.xy(fac) if len(fac) else [])]
     return _finish(svg, frame, result)
 
 
