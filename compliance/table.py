@@ -66,13 +66,18 @@ def _header_name(cell, known: set[str]) -> str:
     return PROJECT_ALIASES.get(name, name)
 
 
+def _named(names: list[str], known: set[str]) -> int:
+    """How many of a header's names are fields the format (or the user's map) knows."""
+    return sum(n in known or n.lower() in known for n in names)
+
+
 def _header(rows: list[tuple[int, list]], known: set[str]) -> tuple[int, list[str]]:
     """Where the header is among the first rows and its names: the row naming the most
     fields of the format (a title above it names none), with the row below merged in where
     the header is two rows deep (户数 over 新建 / 已建, 养老设施 over 建筑面积). Returns
     (index in rows of the first row of data, names)."""
     def score(names):
-        return sum(n in known or n.lower() in known for n in names)
+        return _named(names, known)
 
     best, best_names, best_score = 0, [], -1
     for k, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]):
@@ -224,7 +229,16 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
                     out[layer] = frame
                 break
     if not out and sheets:
-        first = next(iter(sheets))
+        # No sheet named for a layer: the one whose header names most fields (a template's
+        # first sheet is often its 填表说明), the first of equals.
+        known = _known_headers("parcels") | {_words(n).lower()
+                                             for n in (own_headers or {}).get("parcels", ())}
+
+        def fields_named(name):
+            rows = [(n, r) for n, r in sheets[name] if any(c not in (None, "") for c in r)]
+            return _named(_header(rows, known)[1], known) if rows else -1
+
+        first = max(sheets, key=fields_named)
         frame = _frame(str(p), first or None, sheets[first], "parcels",
                        skipped.setdefault("parcels", []), (own_headers or {}).get("parcels", set()))
         if frame is not None:

@@ -330,6 +330,23 @@ def test_an_office_table_as_people_keep_it(tmp_path):
     assert data["method"]["crs"] == "—"
 
 
+def test_a_template_whose_first_sheet_is_its_instructions(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["1. 本表由区住建局填报"])
+    book.active.append(["2. 户数以竣工备案为准"])
+    sheet = book.create_sheet("汇总表")
+    sheet.append(["项目名称", "编号", "新建户数", "养老设施建筑面积"])
+    sheet.append(["甲", "A", 1200, 200])
+    book.save(tmp_path / "template.xlsx")
+    data, _ = result_of(tmp_path, tmp_path / "template.xlsx")
+    # The projects' sheet is read: 20 × 1,200 / 100 = 240 m² required, 200 provided.
+    assert (data["parcels"][0]["id"], finding(data, "area_per_households")["required"]) == \
+        ("A", 240.0)
+
+
 def test_two_columns_under_one_name(tmp_path):
     """Two 新建户数 columns cannot be told apart: refused, naming both; two "—" headers over
     columns nobody reads are no reason to refuse the table."""
