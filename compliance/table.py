@@ -114,6 +114,19 @@ def _is_total(cells: list) -> bool:
     return any(isinstance(c, str) and _TOTAL.match(_words(c)) for c in cells)
 
 
+# A note under a table (注：…, 填表人：…, 填报日期：…): a row of one or two cells that begins
+# so, never a feature.
+_NOTE = re.compile(r"^(注|备注|说明|填表人|填报人|审核人|制表人?|填报日期|填报单位|联系人|联系电话|负责人)"
+                   r"\s*[:：\d]")
+
+
+def _note(cells: list) -> str | None:
+    filled = [c for c in cells if c not in (None, "")]
+    if 1 <= len(filled) <= 2 and isinstance(filled[0], str) and _NOTE.match(_words(filled[0])):
+        return str(filled[0]).strip()[:30]  # as written, for the reader to find
+    return None
+
+
 def _unique(header: list[str], known: set[str], file: str, sheet: str | None,
             layer: str) -> list[str]:
     """Header names made one per column. Two columns under one name the format reads (two
@@ -140,10 +153,11 @@ def _unique(header: list[str], known: set[str], file: str, sheet: str | None,
 
 
 def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: str,
-           skipped: list[tuple[str, str]], own: set[str] = frozenset()) -> pd.DataFrame | None:
-    """`rows` are (row number in the file, cells). Blank rows, the title above the header
-    and rows of totals are not features; each total row left out is added to `skipped` as
-    (row label, its words)."""
+           skipped: list[tuple[str, str, str]], own: set[str] = frozenset()
+           ) -> pd.DataFrame | None:
+    """`rows` are (row number in the file, cells). Blank rows, the title above the header,
+    rows of totals and notes under the table are not features; each left out is added to
+    `skipped` as (row label, its words, why)."""
     rows = [(n, r) for n, r in rows if any(c not in (None, "") for c in r)]
     if not rows:
         return None
@@ -156,7 +170,12 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
         label = f"{where}row {number}"
         if _is_total(cells):
             skipped.append((label, next(_words(c) for c in cells
-                                        if isinstance(c, str) and _TOTAL.match(_words(c)))))
+                                        if isinstance(c, str) and _TOTAL.match(_words(c))),
+                            N_("a row of totals is not a feature: left out")))
+            continue
+        if (note := _note(cells)) is not None:
+            skipped.append((label, note, N_("a note under the table is not a feature: left "
+                                            "out")))
             continue
         cells = list(cells) + [None] * (len(header) - len(cells))
         body.append(cells[:len(header)])
@@ -216,7 +235,7 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
         raise PlanError(Problem(str(p), N_("not a table"), found=suffix,
                                 expected=N_(".xlsx or .csv")))
     out: dict[str, pd.DataFrame] = {}
-    skipped: dict[str, list[tuple[str, str]]] = {}
+    skipped: dict[str, list[tuple[str, str, str]]] = {}
     names = {name.strip().lower(): name for name in sheets}
     for layer, candidates in SHEETS.items():
         for c in candidates:
@@ -246,9 +265,9 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     if "parcels" not in out and not any(len(f) for f in out.values()):
         raise PlanError(Problem(str(p), N_("the table has no rows"),
                                 expected=N_("a header row and one row per project")))
-    warnings = [Problem(str(p), N_("a row of totals is not a feature: left out"), layer=layer,
-                        feature=label, found=words, level="warning")
-                for layer, rows in skipped.items() for label, words in rows]
+    warnings = [Problem(str(p), message, layer=layer, feature=label, found=words,
+                        level="warning")
+                for layer, rows in skipped.items() for label, words, message in rows]
     return out, warnings
 
 

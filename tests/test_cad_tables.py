@@ -311,6 +311,8 @@ def test_an_office_table_as_people_keep_it(tmp_path):
     ws.append([2, "云著", "HC-02", "１２００", "—", "200㎡"])                 # row 8
     ws.append([3, "老城片区", "HC-03", None, "2,600 户", "400 m²"])           # row 9
     ws.append(["合计", None, None, 2064, 2600, 820])                          # row 10
+    ws.append(["注：户数以竣工备案为准。"])                                      # row 11
+    ws.append(["填表人：", "张三"])                                              # row 12
     path = tmp_path / "汇川区项目.xlsx"
     book.save(path)
     data, res = result_of(tmp_path, path)
@@ -323,8 +325,12 @@ def test_an_office_table_as_people_keep_it(tmp_path):
     assert required == [172.8, 240.0, 390.0]
     assert provided == [220.0, 200.0, 400.0]
     # The totals are not a fourth project, and the reviewer is told where they were.
+    # The totals and the notes under the table are not projects, and the reviewer is told
+    # where they were.
     total = [p for p in data["problems"] if p["level"] == "warning"]
-    assert [(p["feature"], p["found"]) for p in total] == [("sheet 'Sheet' row 10", "合计")]
+    assert [(p["feature"], p["found"]) for p in total] == [
+        ("sheet 'Sheet' row 10", "合计"), ("sheet 'Sheet' row 11", "注：户数以竣工备案为准。"),
+        ("sheet 'Sheet' row 12", "填表人：")]
     assert "row 10" in res.output
     # Nothing is drawn, so nothing is measured, in no CRS (not the fallback's fixed point).
     assert data["method"]["crs"] == "—"
