@@ -25,8 +25,9 @@ from .settings import MAX_AREA_M2, MAX_COUNT
 from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, STATE_ALIASES,
                          FacilityState, Severity)
 
-_TRUE = {"true", "1", "yes", "y", "是", "t"}
-_FALSE = {"false", "0", "no", "n", "否", "f", ""}
+# As people mark a yes/no column in a Chinese table too: √ / ×, 有 / 无, and a dash for "no".
+_TRUE = {"true", "1", "1.0", "yes", "y", "是", "t", "√", "✓", "✔", "有"}
+_FALSE = {"false", "0", "0.0", "no", "n", "否", "f", "", "×", "✗", "✘", "无", "-", "—", "/"}
 
 # shapely.get_type_id + 1 → name (-1, a missing geometry, maps to None).
 _TYPE_NAMES = np.array([None, "Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
@@ -309,7 +310,7 @@ def _booleans(L: _Layer, field: str):
             return False
         if isinstance(v, (bool, np.bool_)):
             return bool(v)
-        s = str(v).strip().lower()
+        s = unicodedata.normalize("NFKC", str(v)).strip().lower()
         if s in _TRUE:
             return True
         if s in _FALSE:
@@ -326,7 +327,9 @@ def _tristate(L: _Layer, field: str) -> np.ndarray:
     """A true/false field where absence means unknown: 1.0, 0.0 or NaN."""
     if field not in L.gdf:
         return np.full(len(L.gdf), np.nan)
-    given = L.gdf[field].map(lambda v: v is not None and v == v and str(v).strip() != "")
+    # A dash or a slash says nothing here (not applicable, not known): unknown, not "no".
+    given = L.gdf[field].map(lambda v: v is not None and v == v and unicodedata.normalize(
+        "NFKC", str(v)).strip() not in ("", "-", "--", "—", "——", "–", "/"))
     values = _booleans(L, field).astype(float)
     return np.where(given.to_numpy(dtype=bool), values, np.nan)
 
