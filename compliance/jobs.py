@@ -17,9 +17,10 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable
 
-from . import _process, uploads
+from . import _process
 from ._i18n import N_
 from .history import History
+from .vocabulary import FIELDS_FILE
 
 # The files of a finished check, as the command line writes them: name → view format.
 OUTPUTS = {"report.html": "html", "report.pdf": "pdf", "results.json": "json",
@@ -88,7 +89,7 @@ def _names(check, folder: Path) -> dict[str, str]:
         names[str(folder / check.plan_table)] = check.files[-1]
     fields = [f for f in check.files if Path(f).suffix.lower() in (".yaml", ".yml")]
     if fields:
-        names[str(folder / "input" / uploads.FIELDS_NAME)] = fields[0]
+        names[str(folder / "input" / FIELDS_FILE)] = fields[0]
     names[inputs + "/plan/"] = (check.files[0] + "/") if len(check.files) == 1 else ""
     names[inputs + "/"] = ""
     return dict(sorted(names.items(), key=lambda kv: -len(kv[0])))
@@ -103,7 +104,7 @@ def _run(history: History, check, folder: Path) -> dict:
     standard = load_standard(check.standard)
     plan_path = folder / check.plan
     table = str(folder / check.plan_table) if check.plan_table else None
-    fields = folder / "input" / uploads.FIELDS_NAME
+    fields = folder / "input" / FIELDS_FILE
     options = Options(distance=check.distance)
     plan = workflow.load_plan(str(plan_path), standard, table=table,
                               fields=str(fields) if fields.is_file() else None)

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from ._errors import PlanError, Problem
 from ._i18n import N_
+from .vocabulary import FIELDS_FILE
 
 # A ZIP may expand to this many times its size, and to at most this many bytes and members.
 ZIP_MAX_RATIO = 100
@@ -152,10 +153,6 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
         return out
 
 
-# The layer and field map (`--fields`) sent beside a plan: put where the check finds it.
-FIELDS_NAME = "fields.yaml"
-
-
 def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
     """Put the uploaded files where the readers take them, under names of ours.
 
@@ -171,7 +168,7 @@ def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
     placed = _place([u for u in uploads if u not in maps], into, max_bytes)
     if not maps:
         return placed
-    maps[0].path.replace(into / FIELDS_NAME)
+    maps[0].path.replace(into / FIELDS_FILE)
     # The map's name stands after the plan's, before a table's (the table's is the last).
     names = (placed.names[0], maps[0].name, *placed.names[1:])
     return PlacedPlan(placed.plan, placed.table, names)

@@ -154,6 +154,11 @@ def layer_by_words(name: str, words: dict[str, tuple[str, ...]] | None = None) -
     return None
 
 
+# A plan's own layer and field map (`--fields`) where it travels with the plan: in a folder
+# plan beside its layers (as meta.yaml), and under this name among a review-desk check's files.
+FIELDS_FILE = "fields.yaml"
+
+
 # The fields of each layer (PLAN-FORMAT.md), in the format's spelling.
 LAYER_FIELDS = {
     "parcels": ("id", "name", "households_new", "households_existing", "population",

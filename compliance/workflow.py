@@ -20,14 +20,10 @@ from .settings import Options
 from .plan import Plan, build_plan
 from .result import Result
 from .standard import Standard
+from .vocabulary import FIELDS_FILE
 
 FORMATS = {".json": "json", ".csv": "csv", ".html": "html", ".htm": "html", ".gpkg": "gpkg",
            ".xlsx": "xlsx", ".pdf": "pdf"}
-
-
-# A folder plan's own layer and field map (`--fields`), read without being asked for: a
-# folder sent to the review desk as a ZIP brings it along.
-FIELDS_FILE = "fields.yaml"
 
 
 def load_plan(path: str, standard: Standard, *, crs: str | None = None,
