@@ -122,7 +122,7 @@ class LayerStream:
                        if _is_parquet(self.path) else self._ogr_batches(rows))
             for gdf in self._labelled(batches, self.path, ""):
                 empty = False
-                yield gdf.rename(columns=self.renames) if self.renames else gdf
+                yield _renamed(gdf, self.renames)
         else:
             import pyproj
 
@@ -132,7 +132,7 @@ class LayerStream:
                 reproject = pyproj.CRS.from_user_input(part.crs) != layer_crs
                 for gdf in self._labelled(batches, part.path, f"{part.name} "):
                     empty = False
-                    gdf = gdf.rename(columns=self.renames) if self.renames else gdf
+                    gdf = _renamed(gdf, self.renames)
                     yield gdf.to_crs(layer_crs) if reproject else gdf
         if empty:
             yield _empty_layer(self.crs)
@@ -191,7 +191,7 @@ class LayerStream:
         else:
             gdf = _read_frame(self.path, self.layer, plan_layer=self.plan_layer)
             gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
-        return gdf.rename(columns=self.renames) if self.renames else gdf
+        return _renamed(gdf, self.renames)
 
 
 def _empty_layer(crs) -> gpd.GeoDataFrame:
@@ -371,7 +371,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
     elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
         from . import table as _table
 
-        tables, notes = _table.read_table(p, _own_headers(plan_map))
+        tables, notes = _table.read_table(p, plan_map.own_names() if plan_map else None)
         frames, located = _table.projects(_name_table_fields(tables, plan_map), str(p))
         raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p),
                       notes + located,
@@ -389,7 +389,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         if not t.exists():
             raise PlanError(Problem(str(t), N_("file not found"), expected=N_("an .xlsx or .csv table")))
         raw.materialise()
-        tables, notes = _table.read_table(t, _own_headers(plan_map))
+        tables, notes = _table.read_table(t, plan_map.own_names() if plan_map else None)
         raw.layers, problems = _table.join(raw.layers, _name_table_fields(tables, plan_map),
                                            str(t))
         raw.problems += notes + problems
@@ -414,6 +414,27 @@ class PlanMap:
 
     layers: dict[str, str] = field(default_factory=dict)  # plan layer → the file's layer
     fields: dict[str, dict[str, str]] = field(default_factory=dict)  # → {its name: format's}
+
+    def renames(self, layer: str, columns) -> dict[str, str]:
+        """The layer's renames, keyed as `columns` spell the file's names: the user's DKBH
+        and the file's dkbh are one field."""
+        spelt = {str(c).lower(): c for c in columns}
+        return {spelt.get(own.lower(), own): target
+                for own, target in self.fields.get(layer, {}).items()}
+
+    def own_names(self) -> dict[str, set[str]]:
+        """Per plan layer, the file's own field names the map names."""
+        return {layer: set(renames) for layer, renames in self.fields.items()}
+
+
+def _renamed(frame, renames: dict[str, str]):
+    """`frame` with the file's own field names (`--fields`) renamed to the format's; a field
+    of the format's name that the file has too gives way to the mapped one."""
+    if not renames:
+        return frame
+    replaced = [t for own, t in renames.items() if own in frame.columns and t in frame.columns
+                and t != own]
+    return frame.drop(columns=replaced).rename(columns=renames)
 
 
 # A table of projects names its eldercare floor and land areas on the parcels' rows.
@@ -520,18 +541,15 @@ def _name_fields(raw: "RawPlan", plan_map: PlanMap | None) -> None:
     stream; a mapped name the layer lacks is said."""
     if plan_map is None:
         return
-    for layer, renames in plan_map.fields.items():
+    for layer in plan_map.fields:
         if layer in raw.streams:
             stream = raw.streams[layer]
-            spelt = {str(c).lower(): c for c in stream.fields()}
-            stream.renames = {spelt.get(own.lower(), own): t for own, t in renames.items()}
+            stream.renames = plan_map.renames(layer, stream.fields())
             continue
         if layer not in raw.layers:
             continue
         gdf = raw.layers[layer]
-        # As the user typed them or as the file spells them: DKBH and dkbh are one field.
-        spelt = {str(c).lower(): c for c in gdf.columns}
-        renames = {spelt.get(own.lower(), own): target for own, target in renames.items()}
+        renames = plan_map.renames(layer, gdf.columns)
         absent = [own for own in renames if own not in gdf.columns]
         if absent:
             raw.problems.append(Problem(
@@ -540,25 +558,15 @@ def _name_fields(raw: "RawPlan", plan_map: PlanMap | None) -> None:
                 layer=layer, field=", ".join(absent),
                 found=", ".join(str(c) for c in gdf.columns if c not in ("geometry", "_row"))
                 or "—", level="warning"))
-        # The format's own name, where the file has it too, gives way to the mapped field.
-        replaced = [t for own, t in renames.items() if own in gdf.columns and t in gdf.columns
-                    and t != own]
-        raw.layers[layer] = gdf.drop(columns=replaced).rename(columns=renames)
-
-
-def _own_headers(plan_map: PlanMap | None) -> dict[str, set[str]]:
-    return {layer: set(renames) for layer, renames in (plan_map.fields if plan_map else {}).items()}
+        raw.layers[layer] = _renamed(gdf, renames)
 
 
 def _name_table_fields(tables: dict, plan_map: PlanMap | None) -> dict:
     """A table's own headers renamed to the format's (`--fields`), sheet by sheet."""
-    out = dict(tables)
-    for layer, renames in (plan_map.fields if plan_map else {}).items():
-        if layer in out:
-            spelt = {str(c).lower(): c for c in out[layer].columns}
-            out[layer] = out[layer].rename(columns={spelt.get(own.lower(), own): target
-                                                    for own, target in renames.items()})
-    return out
+    if plan_map is None:
+        return tables
+    return {layer: _renamed(frame, plan_map.renames(layer, frame.columns))
+            for layer, frame in tables.items()}
 
 
 # A layer with more fields than any plan holds keeps only the fields the format knows, so that
