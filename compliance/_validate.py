@@ -25,9 +25,14 @@ from .settings import MAX_AREA_M2, MAX_COUNT
 from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, STATE_ALIASES,
                          FacilityState, Severity)
 
+# A dash or a slash in a cell: nothing written there (none, not applicable, not known).
+# NFKC has already made full-width forms (－, ／) plain.
+_DASHES = frozenset({"-", "--", "—", "——", "–", "/", "\\"})
 # As people mark a yes/no column in a Chinese table too: √ / ×, 有 / 无, and a dash for "no".
 _TRUE = {"true", "1", "1.0", "yes", "y", "是", "t", "√", "✓", "✔", "有"}
-_FALSE = {"false", "0", "0.0", "no", "n", "否", "f", "", "×", "✗", "✘", "无", "-", "—", "/"}
+_FALSE = {"false", "0", "0.0", "no", "n", "否", "f", "", "×", "✗", "✘", "无"} | _DASHES
+# A yes/no field whose absence means unknown is not given by an empty cell or a dash.
+_NOT_GIVEN = _DASHES | {""}
 
 # shapely.get_type_id + 1 → name (-1, a missing geometry, maps to None).
 _TYPE_NAMES = np.array([None, "Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
@@ -183,9 +188,9 @@ _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _BOOLEAN, _AMBIGUOUS, _TEXT = "boolean", "ambiguous", "text"
 
 
-# What people write in a cell for "none" or "not applicable" (-, —, /, 无): blank, as an
-# empty cell is. NFKC has already made full-width forms (－, ／) plain.
-_WRITTEN_BLANK = frozenset({"-", "--", "—", "——", "–", "/", "\\", "无", "n/a", "N/A", "NA"})
+# What people write in a number's cell for "none" or "not applicable": blank, as an empty
+# cell is.
+_WRITTEN_BLANK = _DASHES | {"无", "n/a", "N/A", "NA"}
 
 
 def units_of(field: str) -> tuple[str, ...]:
@@ -329,7 +334,7 @@ def _tristate(L: _Layer, field: str) -> np.ndarray:
         return np.full(len(L.gdf), np.nan)
     # A dash or a slash says nothing here (not applicable, not known): unknown, not "no".
     given = L.gdf[field].map(lambda v: v is not None and v == v and unicodedata.normalize(
-        "NFKC", str(v)).strip() not in ("", "-", "--", "—", "——", "–", "/"))
+        "NFKC", str(v)).strip() not in _NOT_GIVEN)
     values = _booleans(L, field).astype(float)
     return np.where(given.to_numpy(dtype=bool), values, np.nan)
 
