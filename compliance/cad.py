@@ -51,9 +51,9 @@ _HOUSEHOLDS_NAMED = re.compile(r"户数\s*[:：=]?\s*([^\s户,，;；/]+)")
 _HOUSEHOLDS_COUNT = re.compile(r"(?<![约近超\d.,])(\d[\d,]*(?:\.\d+)?)\s*户(?!数)")
 # A floor count in brackets after a building's number ("3#(18F)"): not part of its id.
 _FLOORS_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
-_NAMED_AREA = re.compile(r"(?:(建筑面积|用地面积|占地面积|面积)\s*[:：=]?\s*)?"
-                         r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
-_AREA = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
+# An area, with the name a label gives it if any (建筑面积350㎡, 用地面积：400平方米).
+_AREA = re.compile(r"(?:(建筑面积|用地面积|占地面积|面积)\s*[:：=]?\s*)?"
+                   r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
 _KIND_WORDS = (  # longest first, so 街道养老服务中心 is not read as 养老服务中心
     ("街道养老服务中心", "street_center"), ("镇乡养老服务中心", "township_center"),
     ("社区养老服务站", "community_station"), ("日间照料中心", "day_care_center"),
@@ -116,7 +116,7 @@ def parse_label(text: str, plan_layer: str) -> dict:
     if plan_layer == "facilities":
         # 建筑面积 is the floor area, 用地面积 the land; an area named by neither is the
         # floor area; 占地面积 (the footprint) is neither.
-        for m in _NAMED_AREA.finditer(cleaned):
+        for m in _AREA.finditer(cleaned):
             field = {"用地面积": "land_area_m2", "占地面积": None}.get(m.group(1) or "",
                                                                     "floor_area_m2")
             if field is not None:

@@ -76,20 +76,17 @@ def _header(rows: list[tuple[int, list]], known: set[str]) -> tuple[int, list[st
     fields of the format (a title above it names none), with the row below merged in where
     the header is two rows deep (户数 over 新建 / 已建, 养老设施 over 建筑面积). Returns
     (index in rows of the first row of data, names)."""
-    def score(names):
-        return _named(names, known)
-
     best, best_names, best_score = 0, [], -1
     for k, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]):
         names = [_header_name(c, known) for c in cells]
-        if score(names) > best_score:
-            best, best_names, best_score = k, names, score(names)
+        if (score := _named(names, known)) > best_score:
+            best, best_names, best_score = k, names, score
     start = best + 1
     if start < len(rows):
         parent, child = rows[best][1], rows[start][1]
         if not any(isinstance(c, (int, float)) for c in child):
             merged = _two_row_header(parent, child, known)
-            if score(merged) > best_score:
+            if _named(merged, known) > best_score:
                 return start + 1, merged
     return start, best_names
 
@@ -108,6 +105,11 @@ def _two_row_header(parent: list, child: list, known: set[str]) -> list[str]:
         named = [_header_name(t, known) for t in tries]
         names.append(next((n for n in named if n in known), named[0]))
     return names
+
+
+def _filled(rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
+    """The rows with something written in them (blank rows are not features)."""
+    return [(n, r) for n, r in rows if any(c not in (None, "") for c in r)]
 
 
 def _is_total(cells: list) -> bool:
@@ -158,7 +160,7 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
     """`rows` are (row number in the file, cells). Blank rows, the title above the header,
     rows of totals and notes under the table are not features; each left out is added to
     `skipped` as (row label, its words, why)."""
-    rows = [(n, r) for n, r in rows if any(c not in (None, "") for c in r)]
+    rows = _filled(rows)
     if not rows:
         return None
     known = _known_headers(layer) | {_words(name).lower() for name in own}
@@ -254,7 +256,7 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
                                              for n in (own_headers or {}).get("parcels", ())}
 
         def fields_named(name):
-            rows = [(n, r) for n, r in sheets[name] if any(c not in (None, "") for c in r)]
+            rows = _filled(sheets[name])
             return _named(_header(rows, known)[1], known) if rows else -1
 
         first = max(sheets, key=fields_named)
@@ -271,14 +273,20 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     return out, warnings
 
 
-def _ids(frame: pd.DataFrame, layer: str) -> pd.Series:
-    aliases = {k: v for k, v in FIELD_ALIASES.get(layer, {}).items() if v == "id"}
-    for column in ["id", "ID", "Id", *aliases]:
-        if column in frame:
-            return frame[column].map(lambda v: None if v is None or v == "" else
-                                     str(int(v)) if isinstance(v, float) and v.is_integer()
-                                     else str(v).strip())
-    return pd.Series([None] * len(frame), index=frame.index)
+def _id_column(frame: pd.DataFrame, layer: str) -> str | None:
+    """The column that holds a sheet's ids (id, or 编号 and its kin), if any."""
+    aliases = [k for k, v in FIELD_ALIASES.get(layer, {}).items() if v == "id"]
+    return next((c for c in ["id", "ID", "Id", *aliases] if c in frame), None)
+
+
+def _ids(frame: pd.DataFrame, layer: str, column: str | None = None) -> pd.Series:
+    """Each row's id as text (None where blank), from `column` or the sheet's id column."""
+    column = column or _id_column(frame, layer)
+    if column is None:
+        return pd.Series([None] * len(frame), index=frame.index)
+    return frame[column].map(lambda v: None if v is None or v == "" else
+                             str(int(v)) if isinstance(v, float) and v.is_integer()
+                             else str(v).strip())
 
 
 def join(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], file: str):
@@ -394,15 +402,12 @@ def _without_coordinates(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _households(parcels: pd.DataFrame) -> np.ndarray:
     """Each project's households, new and existing, as far as its cells are numbers."""
-    aliases = FIELD_ALIASES["parcels"]
+    named = apply_aliases(parcels, "parcels")
     total = np.zeros(len(parcels))
     for field in ("households_new", "households_existing"):
-        column = next((c for c in parcels.columns if str(c).lower() == field
-                       or aliases.get(c) == field), None)
-        if column is not None:
-            counts = np.array([parse_number(v, units_of(field))[0]
-                               for v in parcels[column].tolist()])
-            total += np.nan_to_num(counts)
+        if field in named:
+            total += np.nan_to_num([parse_number(v, units_of(field))[0]
+                                    for v in named[field].tolist()])
     return total
 
 
@@ -415,10 +420,9 @@ def projects(tables: dict[str, pd.DataFrame], file: str
     problems: list[Problem] = []
     parcels = tables["parcels"].copy()
     ids = _ids(parcels, "parcels")
-    id_columns = ["id", "ID", "Id", *(k for k, v in FIELD_ALIASES["parcels"].items() if v == "id")]
-    if "序号" in parcels and not any(c in parcels for c in id_columns):
+    if "序号" in parcels and _id_column(parcels, "parcels") is None:
         # No 编号: the table's own numbering names its rows, where it names each once.
-        numbers = _ids(parcels.rename(columns={"序号": "id"}), "parcels")
+        numbers = _ids(parcels, "parcels", column="序号")
         if numbers.notna().all() and numbers.is_unique:
             ids = numbers
     parcels["id"] = [pid if pid is not None else label
