@@ -389,12 +389,9 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
     b = shapely.total_bounds(geoms[valid])
     pad = 0.03 * max(b[2] - b[0], b[3] - b[1], 50.0)
     frame = fit((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-           f'class="map" role="img" aria-label="{escape(labels["district"])}">',
-           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
+    svg = _open(labels)
     ids = plan.parcels["id"].astype(str).to_numpy()
-    fac = shapely.get_coordinates(shapely.centroid(index.facilities)) if len(index.facilities) \
-        else np.zeros((0, 2))
+    fac = _facility_xy(index)
     if valid.sum() > (SCREEN_VECTOR_PARCELS if linked else PRINT_VECTOR_PARCELS):
         streets = index.streets if index.streets is not None and \
             len(index.streets) <= 20000 else None
@@ -403,6 +400,19 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
     else:
         svg += _vector_layers(frame, index, geoms, valid, verdicts, anchors, ids, fac, linked)
     return _finish(svg, frame, result)
+
+
+def _open(labels: dict) -> list[str]:
+    """A district map's frame and background."""
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'class="map" role="img" aria-label="{escape(labels["district"])}">',
+            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
+
+
+def _facility_xy(index: MapIndex) -> np.ndarray:
+    """Where each located facility is marked (its centre); those without a place have none."""
+    return shapely.get_coordinates(shapely.centroid(index.facilities)) \
+        if len(index.facilities) else np.zeros((0, 2))
 
 
 def _finish(svg: list[str], frame: Frame, result) -> str:
@@ -431,20 +441,19 @@ def _point_district_map(result, index: MapIndex, verdicts: list[str], anchors: l
         return ""
     xy = located[["x", "y"]].to_numpy(dtype=float)
     owner = located["parcel"].to_numpy(dtype=int)
-    fac_geoms = index.facilities[~(shapely.is_missing(index.facilities)
-                                   | shapely.is_empty(index.facilities))]
-    fac = shapely.get_coordinates(shapely.centroid(fac_geoms)) if len(fac_geoms) \
-        else np.zeros((0, 2))
+    fac = _facility_xy(index)
     every = np.vstack([xy, fac])
     lo, hi = every.min(axis=0), every.max(axis=0)
     pad = 0.08 * max(hi[0] - lo[0], hi[1] - lo[1], 200.0)
     frame = fit((lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad))
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-           f'class="map" role="img" aria-label="{escape(labels["district"])}">',
-           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
-    ids = result.plan.parcels["id"].astype(str).to_numpy()
     show_labels = len(xy) <= 400
     r = 5 if show_labels else 3 if len(xy) <= PRINT_VECTOR_PARCELS else 2
+    # The facilities go under the projects: a project's own room stands at its point, and
+    # its verdict is what the map is for.
+    svg = _open(labels) + [
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 2}" fill="#1565c0" stroke="#fff" '
+        f'stroke-width="0.8"/>' for x, y in (frame.xy(fac) if len(fac) else [])]
+    ids = result.plan.parcels["id"].astype(str).to_numpy()
     one_by_one = linked and len(xy) <= SCREEN_VECTOR_PARCELS
     by_verdict: dict[str, list[str]] = {}
     for (x, y), p in zip(frame.xy(xy), owner.tolist()):
@@ -462,12 +471,6 @@ def _point_district_map(result, index: MapIndex, verdicts: list[str], anchors: l
     for verdict, dots in by_verdict.items():
         svg.append(f'<path d="{"".join(dots)}" fill="{VERDICT_FILL[verdict]}" stroke="#555" '
                    f'stroke-width="0.5"/>')
-    # The facilities go under the projects: a project's own room stands at its point, and
-    # its verdict is what the map is for.
-    first_dot = 2
-    svg[first_dot:first_dot] = [
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 2}" fill="#1565c0" stroke="#fff" '
-        f'stroke-width="0.8"/>' for x, y in (frame.xy(fac) if len(fac) else [])]
     return _finish(svg, frame, result)
 
 
