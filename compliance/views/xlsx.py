@@ -83,8 +83,9 @@ def render(model: Model) -> bytes:
     lang = model.lang
     header, body = _parcel_sheet(model)
     finding_header = [_HEADERS[lang][c] for c in COLUMNS]
-    # Text is text: nothing a cell holds becomes a formula in any program that reads it.
-    finding_rows = [[v if v != "" else None for v in defuse_row(row)] for row in rows(model)]
+    # Text is text: nothing a cell holds becomes a formula in any program that reads it. (An
+    # empty text is an empty cell, as the writer leaves it.)
+    finding_rows = [defuse_row(row) for row in rows(model)]
     parcel_rows = [(verdict, defuse_row(values)) for verdict, values in body]
     with tempfile.TemporaryDirectory(prefix="compliance-xlsx-") as tmp:
         path = os.path.join(tmp, "book.xlsx")
