@@ -152,6 +152,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     labels: list[_Label] = []
     ignored: dict[str, int] = {}
     pieces: list[_Piece] = []
+    fills: list[_Shape] = []
     tolerance = ARC_TOLERANCE_M / factor  # in drawing units
 
     def visit(entity, insert_layer: str | None = None, insert_handle: str | None = None):
@@ -190,6 +191,13 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         if plan_layer is None:
             ignored[layer] = ignored.get(layer, 0) + 1
             return
+        if kind == "HATCH":
+            # A fill's boundary is an outline where none is drawn; on the streets layer it is
+            # a road's surface, not its centre line.
+            if plan_layer != "streets":
+                fills.extend(_Shape(plan_layer, h, area)
+                             for h, area in _hatch_areas(p, entity, handle, tolerance, problems))
+            return
         if kind not in ("LWPOLYLINE", "POLYLINE", "CIRCLE", "LINE", "ARC", "SPLINE", "ELLIPSE"):
             return
         try:
@@ -217,6 +225,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     for entity in doc.modelspace():
         visit(entity)
     shapes += _join_pieces(p, pieces, JOIN_GAP_M / factor, problems)
+    shapes += _fills_without_outlines(p, fills, shapes, problems)
     if ignored:
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(ignored.items()))
         problems.append(Problem(str(p), N_("layers not read (no plan layer matches their names)"),
@@ -316,6 +325,81 @@ def _join_pieces(p: Path, pieces: list[_Piece], gap: float,
                 feature=f"handle {piece.handle}", field="geometry", found=piece.what,
                 expected=N_("a closed polyline (闭合) or a circle")))
     return shapes
+
+
+def _hatch_areas(p: Path, hatch, handle: str, tolerance: float,
+                 problems: list[Problem]) -> list[tuple[str, object]]:
+    """The areas a HATCH fills, one per separate area (a draughtsman fills many buildings
+    with one hatch), as (handle, polygon): its boundary paths filled even-odd, as CAD fills
+    them, so that a courtyard path inside a building's path is a hole."""
+    from ezdxf import path as dxf_path
+
+    try:
+        rings = [[(v.x, v.y) for v in path.flattening(tolerance)]
+                 for path in dxf_path.from_hatch(hatch)]
+    except Exception as exc:  # noqa: BLE001 - a boundary ezdxf cannot follow
+        problems.append(Problem(str(p), N_("cannot read the drawing entity"),
+                                found=f"HATCH: {exc}", feature=f"handle {handle}",
+                                field="geometry", level="warning"))
+        return []
+    paths = shapely.make_valid(np.array([shapely.Polygon(r) for r in rings if len(r) >= 3],
+                                        dtype=object))
+    if not len(paths):
+        return []
+    # Even-odd: the faces the paths cut the plane into, filled where an odd number of paths
+    # enclose them.
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(
+        shapely.union_all(shapely.boundary(paths)))))
+    face, _ = shapely.STRtree(paths).query(shapely.point_on_surface(faces),
+                                           predicate="within")
+    odd = np.bincount(face, minlength=len(faces)) % 2 == 1
+    filled = shapely.get_parts(shapely.union_all(faces[odd]))
+    filled = filled[shapely.get_type_id(filled) == 3]  # polygons, not slivers of line
+    filled = filled[shapely.area(filled) > tolerance * tolerance]
+    if len(filled) == 1:
+        return [(handle, filled[0])]
+    return [(f"{handle}-{k + 1}", area) for k, area in enumerate(filled)]
+
+
+# A fill is the drawing of an outline already drawn when this share of it lies inside one.
+FILL_INSIDE = 0.95
+
+
+def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
+                            problems: list[Problem]) -> list[_Shape]:
+    """The hatch fills that stand for an outline: those where no outline of their layer is
+    drawn. A fill inside a drawn outline (a building hatched within its polyline, a red line
+    filled) is that outline's shading and adds nothing; a fill that partly covers one cannot
+    be told apart from it and is left out, said; the rest are outlines, said once a layer."""
+    kept: list[_Shape] = []
+    for plan_layer in POLYGON_LAYERS:
+        group = [f for f in fills if f.layer == plan_layer]
+        if not group:
+            continue
+        areas = np.array([f.geometry for f in group], dtype=object)
+        drawn = np.array([s.geometry for s in shapes if s.layer == plan_layer], dtype=object)
+        covered = np.zeros(len(group))
+        if len(drawn):
+            fill, outline = shapely.STRtree(drawn).query(areas, predicate="intersects")
+            overlap = shapely.area(shapely.intersection(areas[fill], drawn[outline]))
+            covered = np.bincount(fill, weights=overlap, minlength=len(group)) \
+                / shapely.area(areas)
+        partly = [f.handle for f, c in zip(group, covered) if 0.05 <= c < FILL_INSIDE]
+        if partly:
+            problems.append(Problem(
+                str(p), N_("hatch fills that partly cover a drawn outline are not read"),
+                layer=plan_layer, field="geometry", level="warning",
+                found=", ".join(f"handle {h}" for h in partly),
+                expected=N_("each outline drawn once: a closed polyline, or a fill alone")))
+        alone = [f for f, c in zip(group, covered) if c < 0.05]
+        if alone:
+            kept += alone
+            problems.append(Problem(
+                str(p), N_("outlines taken from hatch fills, where no outline is drawn"),
+                layer=plan_layer, field="geometry", level="warning",
+                found=", ".join(f"handle {f.handle}" for f in alone),
+                expected=N_("a closed polyline (闭合) or a circle")))
+    return kept
 
 
 def _assemble(p: Path, shapes, labels, problems, factor):

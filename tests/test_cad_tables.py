@@ -24,12 +24,14 @@ def invoke(*args):
 
 
 def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras=None,
-         drawn_open=False):
+         drawn_open=False, buildings="outline"):
     """A parcel 200 × 100 m; F1 a 20 × 10 m room with a semicircular east end (radius 5 m);
     B1 at 150 m and B2 at 60 m east of F1's west side; streets as crossing lines.
 
     `drawn_open`: the red line as four LINEs (one corner overshooting by 0.5 m, one missing
-    by 3 cm) and B1 a polyline without its closed flag whose ends stop 5 cm apart."""
+    by 3 cm) and B1 a polyline without its closed flag whose ends stop 5 cm apart.
+    `buildings`: B1 and B2 drawn as closed polylines ("outline"), as one hatch filling both
+    on a layer of fills ("fill"), or both ways, with the red line filled too ("both")."""
     scale = 1000.0 if units == "mm" else 1.0
     e0 = E0 if prefix else E0 - 36_000_000.0
 
@@ -40,7 +42,7 @@ def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras
     if encoding:
         doc.encoding = encoding
     doc.header["$INSUNITS"] = 4 if units == "mm" else 6
-    for name in ("ZD-用地红线", "JZ-住宅", "GG-养老", "DL-道路中心线", "BZ-文字"):
+    for name in ("ZD-用地红线", "JZ-住宅", "JZ-住宅填充", "GG-养老", "DL-道路中心线", "BZ-文字"):
         doc.layers.add(name)
     msp = doc.modelspace()
     r12 = version == "R12"
@@ -65,8 +67,18 @@ def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras
     # F1: west side at x = 10; the bulge −1 on the east side draws a semicircle (radius 5).
     polygon([(10, 45), (30, 45), (30, 55), (10, 55)], "GG-养老", bulges={1: 1.0})
     text("社区养老服务站 300㎡", 12, 50)
+    fill = msp.add_hatch(color=8, dxfattribs={"layer": "JZ-住宅填充"}) \
+        if buildings in ("fill", "both") and not r12 else None
+    if buildings == "both" and not r12:
+        msp.add_hatch(color=3, dxfattribs={"layer": "ZD-用地红线"}).paths.add_polyline_path(
+            [xy(0, 0), xy(200, 0), xy(200, 100), xy(0, 100)], is_closed=True)
     for name, x in (("B1", 160), ("B2", 70)):
-        if drawn_open and name == "B1":
+        if fill is not None:
+            fill.paths.add_polyline_path([xy(x, 40), xy(x + 20, 40), xy(x + 20, 60),
+                                          xy(x, 60)], is_closed=True)
+        if buildings == "fill" and fill is not None:
+            pass  # the hatch alone draws it
+        elif drawn_open and name == "B1":
             msp.add_lwpolyline([xy(x, 40), xy(x + 20, 40), xy(x + 20, 60), xy(x, 60),
                                 xy(x, 40.05)], dxfattribs={"layer": "JZ-住宅"})
         else:
@@ -140,6 +152,60 @@ def test_a_line_that_closes_nothing_is_still_refused(tmp_path):
     res = invoke("check", site(tmp_path / "s.dxf", extras=extras), "--city", "zunyi",
                  "--lang", "en")
     assert res.exit_code == 2 and "not closed" in res.output, res.output
+
+
+def _buildings_read(path):
+    from compliance.cad import read_dxf
+
+    frames, problems = read_dxf(path)
+    return frames["buildings"], problems
+
+
+def test_buildings_drawn_only_as_a_fill_are_read_as_outlines(tmp_path):
+    """A draughtsman who hatches the buildings on a fill layer and draws no outline: one HATCH
+    holding both buildings gives the two buildings, with the households of their labels."""
+    outlined, _ = result_of(tmp_path, site(tmp_path / "outline.dxf"))
+    filled, _ = result_of(tmp_path, site(tmp_path / "fill.dxf", buildings="fill"))
+    for rule in ("area_per_households", "per_capita_land", "service_radius"):
+        a, b = finding(outlined, rule), finding(filled, rule)
+        assert (a["status"], a["required"], a["provided"]) == \
+            (b["status"], b["required"], b["provided"])
+    # B1's inner point (170, 50) is still 170 − 35 = 135 m from F1's east end.
+    assert finding(filled, "service_radius")["provided"] == pytest.approx(135.0, abs=0.1)
+    buildings, problems = _buildings_read(tmp_path / "fill.dxf")
+    assert sorted(buildings["households"].astype(float)) == [90.0, 90.0]
+    assert list(buildings.geometry.area) == [400.0, 400.0]  # 20 × 20 m each
+    said = [q for q in problems if "hatch fills" in str(q.message)]
+    assert len(said) == 1 and said[0].layer == "buildings" and said[0].level == "warning"
+    assert said[0].found.count("handle") == 2  # both parts of the one hatch, named
+
+
+def test_a_fill_inside_its_drawn_outline_is_not_counted_again(tmp_path):
+    """Buildings drawn and hatched, the red line filled too: each is read once, nothing said."""
+    buildings, problems = _buildings_read(site(tmp_path / "both.dxf", buildings="both"))
+    assert len(buildings) == 2
+    assert not [q for q in problems if "hatch" in str(q.message)]
+    data, _ = result_of(tmp_path, tmp_path / "both.dxf")
+    assert len(data["parcels"]) == 1 and data["parcels"][0]["households_new"] == 180
+
+
+def test_a_courtyard_in_a_fill_is_a_hole_and_a_partial_fill_is_refused(tmp_path):
+    def extras(msp, xy, text, polygon):
+        # B3, 30 × 20 m with a 10 × 10 m courtyard: CAD fills even-odd, so 600 − 100 = 500 m².
+        hatch = msp.add_hatch(dxfattribs={"layer": "JZ-住宅填充"})
+        hatch.paths.add_polyline_path([xy(110, 60), xy(140, 60), xy(140, 80), xy(110, 80)])
+        hatch.paths.add_polyline_path([xy(120, 65), xy(130, 65), xy(130, 75), xy(120, 75)])
+        text("B3 60户", 112, 70)
+        # A fill over half of B2 (70–90, 40–60) and beyond it: which one is the building?
+        msp.add_hatch(dxfattribs={"layer": "JZ-住宅填充"}).paths.add_polyline_path(
+            [xy(80, 40), xy(100, 40), xy(100, 60), xy(80, 60)])
+
+    buildings, problems = _buildings_read(site(tmp_path / "s.dxf", extras=extras))
+    b3 = buildings[buildings["id"] == "B3"]
+    assert b3.geometry.area.tolist() == [500.0]
+    assert len(buildings) == 3  # B1, B2, B3: the half-covering fill is not a fourth
+    partly = [q for q in problems if "partly cover" in str(q.message)]
+    assert len(partly) == 1 and partly[0].level == "warning"
 
 
 def test_zone_prefix_and_crs_option_give_the_same_distances(tmp_path):
