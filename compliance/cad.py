@@ -268,6 +268,14 @@ def parcel_households(layers: dict[str, gpd.GeoDataFrame]) -> None:
     parcels.loc[fill, "households_new"] = totals[fill]
 
 
+def _by_layer(items):
+    """(plan layer, its items) for each polygon layer that has any, in POLYGON_LAYERS order."""
+    for plan_layer in POLYGON_LAYERS:
+        group = [x for x in items if x.layer == plan_layer]
+        if group:
+            yield plan_layer, group
+
+
 def _join_pieces(p: Path, pieces: list[_Piece], gap: float,
                  problems: list[Problem]) -> list[_Shape]:
     """The outlines that open lines of one layer close: a red line drawn as four LINEs, a
@@ -277,10 +285,7 @@ def _join_pieces(p: Path, pieces: list[_Piece], gap: float,
     Each outline made so is said (a warning naming its pieces); a piece that closes nothing
     is an error, as before."""
     shapes: list[_Shape] = []
-    for plan_layer in POLYGON_LAYERS:
-        group = [piece for piece in pieces if piece.layer == plan_layer]
-        if not group:
-            continue
+    for plan_layer, group in _by_layer(pieces):
         lines = np.array([piece.line for piece in group], dtype=object)
         starts = shapely.get_point(lines, 0)
         ends = shapely.get_point(lines, -1)
@@ -372,10 +377,7 @@ def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
     filled) is that outline's shading and adds nothing; a fill that partly covers one cannot
     be told apart from it and is left out, said; the rest are outlines, said once a layer."""
     kept: list[_Shape] = []
-    for plan_layer in POLYGON_LAYERS:
-        group = [f for f in fills if f.layer == plan_layer]
-        if not group:
-            continue
+    for plan_layer, group in _by_layer(fills):
         areas = np.array([f.geometry for f in group], dtype=object)
         drawn = np.array([s.geometry for s in shapes if s.layer == plan_layer], dtype=object)
         covered = np.zeros(len(group))
