@@ -119,8 +119,13 @@ def household_points(parcels: gpd.GeoDataFrame, buildings: pd.DataFrame | None,
 
 
 def _polygon_candidates(polygons: np.ndarray, facilities: gpd.GeoDataFrame, step: float):
-    boundaries = shapely.segmentize(shapely.boundary(polygons), step)
-    xy, owner = shapely.get_coordinates(boundaries, return_index=True)
+    # Cut part by part, leaving out parts of no length: GEOS cannot cut a ring that has
+    # collapsed to one repeated point (a vertex 1e-38° from another, once projected).
+    rings, ring_owner = shapely.get_parts(shapely.boundary(polygons), return_index=True)
+    some_length = shapely.length(rings) > 0
+    rings, ring_owner = rings[some_length], ring_owner[some_length]
+    xy, part = shapely.get_coordinates(shapely.segmentize(rings, step), return_index=True)
+    owner = ring_owner[part]
     chunks = [(owner, xy)]
     fac_pts = shapely.get_coordinates(facilities.geometry.centroid.to_numpy()) \
         if len(facilities) else np.zeros((0, 2))
