@@ -22,8 +22,8 @@ from ._i18n import N_
 from ._errors import PlanError, Problem
 from .rules.catalogue import CATALOGUE
 from .settings import MAX_AREA_M2, MAX_COUNT
-from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, STATE_ALIASES,
-                         FacilityState, Severity)
+from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, KIND_WORDS,
+                         STATE_ALIASES, FacilityState, Severity)
 
 # A dash or a slash in a cell: nothing written there (none, not applicable, not known).
 # NFKC has already made full-width forms (－, ／) plain.
@@ -125,16 +125,24 @@ class _Layer:
         spelt = self.gdf.attrs.get("own_names", {})
         own = [str(spelt.get(c, c)) for c in self.gdf.columns
                if c not in ("geometry", "_row", "layer")]
-        problem = Problem(self.file, N_("missing field: the layer has no such field (a field "
-                                        "of its own can be named as it with --fields)"),
-                          layer=self.layer, field=field, found=", ".join(own) or "—",
-                          expected=expected)
+        # A drawing's fields come from its labels: the way out is in the label, not --fields.
+        message = N_("missing field: no outline's label or block attribute gives it (write it "
+                     "in the labels, as a block attribute, or in a column of --table)") \
+            if self.drawing else N_("missing field: the layer has no such field (a field of "
+                                    "its own can be named as it with --fields)")
+        problem = Problem(self.file, message, layer=self.layer, field=field,
+                          found=", ".join(own) or "—", expected=expected)
         self.problems.append(problem)
         self._rows.append(-1)  # before the features' own problems
         for i in range(len(self.gdf)):
             self.fields_of.setdefault(i, set()).add(field)
             self.problems_of.setdefault(i, []).append(problem)
         self.bad[:] = True
+
+    @property
+    def drawing(self) -> bool:
+        """Whether the layer was read from a CAD drawing, whose fields are its labels."""
+        return self.file.lower().endswith(".dxf")
 
     def warn(self, mask, message, field=None, found=None, expected=None):
         self.error(mask, message, field, found, expected, level="warning")
@@ -457,6 +465,11 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
     return out, geoms, L
 
 
+def _kind_words() -> str:
+    """The kinds as a drawing's labels name them: 街道养老服务中心, 社区养老服务站, …"""
+    return ", ".join(word for word, _ in KIND_WORDS)
+
+
 def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required: bool = True):
     L = _Layer(apply_aliases(gdf, "facilities"), file, "facilities")
     out = pd.DataFrame(index=L.gdf.index)
@@ -466,12 +479,15 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
     if "kind" in L.gdf:
         raw = L.gdf["kind"].map(lambda v: str(v).strip() if v is not None and v == v else None)
         kind = raw.map(lambda v: KIND_ALIASES.get(v, v))
-        unknown = ~kind.isin(list(FACILITY_KINDS)).to_numpy()
+        expected = _kind_words() if L.drawing else ", ".join(FACILITY_KINDS)
+        blank = raw.isna().to_numpy()
+        L.error(blank, N_("missing value"), field="kind", expected=expected)
+        unknown = ~kind.isin(list(FACILITY_KINDS)).to_numpy() & ~blank
         L.error(unknown, N_("unknown kind"), field="kind", found=L.gdf["kind"].to_numpy(),
-                expected=", ".join(FACILITY_KINDS))
+                expected=expected)
         out["kind"] = kind.to_numpy()
     else:
-        L.missing("kind", ", ".join(FACILITY_KINDS))
+        L.missing("kind", _kind_words() if L.drawing else ", ".join(FACILITY_KINDS))
         out["kind"] = None
     out["floor_area_m2"] = _numbers(L, "floor_area_m2", required=True, integer=False, minimum=0,
                                     strict_min=True, maximum=MAX_AREA_M2,

@@ -23,7 +23,7 @@ import shapely
 
 from ._i18n import N_
 from ._errors import PlanError, Problem
-from .vocabulary import LAYER_WORDS, layer_by_words
+from .vocabulary import KIND_WORDS, LAYER_WORDS, layer_by_words
 
 # PLAN-FORMAT.md: DXF layer names recognised by default (vocabulary.LAYER_WORDS).
 DEFAULT_LAYERS = LAYER_WORDS
@@ -54,13 +54,6 @@ _FLOORS_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
 # An area, with the name a label gives it if any (建筑面积350㎡, 用地面积：400平方米).
 _AREA = re.compile(r"(?:(建筑面积|用地面积|占地面积|面积)\s*[:：=]?\s*)?"
                    r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
-_KIND_WORDS = (  # longest first, so 街道养老服务中心 is not read as 养老服务中心
-    ("街道养老服务中心", "street_center"), ("镇乡养老服务中心", "township_center"),
-    ("社区养老服务站", "community_station"), ("日间照料中心", "day_care_center"),
-    ("养老服务站", "community_station"), ("互助养老点", "village_point"),
-    ("幸福院", "village_point"), ("养老机构", "care_home"), ("养老院", "care_home"),
-    ("护理院", "care_home"),
-)
 # Block attribute tags: field names of the format or their Chinese names.
 _ATTRIB_TAGS = {"编号": "id", "名称": "name", "户数": "households", "新建户数": "households_new",
                 "已建户数": "households_existing", "人口": "population",
@@ -98,7 +91,7 @@ def parse_label(text: str, plan_layer: str) -> dict:
     out: dict = {}
     cleaned = text.replace("\\P", " ").strip()
     tokens = cleaned.split()
-    kind = next((k for word, k in _KIND_WORDS if word in cleaned), None)
+    kind = next((k for word, k in KIND_WORDS if word in cleaned), None)
     count = _HOUSEHOLDS_NAMED.search(cleaned) or _HOUSEHOLDS_COUNT.search(cleaned) \
         or _HOUSEHOLDS.search(cleaned)
     if tokens:
@@ -109,7 +102,7 @@ def parse_label(text: str, plan_layer: str) -> dict:
             first = _FLOORS_NOTE.sub("", first[:count.start()].rstrip("共计合总:：")).strip()
         if first and not (_HOUSEHOLDS.fullmatch(first) or _AREA.fullmatch(first)
                           or first.startswith("户数")
-                          or any(first.startswith(w) for w, _ in _KIND_WORDS)):
+                          or any(first.startswith(w) for w, _ in KIND_WORDS)):
             out["id"] = first
     if count is not None:
         out["households" if plan_layer == "buildings" else "households_new"] = count.group(1)

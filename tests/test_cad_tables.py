@@ -208,6 +208,37 @@ def test_a_courtyard_in_a_fill_is_a_hole_and_a_partial_fill_is_refused(tmp_path)
     assert len(partly) == 1 and partly[0].level == "warning"
 
 
+def test_a_facility_whose_label_names_no_kind_says_which_words_do(tmp_path):
+    """养老服务用房 names no kind (a station's minimum is not a care home's): the way out is
+    the label's words, not --fields, and an empty kind is not shown as 'nan'."""
+    def extras(msp, xy, text, polygon):
+        polygon([(120, 70), (140, 70), (140, 85), (120, 85)], "GG-养老")
+        text("养老服务用房 300㎡", 122, 77)
+
+    res = invoke("check", site(tmp_path / "s.dxf", extras=extras), "--city", "zunyi",
+                 "--lang", "en")
+    assert res.exit_code == 2, res.output
+    line = next(x for x in res.output.splitlines() if "'kind'" in x)
+    assert "missing value" in line and "nan" not in line
+    assert "社区养老服务站" in line and "日间照料中心" in line
+
+    doc = ezdxf.new("R2018")
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (100, 0), (100, 100), (0, 100)], close=True,
+                       dxfattribs={"layer": "红线"})
+    msp.add_text("P1 100户", dxfattribs={"layer": "文字", "insert": (50, 90)})
+    msp.add_lwpolyline([(10, 10), (30, 10), (30, 30), (10, 30)], close=True,
+                       dxfattribs={"layer": "养老"})
+    msp.add_text("养老服务用房 300㎡", dxfattribs={"layer": "文字", "insert": (12, 20)})
+    doc.saveas(tmp_path / "none.dxf")
+    res = invoke("check", tmp_path / "none.dxf", "--crs", "EPSG:4547", "--city", "zunyi",
+                 "--lang", "en")
+    assert res.exit_code == 2, res.output
+    line = next(x for x in res.output.splitlines() if "'kind'" in x)
+    assert "label" in line and "--table" in line and "--fields" not in line
+    assert "养老院" in line
+
+
 def test_zone_prefix_and_crs_option_give_the_same_distances(tmp_path):
     a, _ = result_of(tmp_path, site(tmp_path / "a.dxf"))
     b, _ = result_of(tmp_path, site(tmp_path / "b.dxf", prefix=False), "--crs", "EPSG:4545")
