@@ -90,9 +90,11 @@ class LayerStream:
     Arrow stream (GeoPackage, FlatGeobuf), or pyarrow's for GeoParquet."""
 
     def __init__(self, path: Path, layer: str | None, plan_layer: str, crs: str,
-                 columns: list[str] | None, parts: list["_Part"] | None = None):
+                 columns: list[str] | None, parts: list["_Part"] | None = None,
+                 own: frozenset = frozenset()):
         self.path, self.layer, self.plan_layer = path, layer, plan_layer
         self.crs, self.columns = crs, columns
+        self.own = own  # the file's own field names `--fields` maps, kept on a wide layer
         # A dataset folder's GeoParquet files (io._dataset_parts), read one after another.
         self.parts = parts
         # The file's own field names → the format's (`--fields`), applied to every batch.
@@ -187,9 +189,9 @@ class LayerStream:
 
     def read(self) -> gpd.GeoDataFrame:
         if self.parts is not None:
-            gdf = _read_parts(self.parts, self.crs, self.plan_layer)
+            gdf = _read_parts(self.parts, self.crs, self.plan_layer, self.own)
         else:
-            gdf = _read_frame(self.path, self.layer, plan_layer=self.plan_layer)
+            gdf = _read_frame(self.path, self.layer, plan_layer=self.plan_layer, own=self.own)
             gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         return _renamed(gdf, self.renames)
 
@@ -198,7 +200,8 @@ def _empty_layer(crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"_row": []}, geometry=gpd.GeoSeries([], crs=crs))
 
 
-def _stream(path: Path, layer: str | None, plan_layer: str) -> LayerStream | None:
+def _stream(path: Path, layer: str | None, plan_layer: str,
+            own: frozenset = frozenset()) -> LayerStream | None:
     """A stream of the layer where it is worth one and safe: a buildings layer, in a format
     whose text is UTF-8 by definition, read through Arrow, with its CRS declared."""
     if plan_layer not in STREAMED_LAYERS or not _HAS_ARROW \
@@ -218,7 +221,8 @@ def _stream(path: Path, layer: str | None, plan_layer: str) -> LayerStream | Non
         return None
     if not crs:
         return None
-    return LayerStream(path, layer, plan_layer, crs, _known_columns(fields, plan_layer))
+    return LayerStream(path, layer, plan_layer, crs, _known_columns(fields, plan_layer, own),
+                       own=own)
 
 
 @dataclass
@@ -236,7 +240,7 @@ def _natural_key(path: Path) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
 
 
-def _dataset_parts(folder: Path, plan_layer: str) -> list[_Part]:
+def _dataset_parts(folder: Path, plan_layer: str, own: frozenset = frozenset()) -> list[_Part]:
     """A layer held as a folder of GeoParquet files (a partitioned dataset, as Dask, Spark,
     DuckDB or Overture Maps write one; Hive subfolders like `province=hubei/` included), in
     natural order. A file that is not GeoParquet is an error that names it."""
@@ -257,7 +261,7 @@ def _dataset_parts(folder: Path, plan_layer: str) -> list[_Part]:
                                     layer=plan_layer,
                                     expected=N_("a GeoParquet file"))) from None
         parts.append(_Part(f, f.relative_to(folder).as_posix(), crs,
-                           _known_columns(fields, plan_layer), wkb))
+                           _known_columns(fields, plan_layer, own), wkb))
     return parts
 
 
@@ -275,23 +279,25 @@ def _parts_crs(parts: list[_Part], plan_layer: str) -> str | None:
     return declared[0].crs if declared else None
 
 
-def _dataset_layer(folder: Path, plan_layer: str) -> "LayerStream | gpd.GeoDataFrame":
+def _dataset_layer(folder: Path, plan_layer: str,
+                   own: frozenset = frozenset()) -> "LayerStream | gpd.GeoDataFrame":
     """A layer held as a dataset folder: a stream of its parts where the layer is streamed
     and every part can be (a declared CRS, WKB), else the layer read whole."""
-    parts = _dataset_parts(folder, plan_layer)
+    parts = _dataset_parts(folder, plan_layer, own)
     crs = _parts_crs(parts, plan_layer)
     if plan_layer in STREAMED_LAYERS and crs is not None and all(p.wkb for p in parts):
-        return LayerStream(folder, None, plan_layer, crs, None, parts=parts)
-    return _read_parts(parts, crs, plan_layer)
+        return LayerStream(folder, None, plan_layer, crs, None, parts=parts, own=own)
+    return _read_parts(parts, crs, plan_layer, own)
 
 
-def _read_parts(parts: list[_Part], crs: str | None, plan_layer: str) -> gpd.GeoDataFrame:
+def _read_parts(parts: list[_Part], crs: str | None, plan_layer: str,
+                own: frozenset = frozenset()) -> gpd.GeoDataFrame:
     """A dataset folder's layer read whole: its parts, each reprojected to `crs` (the first
     part's), one after another; each feature labelled by its part and row."""
     frames = []
     for part in parts:
         try:
-            gdf = _read_geoparquet(part.path, plan_layer)
+            gdf = _read_geoparquet(part.path, plan_layer, own)
         except Exception as exc:  # noqa: BLE001
             raise PlanError(Problem(str(part.path), N_("cannot read the layer file"),
                                     found=str(exc), layer=plan_layer)) from None
@@ -421,6 +427,10 @@ class PlanMap:
         spelt = {str(c).lower(): c for c in columns}
         return {spelt.get(own.lower(), own): target
                 for own, target in self.fields.get(layer, {}).items()}
+
+    def own_of(self, layer: str) -> frozenset:
+        """The file's own field names the map names for `layer`, in lower case."""
+        return frozenset(n.lower() for n in self.fields.get(layer, {}))
 
     def own_names(self) -> dict[str, set[str]]:
         """Per plan layer, the file's own field names the map names."""
@@ -574,12 +584,13 @@ def _name_table_fields(tables: dict, plan_map: PlanMap | None) -> dict:
 _MANY_FIELDS = 200
 
 
-def _known_columns(fields: list[str], plan_layer: str) -> list[str] | None:
-    """The fields to read of a layer: all (None), or only those the format knows when the
-    layer has more than _MANY_FIELDS."""
+def _known_columns(fields: list[str], plan_layer: str,
+                   own: frozenset = frozenset()) -> list[str] | None:
+    """The fields to read of a layer: all (None), or only those the format knows, or `--fields`
+    maps (`own`, lower case), when the layer has more than _MANY_FIELDS."""
     if len(fields) <= _MANY_FIELDS:
         return None
-    known = layer_fields(plan_layer)
+    known = layer_fields(plan_layer) | own
     return [f for f in fields if f.strip().lower() in known]
 
 
@@ -648,9 +659,9 @@ def _read_cad_layers(path: Path) -> dict[str, tuple[str, ...]]:
 
 
 def _read_frame(path: Path, layer: str | None = None, encoding: str | None = None,
-                plan_layer: str | None = None):
+                plan_layer: str | None = None, own: frozenset = frozenset()):
     if _is_parquet(Path(path)):
-        return _read_geoparquet(Path(path), plan_layer)
+        return _read_geoparquet(Path(path), plan_layer, own)
     kwargs = {"layer": layer} if layer else {}
     if encoding:
         kwargs["encoding"] = encoding
@@ -660,7 +671,7 @@ def _read_frame(path: Path, layer: str | None = None, encoding: str | None = Non
             import pyogrio  # here: a check from figures alone reads no file
 
             columns = _known_columns(list(pyogrio.read_info(path, **kwargs)["fields"]),
-                                     plan_layer)
+                                     plan_layer, own)
             if columns is not None:
                 kwargs["columns"] = columns
         if not encoding and _HAS_ARROW and Path(path).suffix.lower() in _ARROW_SUFFIXES:
@@ -671,7 +682,8 @@ def _read_frame(path: Path, layer: str | None = None, encoding: str | None = Non
         return gpd.read_file(path, engine="pyogrio", **kwargs)
 
 
-def _read_geoparquet(path: Path, plan_layer: str | None) -> gpd.GeoDataFrame:
+def _read_geoparquet(path: Path, plan_layer: str | None,
+                     own: frozenset = frozenset()) -> gpd.GeoDataFrame:
     """GeoParquet through pyarrow and geopandas: GDAL is often built without its Parquet
     driver (as on the machine this was written on)."""
     import pyarrow.parquet as pq
@@ -679,7 +691,7 @@ def _read_geoparquet(path: Path, plan_layer: str | None) -> gpd.GeoDataFrame:
     source = pq.ParquetFile(path)
     name = _geoparquet_meta(source)["primary_column"]
     fields = [f for f in source.schema_arrow.names if f != name]
-    columns = _known_columns(fields, plan_layer) if plan_layer else None
+    columns = _known_columns(fields, plan_layer, own) if plan_layer else None
     return gpd.read_parquet(path, columns=None if columns is None else [*columns, name])
 
 
@@ -793,7 +805,7 @@ def _read_geojson(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
             continue
         rows = [f"#{i + 1}" for (lyr, i, _) in kept if lyr == layer]
         try:
-            own = {n.lower() for n in (plan_map.fields.get(layer, {}) if plan_map else {})}
+            own = plan_map.own_of(layer) if plan_map else frozenset()
             gdf = _features_to_frame(feats, crs, layer, own)
         except Exception as exc:  # noqa: BLE001 - reported with the file and layer
             raise PlanError(Problem(str(p), N_("cannot read the layer's features"), found=str(exc),
@@ -851,11 +863,12 @@ def _read_gpkg(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
                                             "parcels' layer named in --fields")))
     streams = {}
     for layer, name in chosen.items():
-        stream = _stream(p, name, layer)
+        own = plan_map.own_of(layer) if plan_map else frozenset()
+        stream = _stream(p, name, layer, own)
         if stream is not None:
             streams[layer] = stream
             continue
-        gdf = _read_frame(p, name, plan_layer=layer)
+        gdf = _read_frame(p, name, plan_layer=layer, own=own)
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         layers[layer] = gdf
         if not _declared_crs(gdf):
@@ -884,8 +897,9 @@ def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
                                     found=", ".join(c.name for c in candidates),
                                     expected=f"one file named {chosen[layer]}.*"))
         f = candidates[0]
+        own = plan_map.own_of(layer) if plan_map else frozenset()
         if f.is_dir():  # a partitioned dataset: buildings/part.0.parquet, …
-            read = _dataset_layer(f, layer)
+            read = _dataset_layer(f, layer, own)
             if isinstance(read, LayerStream):
                 streams[layer] = read
             else:
@@ -894,18 +908,18 @@ def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
                     undeclared.add(layer)
             files[layer] = str(f)
             continue
-        stream = _stream(f, None, layer)
+        stream = _stream(f, None, layer, own)
         if stream is not None:
             streams[layer] = stream
             files[layer] = str(f)
             continue
         try:
             try:
-                gdf = _read_frame(f, plan_layer=layer)
+                gdf = _read_frame(f, plan_layer=layer, own=own)
             except UnicodeDecodeError:
                 # Text that is not UTF-8 although GDAL was told so (a .cpg saying UTF-8 on a
                 # GBK file, or a Chinese field name cut at the .dbf's 10 bytes).
-                gdf = _read_frame(f, encoding="gb18030", plan_layer=layer)
+                gdf = _read_frame(f, encoding="gb18030", plan_layer=layer, own=own)
                 problems.append(Problem(str(f), N_("text is not valid UTF-8: read as GB18030"),
                                         layer=layer, level="warning",
                                         expected=N_("UTF-8 text, or a .cpg naming the encoding")))

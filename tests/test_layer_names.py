@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import pytest
 from click.testing import CliRunner
 
 from compliance.cli import main
@@ -23,14 +24,16 @@ def frame(rows, geometries):
     return gpd.GeoDataFrame(rows, geometry=geometries, crs=CRS)
 
 
-def office_gpkg(path, *, extra_buildings_layer=False):
+def office_gpkg(path, *, extra_buildings_layer=False, wide=False):
     """P1 200 × 100 m with 864 new households in two buildings (500 at 150 m, 364 at 100 m
-    east of the facility), F1 a 220 m² station at (50, 50); all in the office's own names."""
-    frame([{"DKBH": "P1", "DKMC": "滨湖苑", "ZHS": 864}],
+    east of the facility), F1 a 220 m² station at (50, 50); all in the office's own names.
+    `wide`: every layer with 250 more fields, as a whole-city GIS export has."""
+    more = {f"ZD{i:03d}": "" for i in range(250)} if wide else {}
+    frame([{"DKBH": "P1", "DKMC": "滨湖苑", "ZHS": 864, **more}],
           [rect(0, 0, 200, 100)]).to_file(path, layer="规划地块", driver="GPKG")
-    frame([{"BH": "F1", "LX": "社区养老服务站", "JZMJ": 220.0, "SSDK": "P1"}],
+    frame([{"BH": "F1", "LX": "社区养老服务站", "JZMJ": 220.0, "SSDK": "P1", **more}],
           [pt(50, 50)]).to_file(path, layer="养老设施点", driver="GPKG")
-    frame([{"LDBH": "B1", "HS": 500}, {"LDBH": "B2", "HS": 364}],
+    frame([{"LDBH": "B1", "HS": 500, **more}, {"LDBH": "B2", "HS": 364, **more}],
           [pt(200 - 0.5, 50), pt(150, 50)]).to_file(path, layer="住宅楼栋", driver="GPKG")
     if extra_buildings_layer:
         frame([{"LDBH": "X1", "HS": 0}], [pt(10, 10)]).to_file(path, layer="现状建筑",
@@ -59,8 +62,11 @@ def rule(data, rule_id):
     return next(f for f in data["parcels"][0]["findings"] if f["rule"] == rule_id)
 
 
-def test_layers_by_their_words_and_fields_by_a_map(tmp_path):
-    plan = office_gpkg(tmp_path / "汇川区.gpkg")
+@pytest.mark.parametrize("wide", [False, True])
+def test_layers_by_their_words_and_fields_by_a_map(tmp_path, wide):
+    """`wide`: layers of 250 more fields keep only the fields the format and the map name,
+    the mapped ones among them."""
+    plan = office_gpkg(tmp_path / "汇川区.gpkg", wide=wide)
     (tmp_path / "fields.yaml").write_text(FIELDS, encoding="utf-8")
     data, res = result(tmp_path, plan, "--fields", tmp_path / "fields.yaml")
     p = data["parcels"][0]
