@@ -141,8 +141,19 @@ class ForkMapper:
         parts = partitions(xy, self.processes)
         _FORKED = (method, xy)
         try:
-            with multiprocessing.get_context("fork").Pool(self.processes) as pool:
+            pool = multiprocessing.get_context("fork").Pool(self.processes)
+            try:
                 answers = pool.map(_measure_forked, parts)
+                # Ended by being told, not by SIGTERM (what the pool's `with` sends): a copy
+                # forked while this process handles SIGTERM (the command line does) may lose
+                # the signal in the instant after the fork, and the pool then waits on it
+                # forever (seen once in the test suite).
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
         finally:
             _FORKED = ()
         return _combine(method, xy, parts, answers)
