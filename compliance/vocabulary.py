@@ -80,10 +80,8 @@ STATION_KINDS_URBAN = ("community_station", "street_center")
 STATION_KINDS_RURAL = ("village_point", "township_center")
 DAY_CARE_KIND = "day_care_center"
 
-# Words planners write for a kind or a state, mapped to the format's.
-KIND_ALIASES = {zh: kind for kind, (zh, _) in FACILITY_KINDS.items()}
-# The words of a drawing's label that name a facility's kind, longest first, so that
-# 街道养老服务中心 is not read as 养老服务中心.
+# The words that name a facility's kind in a drawing's label, a table's cell or a block's
+# attribute, longest first, so that a label's 街道养老服务中心 is not read as 养老服务中心.
 KIND_WORDS = (
     ("街道养老服务中心", "street_center"), ("镇乡养老服务中心", "township_center"),
     ("社区养老服务站", "community_station"), ("日间照料中心", "day_care_center"),
@@ -91,6 +89,8 @@ KIND_WORDS = (
     ("幸福院", "village_point"), ("养老机构", "care_home"), ("养老院", "care_home"),
     ("护理院", "care_home"),
 )
+# Words planners write for a kind or a state, mapped to the format's.
+KIND_ALIASES = {zh: kind for kind, (zh, _) in FACILITY_KINDS.items()} | dict(KIND_WORDS)
 STATE_ALIASES = {"planned": FacilityState.PLANNED, "existing": FacilityState.EXISTING,
                  "规划": FacilityState.PLANNED, "新建": FacilityState.PLANNED,
                  "现状": FacilityState.EXISTING, "已建": FacilityState.EXISTING}

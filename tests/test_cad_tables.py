@@ -239,6 +239,18 @@ def test_a_facility_whose_label_names_no_kind_says_which_words_do(tmp_path):
     assert "养老院" in line
 
 
+@pytest.mark.parametrize("word, kind", [("养老院", "care_home"), ("幸福院", "village_point"),
+                                        ("养老服务站", "community_station")])
+def test_a_kind_word_a_label_reads_is_read_in_a_table_too(word, kind):
+    """One vocabulary of kind words: a table's 类型 or a block's attribute saying 养老院 is
+    read as the label 养老院 is, not refused as an unknown kind."""
+    from conftest import make_plan, pt, rect
+
+    plan = make_plan([{"id": "P1", "households_new": 100, "geometry": rect(0, 0, 100, 100)}],
+                     [{"id": "F1", "类型": word, "floor_area_m2": 300, "geometry": pt(50, 50)}])
+    assert plan.facilities["kind"].tolist() == [kind]
+
+
 def test_zone_prefix_and_crs_option_give_the_same_distances(tmp_path):
     a, _ = result_of(tmp_path, site(tmp_path / "a.dxf"))
     b, _ = result_of(tmp_path, site(tmp_path / "b.dxf", prefix=False), "--crs", "EPSG:4545")
