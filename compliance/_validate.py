@@ -476,10 +476,11 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
     out["id"] = _ids(L)
     out["name"] = L.gdf["name"].astype(object).where(L.gdf["name"].notna(), None) \
         if "name" in L.gdf else None
+    # A drawing names a kind in its labels' words; a table or a layer by the format's ids.
+    expected = _kind_words() if L.drawing else ", ".join(FACILITY_KINDS)
     if "kind" in L.gdf:
         raw = L.gdf["kind"].map(lambda v: str(v).strip() if v is not None and v == v else None)
         kind = raw.map(lambda v: KIND_ALIASES.get(v, v))
-        expected = _kind_words() if L.drawing else ", ".join(FACILITY_KINDS)
         blank = raw.isna().to_numpy()
         L.error(blank, N_("missing value"), field="kind", expected=expected)
         unknown = ~kind.isin(list(FACILITY_KINDS)).to_numpy() & ~blank
@@ -487,7 +488,7 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
                 expected=expected)
         out["kind"] = kind.to_numpy()
     else:
-        L.missing("kind", _kind_words() if L.drawing else ", ".join(FACILITY_KINDS))
+        L.missing("kind", expected)
         out["kind"] = None
     out["floor_area_m2"] = _numbers(L, "floor_area_m2", required=True, integer=False, minimum=0,
                                     strict_min=True, maximum=MAX_AREA_M2,

@@ -359,8 +359,11 @@ def _hatch_areas(p: Path, hatch, handle: str, tolerance: float,
     return [(f"{handle}-{k + 1}", area) for k, area in enumerate(filled)]
 
 
-# A fill is the drawing of an outline already drawn when this share of it lies inside one.
+# A fill is the shading of an outline drawn on its layer when this share of it lies inside
+# one, and stands apart from the outlines when less than FILL_APART does; between, it cannot
+# be told which it is.
 FILL_INSIDE = 0.95
+FILL_APART = 0.05
 
 
 def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
@@ -379,14 +382,14 @@ def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
             overlap = shapely.area(shapely.intersection(areas[fill], drawn[outline]))
             covered = np.bincount(fill, weights=overlap, minlength=len(group)) \
                 / shapely.area(areas)
-        partly = [f.handle for f, c in zip(group, covered) if 0.05 <= c < FILL_INSIDE]
+        partly = [f.handle for f, c in zip(group, covered) if FILL_APART <= c < FILL_INSIDE]
         if partly:
             problems.append(Problem(
                 str(p), N_("hatch fills that partly cover a drawn outline are not read"),
                 layer=plan_layer, field="geometry", level="warning",
                 found=", ".join(f"handle {h}" for h in partly),
                 expected=N_("each outline drawn once: a closed polyline, or a fill alone")))
-        alone = [f for f, c in zip(group, covered) if c < 0.05]
+        alone = [f for f, c in zip(group, covered) if c < FILL_APART]
         if alone:
             kept += alone
             problems.append(Problem(

@@ -432,9 +432,9 @@ class PlanMap:
         """The file's own field names the map names for `layer`, in lower case."""
         return frozenset(n.lower() for n in self.fields.get(layer, {}))
 
-    def own_names(self) -> dict[str, set[str]]:
-        """Per plan layer, the file's own field names the map names."""
-        return {layer: set(renames) for layer, renames in self.fields.items()}
+    def own_names(self) -> dict[str, frozenset]:
+        """Per plan layer, the file's own field names the map names, in lower case."""
+        return {layer: self.own_of(layer) for layer in self.fields}
 
 
 def _renamed(frame, renames: dict[str, str]):
