@@ -30,6 +30,8 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from ._arrays import unique_rows
+
 NODE_TOLERANCE_M = 0.5
 JOIN_SLACK_M = 50.0
 LONG_CONNECTOR_M = 100.0
@@ -171,8 +173,7 @@ def build(streets: gpd.GeoDataFrame, tolerance_m: float = NODE_TOLERANCE_M) -> S
     private = ~np.r_[joinable, joinable] & ~is_end
     keys = np.round(points / _SAME_POINT_M).astype(np.int64)
     keys = np.column_stack([keys, np.where(private, np.arange(len(points)), -1)])
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    _, first, inverse = unique_rows(keys)
     nodes_xy = points[first]
     mergeable = np.zeros(len(nodes_xy), dtype=bool)
     mergeable[inverse[~private]] = True

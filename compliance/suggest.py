@@ -13,6 +13,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from ._arrays import unique_rows
+
 MAX_SITES = 50
 
 
@@ -27,9 +29,9 @@ def candidate_sites(coverage, covered, radius_m, parcel_ids, streets=None, crs=N
     weight = np.where(coverage.households[out_mask] > 0, coverage.households[out_mask], 1.0)
     reach = radius_m[coverage.parcel[out_mask]]
     if streets is not None and len(streets):
-        cands = np.unique(np.round(_line_ends(streets.geometry.to_numpy()), 1), axis=0)
+        cands = unique_rows(np.round(_line_ends(streets.geometry.to_numpy()), 1))[0]
     else:
-        cands = np.unique(np.round(xy, 1), axis=0)
+        cands = unique_rows(np.round(xy, 1))[0]
     # Only candidates within reach of the box around the households left out can score: the
     # rest (most of a city's street ends) are set aside before any geometry is made for them.
     # Their order is kept, so ties are broken as before.
