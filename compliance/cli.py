@@ -380,8 +380,20 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
                                     "1200 --facility-area 200"))
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
                       crs=crs, coords=coords)
+    from compliance import io
+
+    report_meta = io.read_meta(meta, plan)
+    report_lang, says = lang or "zh", cli_language(lang)
+    kind = workflow.format_for(output, fmt)
     if quick:
-        the_plan = from_figures(households_new=households_new or 0,
+        # The one parcel is the project: named so in the report (or on the terminal, in its
+        # language), not by a word of the program's.
+        from compliance._i18n import N_, Translator
+
+        the_plan = from_figures(parcel_id=report_meta.get("project") or Translator(
+                                    says if kind == "text" else report_lang).gettext(
+                                    N_("this project")),
+                                households_new=households_new or 0,
                                 households_existing=households_existing or 0,
                                 facility_area_m2=facility_area or 0.0, land_area_m2=land_area,
                                 population=population, complete_community=complete_community,
@@ -395,9 +407,6 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
                                       cad_layers=cad_layers, cad_units=cad_units,
                                       coords=coords, fields=fields,
                                       on_buildings=lambda n: on_stage("buildings", n))
-    from compliance import io
-
-    kind = workflow.format_for(output, fmt)
     if output not in (None, "-"):
         io.refuse_overwriting_inputs(output, [plan, standard_file, table, cad_layers, meta,
                                               fields])
@@ -407,8 +416,7 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
                         "writes a district's overview and summary, every parcel in its "
                         "tables").format(n=len(the_plan.parcels)), err=True)
     on_stage("network" if distance == "network" else "checking")
-    result = workflow.run(the_plan, standard, options, meta=io.read_meta(meta, plan))
-    report_lang, says = lang or "zh", cli_language(lang)
+    result = workflow.run(the_plan, standard, options, meta=report_meta)
     if output not in (None, "-"):
         on_stage("writing")
     if kind == "text" and output in (None, "-"):

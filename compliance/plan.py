@@ -534,16 +534,17 @@ def from_figures(*, households_new: int = 0, households_existing: int = 0,
                  facility_area_m2: float = 0.0, land_area_m2: float | None = None,
                  population: int | None = None, complete_community: bool = False,
                  rural: bool = False, phases: int | None = None,
-                 persons_per_household: float = 3.0) -> Plan:
+                 persons_per_household: float = 3.0, parcel_id: str = "quick") -> Plan:
     """A one-parcel plan from figures alone (the quick check): no geometry, so rules that
-    measure distance report insufficient data."""
+    measure distance report insufficient data. `parcel_id` names the one parcel in the
+    report (the project's name, or a word for it)."""
     parcels = gpd.GeoDataFrame({
-        "id": ["quick"], "name": [None],
+        "id": [parcel_id], "name": [None],
         "households_new": [float(households_new)],
         "households_existing": [float(households_existing)],
         "population": [np.nan if population is None else float(population)],
         "elderly_population": [np.nan], "phases": [np.nan if phases is None else float(phases)],
-        "complete_community": [complete_community], "rural": [rural], "row": ["quick"],
+        "complete_community": [complete_community], "rural": [rural], "row": [parcel_id],
         "problems": [()],
     }, geometry=gpd.GeoSeries([None]))
     rows = []
@@ -553,7 +554,7 @@ def from_figures(*, households_new: int = 0, households_existing: int = 0,
                      "land_area_m2": np.nan if land_area_m2 is None else float(land_area_m2),
                      "status": FacilityState.PLANNED.value, "phase": np.nan, "beds": np.nan,
                      "nursing_beds": np.nan, "dementia_beds": np.nan, "social_workers": np.nan,
-                     "parcel_ids": ["quick"], "row": "F1"})
+                     "parcel_ids": [parcel_id], "row": "F1"})
     columns = ["id", "name", "kind", "floor_area_m2", "land_area_m2", "status", "phase", "beds",
                "nursing_beds", "dementia_beds", "social_workers", "parcel_ids", "row"]
     facilities = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns),

@@ -35,6 +35,21 @@ def test_quick_check_zunyi():
     assert "Add at least 40.0 m²" in out.output
 
 
+def test_quick_check_names_its_parcel_the_project(tmp_path):
+    # The one parcel of a quick check is the project: the report names it so (it said
+    # "quick", a word of the program's), or by the project's name when --meta gives one.
+    zh = invoke("check", "--city", "zunyi", "--households-new", 1200, "--facility-area", 200,
+                "--lang", "zh")
+    assert "本项目：不合规" in zh.output and "quick" not in zh.output
+    meta = tmp_path / "meta.yaml"
+    meta.write_text("project: 东湖小区\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    invoke("check", "--city", "zunyi", "--households-new", 1200, "--facility-area", 200,
+           "--meta", meta, "-o", out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [p["id"] for p in data["parcels"]] == ["东湖小区"]
+
+
 def test_quick_check_incomplete_without_geometry():
     # 240 ≤ 400 passes, and 400 m² meets Guizhou's 350 m² single site (inherited by Zunyi), but
     # Zunyi's mandatory radius cannot be measured without geometry → 3.
