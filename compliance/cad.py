@@ -146,10 +146,11 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     ignored: dict[str, int] = {}
     pieces: list[_Piece] = []
     fills: list[_Shape] = []
+    solids: list[_Shape] = []
     tolerance = ARC_TOLERANCE_M / factor  # in drawing units
 
     def visit(entity, insert_layer: str | None = None, insert_handle: str | None = None):
-        layer = entity.dxf.get("layer", "0")
+        layer = _decoded(entity.dxf.get("layer", "0"))
         if layer == "0" and insert_layer:  # entities of a block on layer 0 take the INSERT's
             layer = insert_layer
         kind = entity.dxftype()
@@ -159,9 +160,9 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             if entity.attribs:
                 fields = {}
                 for attrib in entity.attribs:
-                    tag = attrib.dxf.get("tag", "")
+                    tag = _decoded(attrib.dxf.get("tag", ""))
                     key = _ATTRIB_TAGS.get(tag, tag.lower())
-                    fields[key] = attrib.dxf.get("text", "")
+                    fields[key] = _decoded(attrib.dxf.get("text", ""))
                 # Where the attributes stand (inside the block's outline), not the insertion
                 # point, which a draughtsman puts on a corner.
                 pos = entity.attribs[0].dxf.insert
@@ -176,7 +177,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
                                         feature=f"handle {handle}", level="warning"))
             return
         if kind in ("TEXT", "MTEXT"):
-            text = entity.plain_text() if kind == "MTEXT" else entity.dxf.get("text", "")
+            text = _decoded(entity.plain_text() if kind == "MTEXT" else entity.dxf.get("text", ""))
             pos = entity.dxf.insert
             labels.append(_Label(handle, (pos.x, pos.y), {}, str(text), "text"))
             return
@@ -190,6 +191,18 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             if plan_layer != "streets":
                 fills.extend(_Shape(plan_layer, h, area)
                              for h, area in _hatch_areas(p, entity, handle, tolerance, problems))
+            return
+        if kind in ("SOLID", "TRACE"):
+            # A 2D solid (a filled triangle or quadrilateral): a fill, as a hatch is; several
+            # that touch fill one area (an L-shaped building, two quadrilaterals).
+            if plan_layer != "streets":
+                try:
+                    corners = [(v.x, v.y) for v in dxf_path.make_path(entity).flattening(
+                        tolerance)]
+                except Exception:  # noqa: BLE001 - a solid of no area (all corners one point)
+                    return
+                if len(corners) >= 3:
+                    solids.append(_Shape(plan_layer, handle, shapely.Polygon(corners)))
             return
         if kind not in ("LWPOLYLINE", "POLYLINE", "CIRCLE", "LINE", "ARC", "SPLINE", "ELLIPSE"):
             return
@@ -218,7 +231,8 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     for entity in doc.modelspace():
         visit(entity)
     shapes += _join_pieces(p, pieces, JOIN_GAP_M / factor, problems)
-    shapes += _fills_without_outlines(p, fills, shapes, problems)
+    fills += _solid_areas(solids, tolerance)
+    shapes += _fills_without_outlines(p, fills, shapes, labels, problems)
     if ignored:
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(ignored.items()))
         problems.append(Problem(str(p), N_("layers not read (no plan layer matches their names)"),
@@ -259,6 +273,15 @@ def parcel_households(layers: dict[str, gpd.GeoDataFrame]) -> None:
         parcels["households_new"] = None
     parcels["households_new"] = parcels["households_new"].astype(object)
     parcels.loc[fill, "households_new"] = totals[fill]
+
+
+def _decoded(text: str) -> str:
+    """A name or text with DXF's \\U+XXXX escapes read: AutoCAD writes a character its drawing's
+    code page lacks so (a Chinese layer name in a drawing saved as R2000 on a Western
+    system), and ezdxf hands them on as written."""
+    from ezdxf.lldxf.encoding import decode_dxf_unicode, has_dxf_unicode
+
+    return decode_dxf_unicode(text) if has_dxf_unicode(text) else text
 
 
 def _by_layer(items):
@@ -359,6 +382,24 @@ def _hatch_areas(p: Path, hatch, handle: str, tolerance: float,
     return [(f"{handle}-{k + 1}", area) for k, area in enumerate(filled)]
 
 
+def _solid_areas(solids: list[_Shape], tolerance: float) -> list[_Shape]:
+    """The areas 2D solids fill, each layer's solids that touch or overlap taken as one,
+    named by their handles (`1A+1B`)."""
+    areas: list[_Shape] = []
+    for plan_layer, group in _by_layer(solids):
+        geoms = shapely.make_valid(np.array([s.geometry for s in group], dtype=object))
+        filled = shapely.get_parts(shapely.union_all(geoms))
+        filled = filled[(shapely.get_type_id(filled) == 3)
+                        & (shapely.area(filled) > tolerance * tolerance)]
+        if not len(filled):
+            continue
+        solid, area = shapely.STRtree(filled).query(geoms, predicate="intersects")
+        for k, polygon in enumerate(filled):
+            handles = [group[i].handle for i in solid[area == k]]
+            areas.append(_Shape(plan_layer, "+".join(dict.fromkeys(handles)), polygon))
+    return areas
+
+
 # A fill is the shading of an outline drawn on its layer when this share of it lies inside
 # one, and stands apart from the outlines when less than FILL_APART does; between, it cannot
 # be told which it is.
@@ -367,14 +408,22 @@ FILL_APART = 0.05
 
 
 def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
-                            problems: list[Problem]) -> list[_Shape]:
-    """The hatch fills that stand for an outline: those where no outline of their layer is
-    drawn. A fill inside a drawn outline (a building hatched within its polyline, a red line
-    filled) is that outline's shading and adds nothing; a fill that partly covers one cannot
-    be told apart from it and is left out, said; the rest are outlines, said once a layer."""
+                            labels: list[_Label], problems: list[Problem]) -> list[_Shape]:
+    """The fills (hatches, 2D solids) that stand for an outline: those where no outline of
+    their layer is drawn and a label stands inside. A fill inside a drawn outline (a
+    building hatched within its polyline, a red line filled) is that outline's shading and
+    adds nothing; a fill that partly covers one cannot be told apart from it and is left out,
+    said; a fill with no label is a drawing's furniture (a legend's swatch, a north arrow's
+    head), left out, said; the rest are outlines, said once a layer."""
     kept: list[_Shape] = []
+    label_points = shapely.points(np.array([lb.point for lb in labels], dtype=float)) \
+        if labels else np.zeros(0, dtype=object)
     for plan_layer, group in _by_layer(fills):
         areas = np.array([f.geometry for f in group], dtype=object)
+        labelled = np.zeros(len(group), dtype=bool)
+        if len(label_points):
+            _, inside = shapely.STRtree(areas).query(label_points, predicate="within")
+            labelled[inside] = True
         drawn = np.array([s.geometry for s in shapes if s.layer == plan_layer], dtype=object)
         covered = np.zeros(len(group))
         if len(drawn):
@@ -385,15 +434,26 @@ def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
         partly = [f.handle for f, c in zip(group, covered) if FILL_APART <= c < FILL_INSIDE]
         if partly:
             problems.append(Problem(
-                str(p), N_("hatch fills that partly cover a drawn outline are not read"),
+                str(p), N_("fills (HATCH, SOLID) that partly cover a drawn outline are not "
+                           "read"),
                 layer=plan_layer, field="geometry", level="warning",
                 found=", ".join(f"handle {h}" for h in partly),
                 expected=N_("each outline drawn once: a closed polyline, or a fill alone")))
-        alone = [f for f, c in zip(group, covered) if c < FILL_APART]
+        unlabelled = [f.handle for f, c, named in zip(group, covered, labelled)
+                      if c < FILL_APART and not named]
+        if unlabelled:
+            problems.append(Problem(
+                str(p), N_("fills (HATCH, SOLID) with no label inside are not read"),
+                layer=plan_layer, field="geometry", level="warning",
+                found=", ".join(f"handle {h}" for h in unlabelled),
+                expected=N_("a label inside each outline (an id, and 户数 for a building)")))
+        alone = [f for f, c, named in zip(group, covered, labelled)
+                 if c < FILL_APART and named]
         if alone:
             kept += alone
             problems.append(Problem(
-                str(p), N_("outlines taken from hatch fills, where no outline is drawn"),
+                str(p), N_("outlines taken from fills (HATCH, SOLID), where no outline is "
+                           "drawn"),
                 layer=plan_layer, field="geometry", level="warning",
                 found=", ".join(f"handle {f.handle}" for f in alone),
                 expected=N_("a closed polyline (闭合) or a circle")))

@@ -31,7 +31,8 @@ def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras
     `drawn_open`: the red line as four LINEs (one corner overshooting by 0.5 m, one missing
     by 3 cm) and B1 a polyline without its closed flag whose ends stop 5 cm apart.
     `buildings`: B1 and B2 drawn as closed polylines ("outline"), as one hatch filling both
-    on a layer of fills ("fill"), or both ways, with the red line filled too ("both")."""
+    on a layer of fills ("fill"), or both ways, with the red line filled too ("both"); with
+    "none", only their labels (the caller's `extras` draw them)."""
     scale = 1000.0 if units == "mm" else 1.0
     e0 = E0 if prefix else E0 - 36_000_000.0
 
@@ -76,8 +77,8 @@ def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras
         if fill is not None:
             fill.paths.add_polyline_path([xy(x, 40), xy(x + 20, 40), xy(x + 20, 60),
                                           xy(x, 60)], is_closed=True)
-        if buildings == "fill" and fill is not None:
-            pass  # the hatch alone draws it
+        if buildings == "none" or (buildings == "fill" and fill is not None):
+            pass  # the hatch alone draws it, or the caller's extras
         elif drawn_open and name == "B1":
             msp.add_lwpolyline([xy(x, 40), xy(x + 20, 40), xy(x + 20, 60), xy(x, 60),
                                 xy(x, 40.05)], dxfattribs={"layer": "JZ-住宅"})
@@ -104,8 +105,11 @@ def finding(data, rule, parcel=0):
     return next(f for f in data["parcels"][parcel]["findings"] if f["rule"] == rule)
 
 
+# R2000 without a Chinese code page: the layer names and labels are written as \\U+XXXX
+# escapes, as AutoCAD saves them on a Western system.
 @pytest.mark.parametrize("version, units, encoding", [
-    ("R12", "m", "gbk"), ("R2000", "m", "gbk"), ("R2018", "m", None), ("R2018", "mm", None)])
+    ("R12", "m", "gbk"), ("R2000", "m", "gbk"), ("R2000", "m", None), ("R2018", "m", None),
+    ("R2018", "mm", None)])
 def test_dxf_site_plan_in_every_version_and_unit(tmp_path, version, units, encoding):
     path = site(tmp_path / "site.dxf", version=version, units=units, encoding=encoding)
     data, _ = result_of(tmp_path, path)
@@ -175,7 +179,7 @@ def test_buildings_drawn_only_as_a_fill_are_read_as_outlines(tmp_path):
     buildings, problems = _buildings_read(tmp_path / "fill.dxf")
     assert sorted(buildings["households"].astype(float)) == [90.0, 90.0]
     assert list(buildings.geometry.area) == [400.0, 400.0]  # 20 × 20 m each
-    said = [q for q in problems if "hatch fills" in str(q.message)]
+    said = [q for q in problems if "taken from fills" in str(q.message)]
     assert len(said) == 1 and said[0].layer == "buildings" and said[0].level == "warning"
     assert said[0].found.count("handle") == 2  # both parts of the one hatch, named
 
@@ -184,7 +188,7 @@ def test_a_fill_inside_its_drawn_outline_is_not_counted_again(tmp_path):
     """Buildings drawn and hatched, the red line filled too: each is read once, nothing said."""
     buildings, problems = _buildings_read(site(tmp_path / "both.dxf", buildings="both"))
     assert len(buildings) == 2
-    assert not [q for q in problems if "hatch" in str(q.message)]
+    assert not [q for q in problems if "fills" in str(q.message)]
     data, _ = result_of(tmp_path, tmp_path / "both.dxf")
     assert len(data["parcels"]) == 1 and data["parcels"][0]["households_new"] == 180
 
@@ -206,6 +210,52 @@ def test_a_courtyard_in_a_fill_is_a_hole_and_a_partial_fill_is_refused(tmp_path)
     assert len(buildings) == 3  # B1, B2, B3: the half-covering fill is not a fourth
     partly = [q for q in problems if "partly cover" in str(q.message)]
     assert len(partly) == 1 and partly[0].level == "warning"
+
+
+def test_buildings_filled_with_2d_solids_are_read_as_outlines(tmp_path):
+    """Buildings drawn as SOLIDs (2D solids, 二维填充) and no outline: B1 one quadrilateral,
+    B2 two triangles that meet along a diagonal, B4 an L of two quadrilaterals. Touching
+    solids fill one building; a solid inside a drawn outline is its shading."""
+    def extras(msp, xy, text, polygon):
+        # SOLID corners go 1, 2, 4, 3 around a quadrilateral (ezdxf keeps DXF's order).
+        msp.add_solid([xy(160, 40), xy(180, 40), xy(160, 60), xy(180, 60)],
+                      dxfattribs={"layer": "JZ-住宅填充"})
+        msp.add_solid([xy(70, 40), xy(90, 40), xy(90, 60)], dxfattribs={"layer": "JZ-住宅填充"})
+        msp.add_solid([xy(70, 40), xy(90, 60), xy(70, 60)], dxfattribs={"layer": "JZ-住宅填充"})
+        # B4: 30 × 10 m plus 10 × 10 m on its west end: 300 + 100 = 400 m².
+        msp.add_solid([xy(110, 70), xy(140, 70), xy(110, 80), xy(140, 80)],
+                      dxfattribs={"layer": "JZ-住宅填充"})
+        msp.add_solid([xy(110, 80), xy(120, 80), xy(110, 90), xy(120, 90)],
+                      dxfattribs={"layer": "JZ-住宅填充"})
+        text("B4 40户", 112, 75)
+        # The red line shaded with a solid inside it: not a second parcel, nothing said.
+        msp.add_solid([xy(1, 1), xy(5, 1), xy(1, 5), xy(5, 5)], dxfattribs={"layer": "ZD-用地红线"})
+        # A north arrow's head and a legend's swatch on the fill layer, with no label inside:
+        # the drawing's furniture, not buildings without households (which would stop the
+        # check).
+        msp.add_solid([xy(150, 85), xy(153, 85), xy(151.5, 92)],
+                      dxfattribs={"layer": "JZ-住宅填充"})
+        msp.add_hatch(dxfattribs={"layer": "JZ-住宅填充"}).paths.add_polyline_path(
+            [xy(220, 0), xy(226, 0), xy(226, 4), xy(220, 4)])
+        text("住宅", 228, 1)
+
+    path = site(tmp_path / "solid.dxf", buildings="none", extras=extras)
+    buildings, problems = _buildings_read(path)
+    by_id = buildings.set_index("id")
+    assert sorted(by_id.index) == ["B1", "B2", "B4"]
+    assert by_id.geometry.area.round(6).to_dict() == {"B1": 400.0, "B2": 400.0, "B4": 400.0}
+    assert sorted(by_id["households"].astype(float)) == [40.0, 90.0, 90.0]
+    said = [q for q in problems if "taken from fills" in str(q.message)]
+    assert len(said) == 1 and said[0].layer == "buildings"
+    assert said[0].found.count("+") == 2  # B2's two triangles and B4's two quadrilaterals
+    furniture = [q for q in problems if "no label inside" in str(q.message)]
+    assert len(furniture) == 1 and furniture[0].level == "warning"
+    assert furniture[0].found.count("handle") == 2  # the arrow's head and the swatch
+    data, _ = result_of(tmp_path, path)
+    # The parcel's own label (180户) stands; the buildings' households are not added to it.
+    assert len(data["parcels"]) == 1 and data["parcels"][0]["households_new"] == 180
+    # B1's inner point (170, 50) is still 170 − 35 = 135 m from F1's east end.
+    assert finding(data, "service_radius")["provided"] == pytest.approx(135.0, abs=0.1)
 
 
 def test_a_facility_whose_label_names_no_kind_says_which_words_do(tmp_path):
