@@ -281,7 +281,7 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     problems = _merge_layer_warnings(problems)
     # A list of projects without geometry is measured in no CRS: the report says so rather
     # than name the fixed point the measuring CRS falls back on.
-    measured = any(layer is not None and len(layer) and layer.geometry.notna().any()
+    measured = any(layer is not None and len(layer) and _any_shape(layer.geometry.to_numpy())
                    for layer in (parcels, facilities, streets)) \
         or (buildings is not None and len(buildings) > 0)  # points held as x, y
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
@@ -510,6 +510,11 @@ def _reduce_buildings(attrs: pd.DataFrame, geoms: np.ndarray, crs: pyproj.CRS,
     frame = pd.DataFrame(kept.drop(columns="geometry"))
     frame["x"], frame["y"] = shapely.get_x(points), shapely.get_y(points)
     return frame, piece, off_found
+
+
+def _any_shape(geoms: np.ndarray) -> bool:
+    """Whether any geometry is there and not empty (an empty one measures nothing)."""
+    return bool((~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)).any())
 
 
 def _assign_buildings(buildings: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame):
