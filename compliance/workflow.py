@@ -187,18 +187,23 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
                      mapper=mapper)
         _process.release_freed_memory()
         stage("writing")
-        model = view_model.build(result, lang)
+        # The printed summary lists a few dozen parcels: it is typeset from a model that
+        # makes only theirs, while this process makes the rest (2,500 parcels: the PDF,
+        # the batch's last file, started 0.8 s sooner).
+        model = view_model.build(result, lang, lazy=True)
         builder = html_view.ReportBuilder(model)
         written: list[str] = []
         links = ["" for _ in result.parcels]
         if parcel_reports:
-            (out / "parcels").mkdir()
-            names = [report_name(p["id"]) for p in model.parcels]
+            names = [report_name(p.id) for p in result.parcels]
             links = [f"parcels/{name}" for name in names]
-            written += [f"parcels/{name}" for name in _write_parcel_pages(
-                builder, out / "parcels", names, pdf_pages, progress, fork=not on_cluster)]
         typesetter.start(pdf_view.index_html(builder, links))
         _process.release_freed_memory()  # the printed map's image
+        model.complete()  # before any copy is forked: each would make them again
+        if parcel_reports:
+            (out / "parcels").mkdir()
+            written += [f"parcels/{name}" for name in _write_parcel_pages(
+                builder, out / "parcels", names, pdf_pages, progress, fork=not on_cluster)]
 
         def write_xlsx():
             io.write_atomic(out / "results.xlsx", xlsx_view.render(model))

@@ -165,7 +165,7 @@ class ReportBuilder:
         `rows_limit` (the printed summary, a large district) the table lists the first rows
         only, problems first, and says where the rest are: `pages` of `page_rows` each."""
         result = self.model.result
-        verdicts = [p["verdict"] for p in self.model.parcels]
+        verdicts = self.model.verdicts
         anchors = [link or f"#row-{i}" for i, link in enumerate(links)]
         order = index_order(self.model)
         shown = index_rows(self.model, links, order[:rows_limit] if rows_limit else order)

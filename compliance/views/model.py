@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,19 +164,52 @@ def run_block(result: Result) -> dict:
     return run
 
 
+class _Parcels(Sequence):
+    """The parcels' view entries, each made when first asked for and then kept: a batch's
+    printed summary needs a few dozen of them, and is typeset while the rest are made."""
+
+    def __init__(self, builder: "_Builder", results: tuple[ParcelResult, ...]):
+        self._builder, self._results = builder, results
+        self._made: list[dict | None] = [None] * len(results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        made = self._made[i]
+        if made is None:
+            made = self._made[i] = self._builder.parcel(self._results[i])
+        return made
+
+    def __iter__(self) -> Iterator[dict]:
+        return (self[i] for i in range(len(self)))
+
+
 @dataclass
 class Model:
     result: Result
     lang: str
     t: Translator
     data: dict                       # the JSON contract
-    parcels: list[dict]              # per parcel: its JSON entry plus display forms
+    parcels: Sequence[dict]          # per parcel: its JSON entry plus display forms
     institutions: list[dict]
     district: list[dict]
     header: dict                     # what every page's head and method section show
+    verdicts: list[str]              # each parcel's verdict, as its entry has it
+    headline_shortfalls: list[float]  # each parcel's shortfall of floor area, 0 if none
 
     def summary_of(self, parcels: list[dict]) -> dict:
         return summarise([p["result"] for p in parcels])
+
+    def complete(self) -> "Model":
+        """Every parcel's entry made, and the JSON contract's list of them filled in."""
+        if not isinstance(self.parcels, list):
+            self.parcels = list(self.parcels)
+        if self.data.get("parcels") is None:
+            self.data["parcels"] = [p["entry"] for p in self.parcels]
+        return self
 
 
 class _Builder:
@@ -431,14 +465,15 @@ def _conclusion(model: "Model") -> list[str]:
         standard=f"《{t.pick(s.title, s.title_en)}》" if lang == "zh"
         else t.pick(s.title, s.title_en), **summary)]
     named = 0
-    for p in model.parcels:
-        if p["verdict"] == Verdict.COMPLIANT:
+    for i, verdict in enumerate(model.verdicts):
+        if verdict == Verdict.COMPLIANT:
             continue
         if named == CONCLUSION_NAMES:
-            left = sum(q["verdict"] != Verdict.COMPLIANT for q in model.parcels) - named
+            left = sum(v != Verdict.COMPLIANT for v in model.verdicts) - named
             out.append(t.gettext(C_MORE).format(n=left))
             break
         named += 1
+        p = model.parcels[i]
         who = p["id"] + (f"（{p['name']}）" if p["name"] and lang == "zh" else
                          f" ({p['name']})" if p["name"] else "")
         if p["problems"]:
@@ -464,9 +499,14 @@ def _conclusion(model: "Model") -> list[str]:
     return [t.punctuate(x) for x in out]
 
 
-def build(result: Result, lang: str = "zh") -> Model:
+def build(result: Result, lang: str = "zh", *, lazy: bool = False) -> Model:
+    """The view model of `result` in `lang`. `lazy`: each parcel's entry is made when a view
+    first asks for it, and `data["parcels"]` is None until `Model.complete` (a batch
+    typesets its printed summary from the few parcels it lists, then completes the model)."""
     b = _Builder(result, lang)
-    parcels = [b.parcel(p) for p in result.parcels]
+    parcels = _Parcels(b, result.parcels)
+    if not lazy:
+        parcels = list(parcels)
     institutions = [b.institution(f) for f in result.facilities]
     district = b.district()
     run = run_block(result)
@@ -485,7 +525,7 @@ def build(result: Result, lang: str = "zh") -> Model:
                      "not_in_force": [dict(x) for x in s.not_in_force],
                      "passed_deadlines": [dict(x) for x in s.passed_deadlines],
                      "sourcing": s.document.sourcing, "url": s.document.url},
-        "parcels": [p["entry"] for p in parcels],
+        "parcels": None if lazy else [p["entry"] for p in parcels],
         "summary": result.summary,
     }
     if institutions:
@@ -509,21 +549,28 @@ def build(result: Result, lang: str = "zh") -> Model:
     data["problems"] = [p.as_dict() for p in result.problems]
     data["run"] = run
     model = Model(result=result, lang=lang, t=b.t, data=data, parcels=parcels,
-                  institutions=institutions, district=district, header=b.header(run))
+                  institutions=institutions, district=district, header=b.header(run),
+                  verdicts=[p.verdict.value for p in result.parcels],
+                  headline_shortfalls=[_headline_shortfall(p) for p in result.parcels])
     model.header["conclusion"] = _conclusion(model)
     return model
+
+
+def _headline_shortfall(p: ParcelResult) -> float:
+    """The shortfall of the parcel's headline floor-area finding (its first), as its entry
+    has it: only where the finding failed."""
+    f = next((f for f in p.findings if f.rule == HEADLINE_AREA), None)
+    return (f.shortfall or 0) if f is not None and f.status == Status.FAIL else 0
 
 
 def index_order(model: Model) -> list[int]:
     """The district table's order of parcels (their positions): problems first, largest
     shortfall first, then by id."""
-    def key(i):
-        p = model.parcels[i]
-        area = p["headline"]
-        shortfall = (area.get("shortfall", 0.0) if area else 0.0) or 0
-        return VERDICT_ORDER[Verdict(p["verdict"])], -shortfall, p["id"]
-
-    return sorted(range(len(model.parcels)), key=key)
+    rank = {v.value: n for v, n in VERDICT_ORDER.items()}
+    ids = [p.id for p in model.result.parcels]
+    keys = [(rank[v], -s, pid) for v, s, pid in zip(model.verdicts, model.headline_shortfalls,
+                                                     ids)]
+    return sorted(range(len(keys)), key=keys.__getitem__)
 
 
 def index_rows(model: Model, links: list[str], positions: list[int]) -> list[dict]:
