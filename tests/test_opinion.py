@@ -225,4 +225,4 @@ def test_printed_map_of_a_large_district_is_one_image_with_vector_marks(monkeypa
         fh.flush()
         images = sp.run(["pdfimages", "-list", fh.name], capture_output=True, text=True)
     if images.returncode == 0:  # poppler-utils, where installed
-        assert " 2560  1680 " in images.stdout
+        assert " 1920  1260 " in images.stdout  # 290 dpi across the page's 170 mm

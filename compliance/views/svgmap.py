@@ -476,13 +476,16 @@ def _point_district_map(result, index: MapIndex, verdicts: list[str], anchors: l
 
 # A printed district of more parcels than this gets its parcels, streets and facilities as one
 # image: WeasyPrint lays out an SVG path point by point (10,000 parcels: 2.7 s of a 5 s PDF;
-# 50,000: 13 s), while the image costs the same at any size and prints at 400 dpi.
+# 50,000: 13 s), while the image costs the same at any size and prints at 290 dpi.
 PRINT_VECTOR_PARCELS = 2000
 # On screen each parcel is a link up to this many; beyond, a parcel is a pixel or two, no
 # one clicks it, and 50,000 linked paths made index.html 9.5 MB: the image keeps it small
 # and the table below and its pages link every parcel.
 SCREEN_VECTOR_PARCELS = 10000
-_RASTER_SCALE = 4  # image pixels per SVG unit: 2,560 × 1,680 for the 640 × 420 frame
+# Image pixels per SVG unit: 1,920 × 1,260 for the 640 × 420 frame, 290 dpi across the 170 mm
+# of an A4 page's text. (At 4, 380 dpi, WeasyPrint's re-encoding of the image took 0.45 s
+# more of the 2,500-parcel summary, whose typesetting ends the batch.)
+_RASTER_SCALE = 3
 _OUTLINED_PX = 16  # a parcel's typical side, in image pixels, from which it is outlined
 
 
