@@ -390,9 +390,11 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
         # language), not by a word of the program's.
         from compliance._i18n import N_, Translator
 
-        the_plan = from_figures(parcel_id=report_meta.get("project") or Translator(
-                                    says if kind == "text" else report_lang).gettext(
+        words = Translator(says if kind == "text" else report_lang).gettext
+        the_plan = from_figures(parcel_id=report_meta.get("project") or words(
                                     N_("this project")),
+                                name=words(N_("quick check")),
+                                source=words(N_("figures given on the command line")),
                                 households_new=households_new or 0,
                                 households_existing=households_existing or 0,
                                 facility_area_m2=facility_area or 0.0, land_area_m2=land_area,

@@ -539,10 +539,12 @@ def from_figures(*, households_new: int = 0, households_existing: int = 0,
                  facility_area_m2: float = 0.0, land_area_m2: float | None = None,
                  population: int | None = None, complete_community: bool = False,
                  rural: bool = False, phases: int | None = None,
-                 persons_per_household: float = 3.0, parcel_id: str = "quick") -> Plan:
+                 persons_per_household: float = 3.0, parcel_id: str = "quick",
+                 name: str = "quick check", source: str = "(command line figures)") -> Plan:
     """A one-parcel plan from figures alone (the quick check): no geometry, so rules that
     measure distance report insufficient data. `parcel_id` names the one parcel in the
-    report (the project's name, or a word for it)."""
+    report (the project's name, or a word for it); `name` and `source` the plan, in the
+    report's language."""
     parcels = gpd.GeoDataFrame({
         "id": [parcel_id], "name": [None],
         "households_new": [float(households_new)],
@@ -566,6 +568,6 @@ def from_figures(*, households_new: int = 0, households_existing: int = 0,
                                   geometry=gpd.GeoSeries([None] * len(rows)))
     facilities["land_area_from_geometry"] = False
     parcels = _complete_parcels(parcels, persons_per_household)
-    return Plan(source="(command line figures)", name="quick check", crs=None, parcels=parcels,
+    return Plan(source=source, name=name, crs=None, parcels=parcels,
                 facilities=facilities, buildings=None, streets=None,
                 crs_note="—", fingerprint=None)

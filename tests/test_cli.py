@@ -48,6 +48,13 @@ def test_quick_check_names_its_parcel_the_project(tmp_path):
            "--meta", meta, "-o", out)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [p["id"] for p in data["parcels"]] == ["东湖小区"]
+    # The report names the plan in its language too (it said "quick check (command line
+    # figures)" in a Chinese report).
+    page = tmp_path / "r.html"
+    invoke("check", "--city", "zunyi", "--households-new", 1200, "--facility-area", 200,
+           "-o", page)
+    html = page.read_text(encoding="utf-8")
+    assert "快速核算" in html and "命令行给出的数字" in html and "quick" not in html.lower()
 
 
 def test_quick_check_incomplete_without_geometry():
