@@ -413,18 +413,29 @@ def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
     their layer is drawn and a label stands inside. A fill inside a drawn outline (a
     building hatched within its polyline, a red line filled) is that outline's shading and
     adds nothing; a fill that partly covers one cannot be told apart from it and is left out,
-    said; a fill with no label is a drawing's furniture (a legend's swatch, a north arrow's
-    head), left out, said; the rest are outlines, said once a layer."""
+    said; a fill with no label of its own (none inside it but in the outlines it holds) is a
+    drawing's furniture (a legend's swatch, a north arrow's head, a site's shading), left
+    out, said; the rest are outlines, said once a layer."""
     kept: list[_Shape] = []
     label_points = shapely.points(np.array([lb.point for lb in labels], dtype=float)) \
         if labels else np.zeros(0, dtype=object)
+    # A label goes to the smallest outline around it (see _assemble): one inside a drawn
+    # outline no larger than a fill is not the fill's (a whole site shaded on the buildings'
+    # layer holds the buildings' labels, and the red line's, but none of its own).
+    outlines = np.array([s.geometry for s in shapes if s.layer in POLYGON_LAYERS
+                         and shapely.get_type_id(s.geometry) in (3, 6)], dtype=object)
+    smallest_drawn = np.full(len(label_points), np.inf)
+    if len(label_points) and len(outlines):
+        label, outline = shapely.STRtree(outlines).query(label_points, predicate="within")
+        np.minimum.at(smallest_drawn, label, shapely.area(outlines[outline]))
     for plan_layer, group in _by_layer(fills):
         areas = np.array([f.geometry for f in group], dtype=object)
+        drawn = np.array([s.geometry for s in shapes if s.layer == plan_layer], dtype=object)
         labelled = np.zeros(len(group), dtype=bool)
         if len(label_points):
-            _, inside = shapely.STRtree(areas).query(label_points, predicate="within")
-            labelled[inside] = True
-        drawn = np.array([s.geometry for s in shapes if s.layer == plan_layer], dtype=object)
+            label, fill = shapely.STRtree(areas).query(label_points, predicate="within")
+            own = smallest_drawn[label] > shapely.area(areas[fill])
+            labelled[fill[own]] = True
         covered = np.zeros(len(group))
         if len(drawn):
             fill, outline = shapely.STRtree(drawn).query(areas, predicate="intersects")

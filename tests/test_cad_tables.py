@@ -212,6 +212,23 @@ def test_a_courtyard_in_a_fill_is_a_hole_and_a_partial_fill_is_refused(tmp_path)
     assert len(partly) == 1 and partly[0].level == "warning"
 
 
+def test_a_site_shaded_on_the_buildings_layer_is_not_a_building(tmp_path):
+    """The whole site hatched on the buildings' fill layer, the buildings drawn as outlines
+    inside it: their labels are theirs, and the shading, with no label of its own, is not a
+    third building (it stopped the check as a building without households)."""
+    def extras(msp, xy, text, polygon):
+        msp.add_hatch(dxfattribs={"layer": "JZ-住宅填充"}).paths.add_polyline_path(
+            [xy(0, 0), xy(200, 0), xy(200, 100), xy(0, 100)])
+
+    path = site(tmp_path / "shaded.dxf", extras=extras)
+    buildings, problems = _buildings_read(path)
+    assert sorted(buildings["id"]) == ["B1", "B2"]
+    assert len([q for q in problems if "no label inside" in str(q.message)]) == 1
+    data, _ = result_of(tmp_path, path)
+    # B1's inner point (170, 50) is still 170 − 35 = 135 m from F1's east end.
+    assert finding(data, "service_radius")["provided"] == pytest.approx(135.0, abs=0.1)
+
+
 def test_buildings_filled_with_2d_solids_are_read_as_outlines(tmp_path):
     """Buildings drawn as SOLIDs (2D solids, 二维填充) and no outline: B1 one quadrilateral,
     B2 two triangles that meet along a diagonal, B4 an L of two quadrilaterals. Touching
