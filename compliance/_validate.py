@@ -23,7 +23,7 @@ from ._errors import PlanError, Problem
 from .rules.catalogue import CATALOGUE
 from .settings import MAX_AREA_M2, MAX_COUNT
 from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, KIND_WORDS,
-                         STATE_ALIASES, FacilityState, Severity)
+                         LAYER_FIELDS, STATE_ALIASES, FacilityState, Severity, layer_fields)
 
 # A dash or a slash in a cell: nothing written there (none, not applicable, not known).
 # NFKC has already made full-width forms (－, ／) plain.
@@ -125,9 +125,11 @@ class _Layer:
         spelt = self.gdf.attrs.get("own_names", {})
         own = [str(spelt.get(c, c)) for c in self.gdf.columns
                if c not in ("geometry", "_row", "layer")]
-        # A drawing's fields come from its labels: the way out is in the label, not --fields.
+        # A drawing's fields come from its labels and block attributes: the way out is in
+        # them, or --fields for an attribute's own tag.
         message = N_("missing field: no outline's label or block attribute gives it (write it "
-                     "in the labels, as a block attribute, or in a column of --table)") \
+                     "in the labels, as a block attribute, or in a column of --table; name an "
+                     "attribute's own tag, such as HS, with --fields)") \
             if self.drawing else N_("missing field: the layer has no such field (a field of "
                                     "its own can be named as it with --fields)")
         problem = Problem(self.file, message, layer=self.layer, field=field,
@@ -143,6 +145,19 @@ class _Layer:
     def drawing(self) -> bool:
         """Whether the layer was read from a CAD drawing, whose fields are its labels."""
         return self.file.lower().endswith(".dxf")
+
+    def unread_attributes(self) -> np.ndarray:
+        """Per feature of a drawing, the block attributes under tags no field is read from
+        (HS=60, BH=3#), "" where none: what an office's own tags hold."""
+        known = {"geometry"}.union(*(layer_fields(layer) for layer in LAYER_FIELDS))
+        tags = [c for c in self.gdf.columns if str(c).lower() not in known]
+        out = np.full(len(self.gdf), "", dtype=object)
+        for tag in tags:
+            values = self.gdf[tag].to_numpy(dtype=object)
+            given = pd.notna(values) & (values != "")
+            out[given] = [f"{a}, {tag.upper()}={v}" if a else f"{tag.upper()}={v}"
+                          for a, v in zip(out[given], values[given])]
+        return out
 
     def warn(self, mask, message, field=None, found=None, expected=None):
         self.error(mask, message, field, found, expected, level="warning")
@@ -299,7 +314,15 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
     L.error(reason == _TEXT, N_("not a number"), field=field, found=raw, expected=expected)
     blank = np.isnan(values) & (reason == None)  # noqa: E711 - elementwise on objects
     if required:
-        L.error(blank, N_("missing value"), field=field, expected=expected)
+        # A drawing's feature whose block holds attributes of an office's own tags: the
+        # value is probably there, under a tag to be named.
+        unread = L.unread_attributes() if L.drawing and blank.any() else \
+            np.full(len(values), "", dtype=object)
+        tagged = blank & (unread != "")
+        L.error(blank & ~tagged, N_("missing value"), field=field, expected=expected)
+        L.error(tagged, N_("missing value; the block's attributes under its own tags are not "
+                           "read (name the tag as this field with --fields)"), field=field,
+                found=unread, expected=expected)
     ok = ~np.isnan(values)
     below = ok & ((values <= minimum) if strict_min else (values < minimum))
     L.error(below, N_("value out of range"), field=field, found=values, expected=expected)

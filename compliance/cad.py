@@ -119,8 +119,11 @@ def parse_label(text: str, plan_layer: str) -> dict:
     return out
 
 
-def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None = None):
-    """Read a DXF site plan. Returns (layers as GeoDataFrames without a CRS, problems)."""
+def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None = None,
+             tags: dict[str, dict[str, str]] | None = None):
+    """Read a DXF site plan. Returns (layers as GeoDataFrames without a CRS, problems).
+    `tags`: per plan layer, an office's own block attribute tags (`--fields`, as HS or BH)
+    for the format's field names."""
     import ezdxf
     from ezdxf import path as dxf_path
 
@@ -159,9 +162,10 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         if kind == "INSERT":
             if entity.attribs:
                 fields = {}
+                own = _own_tags(tags or {}, layer_by_words(layer, mapping))
                 for attrib in entity.attribs:
                     tag = _decoded(attrib.dxf.get("tag", ""))
-                    key = _ATTRIB_TAGS.get(tag, tag.lower())
+                    key = own.get(tag.lower()) or _ATTRIB_TAGS.get(tag, tag.lower())
                     fields[key] = _decoded(attrib.dxf.get("text", ""))
                 # Where the attributes stand (inside the block's outline), not the insertion
                 # point, which a draughtsman puts on a corner.
@@ -273,6 +277,17 @@ def parcel_households(layers: dict[str, gpd.GeoDataFrame]) -> None:
         parcels["households_new"] = None
     parcels["households_new"] = parcels["households_new"].astype(object)
     parcels.loc[fill, "households_new"] = totals[fill]
+
+
+def _own_tags(tags: dict[str, dict[str, str]], plan_layer: str | None) -> dict[str, str]:
+    """An office's own attribute tags, in lower case, for the format's field names: those
+    mapped for the block's plan layer first, then those of the other layers (a block's
+    attributes may label an outline of another layer)."""
+    own: dict[str, str] = {}
+    for layer in sorted(tags, key=lambda name: name != plan_layer):
+        for tag, target in tags[layer].items():
+            own.setdefault(str(tag).lower(), target)
+    return own
 
 
 def _decoded(text: str) -> str:

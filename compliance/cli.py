@@ -168,7 +168,8 @@ def _plan_options(fn):
         click.option("--fields", type=click.Path(exists=True, dir_okay=False),
                      help=_h("A YAML map of the file's own layer and field names to the plan's, "
                           "e.g. parcels: {layer: 规划地块, fields: {DKBH: id, ZHS: "
-                          "households_new}} (docs/plan-format.md).")),
+                          "households_new}}; in a DXF, block attribute tags "
+                          "(docs/plan-format.md).")),
         click.option("--coords", type=click.Choice(["gcj02", "bd09"]),
                      help=_h("Longitude/latitude copied off a web map: gcj02 (高德, 腾讯) or bd09 "
                           "(百度), converted to WGS 84 first.")),

@@ -373,7 +373,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
     elif p.suffix.lower() == ".gpkg":
         raw = _read_gpkg(p, plan_map)
     elif p.suffix.lower() in (".dxf", ".dwg"):
-        raw = _read_dxf(p, cad_layers, cad_units)
+        raw = _read_dxf(p, cad_layers, cad_units, plan_map)
     elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
         from . import table as _table
 
@@ -386,7 +386,9 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         raise PlanError(Problem(str(p), N_("not a plan file"), found=f"'{p.suffix or 'no'}' extension",
                                 expected=", ".join(PLAN_SUFFIXES) + ", or a folder of layer "
                                          "files"))
-    if not p.suffix.lower() in (".xlsx", ".xlsm", ".csv"):
+    # A table's headers and a drawing's attribute tags are named as they are read: a
+    # drawing's labels and attributes fill the same fields, neither giving way to the other.
+    if p.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".csv", ".dxf", ".dwg"):
         _name_fields(raw, plan_map)
     if table is not None:
         from . import table as _table
@@ -622,13 +624,14 @@ def _combined_fingerprint(*digests: str) -> str:
     return hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
-def _read_dxf(p: Path, cad_layers, cad_units) -> RawPlan:
+def _read_dxf(p: Path, cad_layers, cad_units, plan_map: PlanMap | None = None) -> RawPlan:
     from . import cad
 
     mapping = None
     if cad_layers is not None:
         mapping = _read_cad_layers(Path(cad_layers))
-    frames, problems = cad.read_dxf(p, layers=mapping, units=cad_units)
+    frames, problems = cad.read_dxf(p, layers=mapping, units=cad_units,
+                                    tags=plan_map.fields if plan_map else None)
     return RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p), problems,
                    undeclared_crs=set(frames))
 

@@ -302,8 +302,46 @@ def test_a_facility_whose_label_names_no_kind_says_which_words_do(tmp_path):
                  "--lang", "en")
     assert res.exit_code == 2, res.output
     line = next(x for x in res.output.splitlines() if "'kind'" in x)
-    assert "label" in line and "--table" in line and "--fields" not in line
+    # --fields only for what it does in a drawing: naming a block attribute's own tag.
+    assert "label" in line and "--table" in line and "attribute's own tag" in line
     assert "养老院" in line
+
+
+def test_block_attributes_of_an_offices_own_tags_are_named_with_fields(tmp_path):
+    """Buildings drawn as a block whose attributes are tagged HS (户数) and BH (编号), as
+    offices abbreviate them, beside buildings labelled in text: --fields names the tags, and
+    the text labels still give the others' households (the mapped tag used to replace them)."""
+    def extras(msp, xy, text, polygon):
+        block = msp.doc.blocks.new("LOUDONG")
+        block.add_lwpolyline([(0, 0), (20, 0), (20, 12), (0, 12)], close=True)
+        block.add_hatch().paths.add_polyline_path([(0, 0), (20, 0), (20, 12), (0, 12)])
+        block.add_attdef("HS", (5, 6), dxfattribs={"height": 2})
+        block.add_attdef("BH", (5, 3), dxfattribs={"height": 2})
+        for number, x in ((3, 110), (4, 140)):
+            msp.add_blockref("LOUDONG", xy(x, 65), dxfattribs={"layer": "JZ-住宅"}) \
+                .add_auto_attribs({"HS": "60", "BH": f"B{number}"})
+
+    path = site(tmp_path / "blocks.dxf", extras=extras)
+    unmapped = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    # Unmapped, each block's households are missing, and the message shows what its
+    # attributes hold and how to name their tags.
+    assert unmapped.exit_code == 2, unmapped.output
+    said = [x for x in unmapped.output.splitlines() if "'households'" in x]
+    assert len(said) == 2 and all("with --fields" in x for x in said)
+    assert "HS=60, BH=B3" in said[0] and "HS=60, BH=B4" in said[1]
+    fields = tmp_path / "fields.yaml"
+    fields.write_text("buildings:\n  fields: {HS: households, BH: id}\n", encoding="utf-8")
+    data, _ = result_of(tmp_path, path, "--fields", fields)
+    assert not [q for q in data["problems"] if q["level"] == "error"]
+    buildings, _ = _buildings_read(path)  # without the map: B1, B2 from text, two blocks
+    assert len(buildings) == 4
+    from compliance.cad import read_dxf
+
+    frames, _ = read_dxf(path, tags={"buildings": {"HS": "households", "BH": "id"}})
+    named = frames["buildings"].set_index("id")["households"].astype(float).to_dict()
+    assert named == {"B1": 90.0, "B2": 90.0, "B3": 60.0, "B4": 60.0}
+    # Each block is 20 × 12 m, its hatch the outline's shading: 240 m², read once.
+    assert frames["buildings"].geometry.area.round(6).tolist().count(240.0) == 2
 
 
 @pytest.mark.parametrize("word, kind", [("养老院", "care_home"), ("幸福院", "village_point"),
