@@ -131,9 +131,9 @@ def finding(f: Finding, t: Translator, standard=None, citations: dict | None = N
         out["kind"] = f.kind
     if f.formula:
         out["formula"] = t.text(f.formula)
-    # A shortfall exists only where the rule failed: decided here, for every view.
-    if f.shortfall is not None and f.status == Status.FAIL:
-        out["shortfall"] = f.shortfall
+    shortfall = _shortfall(f)
+    if shortfall is not None:
+        out["shortfall"] = shortfall
     if f.fix and f.status != Status.PASS:
         out["fix"] = t.text(f.fix)
     if f.notes:
@@ -153,6 +153,11 @@ def finding(f: Finding, t: Translator, standard=None, citations: dict | None = N
     if f.modified:
         out["modified"] = [dict(m) for m in f.modified]
     return out
+
+
+def _shortfall(f: Finding) -> float | None:
+    """A finding's shortfall as every view shows it: only where the rule failed."""
+    return f.shortfall if f.status == Status.FAIL else None
 
 
 def run_block(result: Result) -> dict:
@@ -560,16 +565,15 @@ def _headline_shortfall(p: ParcelResult) -> float:
     """The shortfall of the parcel's headline floor-area finding (its first), as its entry
     has it: only where the finding failed."""
     f = next((f for f in p.findings if f.rule == HEADLINE_AREA), None)
-    return (f.shortfall or 0) if f is not None and f.status == Status.FAIL else 0
+    return (_shortfall(f) or 0) if f is not None else 0
 
 
 def index_order(model: Model) -> list[int]:
     """The district table's order of parcels (their positions): problems first, largest
     shortfall first, then by id."""
-    rank = {v.value: n for v, n in VERDICT_ORDER.items()}
     ids = [p.id for p in model.result.parcels]
-    keys = [(rank[v], -s, pid) for v, s, pid in zip(model.verdicts, model.headline_shortfalls,
-                                                     ids)]
+    keys = [(VERDICT_ORDER[v], -s, pid)  # a Verdict is its word: looked up by it
+            for v, s, pid in zip(model.verdicts, model.headline_shortfalls, ids)]
     return sorted(range(len(keys)), key=keys.__getitem__)
 
 
