@@ -196,19 +196,8 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
                 fills.extend(_Shape(plan_layer, h, area)
                              for h, area in _hatch_areas(p, entity, handle, tolerance, problems))
             return
-        if kind in ("SOLID", "TRACE"):
-            # A 2D solid (a filled triangle or quadrilateral): a fill, as a hatch is; several
-            # that touch fill one area (an L-shaped building, two quadrilaterals).
-            if plan_layer != "streets":
-                try:
-                    corners = [(v.x, v.y) for v in dxf_path.make_path(entity).flattening(
-                        tolerance)]
-                except Exception:  # noqa: BLE001 - a solid of no area (all corners one point)
-                    return
-                if len(corners) >= 3:
-                    solids.append(_Shape(plan_layer, handle, shapely.Polygon(corners)))
-            return
-        if kind not in ("LWPOLYLINE", "POLYLINE", "CIRCLE", "LINE", "ARC", "SPLINE", "ELLIPSE"):
+        if kind not in ("LWPOLYLINE", "POLYLINE", "CIRCLE", "LINE", "ARC", "SPLINE", "ELLIPSE",
+                        "SOLID", "TRACE"):
             return
         try:
             vertices = [(v.x, v.y) for v in dxf_path.make_path(entity).flattening(tolerance)]
@@ -216,6 +205,13 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             problems.append(Problem(str(p), N_("cannot read the drawing entity"),
                                     found=f"{kind}: {exc}", layer=plan_layer,
                                     feature=f"handle {handle}", field="geometry"))
+            return
+        if kind in ("SOLID", "TRACE"):
+            # A 2D solid (a filled triangle or quadrilateral): a fill, as a hatch is; several
+            # that touch fill one area (an L-shaped building, two quadrilaterals). On a
+            # streets layer it is a road's surface or an arrow, not a centre-line.
+            if plan_layer != "streets" and len(vertices) >= 3:
+                solids.append(_Shape(plan_layer, handle, shapely.Polygon(vertices)))
             return
         if plan_layer == "streets":
             if len(vertices) >= 2:
@@ -409,9 +405,12 @@ def _solid_areas(solids: list[_Shape], tolerance: float) -> list[_Shape]:
         if not len(filled):
             continue
         solid, area = shapely.STRtree(filled).query(geoms, predicate="intersects")
-        for k, polygon in enumerate(filled):
-            handles = [group[i].handle for i in solid[area == k]]
-            areas.append(_Shape(plan_layer, "+".join(dict.fromkeys(handles)), polygon))
+        # Each area's solids together, in drawing order: every area holds one at least.
+        order = np.lexsort((solid, area))
+        members = np.split(solid[order], np.searchsorted(area[order], np.arange(1, len(filled))))
+        for polygon, held in zip(filled, members):
+            handles = dict.fromkeys(group[i].handle for i in held.tolist())
+            areas.append(_Shape(plan_layer, "+".join(handles), polygon))
     return areas
 
 
@@ -437,8 +436,9 @@ def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
     # A label goes to the smallest outline around it (see _assemble): one inside a drawn
     # outline no larger than a fill is not the fill's (a whole site shaded on the buildings'
     # layer holds the buildings' labels, and the red line's, but none of its own).
-    outlines = np.array([s.geometry for s in shapes if s.layer in POLYGON_LAYERS
-                         and shapely.get_type_id(s.geometry) in (3, 6)], dtype=object)
+    outlines = np.array([s.geometry for s in shapes if s.layer in POLYGON_LAYERS],
+                        dtype=object)
+    outlines = outlines[np.isin(shapely.get_type_id(outlines), (3, 6))]
     smallest_drawn = np.full(len(label_points), np.inf)
     if len(label_points) and len(outlines):
         label, outline = shapely.STRtree(outlines).query(label_points, predicate="within")
