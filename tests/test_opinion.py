@@ -226,3 +226,30 @@ def test_printed_map_of_a_large_district_is_one_image_with_vector_marks(monkeypa
         images = sp.run(["pdfimages", "-list", fh.name], capture_output=True, text=True)
     if images.returncode == 0:  # poppler-utils, where installed
         assert " 1920  1260 " in images.stdout  # 290 dpi across the page's 170 mm
+
+
+def test_printed_summary_lists_the_first_groups_and_says_where_the_rest_are():
+    """A district with more shared-facility groups than PRINTED_LIST_ITEMS: the printed
+    summary lists that many and names the total; the overview lists every group."""
+    from conftest import make_plan, pt, rect, run
+
+    from compliance.views import html, model, pdf
+
+    # 35 groups of two parcels, each pair sharing one station named by both ids.
+    parcels, stations = [], []
+    for k in range(35):
+        x = k * 500.0
+        for j, pid in enumerate((f"A{k:02d}", f"B{k:02d}")):
+            parcels.append({"id": pid, "households_new": 100, "geometry": rect(x + 210 * j, 0,
+                                                                             200, 200)})
+        stations.append({"id": f"F{k:02d}", "kind": "community_station", "floor_area_m2": 400,
+                         "parcel_id": f"A{k:02d};B{k:02d}", "geometry": pt(x + 205, 100)})
+    result = run(make_plan(parcels, stations), "dongying")
+    assert len(result.groups) == 35
+    builder = html.ReportBuilder(model.build(result, "zh"))
+    links = [""] * len(result.parcels)
+    printed = pdf.index_html(builder, links)
+    assert printed.count("<li>A") == html.PRINTED_LIST_ITEMS == 30
+    assert "此处列出 35 组中的前 30 组" in printed
+    overview = builder.index(links)
+    assert overview.count("<li>A") == 35 and "此处列出 35 组" not in overview

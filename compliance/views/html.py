@@ -115,6 +115,11 @@ def _typeset(page: str, lang: str) -> str:
 # A printed suggested site names this many of the parcels it reaches (a site in a large
 # district reaches hundreds: pages of ids no reader uses); the screen and JSON list them all.
 PRINTED_SITE_PARCELS = 12
+# A printed summary lists this many of the district's shared-facility groups and of each kind
+# of input problem: a district of 50,000 parcels has a thousand groups, eighteen pages of ids
+# in a summary no one reads there; every one is in results.xlsx and results.json beside it,
+# and on the overview page.
+PRINTED_LIST_ITEMS = 30
 
 
 class ReportBuilder:
@@ -169,7 +174,11 @@ class ReportBuilder:
         anchors = [link or f"#row-{i}" for i, link in enumerate(links)]
         order = index_order(self.model)
         shown = index_rows(self.model, links, order[:rows_limit] if rows_limit else order)
+        lists = {name: self._common[name] for name in ("groups", "rejected", "warnings")}
         model = {**self._common, "rows": shown, "rows_total": len(order), "problems": [],
+                 **{f"{name}_total": len(items) for name, items in lists.items()},
+                 **({name: items[:PRINTED_LIST_ITEMS] for name, items in lists.items()}
+                    if printed else {}),
                  "printed": printed, "printed_site_parcels": PRINTED_SITE_PARCELS,
                  "pages": pages or [], "page_rows": page_rows,
                  "summary": self.model.data["summary"],
