@@ -236,6 +236,23 @@ def test_reach_matrix_is_the_same_whatever_the_blocks(monkeypatch):
     assert whole.toarray().tolist() == blocks.toarray().tolist() == expected
 
 
+def test_workbook_and_json_written_by_a_forked_copy_are_those_one_process_writes(
+        tmp_path, monkeypatch):
+    """Beyond WRITE_BESIDE_PARCELS a forked copy writes results.xlsx and results.json: the
+    same bytes as this process writes them (the run's time fixed by SOURCE_DATE_EPOCH)."""
+    from compliance import cluster
+
+    plan = ROOT / "samples" / "dongying-shared.geojson"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr(cluster, "fork_cores", lambda: 2)
+    monkeypatch.setattr(workflow, "WRITE_BESIDE_PARCELS", 10**9)
+    assert invoke("batch", plan, "--city", "dongying", "-o", tmp_path / "one").exit_code == 1
+    monkeypatch.setattr(workflow, "WRITE_BESIDE_PARCELS", 0)
+    assert invoke("batch", plan, "--city", "dongying", "-o", tmp_path / "forked").exit_code == 1
+    for name in ("results.xlsx", "results.json", "results.csv", "index.html"):
+        assert (tmp_path / "forked" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+
+
 def test_parcel_pages_shared_among_forked_copies_are_the_pages_one_process_writes(
         tmp_path, monkeypatch):
     """With several cores, forked copies write every n-th parcel page: the same pages, and a
