@@ -111,8 +111,9 @@ def national_estimate(rows) -> None:
     for parcels in (100_000, 1_000_000):
         d = -(-parcels // n)
         for workers in sorted({w for w in (1, 8, 32) if w <= d}):
-            hours = -(-d // workers) * t / 3600
-            print(f"  P = {parcels:>9,} parcels: D = {d:,}, W = {workers:>2}: {hours:,.2f} h")
+            seconds = -(-d // workers) * t
+            took = f"{seconds / 3600:,.2f} h" if seconds >= 360 else f"{seconds / 60:,.1f} min"
+            print(f"  P = {parcels:>9,} parcels: D = {d:,}, W = {workers:>2}: {took}")
 
 
 def main() -> int:
