@@ -125,11 +125,10 @@ FULL_REPORT_PARCELS = 100
 INDEX_ROWS = 1000
 TABLE_PAGE_ROWS = 1000
 # On two cores, a district larger than this has its workbook and its JSON written by a forked
-# copy while this process writes the rest: the copy costs tens of milliseconds to start and
-# its memory counts the whole district, worth it from here (measured best of three, with
-# the typesetter busy on the same two cores: 2,500 parcels 4.57 → 4.37 s, 10,000 parcels
-# 10.5 → 9.8 s, the peak memory unchanged; below a thousand the files take less than the
-# copy's start).
+# copy while this process writes the rest (best of three, with the typesetter busy on the
+# same two cores: 2,500 parcels 4.57 → 4.37 s, 10,000 parcels 10.5 → 9.8 s, the peak memory
+# unchanged). Smaller districts write both in place: their files take a fraction of a
+# second, and a copy would still count the whole district's memory.
 WRITE_BESIDE_PARCELS = 1_000
 _UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
 
