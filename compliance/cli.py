@@ -252,6 +252,28 @@ def standards_list(lang, markdown, debug):
     click.echo(standards_table.render_list(shipped, cli_language(lang)), nl=False)
 
 
+@standards.command("not-encoded", help=_h("""List the places whose documents were found but deliberately not
+    encoded (a draft, a planning target, no figure seen), each with why. Check such a place
+    against the national baseline (--city national) or a standard file of your own.
+
+    \b
+    Examples:
+      compliance standards not-encoded
+      compliance standards not-encoded --markdown > docs/standards-not-encoded.md"""))
+@click.option("--lang", type=click.Choice(LANGS))
+@click.option("--markdown", is_flag=True,
+              help=_h("Print the docs page (docs/standards-not-encoded.md)."))
+@_debug_option
+@_friendly
+def standards_not_encoded(lang, markdown, debug):
+    from compliance.views import standards_table
+
+    if markdown:
+        click.echo(standards_table.render_not_encoded_markdown(), nl=False)
+        return
+    click.echo(standards_table.render_not_encoded(cli_language(lang)), nl=False)
+
+
 @standards.command("diff", help=_h("""Show two standards side by side: every rule's severity, figures and
     citation, each inherited figure with the standard it comes from; ≠ marks a difference.
 

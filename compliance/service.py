@@ -91,7 +91,11 @@ class Desk:
         standard = str(form.get("standard") or "").strip()
         sid = standard_id_for(standard) if standard else None
         if sid is None:
-            raise PlanError(Problem("standard", N_("unknown standard"), found=repr(standard),
+            from .not_encoded import find
+
+            known = find(standard)  # found in the sources, not encoded: why, in its words
+            raise PlanError(Problem("standard", known.why if known else N_("unknown standard"),
+                                    found=repr(standard),
                                     expected=", ".join(s.id for s in self.standards)))
         distance = str(form.get("distance") or "straight")
         if distance not in ("straight", "network"):

@@ -11,6 +11,7 @@ import datetime as _dt
 import difflib
 import hashlib
 import os
+import re
 from importlib import resources
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -304,7 +305,8 @@ def _locate(name: str, relative_to: Path | None = None) -> Path:
 
 def standard_id_for(name: str) -> str | None:
     """A shipped standard's id from the name a user types: its id, or its place in Chinese
-    or English, in any case (`zunyi`, `Zunyi`, `遵义`, `遵义市`, `贵州省遵义市`)."""
+    or English, in any case (`zunyi`, `Zunyi`, `遵义`, `遵义市`, `贵州省遵义市`). A place is
+    named by its own name only: 山东 is Shandong's standard, never that of a city in it."""
     wanted = name.strip().lower()
     ids = available_standards()
     if wanted in ids:
@@ -314,13 +316,29 @@ def standard_id_for(name: str) -> str | None:
             data = _read_yaml(standards_dir() / f"{sid}.yaml")
         except StandardError:
             continue
-        place = str(data.get("place") or "")
-        place_en = str(data.get("place_en") or "").lower()
-        names = {place, place_en, place_en.split(",")[0].strip()}
-        if wanted in names or (len(wanted) >= 2 and wanted in place and
-                               not wanted.endswith("省")):
+        if wanted in _place_names(str(data.get("place") or ""), str(data.get("place_en") or "")):
             return sid
     return None
+
+
+# The administrative units a Chinese place name is made of (贵州省 | 遵义市, 重庆市 | X区), and
+# the endings a user may leave off its own (遵义市 → 遵义, 广西壮族自治区 → 广西). Only these
+# endings cut a name: 州 and 区 also occur inside names (贵州, 广州).
+_UNIT = re.compile(r".+?(?:特别行政区|自治区|省|市)")
+_ENDINGS = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区", "省", "市", "区",
+            "县")
+
+
+def _place_names(place: str, place_en: str) -> set[str]:
+    """What a user may type for a standard's place (lower case): its full name, its own unit
+    (the city of a city's standard, the province of a province's) with or without its
+    ending, and the English name with or without the province after its comma."""
+    units = _UNIT.findall(place)
+    rest = place[sum(len(u) for u in units):]
+    own = rest or (units[-1] if units else place)
+    names = {place, own, place_en, place_en.split(",")[0].strip()}
+    names |= {own[:-len(e)] for e in _ENDINGS if own.endswith(e) and len(own) >= len(e) + 2}
+    return {n.lower() for n in names if n}
 
 
 def _today() -> str:
@@ -344,6 +362,14 @@ def load_standard(name_or_path: str | os.PathLike, as_of: str | None = None) -> 
     if not path.exists():
         if Path(str(name_or_path)).suffix in (".yaml", ".yml"):
             raise StandardError(Problem(str(path), N_("standard file not found")))
+        from .not_encoded import find
+
+        known = find(str(name_or_path))
+        if known is not None:  # found in the sources, deliberately not encoded: why, instead
+            raise StandardError(Problem(
+                str(name_or_path), known.why,
+                expected=N_("--city national (the national baseline), or a standard file of "
+                            "your own (see `compliance standards not-encoded`)")))
         close = difflib.get_close_matches(str(name_or_path), available_standards(), n=1)
         # The nearest id where there is one (a typo), else where the ids are listed: said in
         # the reader's language either way.

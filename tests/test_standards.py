@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 
 from compliance._errors import StandardError
+from compliance.cli import main
 from compliance.rules.catalogue import CATALOGUE as REGISTRY
 from compliance.settings import Options
 from compliance.standard import available_standards, load_standard
 
+ROOT = Path(__file__).resolve().parent.parent
 CITIES = sorted(p.stem for p in (__import__("pathlib").Path(__file__).resolve().parent.parent / "standards").glob("*.yaml"))
 
 
@@ -136,3 +141,36 @@ def test_yaml_cannot_build_python_objects(tmp_path):
     with pytest.raises(StandardError) as err:
         load_standard(str(path))
     assert "tag not allowed" in err.value.problems[0].message
+
+
+def test_a_province_is_its_own_standard_never_a_city_of_it():
+    """山东 names Shandong's standard, not Dezhou's (the first city file whose place held the
+    word); 遵义 still names Zunyi's; 江苏 and 浙江, whose own documents are not encoded, name
+    none, and are said to be found but not encoded."""
+    from compliance.standard import standard_id_for
+
+    assert standard_id_for("山东") == standard_id_for("山东省") == "shandong"
+    assert standard_id_for("遵义") == standard_id_for("贵州省遵义市") == "zunyi"
+    assert standard_id_for("广西") is None and standard_id_for("南宁") == "nanning"
+    assert standard_id_for("江苏") is None and standard_id_for("浙江") is None
+    assert standard_id_for("x") is None and standard_id_for("X区") == "x-district"
+
+
+@pytest.mark.parametrize("name, lang, words", [
+    ("北京", "zh_CN.UTF-8", "800 m² 出自 2015 年草案，不得编入"),
+    ("江苏", "zh_CN.UTF-8", "仅见 2022 年修订草案稿"),
+    ("Shanghai", "en_US.UTF-8", "A city-wide planning target, not a per-project rule"),
+])
+def test_a_place_found_but_not_encoded_is_said_why(name, lang, words):
+    env = {"LANG": lang, "LC_ALL": "", "LC_MESSAGES": ""}
+    res = CliRunner(env=env).invoke(main, ["check", "--city", name, "--households-new", "100"])
+    assert res.exit_code == 2, res.output
+    assert words in res.output and "--city national" in res.output
+
+
+def test_not_encoded_page_is_generated_from_its_list():
+    from compliance.views.standards_table import render_not_encoded_markdown
+
+    assert (ROOT / "docs" / "standards-not-encoded.md").read_text(encoding="utf-8") == \
+        render_not_encoded_markdown(), "docs/standards-not-encoded.md is stale: run " \
+        "`compliance standards not-encoded --markdown > docs/standards-not-encoded.md`"
