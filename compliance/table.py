@@ -31,9 +31,19 @@ SHEETS = {"parcels": ("parcels", "地块", "项目"), "buildings": ("buildings",
 # Column names of a project list (beyond the layers' fields).
 PROJECT_ALIASES = {"项目名称": "name", "项目编号": "id", "养老设施建筑面积": "eldercare_floor_area_m2",
                    "养老服务设施建筑面积": "eldercare_floor_area_m2",
+                   # 用房 is floor space: its area is floor area, with or without 建筑.
+                   "养老用房面积": "eldercare_floor_area_m2",
+                   "养老用房建筑面积": "eldercare_floor_area_m2",
+                   "养老服务用房面积": "eldercare_floor_area_m2",
+                   "养老服务用房建筑面积": "eldercare_floor_area_m2",
                    "养老设施用地面积": "eldercare_land_area_m2",
                    "养老服务设施用地面积": "eldercare_land_area_m2"}
 
+
+# Columns no office means as data (a row's number, its remarks): not said to be unread.
+_NOT_DATA = {"序号", "备注", "说明", "no", "no.", "#", "remark", "remarks", "note", "notes"}
+UNREAD_COLUMNS = N_("columns not read: the plan format has no field of these names (a "
+                    "column of the office's own can be named as a field with --fields)")
 
 # Words that mark a row as a sum of the rows above (合计, 本页小计, 全区总计), not a project.
 _TOTAL = re.compile(r"^(.{0,6}(合计|小计|总计|共计)|total|subtotal|sum)$", re.IGNORECASE)
@@ -187,6 +197,10 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
     # Each row is named by where it stands in the file, for messages about rows without an id.
     frame["_row"] = labels
     frame.attrs["columns"] = {h: column_letter(i) for i, h in enumerate(header)}
+    # Every column of a table is there on purpose: one the format does not read is said, or
+    # an area under a name of its own would count as none without a word.
+    frame.attrs["unread"] = [h for h in header if h and h not in known
+                             and h.lower() not in known and h.lower() not in _NOT_DATA]
     return frame
 
 
@@ -270,6 +284,9 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     warnings = [Problem(str(p), message, layer=layer, feature=label, found=words,
                         level="warning")
                 for layer, rows in skipped.items() for label, words, message in rows]
+    warnings += [Problem(str(p), UNREAD_COLUMNS, layer=layer,
+                         found=", ".join(frame.attrs["unread"]), level="warning")
+                 for layer, frame in out.items() if frame.attrs.get("unread")]
     return out, warnings
 
 

@@ -756,3 +756,20 @@ def test_check_writes_xlsx_with_formulas_defused(tmp_path):
     sheet = load_workbook(tmp_path / "r.xlsx")["地块"]
     assert sheet.cell(row=2, column=2).value.startswith("'=")
     assert sheet.cell(row=2, column=3).fill.fgColor.rgb.endswith("FFCDD2")
+
+
+def test_a_table_column_the_format_does_not_read_is_said_never_counted_as_none(tmp_path):
+    """养老设施面积 could be floor or land area: it is not guessed, and not passed over in
+    silence either (the project would read as providing none); 养老用房面积 is floor space."""
+    path = tmp_path / "projects.csv"
+    path.write_text("编号,新建户数,养老设施面积,备注\nA1,864,220,已验收\n", encoding="utf-8")
+    data, res = result_of(tmp_path, path)
+    unread = [q for q in data["problems"] if "columns not read" in q["message"]]
+    assert [q["found"] for q in unread] == ["养老设施面积"]  # 备注 is no one's data
+    assert unread[0]["level"] == "warning"
+    path.write_text("编号,新建户数,养老用房面积\nA1,864,220\n", encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    # 20 m² per 100 households × 864 / 100 = 172.8 m² required of the 220 m² provided.
+    area = finding(data, "area_per_households")
+    assert (area["required"], area["provided"], area["status"]) == (172.8, 220.0, "pass")
+    assert not [q for q in data["problems"] if "columns not read" in q["message"]]
