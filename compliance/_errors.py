@@ -33,28 +33,41 @@ class Problem:
     line: int | None = None
     # "error" drops the feature (or stops a strict run); "warning" is recorded and the run goes on.
     level: str = "error"
+    # Figures the message and the expectation name ({maximum}), as (name, text) pairs: filled
+    # in after the catalogue has translated the words around them.
+    args: tuple = ()
 
     def __str__(self) -> str:
         return self.describe()
 
-    def describe(self, words: dict | None = None, translate=lambda text: text) -> str:
+    def _filled(self, text: str) -> str:
+        return text.format(**dict(self.args)) if self.args else text
+
+    def describe(self, words: dict | None = None, translate=lambda text: text,
+                 place=lambda where: where) -> str:
         """Where, what, found, expected, in the words given (English by default; the
-        Translator passes Chinese ones and its catalogue)."""
+        Translator passes Chinese ones, its catalogue, and how it says where a feature
+        stands in a table or drawing)."""
         w = {**_ENGLISH, **(words or {})}
         where = [self.file]
         for key, value in (("line", self.line), ("layer", self.layer),
                            ("feature", self.feature), ("field", self.field)):
             if value is not None and value != "":
-                where.append(w[key].format(value))
-        text = w["where"].join(where) + w["colon"] + translate(self.message)
+                where.append(w[key].format(place(value) if key == "feature" else value))
+        text = w["where"].join(where) + w["colon"] + self._filled(translate(self.message))
         if self.found is not None:
             text += w["found"].format(self.found)
         if self.expected is not None:
-            text += w["expected"].format(translate(self.expected))
+            text += w["expected"].format(self._filled(translate(self.expected)))
         return text
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        out = {k: v for k, v in self.__dict__.items() if v is not None and k != "args"}
+        if self.args:  # the words of the result format, with their figures
+            out["message"] = self._filled(self.message)
+            if self.expected is not None:
+                out["expected"] = self._filled(self.expected)
+        return out
 
 
 class ComplianceError(Exception):

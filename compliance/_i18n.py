@@ -180,7 +180,8 @@ class Translator:
         field), what is wrong, what was found and what was expected."""
         if self.lang != "zh":
             return str(p)
-        return p.describe(_CHINESE_PLACES, lambda text: zh_punctuation(self.gettext(text)))
+        return p.describe(_CHINESE_PLACES, lambda text: zh_punctuation(self.gettext(text)),
+                          _chinese_place)
 
     def punctuate(self, text: str | None) -> str:
         """Chinese text set as Chinese is set: full-width punctuation next to Chinese, no
@@ -188,6 +189,32 @@ class Translator:
         if not text:
             return text or ""
         return zh_punctuation(text) if self.lang == "zh" else text
+
+
+# Where a feature stands in its file, as the readers name it (table.py, cad.py): "row 12",
+# "sheet 'S' row 12", "handle 2F", alone or after the feature's id in parentheses.
+_PLACE_IN_FILE = re.compile(r"(?:sheet '(?P<sheet>[^']*)' )?row (?P<row>\d+)|handle (?P<handle>\S+)")
+_ID_AND_PLACE = re.compile(r"(?P<id>.*) \((?P<where>[^()]*)\)")
+
+
+def _chinese_where(where: str) -> str | None:
+    m = _PLACE_IN_FILE.fullmatch(where)
+    if m is None:
+        return None
+    if m["handle"] is not None:
+        return f"句柄 {m['handle']}"
+    sheet = f"工作表“{m['sheet']}”" if m["sheet"] is not None else ""
+    return f"{sheet}第 {m['row']} 行"
+
+
+def _chinese_place(label: str) -> str:
+    """A feature's label with where it stands said in Chinese: P1（第 12 行）, 第 12 行."""
+    said = _chinese_where(label)
+    if said is not None:
+        return said
+    m = _ID_AND_PLACE.fullmatch(label)
+    said = _chinese_where(m["where"]) if m else None
+    return f"{m['id']}（{said}）" if said is not None else label
 
 
 # Chinese characters (CJK unified ideographs, extension A and compatibility).

@@ -98,7 +98,8 @@ class _Layer:
             return np.where(ids.notna(), named, where).astype(object)
         return rows.to_numpy(dtype=object)
 
-    def error(self, mask, message, field=None, found=None, expected=None, level="error"):
+    def error(self, mask, message, field=None, found=None, expected=None, level="error",
+              args=()):
         mask = np.asarray(mask, dtype=bool)
         for i in np.flatnonzero(mask):
             f = found[i] if isinstance(found, (list, np.ndarray, pd.Series)) else found
@@ -107,7 +108,7 @@ class _Layer:
             problem = Problem(self.file, message, layer=self.layer,
                               feature=str(self.labels[i]), field=field,
                               found=None if f is None else _show(f), expected=expected,
-                              level=level)
+                              level=level, args=args)
             self.problems.append(problem)
             self._rows.append(i)
             if level == "error":
@@ -309,8 +310,8 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
     L.error(reason == _BOOLEAN, N_("a true/false value is not a number"), field=field, found=raw,
             expected=expected)
     L.error(reason == _AMBIGUOUS, N_("ambiguous number: the comma is neither a decimal point "
-            "nor a thousands separator in groups of three"), field=field, found=raw,
-            expected=f"{expected}; write 20.5 or 1200 (1,200 is read as thousands)")
+            "nor a thousands separator in groups of three (write 20.5 or 1200; 1,200 is read "
+            "as thousands)"), field=field, found=raw, expected=expected)
     L.error(reason == _TEXT, N_("not a number"), field=field, found=raw, expected=expected)
     blank = np.isnan(values) & (reason == None)  # noqa: E711 - elementwise on objects
     if required:
@@ -327,8 +328,8 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
     below = ok & ((values <= minimum) if strict_min else (values < minimum))
     L.error(below, N_("value out of range"), field=field, found=values, expected=expected)
     huge = ok & ~below & ((values > maximum) | np.isinf(values))
-    L.error(huge, N_("implausibly large"), field=field, found=raw,
-            expected=f"{expected} (at most {maximum:,.0f})")
+    L.error(huge, N_("implausibly large: more than {maximum}"), field=field, found=raw,
+            expected=expected, args=(("maximum", f"{maximum:,.0f}"),))
     if integer:
         frac = ok & ~below & ~huge & (np.floor(values) != values)
         L.error(frac, N_("not a whole number"), field=field, found=values, expected=expected)

@@ -383,9 +383,10 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
                       notes + located,
                       implied_wgs84=set(frames), geometry_optional=True)
     else:
-        raise PlanError(Problem(str(p), N_("not a plan file"), found=f"'{p.suffix or 'no'}' extension",
-                                expected=", ".join(PLAN_SUFFIXES) + ", or a folder of layer "
-                                         "files"))
+        # The suffixes are the same in every language; the words around them are the
+        # catalogue's.
+        raise PlanError(Problem(str(p), N_("not a plan file, nor a folder of layer files"),
+                                found=p.suffix or "—", expected=", ".join(PLAN_SUFFIXES)))
     # A table's headers and a drawing's attribute tags are named as they are read: a
     # drawing's labels and attributes fill the same fields, neither giving way to the other.
     if p.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".csv", ".dxf", ".dwg"):

@@ -71,6 +71,11 @@ def test_empty_file(tmp_path):
 def test_not_a_plan(tmp_path):
     (tmp_path / "x.txt").write_text("hello")
     assert_refused(check(tmp_path / "x.txt"), "not a plan file", ".geojson")
+    # Said wholly in Chinese to a Chinese terminal: the suffixes are the only words left.
+    res = CliRunner(env={"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}).invoke(
+        main, ["check", str(tmp_path / "x.txt"), "--city", "zunyi"])
+    assert res.exit_code == 2
+    assert "不是方案文件，也不是图层文件夹；实际为 .txt；应为 .geojson" in res.output, res.output
     (tmp_path / "y.json").write_text('{"type": "Feature"}')
     assert_refused(check(tmp_path / "y.json"), "not a GeoJSON FeatureCollection")
 
@@ -331,3 +336,24 @@ def test_standards_validate_bad_file_exits_2(tmp_path):
                    "rate_existing: 15}\n", encoding="utf-8")
     out = CliRunner().invoke(main, ["standards", "validate", str(bad)])
     assert_refused(out, "bad.yaml", "line 6", "rules.area_per_households.params.rate_new")
+
+
+def test_a_table_problem_is_said_wholly_in_chinese(tmp_path):
+    """To a Chinese terminal the row a feature stands in, a number's hint and its limit are
+    Chinese too, where English words were left in the message."""
+    path = tmp_path / "p.csv"
+    path.write_text('id,households_new\nP1,"1,20"\nP2,99999999\n', encoding="utf-8")
+    res = CliRunner(env={"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}).invoke(
+        main, ["check", str(path), "--city", "zunyi"])
+    assert res.exit_code == 2
+    assert "要素“P1（第 2 行）”" in res.output and "请写作 20.5 或 1200" in res.output
+    assert "数值大得不合常理：超过 5,000,000；实际为 '99999999'；应为 ≥ 0 的整数" in res.output
+    for english in ("row ", "write ", "at most", "expected"):
+        assert english not in res.output, res.output
+    # The JSON of a batch keeps the result format's English words, the limit filled in.
+    from compliance._errors import Problem
+
+    problem = Problem("p.csv", "implausibly large: more than {maximum}", expected="x",
+                      args=(("maximum", "5,000,000"),))
+    assert problem.as_dict() == {"file": "p.csv", "message": "implausibly large: more than "
+                                 "5,000,000", "expected": "x", "level": "error"}

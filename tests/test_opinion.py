@@ -187,7 +187,7 @@ def test_input_problems_are_said_in_chinese_in_a_chinese_report(tmp_path):
     out = tmp_path / "r.html"
     invoke("check", ROOT / "samples" / "zunyi-site.dxf", "--city", "zunyi", "-o", out)
     page = out.read_text(encoding="utf-8")
-    assert "轮廓外的标注未被使用" in page and "要素“handle" in page
+    assert "轮廓外的标注未被使用" in page and "要素“句柄 " in page and "要素“handle" not in page
     assert "a label outside every outline" not in page
 
 
