@@ -727,10 +727,12 @@ def _number_problem(path, mapping, key, value, spec_min=0.0, spec_max=None, null
                        line=line_of(mapping, key), expected=N_("a finite number"))
     if value < spec_min:
         return Problem(str(path), N_("value out of range"), field=key, found=repr(value),
-                       line=line_of(mapping, key), expected=f"a number ≥ {spec_min:g}")
+                       line=line_of(mapping, key), expected=N_("a number ≥ {minimum}"),
+                       args=(("minimum", f"{spec_min:g}"),))
     if spec_max is not None and value > spec_max:
         return Problem(str(path), N_("value out of range"), field=key, found=repr(value),
-                       line=line_of(mapping, key), expected=f"a number ≤ {spec_max:g}")
+                       line=line_of(mapping, key), expected=N_("a number ≤ {maximum}"),
+                       args=(("maximum", f"{spec_max:g}"),))
     return None
 
 

@@ -899,7 +899,8 @@ def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
             raise PlanError(Problem(str(p), N_("two files for one layer: which one is the plan "
                                     "cannot be guessed"), layer=layer,
                                     found=", ".join(c.name for c in candidates),
-                                    expected=f"one file named {chosen[layer]}.*"))
+                                    expected=N_("one file named {name}.*"),
+                                    args=(("name", chosen[layer]),)))
         f = candidates[0]
         own = plan_map.own_of(layer) if plan_map else frozenset()
         if f.is_dir():  # a partitioned dataset: buildings/part.0.parquet, …

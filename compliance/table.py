@@ -328,8 +328,9 @@ def join(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], f
             if pid is None or pid not in position:
                 problems.append(Problem(file, N_("a table row names no feature of the plan"),
                                         layer=layer, feature=row_label, field="id",
-                                        found=repr(pid), expected="an id of the plan's "
-                                        f"{layer}"))
+                                        found=repr(pid),
+                                        expected=N_("an id of the plan's {layer}"),
+                                        args=(("layer", layer),)))
                 continue
             i = position[pid]
             for c in columns:

@@ -109,8 +109,10 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
         size = upload.path.stat().st_size
         if total > max_bytes or total > ZIP_MAX_RATIO * max(size, 1):
             raise PlanError(Problem(where, N_("the ZIP expands far beyond its size (a zip bomb?)"),
-                                    found=f"{total:,} bytes from {size:,}",
-                                    expected=f"at most {ZIP_MAX_RATIO}× and {max_bytes:,} bytes"))
+                                    found=f"{total:,} B ← {size:,} B",
+                                    expected=N_("at most {ratio}× its size and {limit} bytes"),
+                                    args=(("ratio", str(ZIP_MAX_RATIO)),
+                                          ("limit", f"{max_bytes:,}"))))
         chosen = []
         for m in members:
             parts = PurePosixPath(m.filename.replace("\\", "/")).parts
