@@ -93,8 +93,9 @@ class _Layer:
             where = rows.to_numpy(dtype=object)
             located = np.array([str(r).startswith(("handle ", "sheet ", "row "))
                                 for r in where], dtype=bool)
-            named = np.where(located, [f"{i} ({r})" for i, r in zip(ids, where)],
-                             ids.astype(object))
+            # (A row without an id is named by its place, as its id: said once.)
+            named = np.where(located, [r if str(i) == str(r) else f"{i} ({r})"
+                                       for i, r in zip(ids, where)], ids.astype(object))
             return np.where(ids.notna(), named, where).astype(object)
         return rows.to_numpy(dtype=object)
 
@@ -117,10 +118,12 @@ class _Layer:
         if level == "error":
             self.bad |= mask
 
-    def missing(self, field: str, expected: str) -> None:
+    def missing(self, field: str, expected: str, message: str | None = None,
+                found: str | None = None) -> None:
         """A field the whole layer lacks: said once, with the fields the layer has (one of them
         may be it under another name: `--fields`), and held against every feature (a batch
-        reports each parcel incomplete with it)."""
+        reports each parcel incomplete with it). `message` and `found` say why instead where
+        the layer has a field that cannot be taken for it."""
         if not len(self.gdf):  # an empty layer lacks nothing
             return
         spelt = self.gdf.attrs.get("own_names", {})
@@ -128,13 +131,14 @@ class _Layer:
                if c not in ("geometry", "_row", "layer")]
         # A drawing's fields come from its labels and block attributes: the way out is in
         # them, or --fields for an attribute's own tag.
-        message = N_("missing field: no outline's label or block attribute gives it (write it "
-                     "in the labels, as a block attribute, or in a column of --table; name an "
-                     "attribute's own tag, such as HS, with --fields)") \
-            if self.drawing else N_("missing field: the layer has no such field (a field of "
-                                    "its own can be named as it with --fields)")
+        if message is None:
+            message = N_("missing field: no outline's label or block attribute gives it (write "
+                         "it in the labels, as a block attribute, or in a column of --table; "
+                         "name an attribute's own tag, such as HS, with --fields)") \
+                if self.drawing else N_("missing field: the layer has no such field (a field "
+                                        "of its own can be named as it with --fields)")
         problem = Problem(self.file, message, layer=self.layer, field=field,
-                          found=", ".join(own) or "—", expected=expected)
+                          found=found or ", ".join(own) or "—", expected=expected)
         self.problems.append(problem)
         self._rows.append(-1)  # before the features' own problems
         for i in range(len(self.gdf)):
@@ -449,6 +453,14 @@ def _polygonal_part(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
+# A household count that names no housing: 户数, 总户数, 住宅户数（户）, …
+_HOUSEHOLD_COUNT = re.compile(r"(总|住宅|居住|规划|设计)?户数\s*([(（].*[)）])?")
+
+
+def _household_counts(columns) -> list[str]:
+    return [c for c in columns if isinstance(c, str) and _HOUSEHOLD_COUNT.fullmatch(c.strip())]
+
+
 def validate_parcels(gdf, file: str, geometry_required: bool = True):
     L = _Layer(apply_aliases(gdf, "parcels"), file, "parcels")
     out = pd.DataFrame(index=L.gdf.index)
@@ -464,6 +476,14 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
                                               "from existing (a Shapefile cuts names to 10 "
                                               "characters)"), field="households",
                 expected=N_("hh_new and/or hh_exist, or 新建户数/已建户数"))
+    elif not has_new and not has_existing and (counts := _household_counts(L.gdf.columns)):
+        # 户数 or 总户数 in an office's table: which housing it counts decides the rate (new
+        # 20, existing 15 per 100 households in most cities), so it is never guessed.
+        L.missing("households_new",
+                  N_("新建户数 or 已建户数 as its header, or --fields naming it households_new "
+                     "or households_existing"),
+                  message=N_("the household count does not say whether it is new housing or "
+                             "existing (their rates differ)"), found=", ".join(counts))
     elif not has_new and not has_existing:
         L.missing("households_new",
                   N_("households_new and/or households_existing (新建户数/已建户数)"))

@@ -773,3 +773,21 @@ def test_a_table_column_the_format_does_not_read_is_said_never_counted_as_none(t
     area = finding(data, "area_per_households")
     assert (area["required"], area["provided"], area["status"]) == (172.8, 220.0, "pass")
     assert not [q for q in data["problems"] if "columns not read" in q["message"]]
+
+
+def test_a_household_count_that_names_no_housing_is_never_guessed(tmp_path):
+    """总户数 could be new housing (20 m² per 100 households in Zunyi) or existing: said once
+    for the layer with the way out, and --fields naming it checks the projects."""
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,总户数,养老用房面积\n滨湖苑,864,220\n云著,1200,200\n",
+                    encoding="utf-8")
+    res = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2
+    assert res.output.count("does not say whether it is new housing or existing") == 1
+    assert "found 总户数" in res.output and "--fields" in res.output
+    fields = tmp_path / "fields.yaml"
+    fields.write_text("parcels:\n  fields:\n    总户数: households_new\n", encoding="utf-8")
+    data, _ = result_of(tmp_path, path, "--fields", fields)
+    # 20 × 864 / 100 = 172.8 m² required of 滨湖苑's 220 m².
+    assert (finding(data, "area_per_households")["required"],
+            finding(data, "area_per_households")["provided"]) == (172.8, 220.0)
