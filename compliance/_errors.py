@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), 0x7f) if c != 0x0a} | \
@@ -13,6 +14,11 @@ def safe_text(text) -> str:
     an escape sequence cannot overwrite the verdict line in the terminal."""
     return str(text).translate(_CONTROL)
 
+
+# Where a feature stands in its file, as the readers name it for or beside its id (table.py:
+# "row 12", "sheet 'S' row 12"; cad.py: "handle 2F"): one pattern for the label that carries
+# it (_validate) and for saying it in Chinese (_i18n).
+PLACE_IN_FILE = re.compile(r"(?:sheet '(?P<sheet>[^']*)' )?row (?P<row>\d+)|handle (?P<handle>\S+)")
 
 _ENGLISH = {"line": "line {}", "layer": "layer '{}'", "feature": "feature '{}'",
             "field": "field '{}'", "where": ", ", "colon": ": ", "found": "; found {}",

@@ -15,6 +15,7 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
+from ._errors import PLACE_IN_FILE
 from .rules import catalogue
 from .vocabulary import (DISTRICT_FIGURE_NAMES, STATUS_NAMES, VERDICT_NAMES, Severity, Status,
                          Verdict, field_name, kind_name)
@@ -191,14 +192,12 @@ class Translator:
         return zh_punctuation(text) if self.lang == "zh" else text
 
 
-# Where a feature stands in its file, as the readers name it (table.py, cad.py): "row 12",
-# "sheet 'S' row 12", "handle 2F", alone or after the feature's id in parentheses.
-_PLACE_IN_FILE = re.compile(r"(?:sheet '(?P<sheet>[^']*)' )?row (?P<row>\d+)|handle (?P<handle>\S+)")
+# A feature's label: where it stands alone, or after its id in parentheses (_validate).
 _ID_AND_PLACE = re.compile(r"(?P<id>.*) \((?P<where>[^()]*)\)")
 
 
 def _chinese_where(where: str) -> str | None:
-    m = _PLACE_IN_FILE.fullmatch(where)
+    m = PLACE_IN_FILE.fullmatch(where)
     if m is None:
         return None
     if m["handle"] is not None:

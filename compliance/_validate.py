@@ -19,7 +19,7 @@ from dataclasses import replace
 from functools import cached_property
 
 from ._i18n import N_
-from ._errors import PlanError, Problem
+from ._errors import PLACE_IN_FILE, PlanError, Problem
 from .rules.catalogue import CATALOGUE
 from .settings import MAX_AREA_M2, MAX_COUNT
 from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, KIND_WORDS,
@@ -91,8 +91,8 @@ class _Layer:
             # Where a feature stands in a drawing or a table (a DXF handle, a sheet's row)
             # is said beside its id, so that it can be found there.
             where = rows.to_numpy(dtype=object)
-            located = np.array([str(r).startswith(("handle ", "sheet ", "row "))
-                                for r in where], dtype=bool)
+            located = np.array([PLACE_IN_FILE.fullmatch(str(r)) is not None for r in where],
+                               dtype=bool)
             # (A row without an id is named by its place, as its id: said once.)
             named = np.where(located, [r if str(i) == str(r) else f"{i} ({r})"
                                        for i, r in zip(ids, where)], ids.astype(object))
@@ -477,8 +477,9 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
                                               "characters)"), field="households",
                 expected=N_("hh_new and/or hh_exist, or 新建户数/已建户数"))
     elif not has_new and not has_existing and (counts := _household_counts(L.gdf.columns)):
-        # 户数 or 总户数 in an office's table: which housing it counts decides the rate (new
-        # 20, existing 15 per 100 households in most cities), so it is never guessed.
+        # 户数 or 总户数 in an office's table: which housing it counts decides the rate (the
+        # national baseline: new 20, existing 15 m² per 100 households, 国发〔2013〕35号
+        # (十五)), so it is never guessed.
         L.missing("households_new",
                   N_("新建户数 or 已建户数 as its header, or --fields naming it households_new "
                      "or households_existing"),

@@ -151,6 +151,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     fills: list[_Shape] = []
     solids: list[_Shape] = []
     tolerance = ARC_TOLERANCE_M / factor  # in drawing units
+    own_tags: dict[str | None, dict[str, str]] = {}  # per plan layer: made once, not per block
 
     def visit(entity, insert_layer: str | None = None, insert_handle: str | None = None):
         layer = _decoded(entity.dxf.get("layer", "0"))
@@ -162,7 +163,10 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         if kind == "INSERT":
             if entity.attribs:
                 fields = {}
-                own = _own_tags(tags or {}, layer_by_words(layer, mapping))
+                plan_layer_of_block = layer_by_words(layer, mapping)
+                if plan_layer_of_block not in own_tags:
+                    own_tags[plan_layer_of_block] = _own_tags(tags or {}, plan_layer_of_block)
+                own = own_tags[plan_layer_of_block]
                 for attrib in entity.attribs:
                     tag = _decoded(attrib.dxf.get("tag", ""))
                     key = own.get(tag.lower()) or _ATTRIB_TAGS.get(tag, tag.lower())
