@@ -262,6 +262,10 @@ class Row(Mapping):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def __bool__(self) -> bool:
+        # A finding always has a form; `if row` must not count its keys (__len__).
+        return True
+
     def __contains__(self, key) -> bool:
         return key in _DISPLAY or key in self._cited or key in self._data
 
