@@ -298,7 +298,7 @@ def _findings(frame: pd.DataFrame, info, spec, groups=None, modified=()):
     # The figures as the messages show them, and as the finding holds them: rounded.
     figures = [k for k in ("required", "provided", "shortfall") if k in frame]
     numbers = {k: _column(frame[k].to_numpy(dtype=float)) for k in figures}
-    rounded = {k: [_round(v, digits) for v in numbers[k]] for k in figures}
+    rounded = {k: _rounded(frame[k].to_numpy(dtype=float), digits) for k in figures}
     rounded |= {k: [None] * n for k in ("required", "provided", "shortfall") if k not in frame}
     # Each row's arguments: the rule's columns, then its figures, missing values left out.
     names = [*arg_cols, *figures]
@@ -358,7 +358,25 @@ def _number_or_zero(value) -> float:
     return value if value == value else 0.0  # NaN (not given) counts as none
 
 
-def _round(value, digits: int = 2):
-    if value is None or isinstance(value, str) or not math.isfinite(value):
-        return None
-    return round(float(value), digits)
+def _rounded(values: np.ndarray, digits: int) -> list:
+    """Python's `round(v, digits)` of each value, None where it is not a finite number, worked
+    out for the whole column at once (150,000 findings: 0.8 s of calls one value at a time).
+
+    rint(v · 10^d) / 10^d is Python's answer wherever the product's own rounding cannot carry
+    it across a half (the division of two exact numbers is the double nearest the decimal,
+    as Python's is); where it might, a hair from a half or beyond 2^52, Python's round
+    decides."""
+    scale = 10.0 ** digits
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = values * scale
+        out = np.rint(scaled) / scale
+        frac = np.abs(scaled - np.trunc(scaled))
+        unsure = (np.abs(frac - 0.5) <= 4 * np.spacing(np.abs(scaled))) | \
+            (np.abs(scaled) >= 2.0 ** 52)
+    finite = np.isfinite(values)
+    result = np.where(finite, out, np.nan).tolist()
+    for i in np.flatnonzero(~finite).tolist():
+        result[i] = None
+    for i in np.flatnonzero(unsure & finite).tolist():
+        result[i] = round(float(values[i]), digits)
+    return result

@@ -154,3 +154,21 @@ def test_parsing_raises_only_the_tools_own_errors(tmp_path_factory, feats, stric
         run(plan, load_standard("dongying"))
     except ComplianceError:
         pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=50),
+       digits=st.sampled_from([2, 4]))
+@example(values=[2.675, 1.005, 0.285, 0.125, 0.375, -0.125, 2.0 ** 53 + 2, 1e300, float("nan"),
+                 float("inf"), 5e-324], digits=2)
+def test_findings_round_their_figures_as_python_does(values, digits):
+    """A finding's figures are rounded a column at a time; each must be Python's round of the
+    value (2.675 and 1.005 lie just below the half in binary: 2.67 and 1.0; 0.125 is a true
+    half: 0.12, to even), the same double and the same text in every report."""
+    from compliance.engine import _rounded
+
+    got = _rounded(np.array(values, dtype=float), digits)
+    want = [round(v, digits) if np.isfinite(v) else None for v in values]
+    assert [repr(g) for g in got] == [repr(w) for w in want]
+    if values[:5] == [2.675, 1.005, 0.285, 0.125, 0.375] and digits == 2:
+        assert got[:5] == [2.67, 1.0, 0.28, 0.12, 0.38]
