@@ -7,7 +7,6 @@ walking radius), never by their ids.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from dataclasses import replace
 
 import numpy as np
