@@ -333,3 +333,26 @@ def test_a_layer_that_cannot_be_made_is_not_called_a_write_failure(tmp_path):
     with pytest.raises(ZeroDivisionError):
         io.write_gpkg_atomic(tmp_path / "r.gpkg", layers())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_buildings_point_is_inside_its_outline_once_both_are_in_metres():
+    """The representative point is taken of the outline as drawn (here in degrees) and then
+    projected; the outline is projected only when a view draws it. An L-shaped building,
+    whose bounding box's centre lies outside it, must keep its point inside after both."""
+    import shapely
+
+    from conftest import make_plan
+
+    lon, lat, d = 114.30, 30.60, 0.0003  # about 29 m by 33 m
+    ell = shapely.Polygon([(lon, lat), (lon + d, lat), (lon + d, lat + d / 3),
+                           (lon + d / 3, lat + d / 3), (lon + d / 3, lat + d), (lon, lat + d)])
+    parcel = shapely.box(lon - d, lat - d, lon + 2 * d, lat + 2 * d)
+    plan = make_plan([{"id": "P1", "households_new": 10, "geometry": parcel}],
+                     buildings=[{"id": "B1", "households": 10, "geometry": ell}],
+                     crs="EPSG:4326")
+    outline = plan.building_outlines([0])[0]
+    point = shapely.Point(plan.buildings[["x", "y"]].to_numpy()[0])
+    assert outline.contains(point)
+    # In metres: the outline is about 29 m across (0.0003° of longitude at 30.6°N:
+    # 0.0003 × 111,320 m × cos 30.6° ≈ 28.7 m), not 0.0003 of a unit.
+    assert 28 < outline.bounds[2] - outline.bounds[0] < 30
