@@ -753,9 +753,14 @@ def test_check_writes_xlsx_with_formulas_defused(tmp_path):
     parcel["properties"]["name"] = '=HYPERLINK("http://x","y")'
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     assert invoke("check", path, "--city", "zunyi", "-o", tmp_path / "r.xlsx").exit_code == 1
-    sheet = load_workbook(tmp_path / "r.xlsx")["地块"]
+    book = load_workbook(tmp_path / "r.xlsx")
+    sheet = book["地块"]
     assert sheet.cell(row=2, column=2).value.startswith("'=")
     assert sheet.cell(row=2, column=3).fill.fgColor.rgb.endswith("FFCDD2")
+    # The findings sheet names the parcel on every row of its findings: defused there too.
+    findings = book["条款判定"]
+    names = {findings.cell(row=r, column=2).value for r in range(2, findings.max_row + 1)}
+    assert names == {'\'=HYPERLINK("http://x","y")'}
 
 
 def test_a_table_column_the_format_does_not_read_is_said_never_counted_as_none(tmp_path):

@@ -71,16 +71,23 @@ def _cell(ref: str, value, style: int) -> str:
     return f'<c r="{ref}"{s} t="inlineStr">{_text(str(value))}</c>'
 
 
-def _row(r: int, letters: list[str], values, styles: list[int]) -> str:
+def _row(r: int, letters: list[str], values, styles: list[int],
+         formula_starts: frozenset = frozenset()) -> str:
     """A row's XML: the commonest cells (unstyled text, nothing) written here, in one loop,
-    the rest by `_cell` (a district's workbook has millions of cells)."""
+    the rest by `_cell` (a district's workbook has millions of cells). Text beginning with one
+    of `formula_starts` is prefixed with ' (shown, never evaluated), here in the same loop
+    rather than in a pass of its own over every cell."""
     n = str(r)
     cells = []
     for c, v, st in zip(letters, values, styles):
-        if type(v) is str and not st:
-            if v:
-                cells.append(f'<c r="{c}{n}" t="inlineStr">{_text(v)}</c>')
-        elif v is not None or st:
+        if isinstance(v, str):
+            if v[:1] in formula_starts:
+                v = "'" + v
+            if not st:
+                if v:
+                    cells.append(f'<c r="{c}{n}" t="inlineStr">{_text(v)}</c>')
+                continue
+        if v is not None or st:
             cells.append(_cell(c + n, v, st))
     return f'<row r="{n}">' + "".join(cells) + "</row>"
 
@@ -114,9 +121,11 @@ class Workbook:
         return 2 + self._fill_names.index(fill)
 
     def add_sheet(self, title: str, header: list[str], rows, widths: list[float],
-                  fill_column: int | None = None) -> None:
+                  fill_column: int | None = None,
+                  formula_starts: frozenset = frozenset()) -> None:
         """`rows`: lists of cell values, or (fill name, values) pairs when `fill_column` is
-        set. Written as they come."""
+        set. Written as they come; text that begins with one of `formula_starts` is shown
+        with a ' before it, never evaluated."""
         n_cols = len(header)
         letters = [column_letter(i) for i in range(n_cols)]
         number = len(self._sheets) + 1
@@ -144,7 +153,7 @@ class Workbook:
                 if fill_column is not None:
                     fill, row = row
                     styles[fill_column] = self.style(fill)
-                batch.append(_row(r, letters, row, styles))
+                batch.append(_row(r, letters, row, styles, formula_starts))
                 if len(batch) == 1000:  # one compressor call per thousand rows
                     compressed.append(compressor.submit(out.write, "".join(batch).encode()))
                     batch.clear()

@@ -81,13 +81,13 @@ def render(model: Model) -> str:
 
 # Text a spreadsheet would read as a formula (OWASP's list: = + - @, tab, carriage return).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def defuse_row(row: list) -> list:
     """Each cell that begins like a formula is shown, not evaluated: prefixed with '. (One
     comprehension, not a call a cell: a district's tables have millions.)"""
-    return ["'" + v if isinstance(v, str) and v[:1] in _FORMULA_FIRST else v for v in row]
+    return ["'" + v if isinstance(v, str) and v[:1] in FORMULA_FIRST else v for v in row]
 
 
 def defuse(value):

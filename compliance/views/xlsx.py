@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._i18n import rule_label
 from ..rules.catalogue import CATALOGUE
-from .csv import COLUMNS, defuse_row, rows
+from .csv import COLUMNS, FORMULA_FIRST, defuse_row, rows
 from .model import Model
 
 _FILL = {"compliant": "C8E6C9", "non_compliant": "FFCDD2", "incomplete": "FFE0B2"}
@@ -83,17 +83,19 @@ def render(model: Model) -> bytes:
     lang = model.lang
     header, body = _parcel_sheet(model)
     finding_header = [_HEADERS[lang][c] for c in COLUMNS]
-    # Text is text: nothing a cell holds becomes a formula in any program that reads it. (An
-    # empty text is an empty cell, as the writer leaves it.)
-    finding_rows = [defuse_row(row) for row in rows(model)]
-    parcel_rows = [(verdict, defuse_row(values)) for verdict, values in body]
+    # Text is text: nothing a cell holds becomes a formula in any program that reads it (the
+    # writer puts a ' before it, as it writes the cell). An empty text is an empty cell.
+    finding_rows = list(rows(model))
     with tempfile.TemporaryDirectory(prefix="compliance-xlsx-") as tmp:
         path = os.path.join(tmp, "book.xlsx")
         book = Workbook(path, n_sheets=2, fills=_FILL)
-        book.add_sheet("地块" if lang == "zh" else "parcels", header, parcel_rows,
-                       _widths(header, [values for _, values in parcel_rows]), fill_column=2)
+        book.add_sheet("地块" if lang == "zh" else "parcels", header, body,
+                       _widths(header, [defuse_row(values) for _, values in body[:500]]),
+                       fill_column=2, formula_starts=FORMULA_FIRST)
         book.add_sheet("条款判定" if lang == "zh" else "findings", finding_header,
-                       finding_rows, _widths(finding_header, finding_rows))
+                       finding_rows,
+                       _widths(finding_header, [defuse_row(r) for r in finding_rows[:500]]),
+                       formula_starts=FORMULA_FIRST)
         book.close()
         with open(path, "rb") as fh:
             return fh.read()
