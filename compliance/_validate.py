@@ -684,21 +684,13 @@ def unprojectable(projected, file: str, layer: str):
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     bad = np.zeros(len(geoms), dtype=bool)
     bad[present] = ~np.isfinite(shapely.bounds(geoms[present])).all(axis=1)
-    ids = projected["id"].to_numpy() if "id" in projected else None
-    return bad, unprojectable_problems(bad, ids, file, layer)
-
-
-def unprojectable_problems(bad: np.ndarray, ids, file: str, layer: str) -> list[Problem]:
-    """One problem for each feature of the mask `bad` (see `unprojectable`); `ids` their ids,
-    None where a feature has none."""
-    if ids is None:
-        ids = np.full(len(bad), None)
-    return [Problem(file, N_("the coordinates cannot be placed in the plan's measuring CRS"),
-                    layer=layer, feature=str(ids[i]) if ids[i] is not None else f"#{i + 1}",
-                    field="geometry",
-                    expected=N_("coordinates near the rest of the plan, in the CRS the file "
-                                "declares"))
-            for i in np.flatnonzero(bad)]
+    ids = projected["id"].to_numpy() if "id" in projected else np.full(len(geoms), None)
+    return bad, [Problem(file, N_("the coordinates cannot be placed in the plan's measuring CRS"),
+                         layer=layer, feature=str(ids[i]) if ids[i] is not None else f"#{i + 1}",
+                         field="geometry",
+                         expected=N_("coordinates near the rest of the plan, in the CRS the file "
+                                     "declares"))
+                 for i in np.flatnonzero(bad)]
 
 
 def zero_area_parcels(projected, file: str):

@@ -40,54 +40,47 @@ def _union_box(boxes) -> np.ndarray | None:
 
 
 class Footprints:
-    """Building outlines held as one WKB buffer, in the order of `Plan.buildings`, in the CRS
-    their layer declares, and projected to the measuring CRS when taken.
+    """Building outlines held as one WKB buffer, in the order of `Plan.buildings`.
 
     As shapely objects a district's outlines are most of a plan's memory (200,000 buildings:
     157 MiB); as WKB a tenth of it. The rules measure from each building's representative
-    point; only the views draw outlines, and take back the few they draw: projecting those
-    then, not every outline as it is read, took the reading of 1,000,000 buildings' batches
-    from 0.22 s to 0.06 s each."""
+    point; only the views draw outlines, and take back the few they draw."""
 
-    __slots__ = ("_buffer", "_offsets", "crs", "metric")
+    __slots__ = ("_buffer", "_offsets", "total_bounds")
 
-    def __init__(self, buffer: bytes, lengths: np.ndarray, crs: pyproj.CRS | None = None,
-                 metric: pyproj.CRS | None = None):
+    def __init__(self, buffer: bytes, lengths: np.ndarray, total_bounds: np.ndarray):
         self._buffer = buffer
         self._offsets = np.r_[0, np.cumsum(lengths, dtype=np.int64)]
-        self.crs, self.metric = crs, metric
+        self.total_bounds = total_bounds
 
     @staticmethod
-    def piece(geoms: np.ndarray) -> tuple[bytes, np.ndarray]:
+    def piece(geoms: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
         """One batch's outlines, ready to be joined by `concat`."""
         wkb = shapely.to_wkb(geoms)
         present = ~shapely.is_missing(geoms)
         lengths = np.zeros(len(wkb), dtype=np.int64)
         lengths[present] = np.fromiter(map(len, wkb[present]), dtype=np.int64,
                                        count=int(present.sum()))
-        return b"".join(wkb[present]), lengths
+        bounds = shapely.total_bounds(geoms) if len(geoms) else np.full(4, np.nan)
+        return b"".join(wkb[present]), lengths, bounds
 
     @classmethod
-    def concat(cls, pieces: list, crs: pyproj.CRS | None = None,
-               metric: pyproj.CRS | None = None) -> "Footprints":
+    def concat(cls, pieces: list) -> "Footprints":
+        total = _union_box([p[2] for p in pieces])
         return cls(b"".join(p[0] for p in pieces),
                    np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64),
-                   crs, metric)
+                   np.full(4, np.nan) if total is None else total)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
     def take(self, positions) -> np.ndarray:
-        """The outlines at these positions in the measuring CRS, as shapely geometries (None
-        where missing)."""
+        """The outlines at these positions, as shapely geometries (None where missing)."""
         buf, off = self._buffer, self._offsets
         wkb = np.empty(len(positions), dtype=object)
         for k, i in enumerate(np.asarray(positions, dtype=np.int64)):
             wkb[k] = buf[off[i]:off[i + 1]] or None
-        outlines = shapely.from_wkb(wkb)
-        if self.metric is None or not len(outlines):
-            return outlines
-        return gpd.GeoSeries(outlines, crs=self.crs).to_crs(self.metric).to_numpy()
+        return shapely.from_wkb(wkb)
 
 
 @dataclass
@@ -113,15 +106,11 @@ class Plan:
         return self.footprints.take(positions)
 
     def extent(self):
-        """The box holding every parcel, facility and household (a building's representative
-        point, which every distance is measured from); None if empty."""
+        """The box holding every parcel, building outline and facility (None if empty)."""
         boxes = [layer.total_bounds for layer in (self.parcels, self.facilities)
                  if layer is not None and len(layer)]
-        if self.buildings is not None and len(self.buildings):
-            x, y = self.buildings["x"].to_numpy(), self.buildings["y"].to_numpy()
-            with np.errstate(invalid="ignore"):
-                boxes.append([np.nanmin(x), np.nanmin(y), np.nanmax(x), np.nanmax(y)]
-                             if np.isfinite(x).any() else [np.nan] * 4)
+        if self.footprints is not None:
+            boxes.append(self.footprints.total_bounds)
         box = _union_box(boxes)
         return None if box is None else tuple(box)
 
@@ -431,17 +420,17 @@ def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[st
                     geometry_required: bool, metric: pyproj.CRS | None,
                     look_at_coordinates: bool,
                     on_batch: Callable[[int], None] | None = None) -> _BuildingsRead:
-    """The buildings layer, batch by batch (io.STREAM_ROWS): each validated and reduced to
-    representative points in `metric`, its outlines kept as WKB, before the next but one is
-    read. A batch's polygons are freed soon after, so the plan's memory follows
+    """The buildings layer, batch by batch (io.STREAM_ROWS): each validated, projected to
+    `metric` and reduced to representative points, its outlines kept as WKB, before the next
+    but one is read. A batch's polygons are freed soon after, so the plan's memory follows
     the batch, not the district. Without a measuring CRS (no parcel left) the batches are
     only validated, for the list of problems.
 
     Validation runs here, batch after batch, for it carries state from one batch to the next
-    (the ids seen); the reduction of a batch runs in a thread meanwhile (`_reduce_buildings`),
-    which overlaps with GDAL's reading of the next batch and PROJ's work, both done without
-    the GIL (GEOS, called through shapely, holds it): 1,000,000 buildings, 11.3 → 9.3 s, and
-    7.8 s since only the points are projected."""
+    (the ids seen); the reduction of a batch runs in a thread meanwhile (`_reduce_buildings`:
+    projection, representative points, WKB), so a second core reads and validates the next
+    batch: 1,000,000 buildings, 11.3 → 9.3 s. What overlaps is GDAL's reading and PROJ's
+    projecting, which let go of the GIL; GEOS, called through shapely, holds it."""
     seen_ids: set = set()
     problems, dropped = [], []
     boxes = []
@@ -500,43 +489,32 @@ def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[st
         return _BuildingsRead(None, None, problems, crs_problems, dropped, [])
     frames = [frame for frame, _, _ in batches]
     points = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return _BuildingsRead(points, Footprints.concat([piece for _, piece, _ in batches], crs,
-                                                    metric),
+    return _BuildingsRead(points, Footprints.concat([piece for _, piece, _ in batches]),
                           problems, crs_problems, dropped,
                           [p for _, _, off_found in batches for p in off_found])
 
 
 def _reduce_buildings(attrs: pd.DataFrame, geoms: np.ndarray, crs: pyproj.CRS,
                       metric: pyproj.CRS, file: str):
-    """A validated batch of buildings reduced to what the rules measure from: (attributes
-    with the x/y in `metric` of each representative point, outlines as a Footprints piece,
-    problems of points that cannot be projected); those are left out.
-
-    The point is taken of the outline as drawn and then projected: the projection is
-    conformal, so the point of the projected outline is the same point to a micrometre, and
-    only one coordinate a building is projected, not every vertex (see Footprints)."""
-    points = shapely.point_on_surface(geoms)
-    x, y = _transformer(crs, metric).transform(shapely.get_x(points), shapely.get_y(points))
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    off = present & ~(np.isfinite(x) & np.isfinite(y))
-    off_found = _validate.unprojectable_problems(
-        off, attrs["id"].to_numpy() if "id" in attrs else None, file, "buildings")
-    frame = attrs
+    """A validated batch of buildings projected to `metric`, as (attributes with the x/y of
+    each representative point, outlines as a Footprints piece, problems of coordinates that
+    cannot be projected); those are left out."""
+    kept = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs)).to_crs(metric)
+    off, off_found = _validate.unprojectable(kept, file, "buildings")
     if off.any():
-        keep = ~off
-        frame, geoms, x, y = attrs[keep].reset_index(drop=True), geoms[keep], x[keep], y[keep]
-    piece = Footprints.piece(geoms)
-    # Every distance is measured from a building's representative point, held as two
-    # columns (16 bytes, where a shapely point is 200).
-    frame["x"], frame["y"] = x, y  # a frame of this batch's own (reset_index)
+        kept = kept[~off].reset_index(drop=True)
+    outlines = kept.geometry.to_numpy()
+    piece = Footprints.piece(outlines)
+    # Every distance is measured from a building's representative point, taken of its
+    # outline in metres; held as two columns (16 bytes, where a shapely point is 200). Taken
+    # of the outline as drawn and then projected, it would cost a quarter as much, but move
+    # with the CRS the plan is drawn in: the Beijing sample's buildings in CGCS2000 / GK
+    # CM 114°E, 2.3° from their meridian, moved by up to 23.9 m, so that one plan gave two
+    # answers (see test_a_buildings_point_is_the_same_whatever_crs_the_plan_is_drawn_in).
+    points = shapely.point_on_surface(outlines)
+    frame = pd.DataFrame(kept.drop(columns="geometry"))
+    frame["x"], frame["y"] = shapely.get_x(points), shapely.get_y(points)
     return frame, piece, off_found
-
-
-def _transformer(crs: pyproj.CRS, metric: pyproj.CRS) -> pyproj.Transformer:
-    """The transformation geopandas' to_crs makes, as (x, y) in any axis order the CRS
-    names; one a thread (a Transformer is not shared between threads)."""
-    return pyproj.Transformer.from_crs(crs, metric, always_xy=True)
 
 
 def _any_shape(geoms: np.ndarray) -> bool:

@@ -336,9 +336,8 @@ def test_a_layer_that_cannot_be_made_is_not_called_a_write_failure(tmp_path):
 
 
 def test_a_buildings_point_is_inside_its_outline_once_both_are_in_metres():
-    """The representative point is taken of the outline as drawn (here in degrees) and then
-    projected; the outline is projected only when a view draws it. An L-shaped building,
-    whose bounding box's centre lies outside it, must keep its point inside after both."""
+    """An L-shaped building drawn in degrees, whose bounding box's centre lies outside it: its
+    representative point lies inside its outline, both in metres."""
     import shapely
 
     from conftest import make_plan
@@ -356,3 +355,29 @@ def test_a_buildings_point_is_inside_its_outline_once_both_are_in_metres():
     # In metres: the outline is about 29 m across (0.0003° of longitude at 30.6°N:
     # 0.0003 × 111,320 m × cos 30.6° ≈ 28.7 m), not 0.0003 of a unit.
     assert 28 < outline.bounds[2] - outline.bounds[0] < 30
+
+
+def test_a_buildings_point_is_the_same_whatever_crs_the_plan_is_drawn_in():
+    """One plan drawn in longitude/latitude or in CGCS2000 / GK CM 114°E (Beijing lies 2.3°
+    east of that meridian, where the grid turns about 1.5° from true north) must give one
+    answer: a building's point is taken of its outline once in metres. Taken in the drawing's
+    own CRS and then projected, this U-shaped block's point moved 0.89 m between the two."""
+    import numpy as np
+    import shapely
+
+    from conftest import make_plan
+
+    lon, lat, d = 116.33, 39.99, 0.0008  # about 68 m by 89 m
+    block = shapely.Polygon([(lon, lat), (lon + d, lat), (lon + d, lat + d),
+                             (lon + 0.7 * d, lat + d), (lon + 0.7 * d, lat + 0.2 * d),
+                             (lon + 0.2 * d, lat + 0.2 * d), (lon + 0.2 * d, lat + d),
+                             (lon, lat + d)])
+    parcel = shapely.box(lon - d, lat - d, lon + 2 * d, lat + 2 * d)
+    points = []
+    for crs in ("EPSG:4326", "EPSG:4547"):
+        drawn = gpd.GeoSeries([parcel, block], crs="EPSG:4326").to_crs(crs).to_numpy()
+        plan = make_plan([{"id": "P1", "households_new": 10, "geometry": drawn[0]}],
+                         buildings=[{"id": "B1", "households": 10, "geometry": drawn[1]}],
+                         crs=crs)
+        points.append(plan.buildings[["x", "y"]].to_numpy()[0])
+    assert np.hypot(*(points[0] - points[1])) < 0.001
