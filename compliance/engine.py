@@ -296,8 +296,9 @@ def _findings(frame: pd.DataFrame, info, spec, groups=None, modified=()):
     core |= {c: (frame[c].tolist() if c in frame else [None] * n) for c in ("notes", "details")}
     # The figures as the messages show them, and as the finding holds them: rounded.
     figures = [k for k in ("required", "provided", "shortfall") if k in frame]
-    numbers = {k: _column(frame[k].to_numpy(dtype=float)) for k in figures}
-    rounded = {k: _rounded(frame[k].to_numpy(dtype=float), digits) for k in figures}
+    as_float = {k: frame[k].to_numpy(dtype=float) for k in figures}
+    numbers = {k: _column(a) for k, a in as_float.items()}
+    rounded = {k: _rounded(a, digits) for k, a in as_float.items()}
     rounded |= {k: [None] * n for k in ("required", "provided", "shortfall") if k not in frame}
     # Each row's arguments: the rule's columns, then its figures, missing values left out.
     names = [*arg_cols, *figures]
@@ -373,9 +374,7 @@ def _rounded(values: np.ndarray, digits: int) -> list:
         unsure = (np.abs(frac - 0.5) <= 4 * np.spacing(np.abs(scaled))) | \
             (np.abs(scaled) >= 2.0 ** 52)
     finite = np.isfinite(values)
-    result = np.where(finite, out, np.nan).tolist()
-    for i in np.flatnonzero(~finite).tolist():
-        result[i] = None
-    for i in np.flatnonzero(unsure & finite).tolist():
-        result[i] = round(float(values[i]), digits)
+    result = out.tolist()
+    for i in np.flatnonzero(~finite | unsure).tolist():
+        result[i] = round(float(values[i]), digits) if finite[i] else None
     return result

@@ -6,6 +6,7 @@ defused. Rendered from the view model, like every view."""
 
 from __future__ import annotations
 
+import itertools
 
 from .._i18n import rule_label
 from ..rules.catalogue import CATALOGUE
@@ -65,10 +66,15 @@ def _parcel_sheet(model: Model):
     return header, body
 
 
+# A column is as wide as its header and its values in this many first rows.
+_WIDTH_ROWS = 500
+
+
 def _widths(header, body) -> list[float]:
-    """Wide enough for the header and the first 500 rows, between 8 and 60 characters."""
+    """Wide enough for the header and the first _WIDTH_ROWS rows, between 8 and 60
+    characters."""
     widths = [len(str(h)) for h in header]
-    for row in body[:500]:
+    for row in body[:_WIDTH_ROWS]:
         for i, v in enumerate(row):
             widths[i] = max(widths[i], len(str(v if v is not None else "")))
     return [min(max(8, w + 2), 60) for w in widths]
@@ -85,16 +91,18 @@ def render(model: Model) -> bytes:
     finding_header = [_HEADERS[lang][c] for c in COLUMNS]
     # Text is text: nothing a cell holds becomes a formula in any program that reads it (the
     # writer puts a ' before it, as it writes the cell). An empty text is an empty cell.
-    finding_rows = list(rows(model))
+    # Streamed to the writer: only the first rows, which set the columns' widths, are held.
+    finding_rows = rows(model)
+    first_rows = list(itertools.islice(finding_rows, _WIDTH_ROWS))
     with tempfile.TemporaryDirectory(prefix="compliance-xlsx-") as tmp:
         path = os.path.join(tmp, "book.xlsx")
         book = Workbook(path, n_sheets=2, fills=_FILL)
         book.add_sheet("地块" if lang == "zh" else "parcels", header, body,
-                       _widths(header, [defuse_row(values) for _, values in body[:500]]),
+                       _widths(header, [defuse_row(v) for _, v in body[:_WIDTH_ROWS]]),
                        fill_column=2, formula_starts=FORMULA_FIRST)
         book.add_sheet("条款判定" if lang == "zh" else "findings", finding_header,
-                       finding_rows,
-                       _widths(finding_header, [defuse_row(r) for r in finding_rows[:500]]),
+                       itertools.chain(first_rows, finding_rows),
+                       _widths(finding_header, [defuse_row(r) for r in first_rows]),
                        formula_starts=FORMULA_FIRST)
         book.close()
         with open(path, "rb") as fh:
