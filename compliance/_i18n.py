@@ -135,6 +135,17 @@ class Translator:
         """What follows a label: "：" in Chinese, ": " in English."""
         return "：" if self.lang == "zh" else ": "
 
+    def named(self, feature_id) -> str:
+        """A feature's id as a reader is shown it. A table row without an id is named by its
+        place in the file ("sheet '项目' row 3", its id in the JSON, the same in any
+        language); a Chinese page says that place in Chinese: 工作表“项目”第 3 行 (and a
+        project's own facility, "row 3-养老", 第 3 行-养老)."""
+        text = str(feature_id)
+        if self.lang != "zh" or ("row " not in text and "handle " not in text):
+            return text
+        # Wherever it stands: a message's argument may list several ("row 2-养老, row 3-养老").
+        return PLACE_IN_FILE.sub(lambda m: _chinese_where(m[0]), text)
+
     def verdict(self, verdict) -> str:
         zh, en = VERDICT_NAMES[Verdict(verdict)]
         return zh if self.lang == "zh" else en
@@ -161,16 +172,22 @@ class Translator:
                     args[key] = field_name(value, self.lang)
                 elif isinstance(value, str):
                     args[key] = self.gettext(value)
+        # A message names parcels and facilities by their ids: a table row's as the reader
+        # is shown it (named), before the Chinese punctuation is set.
+        said = self._punctuate_named if self.lang == "zh" else self.punctuate
         try:  # str.format_map is C; the lenient Formatter only when a value defies its spec
-            return self.punctuate(template.format_map(args))
+            return said(template.format_map(args))
         except KeyError:  # an argument the message names is missing: shown as —
             args = _Args(args)
             try:
-                return self.punctuate(template.format_map(args))
+                return said(template.format_map(args))
             except (ValueError, TypeError):
-                return self.punctuate(_FORMATTER.vformat(template, (), args))
+                return said(_FORMATTER.vformat(template, (), args))
         except (ValueError, TypeError):
-            return self.punctuate(_FORMATTER.vformat(template, (), _Args(args)))
+            return said(_FORMATTER.vformat(template, (), _Args(args)))
+
+    def _punctuate_named(self, text: str) -> str:
+        return self.punctuate(self.named(text))
 
     def pick(self, zh: str | None, en: str | None) -> str:
         """Bilingual data fields (titles, consequences) stored in the standard files."""

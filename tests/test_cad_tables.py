@@ -596,6 +596,42 @@ def test_a_list_numbered_by_its_own_column_is_named_by_it(tmp_path):
     assert [p["id"] for p in data["parcels"]] == ["row 2", "row 3"]
 
 
+def test_a_row_without_an_id_is_named_by_its_row_in_the_readers_language(tmp_path):
+    """No 编号 nor 序号: a project is named by its row. Its id in the data is the same in
+    any language ("sheet '项目' row 2", as the plan format says); a Chinese reader is
+    shown 工作表“项目”第 2 行 on the terminal, the report and the map, an English one the
+    id as it is."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "项目"
+    for row in (["项目名称", "新建户数", "养老用房面积", "经度", "纬度"],
+                ["锦绣花园", 864, 220, 106.93, 27.70], ["东湖苑", 1200, 150, 106.94, 27.71]):
+        sheet.append(row)
+    path = tmp_path / "projects.xlsx"
+    book.save(path)
+    data, res = result_of(tmp_path, path)
+    assert [p["id"] for p in data["parcels"]] == ["sheet '项目' row 2", "sheet '项目' row 3"]
+    assert data["parcels"][0]["facilities"][0]["id"] == "sheet '项目' row 2-养老"
+    # Zunyi: 20 m² per 100 new households: 20 × 864 / 100 = 172.8 m², of 220 m² provided.
+    assert finding(data, "area_per_households")["required"] == 172.8
+    said = invoke("check", path, "--city", "zunyi", "--lang", "zh")
+    assert "工作表“项目”第 2 行 锦绣花园" in said.output and "row" not in said.output
+    assert "sheet '项目' row 2 锦绣花园" in invoke("check", path, "--city", "zunyi",
+                                                "--lang", "en").output
+    invoke("check", path, "--city", "zunyi", "-o", tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "工作表“项目”第 2 行-养老" in page and "row 2" not in page
+    res = invoke("batch", path, "--city", "zunyi", "-o", tmp_path / "out")
+    assert res.exit_code == 1, res.output
+    pages = [(tmp_path / "out" / "index.html").read_text(encoding="utf-8"),
+             *(f.read_text(encoding="utf-8") for f in (tmp_path / "out" / "parcels").iterdir())]
+    assert "<title>工作表“项目”第 3 行</title>" in pages[0]
+    assert all("row 2" not in page and "row 3" not in page for page in pages)
+    assert "工作表“项目”第 3 行" in pages[0] and len(pages) == 3
+
+
 def test_a_table_saved_as_csv_names_the_line_of_a_bad_value(tmp_path):
     """Excel's 另存为 CSV on a Chinese Windows: GBK, the title row kept, a unit in a header;
     "约1200" is not a number to judge and "220户" is not an area: each named by its line."""

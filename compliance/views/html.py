@@ -131,7 +131,7 @@ class ReportBuilder:
         self.lang = model.lang
         t = model.t
         self.env = environment(self.lang)
-        self.map_index = svgmap.MapIndex(model.result)
+        self.map_index = svgmap.MapIndex(model.result, named=t.named)
         self.labels = {
             "map": t.gettext("Map of the parcel"), "parcel": t.gettext("parcel"),
             "own": t.gettext("facility it provides"), "shared": t.gettext("shared facility"),

@@ -359,7 +359,8 @@ class _Builder:
             return None if v is None or v != v else v
 
         sharing = row["parcel_ids"]
-        return {"id": link.id, "position": link.position, "name": value("name") or "",
+        return {"id": link.id, "label": self.t.named(link.id), "position": link.position,
+                "name": value("name") or "",
                 "kind": row["kind"],
                 "kind_label": self.t.kind(row["kind"]),
                 "floor_area_m2": value("floor_area_m2"), "land_area_m2": value("land_area_m2"),
@@ -367,7 +368,8 @@ class _Builder:
                 "land_area": number(value("land_area_m2"), "m2"),
                 "status": row["status"], "status_label": self.t.gettext(row["status"]),
                 "phase": number(value("phase")), "direct": link.direct, "shared": link.shared,
-                "shared_by": "; ".join(sharing) if len(sharing) > 1 else ""}
+                "shared_by": "; ".join(map(self.t.named, sharing)) if len(sharing) > 1
+                else ""}
 
     def parcel(self, p: ParcelResult) -> dict:
         findings = [finding(f, self.t, self.result.standard, self._citations)
@@ -392,7 +394,8 @@ class _Builder:
         headline = by_rule.get(HEADLINE_AREA)
         radius = next((by_rule[r] for r in RADIUS_RULES if r in by_rule), None)
         return {
-            "result": p, "entry": entry, "id": p.id, "name": p.name or "",
+            "result": p, "entry": entry, "id": p.id, "label": self.t.named(p.id),
+            "name": p.name or "",
             "anchor": f"parcel-{p.position}", "position": p.position,
             "verdict": verdict.value, "verdict_label": self.t.verdict(verdict),
             "rows": rows, "by_rule": by_rule,
@@ -417,7 +420,8 @@ class _Builder:
         findings = [finding(x, self.t) for x in fr.findings]
         return {"entry": {"id": fr.id, "name": fr.name, "kind": fr.kind,
                           "verdict": fr.verdict.value, "findings": findings},
-                "id": fr.id, "name": fr.name or "", "kind": fr.kind,
+                "id": fr.id, "label": self.t.named(fr.id), "name": fr.name or "",
+                "kind": fr.kind,
                 "kind_label": self.t.kind(fr.kind), "verdict": fr.verdict.value,
                 "verdict_label": self.t.verdict(fr.verdict),
                 "rows": [self.row(f, d) for f, d in zip(fr.findings, findings)]}
@@ -543,7 +547,7 @@ def _conclusion(model: "Model") -> list[str]:
             break
         named += 1
         p = model.parcels[i]
-        who = p["id"] + (f"（{p['name']}）" if p["name"] and lang == "zh" else
+        who = p["label"] + (f"（{p['name']}）" if p["name"] and lang == "zh" else
                          f" ({p['name']})" if p["name"] else "")
         if p["problems"]:
             fields = sorted({q.field or "—" for q in p["result"].problems})
@@ -648,7 +652,8 @@ def index_rows(model: Model, links: list[str], positions: list[int]) -> list[dic
     for i in positions:
         p, link = model.parcels[i], links[i]
         area, radius = p["headline"], p["radius"]
-        rows.append({"id": p["id"], "name": p["name"], "verdict": p["verdict"],
+        rows.append({"id": p["id"], "label": p["label"], "name": p["name"],
+                     "verdict": p["verdict"],
                      "verdict_label": p["verdict_label"], "link": link,
                      "households": p["households"],
                      "required": area["required"] if area else None,

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from html import escape
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import shapely
@@ -115,9 +115,12 @@ class MapIndex:
     each when a map first asks for it (the district map needs none: a batch without parcel
     pages builds no tree of a city's streets, nor the ids of its buildings)."""
 
-    def __init__(self, result):
+    def __init__(self, result, named: Callable[[str], str] | None = None):
         plan = result.plan
         self._plan, self._coverage = plan, result.coverage
+        # How an id is shown in the report's language (Translator.named): a table row's
+        # generated id is 第 3 行 on a Chinese map.
+        self._named = named
         self.parcels = plan.parcels.geometry.to_numpy()
         self.facilities = plan.facilities.geometry.to_numpy()
         self.streets = plan.streets.geometry.to_numpy() if plan.streets is not None else None
@@ -142,9 +145,18 @@ class MapIndex:
 
     # Columns every page reads, converted once (not once a page: a district's buildings
     # number hundreds of thousands).
+    def _shown(self, ids: np.ndarray) -> np.ndarray:
+        if self._named is None or not len(ids):
+            return ids
+        return np.array([self._named(i) for i in ids], dtype=object)
+
+    @cached_property
+    def parcel_ids(self) -> np.ndarray:
+        return self._shown(self._plan.parcels["id"].astype(str).to_numpy(dtype=object))
+
     @cached_property
     def facility_ids(self) -> np.ndarray:
-        return self._plan.facilities["id"].astype(str).to_numpy()
+        return self._shown(self._plan.facilities["id"].astype(str).to_numpy(dtype=object))
 
     @cached_property
     def facility_status(self) -> np.ndarray | None:
@@ -156,8 +168,8 @@ class MapIndex:
         buildings = self._plan.buildings
         if buildings is None:
             return None
-        return buildings["id"].astype(str).to_numpy() if "id" in buildings else \
-            np.array([f"#{i + 1}" for i in range(len(buildings))])
+        return self._shown(buildings["id"].astype(str).to_numpy(dtype=object)) \
+            if "id" in buildings else np.array([f"#{i + 1}" for i in range(len(buildings))])
 
     @cached_property
     def _by_parcel(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -390,7 +402,7 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
     pad = 0.03 * max(b[2] - b[0], b[3] - b[1], 50.0)
     frame = fit((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
     svg = _open(labels)
-    ids = plan.parcels["id"].astype(str).to_numpy()
+    ids = index.parcel_ids
     fac = _facility_xy(index)
     if valid.sum() > (SCREEN_VECTOR_PARCELS if linked else PRINT_VECTOR_PARCELS):
         streets = index.streets if index.streets is not None and \
@@ -453,7 +465,7 @@ def _point_district_map(result, index: MapIndex, verdicts: list[str], anchors: l
     svg = _open(labels) + [
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 2}" fill="#1565c0" stroke="#fff" '
         f'stroke-width="0.8"/>' for x, y in (frame.xy(fac) if len(fac) else [])]
-    ids = result.plan.parcels["id"].astype(str).to_numpy()
+    ids = index.parcel_ids
     one_by_one = linked and len(xy) <= SCREEN_VECTOR_PARCELS
     by_verdict: dict[str, list[str]] = {}
     for (x, y), p in zip(frame.xy(xy), owner.tolist()):

@@ -44,7 +44,7 @@ def render(model: Model, limit: int = 50) -> str:
                  + (f" · {head['standard']['sourcing']}" if head["standard"]["sourcing"] else ""))
     lines += [click.style(x, fg="yellow") for x in head["not_in_force"]]
     for p in model.parcels[:limit]:
-        head = safe_text(f"{p['id']}" + (f" {p['name']}" if p["name"] else ""))
+        head = safe_text(f"{p['label']}" + (f" {p['name']}" if p["name"] else ""))
         lines.append("")
         lines.append(click.style(f"{head}{t.colon}{p['verdict_label']}",
                                  fg=_VERDICT[p["verdict"]], bold=True))
@@ -55,7 +55,7 @@ def render(model: Model, limit: int = 50) -> str:
                      .format(n=len(model.parcels) - limit))
     for fac in model.institutions:
         lines.append("")
-        lines.append(click.style(f"{safe_text(fac['id'])} {fac['kind_label']}{t.colon}"
+        lines.append(click.style(f"{safe_text(fac['label'])} {fac['kind_label']}{t.colon}"
                                  f"{fac['verdict_label']}",
                                  fg=_VERDICT[fac["verdict"]], bold=True))
         for r in fac["rows"]:
