@@ -393,7 +393,6 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
     a district lays out in a fraction of the time, and looks the same; beyond
     PRINT_VECTOR_PARCELS (SCREEN_VECTOR_PARCELS on screen) they are one image under the
     vector marks."""
-    plan = result.plan
     geoms = index.parcels
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not valid.any():  # a list of projects picked off a web map: their points
