@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 import difflib
+from fractions import Fraction
 from dataclasses import replace
 from functools import cached_property
 
@@ -228,12 +229,40 @@ def units_of(field: str) -> tuple[str, ...]:
     if field.endswith("_m2"):
         return ("m2", "平方米", "平米")
     if field.startswith("households"):
-        return ("户",)
+        return ("户", "套")  # a dwelling (套) is a household in housing tables
     if field in ("population", "elderly_population", "social_workers"):
         return ("人",)
     if field.endswith("beds"):
-        return ("张", "床")
+        return ("张", "床", "个")
     return ()
+
+
+# Units a table's header may give a column in (建筑面积（万㎡）, 用地面积（公顷）) besides the
+# field's own (units_of), and what one of each is worth in the field's first unit. A 亩 is
+# 10,000/15 m² (市亩).
+_SCALED_UNITS = {
+    "m2": {"万m2": 10_000, "万平方米": 10_000, "公顷": 10_000, "ha": 10_000, "hm2": 10_000,
+           "亩": Fraction(10_000, 15), "km2": 1_000_000, "平方公里": 1_000_000},
+    "户": {"万户": 10_000},
+    "人": {"万人": 10_000},
+}
+
+
+def unit_factor(field: str, unit: str) -> Fraction | int | None:
+    """What one `unit` (as a table's header gives it, NFKC, lower case) is worth in the
+    field's own unit: 1 for one of its own, 10,000 for 万㎡ of an area; None for a unit the
+    field is not measured in (an area in 个, a count in ㎡). A field without units
+    (units_of) takes any."""
+    own = units_of(field)
+    if not own or unit in own:
+        return 1
+    return _SCALED_UNITS.get(own[0], {}).get(unit)
+
+
+def field_units(field: str) -> tuple[str, ...]:
+    """Every unit a table's header may give the field in: its own and the scaled ones."""
+    own = units_of(field)
+    return (*own, *_SCALED_UNITS.get(own[0], {})) if own else ()
 
 
 def parse_number(value, units: tuple[str, ...] = ()):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +23,8 @@ import shapely
 from ._spreadsheet import column_letter
 from ._i18n import N_
 from ._errors import PlanError, Problem
-from ._validate import apply_aliases, parse_number, units_of
+from ._validate import (apply_aliases, field_units, parse_number, unit_factor,
+                        units_of)
 from .vocabulary import FIELD_ALIASES, layer_fields
 
 # Sheet names for each layer; without any, the first sheet is the parcels.
@@ -42,6 +44,8 @@ PROJECT_ALIASES = {"项目名称": "name", "项目编号": "id", "养老设施�
 
 # Columns no office means as data (a row's number, its remarks): not said to be unread.
 _NOT_DATA = {"序号", "备注", "说明", "no", "no.", "#", "remark", "remarks", "note", "notes"}
+CONVERTED_COLUMN = N_("the column's numbers are in {unit}: each read as so many {own} "
+                      "(1 {unit} = {factor} {own})")
 UNREAD_COLUMNS = N_("columns not read: the plan format has no field of these names (a "
                     "column of the office's own can be named as a field with --fields)")
 
@@ -52,6 +56,10 @@ _TOTAL = re.compile(r"^(.{0,6}(合计|小计|总计|共计)|total|subtotal|sum)$
 _HEADER_UNIT = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
 # A table's title and notes stand above its header: the header is looked for this far down.
 _HEADER_SEARCH_ROWS = 20
+
+
+def _shown_unit(unit: str) -> str:
+    return unit.replace("m2", "m²")
 
 
 def _words(cell) -> str:
@@ -81,24 +89,52 @@ def _named(names: list[str], known: set[str]) -> int:
     return sum(n in known or n.lower() in known for n in names)
 
 
-def _header(rows: list[tuple[int, list]], known: set[str]) -> tuple[int, list[str]]:
+def _header(rows: list[tuple[int, list]], known: set[str]
+            ) -> tuple[int, list[str], list[str]]:
     """Where the header is among the first rows and its names: the row naming the most
-    fields of the format (a title above it names none), with the row below merged in where
-    the header is two rows deep (户数 over 新建 / 已建, 养老设施 over 建筑面积). Returns
-    (index in rows of the first row of data, names)."""
+    fields of the format (a title above it names none), merged with the row below or above
+    where the header is two rows deep (户数 over 新建 / 已建, 养老设施 over 建筑面积). The
+    lower row may name more fields than the upper: 新建户数 and 已建户数 below, 项目名称
+    only above, over two rows merged into one cell. Returns (index in rows of the first row
+    of data, names, each column's unit as its header gives it in brackets, "" if none)."""
     best, best_names, best_score = 0, [], -1
     for k, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]):
         names = [_header_name(c, known) for c in cells]
         if (score := _named(names, known)) > best_score:
             best, best_names, best_score = k, names, score
-    start = best + 1
-    if start < len(rows):
-        parent, child = rows[best][1], rows[start][1]
-        if not any(isinstance(c, (int, float)) for c in child):
-            merged = _two_row_header(parent, child, known)
-            if _named(merged, known) > best_score:
-                return start + 1, merged
-    return start, best_names
+    start, names, score = best + 1, best_names, best_score
+    units = [_unit_of(c) for c in rows[best][1]] if rows else []
+    # (upper row, lower row): the best with the row below it, then with the row above.
+    for upper in (best, best - 1):
+        if upper < 0 or upper + 1 >= len(rows):
+            continue
+        parent, child = rows[upper][1], rows[upper + 1][1]
+        if any(isinstance(c, (int, float)) for c in (*parent, *child)):
+            continue  # a row of data is no header
+        merged = _two_row_header(parent, child, known)
+        if (merged_score := _named(merged, known)) > score:
+            start, names, score = upper + 2, merged, merged_score
+            units = _two_row_units(parent, child)
+    return start, names, units
+
+
+def _unit_of(cell) -> str:
+    """The unit a header cell gives in brackets at its end (养老设施建筑面积（万㎡） → 万m2),
+    NFKC and lower case; "" if none."""
+    m = _HEADER_UNIT.search(_words(cell))
+    return m[0].strip()[1:-1].strip().lower() if m else ""
+
+
+def _two_row_units(parent: list, child: list) -> list[str]:
+    # The lower cell's unit, else that of the upper cell over it (carried over the blanks
+    # to its right, as its words are).
+    units, above = [], ""
+    for i in range(max(len(parent), len(child))):
+        if i < len(parent) and _words(parent[i]):
+            above = _unit_of(parent[i])
+        down = _unit_of(child[i]) if i < len(child) else ""
+        units.append(down or above)
+    return units
 
 
 def _two_row_header(parent: list, child: list, known: set[str]) -> list[str]:
@@ -174,7 +210,7 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
     if not rows:
         return None
     known = _known_headers(layer) | {_words(name).lower() for name in own}
-    first, header = _header(rows, known)
+    first, header, units = _header(rows, known)
     header = _unique(header, known, file, sheet, layer)
     where = f"sheet '{sheet}' " if sheet else ""
     body, labels = [], []
@@ -193,6 +229,7 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
         body.append(cells[:len(header)])
         labels.append(label)
     frame = pd.DataFrame(body, columns=header, dtype=object)
+    converted = _in_own_units(frame, header, units, layer, file)
     frame = frame.loc[:, [h != "" for h in header]]
     # Each row is named by where it stands in the file, for messages about rows without an id.
     frame["_row"] = labels
@@ -201,7 +238,54 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
     # an area under a name of its own would count as none without a word.
     frame.attrs["unread"] = [h for h in header if h and h not in known
                              and h.lower() not in known and h.lower() not in _NOT_DATA]
+    frame.attrs["converted"] = converted
     return frame
+
+
+def _field_of(name: str, layer: str) -> str | None:
+    """The format's field a header names (养老设施建筑面积 → eldercare_floor_area_m2)."""
+    if name in PROJECT_ALIASES.values():
+        return name
+    field = FIELD_ALIASES.get(layer, {}).get(name)
+    return field or (name.lower() if name.lower() in layer_fields(layer) else None)
+
+
+def _in_own_units(frame: pd.DataFrame, header: list[str], units: list[str], layer: str,
+                  file: str) -> list[tuple[str, str, object, str]]:
+    """Numbers of a column whose header gives a unit of its own (建筑面积（万㎡）) put in the
+    field's unit, exactly (0.022 万㎡ is 220 m², not 220.00000000000003); a cell that writes
+    its own unit, or is no number, is left to be judged as it is. A unit the field is not
+    measured in is refused: its numbers cannot be read. Returns (header, unit, factor, the
+    field's unit) of each column converted."""
+    converted = []
+    for i, (name, unit) in enumerate(zip(header, units)):
+        field = _field_of(name, layer) if name and unit else None
+        if field is None:
+            continue
+        factor = unit_factor(field, unit)
+        # Said as the table spells it: 养老设施建筑面积, not the format's field name.
+        spelt = next((k for k, v in PROJECT_ALIASES.items() if v == name), name)
+        if factor is None:
+            raise PlanError(Problem(file, N_("a column's unit is not one its field is "
+                                             "measured in"), layer=layer, field=spelt,
+                                    found=_shown_unit(unit),
+                                    expected=", ".join(map(_shown_unit, field_units(field)))))
+        if factor == 1:
+            continue
+        own = units_of(field)
+        column = frame.iloc[:, i]
+        frame.iloc[:, i] = [_scaled(cell, factor, own) for cell in column.tolist()]
+        converted.append((spelt, unit, factor, own[0]))
+    return converted
+
+
+def _scaled(cell, factor, own_units: tuple[str, ...]):
+    if isinstance(cell, str) and _words(cell).endswith(own_units):
+        return cell  # "220㎡": the cell says its unit
+    value, reason = parse_number(cell)
+    if reason is not None or np.isnan(value):
+        return cell
+    return float(Fraction(repr(value)) * factor)
 
 
 def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
@@ -287,6 +371,13 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     warnings += [Problem(str(p), UNREAD_COLUMNS, layer=layer,
                          found=", ".join(frame.attrs["unread"]), level="warning")
                  for layer, frame in out.items() if frame.attrs.get("unread")]
+    warnings += [Problem(str(p), CONVERTED_COLUMN, layer=layer, field=name, level="warning",
+                         args=(("unit", _shown_unit(unit)), ("own", _shown_unit(own)),
+                               # 1 亩 = 666.67 m², as it is said.
+                               ("factor", f"{factor:,}" if isinstance(factor, int)
+                                else f"{float(factor):,.2f}")))
+                 for layer, frame in out.items()
+                 for name, unit, factor, own in frame.attrs.get("converted", ())]
     return out, warnings
 
 

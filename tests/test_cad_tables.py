@@ -538,7 +538,6 @@ def test_an_office_table_as_people_keep_it(tmp_path):
     # 20 × 864 / 100 = 172.8; 20 × 1,200 / 100 = 240; 15 × 2,600 / 100 = 390.
     assert required == [172.8, 240.0, 390.0]
     assert provided == [220.0, 200.0, 400.0]
-    # The totals are not a fourth project, and the reviewer is told where they were.
     # The totals and the notes under the table are not projects, and the reviewer is told
     # where they were.
     total = [p for p in data["problems"] if p["level"] == "warning"]
@@ -548,6 +547,74 @@ def test_an_office_table_as_people_keep_it(tmp_path):
     assert "row 10" in res.output
     # Nothing is drawn, so nothing is measured, in no CRS (not the fallback's fixed point).
     assert data["method"]["crs"] == "—"
+
+
+def test_a_two_row_header_whose_lower_row_names_more_fields(tmp_path):
+    """户数 over 新建户数 / 已建户数 and 养老服务设施 over 建筑面积 / 用地面积: the lower row
+    names four fields, the upper only 项目名称 (merged down over both rows, so blank below).
+    Read as the lower row alone, the projects lost their names and their rooms (建筑面积 is
+    not the eldercare area by itself) and failed with 0 m² provided."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "配建表"
+    ws.append(["2026年某区住宅项目养老服务设施配建情况表"])
+    ws.append(["序号", "项目名称", "户数", None, "养老服务设施", None, "备注"])          # row 2
+    ws.append([None, None, "新建户数", "已建户数", "建筑面积（㎡）", "用地面积（㎡）", None])
+    for cells in ("A1:G1", "A2:A3", "B2:B3", "C2:D2", "E2:F2", "G2:G3"):
+        ws.merge_cells(cells)
+    ws.append([1, "锦绣花园", 864, 0, 220, 300, ""])                                  # row 4
+    ws.append([2, "东湖苑", 1200, 300, "150", None, "二期建设"])
+    ws.append(["合计", None, 2064, 300, 370, 300, None])
+    path = tmp_path / "配建表.xlsx"
+    book.save(path)
+    data, res = result_of(tmp_path, path)
+    assert [(p["id"], p["name"]) for p in data["parcels"]] == [("1", "锦绣花园"),
+                                                               ("2", "东湖苑")]
+    area = [finding(data, "area_per_households", i) for i in range(2)]
+    # Zunyi: 20 m² per 100 new households, 15 per 100 existing.
+    # 锦绣花园: 20 × 864 / 100 = 172.8 m², of 220 provided: passes.
+    # 东湖苑: 20 × 1,200 / 100 + 15 × 300 / 100 = 240 + 45 = 285 m², of 150 provided.
+    assert [(f["required"], f["provided"], f["status"]) for f in area] == [
+        (172.8, 220.0, "pass"), (285.0, 150.0, "fail")]
+    # 0.1 m² of land per resident (national): 864 × 3 persons = 2,592 → 259.2 m², of 300.
+    land = finding(data, "per_capita_land")
+    assert (land["required"], land["provided"]) == (259.2, 300.0)
+    assert "未被读取" not in res.output and "not read" not in res.output
+
+
+def test_a_unit_in_a_header_is_the_unit_of_its_numbers(tmp_path):
+    """建筑面积（万㎡）, 用地面积（亩）: the header's unit is that of every number below it,
+    put in m² exactly and said to the reviewer; a cell that writes its own unit keeps it.
+    Stripped as a label, 0.022 万㎡ was read as 0.022 m² and the project failed."""
+    path = tmp_path / "projects.csv"
+    path.write_text("编号,项目名称,新建户数（套）,养老设施建筑面积（万㎡）,养老设施用地面积（亩）\n"
+                    "A,甲,864,0.022,0.45\nB,乙,1200,240㎡,0.6\n", encoding="utf-8")
+    data, res = result_of(tmp_path, path)
+    area = [finding(data, "area_per_households", i) for i in range(2)]
+    # 0.022 万㎡ × 10,000 = 220 m² (not 220.00000000000003); 240㎡ as written.
+    # Zunyi: 20 × 864 / 100 = 172.8 m²; 20 × 1,200 / 100 = 240 m².
+    assert [(f["provided"], f["required"]) for f in area] == [(220.0, 172.8), (240.0, 240.0)]
+    # 1 亩 = 10,000/15 m²: 0.45 亩 = 300 m², 0.6 亩 = 400 m².
+    # 0.1 m² per resident: 864 × 3 = 2,592 persons → 259.2 m²; 1,200 × 3 → 360 m².
+    land = [finding(data, "per_capita_land", i) for i in range(2)]
+    assert [(f["provided"], f["required"]) for f in land] == [(300.0, 259.2), (400.0, 360.0)]
+    said = [(p["field"], p["message"]) for p in data["problems"]]
+    assert ("养老设施建筑面积", "the column's numbers are in 万m²: each read as so many m² "
+            "(1 万m² = 10,000 m²)") in said
+    assert ("养老设施用地面积", "the column's numbers are in 亩: each read as so many m² "
+            "(1 亩 = 666.67 m²)") in said
+    assert "1 亩 = 666.67 m²" in invoke("check", path, "--city", "zunyi", "--lang", "zh").output
+
+
+def test_a_header_unit_its_field_is_not_measured_in_is_refused(tmp_path):
+    path = tmp_path / "projects.csv"
+    path.write_text("编号,新建户数,养老设施建筑面积（个）\nA,864,2\n", encoding="utf-8")
+    res = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2, res.output
+    assert "field '养老设施建筑面积'" in res.output and "found 个" in res.output
+    assert "万m²" in res.output and "Traceback" not in res.output
 
 
 def test_a_template_whose_first_sheet_is_its_instructions(tmp_path):
