@@ -248,6 +248,11 @@ _SCALED_UNITS = {
 }
 
 
+# Every unit a table may write (NFKC, lower case): a row of nothing else is a header's units.
+ALL_UNITS = frozenset({"m2", "平方米", "平米", "户", "套", "人", "张", "床", "个"}
+                      | {u for scaled in _SCALED_UNITS.values() for u in scaled})
+
+
 def unit_factor(field: str, unit: str) -> Fraction | int | None:
     """What one `unit` (as a table's header gives it, NFKC, lower case) is worth in the
     field's own unit: 1 for one of its own, 10,000 for 万㎡ of an area; None for a unit the

@@ -23,8 +23,8 @@ import shapely
 from ._spreadsheet import column_letter
 from ._i18n import N_
 from ._errors import PlanError, Problem
-from ._validate import (apply_aliases, field_units, parse_number, unit_factor,
-                        units_of)
+from ._validate import (ALL_UNITS, apply_aliases, field_units, parse_number,
+                        unit_factor, units_of)
 from .vocabulary import FIELD_ALIASES, layer_fields
 
 # Sheet names for each layer; without any, the first sheet is the parcels.
@@ -115,7 +115,30 @@ def _header(rows: list[tuple[int, list]], known: set[str]
         if (merged_score := _named(merged, known)) > score:
             start, names, score = upper + 2, merged, merged_score
             units = _two_row_units(parent, child)
+    # A row of units under the header (（户）, ㎡, 单位：万㎡): part of the header, not a project.
+    if start < len(rows) and (below := _units_row(rows[start][1])) is not None:
+        units = [u or (units[i] if i < len(units) else "") for i, u in enumerate(below)]
+        start += 1
     return start, names, units
+
+
+# A cell of a row of units: a unit, bracketed or not, perhaps after 单位.
+_UNIT_CELL = re.compile(r"^(单位[:：]?)?[(\[]?(?P<unit>[^()\[\]]{1,6})[)\]]?$")
+
+
+def _units_row(cells: list) -> list[str] | None:
+    """Each column's unit if `cells` is a row of units only (every filled cell a unit some
+    field is measured in, or 单位 alone), else None."""
+    units, any_unit = [], False
+    for cell in cells:
+        text = _words(cell)
+        m = _UNIT_CELL.match(text) if text else None
+        unit = m["unit"].lower() if m else ""
+        if text and text not in ("单位", "单位:") and unit not in ALL_UNITS:
+            return None
+        any_unit |= unit in ALL_UNITS
+        units.append(unit if unit in ALL_UNITS else "")
+    return units if any_unit else None
 
 
 def _unit_of(cell) -> str:
@@ -392,9 +415,20 @@ def _ids(frame: pd.DataFrame, layer: str, column: str | None = None) -> pd.Serie
     column = column or _id_column(frame, layer)
     if column is None:
         return pd.Series([None] * len(frame), index=frame.index)
-    return frame[column].map(lambda v: None if v is None or v == "" else
-                             str(int(v)) if isinstance(v, float) and v.is_integer()
-                             else str(v).strip())
+    ids = [_id_text(v) for v in frame[column].tolist()]
+    # Built as objects: Series.map would turn a blank's None into NaN, and "nan-养老" into
+    # the id of the facility of a project whose 编号 was left blank.
+    return pd.Series(ids, index=frame.index, dtype=object)
+
+
+def _id_text(value) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if value is None or pd.isna(value):  # a blank cell, NaN, pandas' NA
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 12.0, as a spreadsheet gives 12
+    return str(value).strip() or None
 
 
 def join(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], file: str):

@@ -608,6 +608,37 @@ def test_a_unit_in_a_header_is_the_unit_of_its_numbers(tmp_path):
     assert "1 亩 = 666.67 m²" in invoke("check", path, "--city", "zunyi", "--lang", "zh").output
 
 
+def test_a_row_of_units_under_the_header_is_part_of_it(tmp_path):
+    """单位 / 户 / 万㎡ on a row of its own under the header: the header's units, not a
+    project (read as one, it was refused as a project without an id whose 户 is no
+    number)."""
+    path = tmp_path / "projects.csv"
+    path.write_text("序号,项目名称,新建户数,养老设施建筑面积\n单位,,（户）,万㎡\n"
+                    "1,甲,864,0.022\n2,乙,1200,0.03\n", encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    assert [p["name"] for p in data["parcels"]] == ["甲", "乙"]
+    # 0.022 × 10,000 = 220 m²; 0.03 × 10,000 = 300 m².
+    assert [finding(data, "area_per_households", i)["provided"] for i in range(2)] == \
+        [220.0, 300.0]
+
+
+def test_a_project_whose_id_cell_is_blank_is_named_by_its_row(tmp_path):
+    """An 编号 column with one cell left blank: that project is named by its row, checked,
+    and its room kept (its facility was "nan-养老" and the project was dropped)."""
+    path = tmp_path / "projects.csv"
+    path.write_text("编号,项目名称,新建户数,养老设施建筑面积\nA,甲,864,220\n,乙,1200,200\n",
+                    encoding="utf-8")
+    out = tmp_path / "district"
+    res = invoke("batch", path, "--city", "zunyi", "-o", out, "--no-parcel-reports")
+    assert res.exit_code == 1, res.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    b = data["parcels"][1]
+    assert (b["id"], [f["id"] for f in b["facilities"]]) == ("row 3", ["row 3-养老"])
+    # Zunyi: 20 × 1,200 / 100 = 240 m² required, 200 provided.
+    area = finding(data, "area_per_households", 1)
+    assert (area["required"], area["provided"], area["status"]) == (240.0, 200.0, "fail")
+
+
 def test_a_header_unit_its_field_is_not_measured_in_is_refused(tmp_path):
     path = tmp_path / "projects.csv"
     path.write_text("编号,新建户数,养老设施建筑面积（个）\nA,864,2\n", encoding="utf-8")
