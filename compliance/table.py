@@ -44,6 +44,11 @@ PROJECT_ALIASES = {"项目名称": "name", "项目编号": "id", "养老设施�
 
 # Columns no office means as data (a row's number, its remarks): not said to be unread.
 _NOT_DATA = {"序号", "备注", "说明", "no", "no.", "#", "remark", "remarks", "note", "notes"}
+SUMMARY_SHEET = N_("a summary sheet beside the sheets of projects: not read, as its rows "
+                   "sum theirs")
+_SUMMARY_SHEET = re.compile(r"汇总|合计|总计|总表|summary|total", re.IGNORECASE)
+UNREAD_SHEET = N_("a sheet not read: its header names too few of the format's fields for a "
+                  "list of projects")
 CONVERTED_COLUMN = N_("the column's numbers are in {unit}: each read as so many {own} "
                       "(1 {unit} = {factor} {own})")
 UNREAD_COLUMNS = N_("columns not read: the plan format has no field of these names (a "
@@ -370,9 +375,13 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
                 if frame is not None:
                     out[layer] = frame
                 break
+    unread_sheets: list[tuple[str, str]] = []
+    skipped_sheets: list[tuple[str, str]] = []
     if not out and sheets:
-        # No sheet named for a layer: the one whose header names most fields (a template's
-        # first sheet is often its 填表说明), the first of equals.
+        # No sheet named for a layer: the projects are on the sheets whose header names the
+        # format's fields (a template's first sheet is often its 填表说明), every one of them:
+        # a district's workbook may keep a sheet per street, and a project on the second
+        # must not be left out without a word.
         known = _known_headers("parcels") | {_words(n).lower()
                                              for n in (own_headers or {}).get("parcels", ())}
 
@@ -380,17 +389,34 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
             rows = _filled(sheets[name])
             return _named(_header(rows, known)[1], known) if rows else -1
 
-        first = max(sheets, key=fields_named)
-        frame = _frame(str(p), first or None, sheets[first], "parcels",
-                       skipped.setdefault("parcels", []), (own_headers or {}).get("parcels", set()))
-        if frame is not None:
-            out["parcels"] = frame
+        named = {name: fields_named(name) for name in sheets}
+        best = max(named.values())
+        chosen = [n for n in sheets if named[n] >= max(2, (best + 1) // 2)] or \
+            [max(sheets, key=named.get)]
+        # Beside a sheet per street, a 汇总 sheet sums them: read too, it would count each
+        # project twice.
+        sums = [n for n in chosen if _SUMMARY_SHEET.search(n)] if len(chosen) > 1 else []
+        if len(sums) < len(chosen):
+            chosen = [n for n in chosen if n not in sums]
+            skipped_sheets = [(n, SUMMARY_SHEET) for n in sums]
+        frames = [frame for n in chosen
+                  if (frame := _frame(str(p), n or None, sheets[n], "parcels",
+                                      skipped.setdefault("parcels", []),
+                                      (own_headers or {}).get("parcels", set()))) is not None]
+        if frames:
+            out["parcels"] = frames[0] if len(frames) == 1 else _stacked(frames)
+        # A sheet that names a field, yet not enough to be a list of projects, is said.
+        unread_sheets = skipped_sheets + [(n, UNREAD_SHEET) for n in sheets
+                                          if n not in chosen and n not in sums
+                                          and named[n] >= 1]
     if "parcels" not in out and not any(len(f) for f in out.values()):
         raise PlanError(Problem(str(p), N_("the table has no rows"),
                                 expected=N_("a header row and one row per project")))
     warnings = [Problem(str(p), message, layer=layer, feature=label, found=words,
                         level="warning")
                 for layer, rows in skipped.items() for label, words, message in rows]
+    warnings += [Problem(str(p), why, layer="parcels", found=n, level="warning")
+                 for n, why in unread_sheets]
     warnings += [Problem(str(p), UNREAD_COLUMNS, layer=layer,
                          found=", ".join(frame.attrs["unread"]), level="warning")
                  for layer, frame in out.items() if frame.attrs.get("unread")]
@@ -402,6 +428,16 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
                  for layer, frame in out.items()
                  for name, unit, factor, own in frame.attrs.get("converted", ())]
     return out, warnings
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The projects of several sheets, one after the other, each in the format's field
+    names first (新建户数 on one sheet and 新建住宅户数 on the next are one column)."""
+    named = [apply_aliases(f, "parcels") for f in frames]
+    out = pd.concat(named, ignore_index=True)
+    out.attrs["unread"] = list(dict.fromkeys(h for f in frames for h in f.attrs["unread"]))
+    out.attrs["converted"] = [c for f in frames for c in f.attrs["converted"]]
+    return out
 
 
 def _id_column(frame: pd.DataFrame, layer: str) -> str | None:

@@ -105,6 +105,8 @@ FIELD_ALIASES = {
     "parcels": {"编号": "id", "地块编号": "id", "名称": "name", "地块名称": "name",
                 "新建户数": "households_new", "已建户数": "households_existing",
                 "既有户数": "households_existing", "老旧户数": "households_existing",
+                "新建住宅户数": "households_new", "已建住宅户数": "households_existing",
+                "既有住宅户数": "households_existing",
                 "人口": "population", "居住人口": "population",
                 "完整居住社区": "complete_community", "农村": "rural",
                 "老年人口": "elderly_population", "分期": "phases", "分期数": "phases",

@@ -639,6 +639,39 @@ def test_a_project_whose_id_cell_is_blank_is_named_by_its_row(tmp_path):
     assert (area["required"], area["provided"], area["status"]) == (240.0, 200.0, "fail")
 
 
+def test_a_workbook_of_a_sheet_per_street_is_read_whole(tmp_path):
+    """东城街道 and 西城街道, each a list of projects, and a 汇总 sheet summing them: both
+    streets' projects are checked (the second sheet's were left out without a word), the
+    summary is not read as projects (it would count each twice) and the reviewer is told,
+    and a note sheet naming no field is passed over."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    total = book.active
+    total.title = "汇总"
+    total.append(["街道", "新建户数", "养老设施建筑面积"])
+    total.append(["东城街道", 864, 220])
+    total.append(["西城街道", 1200, 100])
+    for name, row in (("东城街道", ["D1", "甲", 864, 220]), ("西城街道", ["X1", "乙", 1200, 100])):
+        sheet = book.create_sheet(name)
+        sheet.append(["编号", "项目名称", "新建住宅户数" if name == "西城街道" else "新建户数",
+                      "养老设施建筑面积"])
+        sheet.append(row)
+    book.create_sheet("说明").append(["本表由各街道填报"])
+    path = tmp_path / "district.xlsx"
+    book.save(path)
+    data, _ = result_of(tmp_path, path)
+    assert [p["id"] for p in data["parcels"]] == ["D1", "X1"]
+    # Zunyi: 20 m² per 100 new households: 20 × 864 / 100 = 172.8; 20 × 1,200 / 100 = 240.
+    assert [(finding(data, "area_per_households", i)["required"],
+             finding(data, "area_per_households", i)["provided"]) for i in range(2)] == \
+        [(172.8, 220.0), (240.0, 100.0)]
+    notes = [(p["message"], p.get("found")) for p in data["problems"]]
+    assert ("a summary sheet beside the sheets of projects: not read, as its rows sum theirs",
+            "汇总") in notes
+    assert not any(found == "说明" for _, found in notes)
+
+
 def test_a_header_unit_its_field_is_not_measured_in_is_refused(tmp_path):
     path = tmp_path / "projects.csv"
     path.write_text("编号,新建户数,养老设施建筑面积（个）\nA,864,2\n", encoding="utf-8")
