@@ -214,7 +214,19 @@ def apply_aliases(gdf, layer: str):
 # ("1,200", "12,345.5"). Anything else with a comma ("20,5", "1,2,0,0") is ambiguous: refused.
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_BOOLEAN, _AMBIGUOUS, _TEXT = "boolean", "ambiguous", "text"
+_BOOLEAN, _AMBIGUOUS, _TEXT, _FORMULA = "boolean", "ambiguous", "text", "formula"
+
+
+UNSAVED_FORMULA = N_("a formula whose value the workbook does not hold (the program that "
+                     "saved it does not compute formulas)")
+SAVE_IN_EXCEL = N_("the workbook opened and saved in Excel or WPS, which stores each "
+                   "formula's value, or the value written in the cell")
+
+
+class UnsavedFormula(str):
+    """A workbook's formula whose value the file does not hold (saved by a program that
+    does not compute formulas): its text, so that it is refused where it stands, never read
+    as a blank cell (an area of 0 m²)."""
 
 
 # What people write in a number's cell for "none" or "not applicable": blank, as an empty
@@ -287,6 +299,8 @@ def parse_number(value, units: tuple[str, ...] = ()):
         return (np.nan, None) if np.isnan(value) else (float(value), None)
     if not isinstance(value, str):
         return np.nan, _TEXT
+    if isinstance(value, UnsavedFormula):
+        return np.nan, _FORMULA
     text = unicodedata.normalize("NFKC", value).strip()
     if not text or text in _WRITTEN_BLANK:
         return np.nan, None
@@ -351,6 +365,8 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
             "nor a thousands separator in groups of three (write 20.5 or 1200; 1,200 is read "
             "as thousands)"), field=field, found=raw, expected=expected)
     L.error(reason == _TEXT, N_("not a number"), field=field, found=raw, expected=expected)
+    L.error(reason == _FORMULA, UNSAVED_FORMULA, field=field, found=raw,
+            expected=SAVE_IN_EXCEL)
     blank = np.isnan(values) & (reason == None)  # noqa: E711 - elementwise on objects
     if required:
         # A drawing's feature whose block holds attributes of an office's own tags: the

@@ -23,8 +23,8 @@ import shapely
 from ._spreadsheet import column_letter
 from ._i18n import N_
 from ._errors import PlanError, Problem
-from ._validate import (ALL_UNITS, apply_aliases, field_units, parse_number,
-                        unit_factor, units_of)
+from ._validate import (ALL_UNITS, UnsavedFormula, apply_aliases, field_units,
+                        parse_number, unit_factor, units_of)
 from .vocabulary import FIELD_ALIASES, layer_fields
 
 # Sheet names for each layer; without any, the first sheet is the parcels.
@@ -337,6 +337,8 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
                       min_row=1, values_only=True)), start=1))
                   for ws in book.worksheets}
         book.close()
+        if _has_formulas(p):
+            _mark_unsaved_formulas(p, sheets)
     elif suffix == ".csv":
         raw = p.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):
@@ -438,6 +440,39 @@ def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
     out.attrs["unread"] = list(dict.fromkeys(h for f in frames for h in f.attrs["unread"]))
     out.attrs["converted"] = [c for f in frames for c in f.attrs["converted"]]
     return out
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any sheet of the workbook holds a formula (<f> in its XML): read as bytes,
+    a table of values is not read a second time."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(b"<f>" in (xml := z.read(name)) or b"<f " in xml
+                       for name in z.namelist()
+                       if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _mark_unsaved_formulas(path: Path, sheets: dict[str, list[tuple[int, list]]]) -> None:
+    """A formula whose value the file does not hold reads as a blank cell: it is put there
+    as an UnsavedFormula, to be refused where it stands (a program that writes formulas
+    without computing them, such as a script's export, leaves every such cell so)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for ws in book.worksheets:
+            rows = sheets.get(ws.title, [])
+            for (_, values), formulas in zip(rows, ws.iter_rows(min_row=1, values_only=True)):
+                for i, f in enumerate(formulas):
+                    if isinstance(f, str) and f.startswith("=") and i < len(values) \
+                            and values[i] is None:
+                        values[i] = UnsavedFormula(f)
+    finally:
+        book.close()
 
 
 def _id_column(frame: pd.DataFrame, layer: str) -> str | None:

@@ -672,6 +672,55 @@ def test_a_workbook_of_a_sheet_per_street_is_read_whole(tmp_path):
     assert not any(found == "说明" for _, found in notes)
 
 
+def _with_formula(path, cached: str | None):
+    """A workbook whose D2 is =C2*0.25: as a script writes it (no value), or as Excel saves
+    it (`cached`, the value it computed)."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "项目"
+    for row in (["编号", "项目名称", "新建户数", "养老设施建筑面积"], ["A", "甲", 864, "=C2*0.25"],
+                ["B", "乙", 1200, 300]):
+        sheet.append(row)
+    book.save(path)
+    if cached is not None:
+        with zipfile.ZipFile(path) as z:
+            parts = {name: z.read(name) for name in z.namelist()}
+        xml = parts["xl/worksheets/sheet1.xml"]
+        assert b"<f>C2*0.25</f><v />" in xml
+        parts["xl/worksheets/sheet1.xml"] = xml.replace(b"<f>C2*0.25</f><v />",
+                                                        f"<f>C2*0.25</f><v>{cached}</v>".encode())
+        with zipfile.ZipFile(path, "w") as z:
+            for name, data in parts.items():
+                z.writestr(name, data)
+    return path
+
+
+def test_a_formula_without_its_value_is_refused_where_it_stands(tmp_path):
+    """A workbook written by a script holds =C2*0.25 but not its value: it read as a blank
+    cell, 0 m², and the project failed without a word. Now it is refused, named by its row
+    and field, with the way out; the batch checks the other project."""
+    path = _with_formula(tmp_path / "script.xlsx", cached=None)
+    res = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2, res.output
+    assert "row 2" in res.output and "'=C2*0.25'" in res.output
+    assert "saved in Excel or WPS" in res.output
+    out = tmp_path / "district"
+    res = invoke("batch", path, "--city", "zunyi", "-o", out, "--no-parcel-reports")
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    b = data["parcels"][1]
+    assert b["id"] == "B" and finding(data, "area_per_households", 1)["status"] == "pass"
+    # Saved by Excel, the value is there and is read: 864 × 0.25 = 216 m², of the
+    # 20 × 864 / 100 = 172.8 m² Zunyi requires.
+    path = _with_formula(tmp_path / "excel.xlsx", cached="216")
+    data, _ = result_of(tmp_path, path)
+    assert (finding(data, "area_per_households")["provided"],
+            finding(data, "area_per_households")["required"]) == (216.0, 172.8)
+
+
 def test_a_header_unit_its_field_is_not_measured_in_is_refused(tmp_path):
     path = tmp_path / "projects.csv"
     path.write_text("编号,新建户数,养老设施建筑面积（个）\nA,864,2\n", encoding="utf-8")
