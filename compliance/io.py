@@ -382,6 +382,11 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p),
                       notes + located,
                       implied_wgs84=set(frames), geometry_optional=True)
+    elif p.suffix.lower() in _VECTOR_SUFFIXES + (".dbf", ".shx", ".prj", ".cpg"):
+        # parcels.shp: one layer of a plan, which is the folder holding it and the others.
+        raise PlanError(Problem(str(p), N_("a layer file is one layer of a plan: the plan is "
+                                           "the folder that holds its layer files"),
+                                found=p.name, expected=f"{p.parent}{os.sep}"))
     else:
         # The suffixes are the same in every language; the words around them are the
         # catalogue's.

@@ -136,6 +136,16 @@ def test_shapefile_without_prj_in_metres_is_refused_with_a_way_out(tmp_path):
     assert out.exit_code in (0, 1, 3) and "Traceback" not in out.output
 
 
+def test_a_layer_file_given_as_the_plan_points_at_its_folder(tmp_path):
+    """parcels.shp is one layer of a plan: the refusal names the folder to give instead."""
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    gpd.GeoDataFrame({"id": ["P1"], "新建户数": [10]}, geometry=[box(0, 0, 1, 1)],
+                     crs="EPSG:4326").to_file(folder / "parcels.shp", engine="pyogrio")
+    assert_refused(check(folder / "parcels.shp"), "one layer of a plan", "found parcels.shp",
+                   f"expected {folder}")
+
+
 @pytest.mark.parametrize("cpg", [True, False])
 def test_gbk_shapefile(tmp_path, cpg):
     # Chinese CAD exports write GBK .dbf files, with or without a .cpg saying so.
