@@ -511,6 +511,11 @@ def _household_counts(columns) -> list[str]:
     return [c for c in columns if isinstance(c, str) and _HOUSEHOLD_COUNT.fullmatch(c.strip())]
 
 
+def is_household_count(name: str) -> bool:
+    """户数, 总户数, 住宅户数 …: a count of households that does not say which housing."""
+    return bool(_household_counts([name]))
+
+
 def validate_parcels(gdf, file: str, geometry_required: bool = True):
     L = _Layer(apply_aliases(gdf, "parcels"), file, "parcels")
     out = pd.DataFrame(index=L.gdf.index)

@@ -24,7 +24,7 @@ from ._spreadsheet import column_letter
 from ._i18n import N_
 from ._errors import PlanError, Problem
 from ._validate import (ALL_UNITS, UnsavedFormula, apply_aliases, field_units,
-                        parse_number, unit_factor, units_of)
+                        is_household_count, parse_number, unit_factor, units_of)
 from .vocabulary import FIELD_ALIASES, layer_fields
 
 # Sheet names for each layer; without any, the first sheet is the parcels.
@@ -47,6 +47,8 @@ _NOT_DATA = {"序号", "备注", "说明", "no", "no.", "#", "remark", "remarks"
 SUMMARY_SHEET = N_("a summary sheet beside the sheets of projects: not read, as its rows "
                    "sum theirs")
 _SUMMARY_SHEET = re.compile(r"汇总|合计|总计|总表|summary|total", re.IGNORECASE)
+UNREAD_ROWS = N_("figures not read: the plan format has no field of these names (a figure "
+                 "of the office's own can be named as a field with --fields)")
 UNREAD_SHEET = N_("a sheet not read: its header names too few of the format's fields for a "
                   "list of projects")
 CONVERTED_COLUMN = N_("the column's numbers are in {unit}: each read as so many {own} "
@@ -239,6 +241,12 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
         return None
     known = _known_headers(layer) | {_words(name).lower() for name in own}
     first, header, units = _header(rows, known)
+    if layer == "parcels":
+        # A project's 技术经济指标表 runs down the page: a name in one column, its figure
+        # in another. Read so where its names outnumber those of any header row.
+        indicators = _indicators(rows, known)
+        if indicators is not None and indicators[0] > _named(header, known):
+            return _indicator_frame(file, sheet, rows, indicators[1:], known, skipped)
     header = _unique(header, known, file, sheet, layer)
     where = f"sheet '{sheet}' " if sheet else ""
     body, labels = [], []
@@ -267,6 +275,97 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
     frame.attrs["unread"] = [h for h in header if h and h not in known
                              and h.lower() not in known and h.lower() not in _NOT_DATA]
     frame.attrs["converted"] = converted
+    return frame
+
+
+# The 技术经济指标表 is looked for this far down a sheet.
+_INDICATOR_ROWS = 80
+# Its title names it: "滨湖苑 主要技术经济指标表" names the project 滨湖苑.
+_INDICATOR_TITLE = re.compile(r"^(?P<name>.*?)(主要)?(综合)?技术经济指标(一览)?表?$")
+
+
+# The units a figure's cell may end with, longest first ("万m2" before "m2").
+_CELL_UNITS = tuple(sorted(ALL_UNITS, key=len, reverse=True))
+
+
+def _is_number(cell) -> bool:
+    value, reason = parse_number(cell, _CELL_UNITS)
+    return reason is None and not np.isnan(value)
+
+
+def _indicators(rows: list[tuple[int, list]], known: set[str]):
+    """A sheet read down the page (名称 | 单位 | 数值): (how many of its names are the
+    format's fields with a figure beside them, the column of names, the column of figures,
+    the column of units or None), or None if no column names two fields."""
+    rows = rows[:_INDICATOR_ROWS]
+    width = max((len(cells) for _, cells in rows), default=0)
+
+    def is_field(cell) -> bool:
+        if not isinstance(cell, str):
+            return False
+        name = _header_name(cell, known)
+        return name in known or name.lower() in known or is_household_count(_words(cell))
+
+    keys = [[k for k, (_, cells) in enumerate(rows) if c < len(cells) and is_field(cells[c])]
+            for c in range(width)]
+    key_col = max(range(width), key=lambda c: len(keys[c]), default=None)
+    if key_col is None or len(keys[key_col]) < 2:
+        return None
+    named = keys[key_col]
+
+    def cell(k, c):
+        cells = rows[k][1]
+        return cells[c] if c < len(cells) else None
+
+    figures = {c: sum(_is_number(cell(k, c)) for k in named) for c in range(key_col + 1, width)}
+    if not figures or max(figures.values()) == 0:
+        return None
+    value_col = max(figures, key=lambda c: (figures[c], -c))
+    units = {c: sum(_words(cell(k, c)).lower() in ALL_UNITS for k in named)
+             for c in range(key_col + 1, width) if c != value_col}
+    unit_col = max(units, key=lambda c: (units[c], -c)) if units and max(units.values()) else None
+    return figures[value_col], key_col, value_col, unit_col
+
+
+def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
+                     columns: tuple[int, int, int | None], known: set[str],
+                     skipped: list) -> pd.DataFrame:
+    """One project from its 技术经济指标表: each row naming a field gives that field its
+    figure (in the unit its row gives, 万㎡ put in m² as a header's would be); rows of other
+    figures (容积率, 绿地率) are named in a warning, as a table's unread columns are."""
+    key_col, value_col, unit_col = columns
+    where = f"sheet '{sheet}' " if sheet else ""
+    names, values, units, unread, first = [], [], [], [], None
+    for number, cells in rows[:_INDICATOR_ROWS]:
+        get = (lambda c: cells[c] if c is not None and c < len(cells) else None)
+        key, value = get(key_col), get(value_col)
+        if not isinstance(key, str) or not _words(key):
+            continue
+        name = _header_name(key, known)
+        if name in known or name.lower() in known or is_household_count(_words(key)):
+            names.append(name if not is_household_count(_words(key)) else _words(key))
+            values.append(value)
+            units.append(_unit_of(key) or _words(get(unit_col)).lower())
+            first = number if first is None else first
+        elif _is_number(value) and name.lower() not in _NOT_DATA:
+            unread.append(_words(key))
+    title = next((_words(c) for _, cells in rows[:3] for c in cells
+                  if isinstance(c, str) and "技术经济指标" in c), None)
+    if title and (m := _INDICATOR_TITLE.match(title)) and m["name"] \
+            and "name" not in names:
+        names.append("name")
+        values.append(m["name"])
+        units.append("")
+    header = _unique(names, known, file, sheet, "parcels")
+    frame = pd.DataFrame([values], columns=header, dtype=object)
+    converted = _in_own_units(frame, header, units, "parcels", file)
+    frame["_row"] = [f"{where}row {first}"]
+    frame.attrs["columns"] = {}
+    frame.attrs["unread"] = []
+    frame.attrs["unread_rows"] = unread
+    frame.attrs["converted"] = converted
+    # One project: beside a plan of one parcel, it is that parcel's (join).
+    frame.attrs["one_project"] = True
     return frame
 
 
@@ -422,6 +521,9 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     warnings += [Problem(str(p), UNREAD_COLUMNS, layer=layer,
                          found=", ".join(frame.attrs["unread"]), level="warning")
                  for layer, frame in out.items() if frame.attrs.get("unread")]
+    warnings += [Problem(str(p), UNREAD_ROWS, layer=layer,
+                         found=", ".join(frame.attrs["unread_rows"]), level="warning")
+                 for layer, frame in out.items() if frame.attrs.get("unread_rows")]
     warnings += [Problem(str(p), CONVERTED_COLUMN, layer=layer, field=name, level="warning",
                          args=(("unit", _shown_unit(unit)), ("own", _shown_unit(own)),
                                # 1 亩 = 666.67 m², as it is said.
@@ -520,6 +622,15 @@ def join(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], f
         table = table.rename(columns={c: aliases[c] for c in table.columns
                                       if c in aliases and aliases[c] not in table.columns})
         columns = [c for c in table.columns if c != "_row" and aliases.get(c, c) != "id"]
+        if table.attrs.get("one_project") and table_ids.isna().all():
+            # A project's 技术经济指标表 beside the plan of that one parcel: it is its.
+            if len(plan_ids) != 1:
+                problems.append(Problem(file, N_("a project's indicator table beside a plan "
+                                                 "of several parcels does not say whose it is"),
+                                        layer=layer, found=str(len(plan_ids)),
+                                        expected=N_("a 编号 row naming the parcel")))
+                continue
+            table_ids = pd.Series([plan_ids.iloc[0]] * len(table), dtype=object)
         for row_label, pid, (_, row) in zip(table["_row"], table_ids, table.iterrows()):
             if pid is None or pid not in position:
                 problems.append(Problem(file, N_("a table row names no feature of the plan"),

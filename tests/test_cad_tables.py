@@ -721,6 +721,69 @@ def test_a_formula_without_its_value_is_refused_where_it_stands(tmp_path):
             finding(data, "area_per_households")["required"]) == (216.0, 172.8)
 
 
+def _indicator_table(path, households="新建户数"):
+    """A project's 主要技术经济指标表 as a design institute draws it: a title, then 序号 |
+    项目 | 单位 | 数值 | 备注 running down the page, sub-items numbered 2.1, 2.1.1."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "技术经济指标"
+    sheet.append(["遵义新蒲·滨湖苑 主要技术经济指标表"])
+    sheet.append(["序号", "项目", "单位", "数值", "备注"])
+    for row in ((1, "总用地面积", "㎡", 35000, None), (2, "总建筑面积", "万㎡", 12, None),
+                ("2.1", "住宅建筑面积", "㎡", 88000, None),
+                ("2.2", "养老服务用房建筑面积", "㎡", 350, "社区养老服务站，一层"),
+                (3, households, "户", 864, None), (4, "容积率", None, 2.7, None)):
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+def test_a_projects_indicator_table_running_down_the_page_is_one_project(tmp_path):
+    """The 技术经济指标表 of every planning application: a name in one column, its figure
+    in another. It was read as a header row (总建筑面积 | ㎡ | 120000) and refused line by
+    line; now it is the project, named by its title, its figures in their units."""
+    path = _indicator_table(tmp_path / "指标.xlsx")
+    data, res = result_of(tmp_path, path)
+    (project,) = data["parcels"]
+    assert (project["name"], project["households_new"]) == ("遵义新蒲·滨湖苑", 864)
+    # Zunyi: 20 m² per 100 new households: 20 × 864 / 100 = 172.8 m², of 350 provided.
+    area = finding(data, "area_per_households")
+    assert (area["required"], area["provided"], area["status"]) == (172.8, 350.0, "pass")
+    notes = {p["message"]: p.get("found") for p in data["problems"]}
+    # 12 万㎡ of gross floor area is 120,000 m²; the figures of no field are named.
+    assert any("万m²" in m for m in notes)
+    assert notes["figures not read: the plan format has no field of these names (a figure of "
+                 "the office's own can be named as a field with --fields)"] == "总用地面积, 容积率"
+    # 总户数 does not say which housing: refused as in any table, with the way out.
+    path = _indicator_table(tmp_path / "总户数.xlsx", households="总户数")
+    res = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2 and "总户数" in res.output and "households_new" in res.output
+
+
+def test_an_indicator_table_beside_the_site_plan_of_one_parcel_is_that_parcels(tmp_path):
+    """`--table 指标.xlsx` beside a drawing of one parcel: the table names no parcel, and
+    needs not; its figures are the parcel's."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["项目", "数值", "单位"])
+    book.active.append(["新建户数", 96, "户"])
+    book.active.append(["住宅建筑面积", 1.2, "万㎡"])
+    table = tmp_path / "指标.xlsx"
+    book.save(table)
+    data, _ = result_of(tmp_path, site(tmp_path / "site.dxf"), "--table", table)
+    (parcel,) = data["parcels"]
+    # Zunyi: 20 × 96 / 100 = 19.2 m².
+    assert parcel["households_new"] == 96
+    assert finding(data, "area_per_households")["required"] == 19.2
+    # Beside a plan of five parcels, whose it is is not guessed.
+    res = invoke("check", "samples/dongying-shared.geojson", "--table", table, "--city",
+                 "dongying", "--lang", "en")
+    assert res.exit_code == 2 and "does not say whose it is" in res.output, res.output
+
+
 def test_a_header_unit_its_field_is_not_measured_in_is_refused(tmp_path):
     path = tmp_path / "projects.csv"
     path.write_text("编号,新建户数,养老设施建筑面积（个）\nA,864,2\n", encoding="utf-8")
