@@ -49,8 +49,8 @@ SUMMARY_SHEET = N_("a summary sheet beside the sheets of projects: not read, as 
 _SUMMARY_SHEET = re.compile(r"汇总|合计|总计|总表|summary|total", re.IGNORECASE)
 UNREAD_ROWS = N_("figures not read: the plan format has no field of these names (a figure "
                  "of the office's own can be named as a field with --fields)")
-UNREAD_SHEET = N_("a sheet not read: its header names too few of the format's fields for a "
-                  "list of projects")
+UNREAD_SHEET = N_("a sheet not read: it is not named for a layer (地块 / 项目, 楼栋, 设施) "
+                  "and is not the table of projects")
 CONVERTED_COLUMN = N_("the column's numbers are in {unit}: each read as so many {own} "
                       "(1 {unit} = {factor} {own})")
 UNREAD_COLUMNS = N_("columns not read: the plan format has no field of these names (a "
@@ -466,50 +466,57 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     out: dict[str, pd.DataFrame] = {}
     skipped: dict[str, list[tuple[str, str, str]]] = {}
     names = {name.strip().lower(): name for name in sheets}
+    used: set[str] = set()
     for layer, candidates in SHEETS.items():
         for c in candidates:
             if c.lower() in names:
                 sheet = names[c.lower()]
+                used.add(sheet)
                 frame = _frame(str(p), sheet, sheets[sheet], layer,
                                skipped.setdefault(layer, []),
                                (own_headers or {}).get(layer, set()))
                 if frame is not None:
                     out[layer] = frame
                 break
+    rest = [n for n in sheets if n not in used]
     unread_sheets: list[tuple[str, str]] = []
-    skipped_sheets: list[tuple[str, str]] = []
-    if not out and sheets:
-        # No sheet named for a layer: the projects are on the sheets whose header names the
-        # format's fields (a template's first sheet is often its 填表说明), every one of them:
-        # a district's workbook may keep a sheet per street, and a project on the second
-        # must not be left out without a word.
+    if rest:
+        # The projects are on the sheets not named for a layer whose header (or column of
+        # names, in a 技术经济指标表) names the format's fields (a template's first sheet is
+        # often its 填表说明), every one of them: a district's workbook may keep a sheet per
+        # street, and a project on the second must not be left out without a word.
         known = _known_headers("parcels") | {_words(n).lower()
                                              for n in (own_headers or {}).get("parcels", ())}
 
         def fields_named(name):
             rows = _filled(sheets[name])
-            return _named(_header(rows, known)[1], known) if rows else -1
+            if not rows:
+                return -1
+            indicators = _indicators(rows, known)
+            return max(_named(_header(rows, known)[1], known),
+                       indicators[0] if indicators is not None else 0)
 
-        named = {name: fields_named(name) for name in sheets}
+        named = {name: fields_named(name) for name in rest}
         best = max(named.values())
-        chosen = [n for n in sheets if named[n] >= max(2, (best + 1) // 2)] or \
-            [max(sheets, key=named.get)]
+        chosen = [] if "parcels" in out else \
+            [n for n in rest if named[n] >= max(2, (best + 1) // 2)]
+        if not chosen and not out:  # a workbook of one table, however it is headed
+            chosen = [max(rest, key=named.get)]
         # Beside a sheet per street, a 汇总 sheet sums them: read too, it would count each
         # project twice.
         sums = [n for n in chosen if _SUMMARY_SHEET.search(n)] if len(chosen) > 1 else []
         if len(sums) < len(chosen):
             chosen = [n for n in chosen if n not in sums]
-            skipped_sheets = [(n, SUMMARY_SHEET) for n in sums]
+            unread_sheets += [(n, SUMMARY_SHEET) for n in sums]
         frames = [frame for n in chosen
                   if (frame := _frame(str(p), n or None, sheets[n], "parcels",
                                       skipped.setdefault("parcels", []),
                                       (own_headers or {}).get("parcels", set()))) is not None]
         if frames:
             out["parcels"] = frames[0] if len(frames) == 1 else _stacked(frames)
-        # A sheet that names a field, yet not enough to be a list of projects, is said.
-        unread_sheets = skipped_sheets + [(n, UNREAD_SHEET) for n in sheets
-                                          if n not in chosen and n not in sums
-                                          and named[n] >= 1]
+        # A sheet that names a field, yet is not read, is said.
+        unread_sheets += [(n, UNREAD_SHEET) for n in rest
+                          if n not in chosen and n not in sums and named[n] >= 1]
     if "parcels" not in out and not any(len(f) for f in out.values()):
         raise PlanError(Problem(str(p), N_("the table has no rows"),
                                 expected=N_("a header row and one row per project")))

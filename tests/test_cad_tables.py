@@ -778,6 +778,13 @@ def test_an_indicator_table_beside_the_site_plan_of_one_parcel_is_that_parcels(t
     # Zunyi: 20 × 96 / 100 = 19.2 m².
     assert parcel["households_new"] == 96
     assert finding(data, "area_per_households")["required"] == 19.2
+    # On a sheet of its own beside the 楼栋 sheet of a workbook: read too (it was passed over
+    # without a word, as every sheet not named for a layer was).
+    book.active.title = "技术经济指标"
+    book.create_sheet("楼栋").append(["编号", "户数"])
+    book.save(table)
+    data, _ = result_of(tmp_path, site(tmp_path / "site.dxf"), "--table", table)
+    assert data["parcels"][0]["households_new"] == 96
     # Beside a plan of five parcels, whose it is is not guessed.
     res = invoke("check", "samples/dongying-shared.geojson", "--table", table, "--city",
                  "dongying", "--lang", "en")
