@@ -460,6 +460,11 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     elif suffix == ".xls":
         raise PlanError(Problem(str(p), N_("an old-style .xls workbook cannot be read"),
                                 expected=N_("the workbook saved as .xlsx (Excel: 另存为 → .xlsx)")))
+    elif suffix == ".et":
+        # WPS 表格's own format, its default on many office machines.
+        raise PlanError(Problem(str(p), N_("a WPS workbook (.et) cannot be read"),
+                                expected=N_("the workbook saved as .xlsx (WPS: 另存为 → Excel "
+                                            "文件 .xlsx)")))
     else:
         raise PlanError(Problem(str(p), N_("not a table"), found=suffix,
                                 expected=N_(".xlsx or .csv")))

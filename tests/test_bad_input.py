@@ -136,6 +136,12 @@ def test_shapefile_without_prj_in_metres_is_refused_with_a_way_out(tmp_path):
     assert out.exit_code in (0, 1, 3) and "Traceback" not in out.output
 
 
+def test_a_wps_workbook_is_refused_with_the_way_out(tmp_path):
+    # WPS 表格 saves .et by default on many office machines.
+    (tmp_path / "projects.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    assert_refused(check(tmp_path / "projects.et"), "WPS workbook (.et)", ".xlsx")
+
+
 def test_a_layer_file_given_as_the_plan_points_at_its_folder(tmp_path):
     """parcels.shp is one layer of a plan: the refusal names the folder to give instead."""
     folder = tmp_path / "plan"
