@@ -153,7 +153,7 @@ def _plan_options(fn):
     """Options that say how to read a plan, shared by check and batch."""
     options = [
         click.option("--table", type=click.Path(exists=True, dir_okay=False),
-                     help=_h("An .xlsx or .csv table whose rows add or correct the features' "
+                     help=_h("An .xlsx, .xls or .csv table whose rows add or correct the features' "
                           "attributes, joined by id (编号).")),
         click.option("--cad-layers", type=click.Path(exists=True, dir_okay=False),
                      help=_h("DXF only: a YAML map of plan layer to DXF layer names, replacing "
@@ -334,7 +334,7 @@ def rules_cmd(markdown):
 # ---------------------------------------------------------------------------- check
 
 @main.command(help=_h("""Check PLAN against a city's standard: GeoJSON, GeoPackage, a folder of layers, a DXF
-    site plan (总平面图), or an .xlsx/.csv list of projects.
+    site plan (总平面图), or an .xlsx/.xls/.csv list of projects.
 
     \b
     Examples:

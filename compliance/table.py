@@ -457,9 +457,8 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
             rows.append((line, row))
             line = reader.line_num + 1  # a quoted cell may hold line breaks
         sheets = {"": rows}
-    elif suffix == ".xls":
-        raise PlanError(Problem(str(p), N_("an old-style .xls workbook cannot be read"),
-                                expected=N_("the workbook saved as .xlsx (Excel: 另存为 → .xlsx)")))
+    elif suffix in (".xls", ".ods"):
+        sheets = _calamine_sheets(p)
     elif suffix == ".et":
         # WPS 表格's own format, its default on many office machines.
         raise PlanError(Problem(str(p), N_("a WPS workbook (.et) cannot be read"),
@@ -554,6 +553,25 @@ def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
     out.attrs["unread"] = list(dict.fromkeys(h for f in frames for h in f.attrs["unread"]))
     out.attrs["converted"] = [c for f in frames for c in f.attrs["converted"]]
     return out
+
+
+def _calamine_sheets(path: Path) -> dict[str, list[tuple[int, list]]]:
+    """An Excel 97–2003 workbook (.xls, still many an office's) or an OpenDocument one, by
+    python-calamine: each sheet's rows numbered as Excel numbers them, an empty cell None
+    (as openpyxl gives it), each formula by the value the file holds for it."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = {}
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheets[name] = [(number, [None if cell == "" else cell for cell in cells])
+                            for number, cells in enumerate(rows, start=1)]
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+        raise PlanError(Problem(str(path), N_("not a readable Excel workbook"), found=str(exc),
+                                expected=N_("an .xlsx or .xls file"))) from None
+    return sheets
 
 
 def _has_formulas(path: Path) -> bool:

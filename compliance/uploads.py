@@ -24,6 +24,8 @@ ZIP_MAX_RATIO = 100
 ZIP_MAX_MEMBERS = 2_000
 # A layer file's name inside a ZIP or a set of files: letters, digits, CJK, '-', '_', '.'.
 _SAFE_NAME = re.compile(r"^[0-9A-Za-z_\-\u4e00-\u9fff][0-9A-Za-z_.\-\u4e00-\u9fff]{0,120}$")
+# A table's kind (sniff) → the name it is stored under.
+_TABLE_SUFFIX = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods", "text": ".csv"}
 _LAYER_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg",
                    ".parquet", ".csv", ".xlsx", ".yaml", ".yml", ".dxf"}
 
@@ -45,10 +47,12 @@ class PlacedPlan:
 
 
 def sniff(head: bytes) -> str:
-    """The type of a file from its first bytes: geojson, gpkg, zip, xlsx, dxf, shp, dbf,
-    csv, text or unknown."""
+    """The type of a file from its first bytes: geojson, gpkg, zip, xlsx, xls, dxf, shp,
+    dbf, csv, text or unknown."""
     if head.startswith(b"SQLite format 3\x00"):
         return "gpkg"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"  # an OLE compound file: Excel 97-2003 (another kind is refused on reading)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "xlsx" if b"[Content_Types].xml" in head[:2000] and b"xl/" in head[:4000] \
             else "zip"
@@ -90,6 +94,10 @@ def _zip_type(path: Path) -> str:
         return "unknown"
     if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
         return "xlsx"
+    if "mimetype" in names and "content.xml" in names:
+        with zipfile.ZipFile(path) as z:
+            if z.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+                return "ods"
     return "zip"
 
 
@@ -195,7 +203,7 @@ def _place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
     if "unknown" in kinds:
         raise PlanError(Problem(next(u.name for k, u in typed if k == "unknown"),
                                 N_("not a plan file"),
-                                expected=N_("GeoJSON, GeoPackage, DXF, ZIP, XLSX or CSV")))
+                                expected=N_("GeoJSON, GeoPackage, DXF, ZIP, XLSX, XLS or CSV")))
     if set(kinds) & {"shp", "dbf"} or (len(uploads) > 2 and "zip" not in kinds):
         # A shapefile set (or several layer files): a folder, each under its own stem.
         folder = into / "plan"
@@ -212,14 +220,14 @@ def _place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
             u.path.replace(target)
         return PlacedPlan(folder, None, tuple(u.name for u in uploads))
     plans = [(k, u) for k, u in typed if k in ("geojson", "gpkg", "dxf", "zip")]
-    tables = [(k, u) for k, u in typed if k in ("xlsx", "text")]
+    tables = [(k, u) for k, u in typed if k in _TABLE_SUFFIX]
     if len(plans) > 1 or (not plans and len(tables) != 1) or (plans and len(tables) > 1):
         raise PlanError(Problem(", ".join(u.name for u in uploads),
                                 N_("cannot tell which file is the plan"),
                                 expected=N_("one plan file, and at most one table beside it")))
     if not plans:
         kind, u = tables[0]
-        target = into / ("plan.xlsx" if kind == "xlsx" else "plan.csv")
+        target = into / f"plan{_TABLE_SUFFIX[kind]}"
         u.path.replace(target)
         return PlacedPlan(target, None, (u.name,))
     kind, u = plans[0]
@@ -234,7 +242,7 @@ def _place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
     names = (u.name,)
     if tables:
         tkind, t = tables[0]
-        table = into / ("table.xlsx" if tkind == "xlsx" else "table.csv")
+        table = into / f"table{_TABLE_SUFFIX[tkind]}"
         t.path.replace(table)
         names = (u.name, t.name)
     return PlacedPlan(plan, table, names)

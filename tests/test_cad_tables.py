@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import ezdxf
 import numpy as np
@@ -789,6 +790,62 @@ def test_an_indicator_table_beside_the_site_plan_of_one_parcel_is_that_parcels(t
     res = invoke("check", "samples/dongying-shared.geojson", "--table", table, "--city",
                  "dongying", "--lang", "en")
     assert res.exit_code == 2 and "does not say whose it is" in res.output, res.output
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_an_excel_97_workbook_is_read_as_an_xlsx_is(tmp_path):
+    """配建表.xls (tests/data/make_xls.py): an office's list in Excel 97-2003, refused until
+    now ("save it as .xlsx"). Read by python-calamine into the same rows: the title passed
+    over, the two-row header merged, 亩 converted, the totals left out."""
+    data, res = result_of(tmp_path, DATA / "配建表.xls")
+    assert [(p["id"], p["name"]) for p in data["parcels"]] == [("1", "锦绣花园"), ("2", "东湖苑")]
+    area = [finding(data, "area_per_households", i) for i in range(2)]
+    # Zunyi, 20 m² per 100 new households: 20 × 864 / 100 = 172.8; 20 × 1,200 / 100 = 240.
+    assert [(f["required"], f["provided"]) for f in area] == [(172.8, 220.0), (240.0, 150.0)]
+    # 0.45 亩 × 10,000 / 15 = 300 m² of land, of 0.1 × 864 × 3 = 259.2 m² required.
+    land = finding(data, "per_capita_land")
+    assert (land["required"], land["provided"]) == (259.2, 300.0)
+    assert any(p["found"] == "合计" for p in data["problems"])
+
+
+def test_an_opendocument_spreadsheet_is_read(tmp_path):
+    import zipfile
+
+    def cell(v):
+        kind = "float" if isinstance(v, (int, float)) else "string"
+        value = f' office:value="{v}"' if kind == "float" else ""
+        return (f'<table:table-cell office:value-type="{kind}"{value}><text:p>{v}</text:p>'
+                f"</table:table-cell>")
+
+    rows = [["编号", "项目名称", "新建户数", "养老设施建筑面积"], ["A", "甲", 864, 220]]
+    body = "".join("<table:table-row>" + "".join(map(cell, r)) + "</table:table-row>"
+                   for r in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="项目">{body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" '
+        'manifest:media-type="text/xml"/></manifest:manifest>')
+    path = tmp_path / "projects.ods"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                   compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", content)
+    data, _ = result_of(tmp_path, path)
+    # Zunyi: 20 × 864 / 100 = 172.8 m², of 220 provided.
+    assert (finding(data, "area_per_households")["required"],
+            finding(data, "area_per_households")["provided"]) == (172.8, 220.0)
 
 
 def test_a_header_unit_its_field_is_not_measured_in_is_refused(tmp_path):

@@ -279,6 +279,11 @@ def test_a_dxf_with_its_table_and_an_excel_project_list(server, tmp_path):
     done = wait(server, r.json()["id"])
     assert done["status"] == "done", done["error"]
     same_result(done["result"], cli_result(projects, "zunyi", tmp_path))
+    # An Excel 97-2003 list, told by its bytes (an OLE file) as the command line reads it.
+    old = Path(__file__).parent / "data" / "配建表.xls"
+    done = wait(server, submit(server, [(old.name, old.read_bytes())]).json()["id"])
+    assert done["status"] == "done", done["error"]
+    same_result(done["result"], cli_result(old, "zunyi", tmp_path))
 
 
 def test_a_gis_file_under_its_own_names_with_its_field_map(server, tmp_path):
