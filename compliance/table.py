@@ -438,9 +438,13 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
         book.close()
         if _has_formulas(p):
             _mark_unsaved_formulas(p, sheets)
-    elif suffix == ".csv":
+    elif suffix in (".csv", ".tsv", ".txt"):
         raw = p.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
+        # Excel's "Unicode 文本" is UTF-16 with its BOM; a CSV is UTF-8 or, from a Chinese
+        # Windows, GBK.
+        encodings = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else \
+            ("utf-8-sig", "gb18030")
+        for encoding in encodings:
             try:
                 text = raw.decode(encoding)
                 break
@@ -451,7 +455,7 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
         import csv
         import io
 
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
         rows, line = [], 1
         for row in reader:
             rows.append((line, row))
@@ -502,6 +506,13 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
 
         named = {name: fields_named(name) for name in rest}
         best = max(named.values())
+        if best <= 0 and not out:
+            # Text that is not a table of the format's (notes saved as .txt): said so, not
+            # read as a plan without parcels.
+            raise PlanError(Problem(str(p), N_("no row of the table names a field of the plan "
+                                               "format"),
+                                    expected=N_("a header row such as 编号, 项目名称, 新建户数, "
+                                                "养老设施建筑面积")))
         chosen = [] if "parcels" in out else \
             [n for n in rest if named[n] >= max(2, (best + 1) // 2)]
         if not chosen and not out:  # a workbook of one table, however it is headed
@@ -553,6 +564,13 @@ def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
     out.attrs["unread"] = list(dict.fromkeys(h for f in frames for h in f.attrs["unread"]))
     out.attrs["converted"] = [c for f in frames for c in f.attrs["converted"]]
     return out
+
+
+def _delimiter(text: str) -> str:
+    """A tab where the table's first lines hold more tabs than commas (Excel's 文本文件（制表符
+    分隔）, a table copied out of a sheet), else a comma."""
+    head = text[:4000]
+    return "\t" if head.count("\t") > head.count(",") else ","
 
 
 def _calamine_sheets(path: Path) -> dict[str, list[tuple[int, list]]]:

@@ -69,13 +69,16 @@ def test_empty_file(tmp_path):
 
 
 def test_not_a_plan(tmp_path):
-    (tmp_path / "x.txt").write_text("hello")
-    assert_refused(check(tmp_path / "x.txt"), "not a plan file", ".geojson")
+    (tmp_path / "x.doc").write_text("hello")
+    assert_refused(check(tmp_path / "x.doc"), "not a plan file", ".geojson")
     # Said wholly in Chinese to a Chinese terminal: the suffixes are the only words left.
     res = CliRunner(env={"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}).invoke(
-        main, ["check", str(tmp_path / "x.txt"), "--city", "zunyi"])
+        main, ["check", str(tmp_path / "x.doc"), "--city", "zunyi"])
     assert res.exit_code == 2
-    assert "不是方案文件，也不是图层文件夹；实际为 .txt；应为 .geojson" in res.output, res.output
+    assert "不是方案文件，也不是图层文件夹；实际为 .doc；应为 .geojson" in res.output, res.output
+    # A .txt may be a table (Excel's tab-separated text); notes are said not to be one.
+    (tmp_path / "x.txt").write_text("hello")
+    assert_refused(check(tmp_path / "x.txt"), "no row of the table names a field")
     (tmp_path / "y.json").write_text('{"type": "Feature"}')
     assert_refused(check(tmp_path / "y.json"), "not a GeoJSON FeatureCollection")
 

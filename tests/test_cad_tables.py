@@ -810,6 +810,18 @@ def test_an_excel_97_workbook_is_read_as_an_xlsx_is(tmp_path):
     assert any(p["found"] == "合计" for p in data["problems"])
 
 
+def test_excels_tab_separated_unicode_text_is_a_table(tmp_path):
+    """Excel's 另存为 → Unicode 文本 (.txt): UTF-16 with its BOM, tabs between cells, a
+    thousands separator kept in quotes."""
+    path = tmp_path / "projects.txt"
+    path.write_bytes("编号\t项目名称\t新建户数\t养老设施建筑面积\r\nA\t甲\t864\t\"1,220\"\r\n"
+                     .encode("utf-16"))
+    data, _ = result_of(tmp_path, path)
+    # Zunyi: 20 × 864 / 100 = 172.8 m², of 1,220 provided.
+    assert (finding(data, "area_per_households")["required"],
+            finding(data, "area_per_households")["provided"]) == (172.8, 1220.0)
+
+
 def test_an_opendocument_spreadsheet_is_read(tmp_path):
     import zipfile
 
