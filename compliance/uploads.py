@@ -62,6 +62,8 @@ def sniff(head: bytes) -> str:
         return "dxf"
     if head.startswith(b"AC10"):
         return "dwg"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "text"  # UTF-16 with its BOM: Excel's Unicode 文本
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{") or text.startswith(b"["):
         return "geojson"

@@ -284,6 +284,12 @@ def test_a_dxf_with_its_table_and_an_excel_project_list(server, tmp_path):
     done = wait(server, submit(server, [(old.name, old.read_bytes())]).json()["id"])
     assert done["status"] == "done", done["error"]
     same_result(done["result"], cli_result(old, "zunyi", tmp_path))
+    # Excel's Unicode 文本: UTF-16, tab-separated.
+    text = tmp_path / "projects.txt"
+    text.write_bytes("编号\t新建户数\t养老设施建筑面积\r\nA\t864\t220\r\n".encode("utf-16"))
+    done = wait(server, submit(server, [(text.name, text.read_bytes())]).json()["id"])
+    assert done["status"] == "done", done["error"]
+    same_result(done["result"], cli_result(text, "zunyi", tmp_path))
 
 
 def test_a_gis_file_under_its_own_names_with_its_field_map(server, tmp_path):
