@@ -97,13 +97,14 @@ def _named(names: list[str], known: set[str]) -> int:
 
 
 def _header(rows: list[tuple[int, list]], known: set[str]
-            ) -> tuple[int, list[str], list[str]]:
+            ) -> tuple[int, list[str], list[str], list[str]]:
     """Where the header is among the first rows and its names: the row naming the most
     fields of the format (a title above it names none), merged with the row below or above
     where the header is two rows deep (户数 over 新建 / 已建, 养老设施 over 建筑面积). The
     lower row may name more fields than the upper: 新建户数 and 已建户数 below, 项目名称
     only above, over two rows merged into one cell. Returns (index in rows of the first row
-    of data, names, each column's unit as its header gives it in brackets, "" if none)."""
+    of data, names, each column's unit as its header gives it in brackets ("" if none),
+    each column's header as written, without its unit)."""
     best, best_names, best_score = 0, [], -1
     for k, (_, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]):
         names = [_header_name(c, known) for c in cells]
@@ -111,6 +112,7 @@ def _header(rows: list[tuple[int, list]], known: set[str]
             best, best_names, best_score = k, names, score
     start, names, score = best + 1, best_names, best_score
     units = [_unit_of(c) for c in rows[best][1]] if rows else []
+    written = [_HEADER_UNIT.sub("", _words(c)) for c in rows[best][1]] if rows else []
     # (upper row, lower row): the best with the row below it, then with the row above.
     for upper in (best, best - 1):
         if upper < 0 or upper + 1 >= len(rows):
@@ -118,15 +120,15 @@ def _header(rows: list[tuple[int, list]], known: set[str]
         parent, child = rows[upper][1], rows[upper + 1][1]
         if any(isinstance(c, (int, float)) for c in (*parent, *child)):
             continue  # a row of data is no header
-        merged = _two_row_header(parent, child, known)
+        merged, spelt = _two_row_header(parent, child, known)
         if (merged_score := _named(merged, known)) > score:
-            start, names, score = upper + 2, merged, merged_score
+            start, names, score, written = upper + 2, merged, merged_score, spelt
             units = _two_row_units(parent, child)
     # A row of units under the header (（户）, ㎡, 单位：万㎡): part of the header, not a project.
     if start < len(rows) and (below := _units_row(rows[start][1])) is not None:
         units = [u or (units[i] if i < len(units) else "") for i, u in enumerate(below)]
         start += 1
-    return start, names, units
+    return start, names, units, written
 
 
 # A cell of a row of units: a unit, bracketed or not, perhaps after 单位.
@@ -167,11 +169,12 @@ def _two_row_units(parent: list, child: list) -> list[str]:
     return units
 
 
-def _two_row_header(parent: list, child: list, known: set[str]) -> list[str]:
+def _two_row_header(parent: list, child: list, known: set[str]
+                    ) -> tuple[list[str], list[str]]:
     # A merged cell is read as its first cell followed by blanks: the parent's words carry
     # over the blanks to its right.
     width = max(len(parent), len(child))
-    names, above = [], ""
+    names, written, above = [], [], ""
     for i in range(width):
         # Units in brackets come off each part before they are joined: 户数 + 已建（户）.
         up = _HEADER_UNIT.sub("", _words(parent[i])) if i < len(parent) else ""
@@ -179,8 +182,10 @@ def _two_row_header(parent: list, child: list, known: set[str]) -> list[str]:
         down = _HEADER_UNIT.sub("", _words(child[i])) if i < len(child) else ""
         tries = [above + down, down + above, down, above] if down else [up]
         named = [_header_name(t, known) for t in tries]
-        names.append(next((n for n in named if n in known), named[0]))
-    return names
+        k = next((k for k, n in enumerate(named) if n in known), 0)
+        names.append(named[k])
+        written.append(tries[k])
+    return names, written
 
 
 def _filled(rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
@@ -240,7 +245,7 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
     if not rows:
         return None
     known = _known_headers(layer) | {_words(name).lower() for name in own}
-    first, header, units = _header(rows, known)
+    first, header, units, written = _header(rows, known)
     if layer == "parcels":
         # A project's 技术经济指标表 runs down the page: a name in one column, its figure
         # in another. Read so where its names outnumber those of any header row.
@@ -265,7 +270,7 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
         body.append(cells[:len(header)])
         labels.append(label)
     frame = pd.DataFrame(body, columns=header, dtype=object)
-    converted = _in_own_units(frame, header, units, layer, file)
+    converted = _in_own_units(frame, header, units, written, layer, file)
     frame = frame.loc[:, [h != "" for h in header]]
     # Each row is named by where it stands in the file, for messages about rows without an id.
     frame["_row"] = labels
@@ -335,7 +340,7 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
     figures (容积率, 绿地率) are named in a warning, as a table's unread columns are."""
     key_col, value_col, unit_col = columns
     where = f"sheet '{sheet}' " if sheet else ""
-    names, values, units, unread, first = [], [], [], [], None
+    names, written, values, units, unread, first = [], [], [], [], [], None
     for number, cells in rows[:_INDICATOR_ROWS]:
         get = (lambda c: cells[c] if c is not None and c < len(cells) else None)
         key, value = get(key_col), get(value_col)
@@ -344,6 +349,7 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
         name = _header_name(key, known)
         if name in known or name.lower() in known or is_household_count(_words(key)):
             names.append(name if not is_household_count(_words(key)) else _words(key))
+            written.append(_HEADER_UNIT.sub("", _words(key)))
             values.append(value)
             units.append(_unit_of(key) or _words(get(unit_col)).lower())
             first = number if first is None else first
@@ -354,11 +360,12 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
     if title and (m := _INDICATOR_TITLE.match(title)) and m["name"] \
             and "name" not in names:
         names.append("name")
+        written.append("")
         values.append(m["name"])
         units.append("")
     header = _unique(names, known, file, sheet, "parcels")
     frame = pd.DataFrame([values], columns=header, dtype=object)
-    converted = _in_own_units(frame, header, units, "parcels", file)
+    converted = _in_own_units(frame, header, units, written, "parcels", file)
     frame["_row"] = [f"{where}row {first}"]
     frame.attrs["columns"] = {}
     frame.attrs["unread"] = []
@@ -377,8 +384,9 @@ def _field_of(name: str, layer: str) -> str | None:
     return field or (name.lower() if name.lower() in layer_fields(layer) else None)
 
 
-def _in_own_units(frame: pd.DataFrame, header: list[str], units: list[str], layer: str,
-                  file: str) -> list[tuple[str, str, object, str]]:
+def _in_own_units(frame: pd.DataFrame, header: list[str], units: list[str],
+                  written: list[str], layer: str, file: str
+                  ) -> list[tuple[str, str, object, str]]:
     """Numbers of a column whose header gives a unit of its own (建筑面积（万㎡）) put in the
     field's unit, exactly (0.022 万㎡ is 220 m², not 220.00000000000003); a cell that writes
     its own unit, or is no number, is left to be judged as it is. A unit the field is not
@@ -390,8 +398,8 @@ def _in_own_units(frame: pd.DataFrame, header: list[str], units: list[str], laye
         if field is None:
             continue
         factor = unit_factor(field, unit)
-        # Said as the table spells it: 养老设施建筑面积, not the format's field name.
-        spelt = next((k for k, v in PROJECT_ALIASES.items() if v == name), name)
+        # Said as the table spells it (养老服务设施用地面积), not the format's field name.
+        spelt = written[i] if i < len(written) and written[i] else name
         if factor is None:
             raise PlanError(Problem(file, N_("a column's unit is not one its field is "
                                              "measured in"), layer=layer, field=spelt,
