@@ -251,7 +251,7 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
         # in another. Read so where its names outnumber those of any header row.
         indicators = _indicators(rows, known)
         if indicators is not None and indicators[0] > _named(header, known):
-            return _indicator_frame(file, sheet, rows, indicators[1:], known, skipped)
+            return _indicator_frame(file, sheet, rows, indicators[1:], known)
     header = _unique(header, known, file, sheet, layer)
     where = f"sheet '{sheet}' " if sheet else ""
     body, labels = [], []
@@ -319,8 +319,7 @@ def _indicators(rows: list[tuple[int, list]], known: set[str]):
     named = keys[key_col]
 
     def cell(k, c):
-        cells = rows[k][1]
-        return cells[c] if c < len(cells) else None
+        return _cell(rows[k][1], c)
 
     figures = {c: sum(_is_number(cell(k, c)) for k in named) for c in range(key_col + 1, width)}
     if not figures or max(figures.values()) == 0:
@@ -332,9 +331,13 @@ def _indicators(rows: list[tuple[int, list]], known: set[str]):
     return figures[value_col], key_col, value_col, unit_col
 
 
+def _cell(cells: list, column: int | None):
+    return cells[column] if column is not None and column < len(cells) else None
+
+
 def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
-                     columns: tuple[int, int, int | None], known: set[str],
-                     skipped: list) -> pd.DataFrame:
+                     columns: tuple[int, int, int | None], known: set[str]
+                     ) -> pd.DataFrame:
     """One project from its 技术经济指标表: each row naming a field gives that field its
     figure (in the unit its row gives, 万㎡ put in m² as a header's would be); rows of other
     figures (容积率, 绿地率) are named in a warning, as a table's unread columns are."""
@@ -342,8 +345,7 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
     where = f"sheet '{sheet}' " if sheet else ""
     names, written, values, units, unread, first = [], [], [], [], [], None
     for number, cells in rows[:_INDICATOR_ROWS]:
-        get = (lambda c: cells[c] if c is not None and c < len(cells) else None)
-        key, value = get(key_col), get(value_col)
+        key, value = _cell(cells, key_col), _cell(cells, value_col)
         if not isinstance(key, str) or not _words(key):
             continue
         name = _header_name(key, known)
@@ -351,7 +353,7 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
             names.append(name if not is_household_count(_words(key)) else _words(key))
             written.append(_HEADER_UNIT.sub("", _words(key)))
             values.append(value)
-            units.append(_unit_of(key) or _words(get(unit_col)).lower())
+            units.append(_unit_of(key) or _words(_cell(cells, unit_col)).lower())
             first = number if first is None else first
         elif _is_number(value) and name.lower() not in _NOT_DATA:
             unread.append(_words(key))
