@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import shapely
 
 import difflib
-from fractions import Fraction
 from dataclasses import replace
 from functools import cached_property
 
@@ -234,18 +234,25 @@ class UnsavedFormula(str):
 _WRITTEN_BLANK = _DASHES | {"无", "n/a", "N/A", "NA"}
 
 
+# The units a number of a field may be written with (NFKC makes ㎡ and m² "m2"): an area's,
+# a household count's (a dwelling, 套, is a household in housing tables), a head count's,
+# a bed count's.
+_AREA_UNITS, _HOUSEHOLD_UNITS = ("m2", "平方米", "平米"), ("户", "套")
+_PERSON_UNITS, _BED_UNITS = ("人",), ("张", "床", "个")
+
+
 def units_of(field: str) -> tuple[str, ...]:
     """The units a number of `field` may be written with in a cell ("864户", "220㎡"): the
     field's own only, so "220户" in an area column is still refused. NFKC makes ㎡ and m²
     "m2"."""
     if field.endswith("_m2"):
-        return ("m2", "平方米", "平米")
+        return _AREA_UNITS
     if field.startswith("households"):
-        return ("户", "套")  # a dwelling (套) is a household in housing tables
+        return _HOUSEHOLD_UNITS
     if field in ("population", "elderly_population", "social_workers"):
-        return ("人",)
+        return _PERSON_UNITS
     if field.endswith("beds"):
-        return ("张", "床", "个")
+        return _BED_UNITS
     return ()
 
 
@@ -261,8 +268,8 @@ _SCALED_UNITS = {
 
 
 # Every unit a table may write (NFKC, lower case): a row of nothing else is a header's units.
-ALL_UNITS = frozenset({"m2", "平方米", "平米", "户", "套", "人", "张", "床", "个"}
-                      | {u for scaled in _SCALED_UNITS.values() for u in scaled})
+ALL_UNITS = frozenset((*_AREA_UNITS, *_HOUSEHOLD_UNITS, *_PERSON_UNITS, *_BED_UNITS)) \
+    | {u for scaled in _SCALED_UNITS.values() for u in scaled}
 
 
 def unit_factor(field: str, unit: str) -> Fraction | int | None:

@@ -351,6 +351,8 @@ def fingerprint(path: Path) -> str:
 
 PLAN_SUFFIXES = (".geojson", ".json", ".gpkg", ".dxf", ".dwg", ".xlsx", ".xlsm", ".xls", ".ods",
                  ".csv", ".tsv", ".txt")
+# What the table reader takes (a WPS .et among them, to be refused with the way out).
+_TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv", ".txt")
 
 
 def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None,
@@ -375,7 +377,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         raw = _read_gpkg(p, plan_map)
     elif p.suffix.lower() in (".dxf", ".dwg"):
         raw = _read_dxf(p, cad_layers, cad_units, plan_map)
-    elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv", ".txt"):
+    elif p.suffix.lower() in _TABLE_SUFFIXES:
         from . import table as _table
 
         tables, notes = _table.read_table(p, plan_map.own_names() if plan_map else None)
@@ -395,8 +397,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
                                 found=p.suffix or "—", expected=", ".join(PLAN_SUFFIXES)))
     # A table's headers and a drawing's attribute tags are named as they are read: a
     # drawing's labels and attributes fill the same fields, neither giving way to the other.
-    if p.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv", ".txt",
-                                ".dxf", ".dwg"):
+    if p.suffix.lower() not in _TABLE_SUFFIXES + (".dxf", ".dwg"):
         _name_fields(raw, plan_map)
     if table is not None:
         from . import table as _table

@@ -86,14 +86,31 @@ def _header_name(cell, known: set[str]) -> str:
     """A header cell as a field name: its words, without a unit in brackets where that makes
     it one the format knows."""
     text = _words(cell)
-    bare = _HEADER_UNIT.sub("", text)
+    bare, _ = _split_unit(cell)
     name = bare if text not in known and bare in known else text
     return PROJECT_ALIASES.get(name, name)
 
 
+def _is_known(name: str, known: set[str]) -> bool:
+    """Whether a name is a field the format (or the user's map) knows."""
+    return name in known or name.lower() in known
+
+
 def _named(names: list[str], known: set[str]) -> int:
     """How many of a header's names are fields the format (or the user's map) knows."""
-    return sum(n in known or n.lower() in known for n in names)
+    return sum(_is_known(n, known) for n in names)
+
+
+def _indicator_name(cell, known: set[str]) -> str | None:
+    """The field a row of a 技术经济指标表 names, or None: a field the format knows, or a
+    household count that does not say which housing (总户数), kept as written to be refused
+    as a table's header would be."""
+    if not isinstance(cell, str):
+        return None
+    name = _header_name(cell, known)
+    if _is_known(name, known):
+        return name
+    return words if is_household_count(words := _words(cell)) else None
 
 
 def _header(rows: list[tuple[int, list]], known: set[str]
@@ -111,8 +128,8 @@ def _header(rows: list[tuple[int, list]], known: set[str]
         if (score := _named(names, known)) > best_score:
             best, best_names, best_score = k, names, score
     start, names, score = best + 1, best_names, best_score
-    units = [_unit_of(c) for c in rows[best][1]] if rows else []
-    written = [_HEADER_UNIT.sub("", _words(c)) for c in rows[best][1]] if rows else []
+    written, units = (list(x) for x in zip(*map(_split_unit, rows[best][1]))) \
+        if rows and rows[best][1] else ([], [])
     # (upper row, lower row): the best with the row below it, then with the row above.
     for upper in (best, best - 1):
         if upper < 0 or upper + 1 >= len(rows):
@@ -120,10 +137,10 @@ def _header(rows: list[tuple[int, list]], known: set[str]
         parent, child = rows[upper][1], rows[upper + 1][1]
         if any(isinstance(c, (int, float)) for c in (*parent, *child)):
             continue  # a row of data is no header
-        merged, spelt = _two_row_header(parent, child, known)
+        merged, spelt, merged_units = _two_row_header(parent, child, known)
         if (merged_score := _named(merged, known)) > score:
-            start, names, score, written = upper + 2, merged, merged_score, spelt
-            units = _two_row_units(parent, child)
+            start, names, score = upper + 2, merged, merged_score
+            written, units = spelt, merged_units
     # A row of units under the header (（户）, ㎡, 单位：万㎡): part of the header, not a project.
     if start < len(rows) and (below := _units_row(rows[start][1])) is not None:
         units = [u or (units[i] if i < len(units) else "") for i, u in enumerate(below)]
@@ -150,42 +167,35 @@ def _units_row(cells: list) -> list[str] | None:
     return units if any_unit else None
 
 
-def _unit_of(cell) -> str:
-    """The unit a header cell gives in brackets at its end (养老设施建筑面积（万㎡） → 万m2),
-    NFKC and lower case; "" if none."""
-    m = _HEADER_UNIT.search(_words(cell))
-    return m[0].strip()[1:-1].strip().lower() if m else ""
-
-
-def _two_row_units(parent: list, child: list) -> list[str]:
-    # The lower cell's unit, else that of the upper cell over it (carried over the blanks
-    # to its right, as its words are).
-    units, above = [], ""
-    for i in range(max(len(parent), len(child))):
-        if i < len(parent) and _words(parent[i]):
-            above = _unit_of(parent[i])
-        down = _unit_of(child[i]) if i < len(child) else ""
-        units.append(down or above)
-    return units
+def _split_unit(cell) -> tuple[str, str]:
+    """A header cell's words without the unit in brackets at their end, and that unit, NFKC
+    and lower case ("" if none): 养老设施建筑面积（万㎡） → (养老设施建筑面积, 万m2)."""
+    text = _words(cell)
+    m = _HEADER_UNIT.search(text)
+    return (text[:m.start()], m[0][1:-1].strip().lower()) if m else (text, "")
 
 
 def _two_row_header(parent: list, child: list, known: set[str]
-                    ) -> tuple[list[str], list[str]]:
-    # A merged cell is read as its first cell followed by blanks: the parent's words carry
-    # over the blanks to its right.
-    width = max(len(parent), len(child))
-    names, written, above = [], [], ""
-    for i in range(width):
+                    ) -> tuple[list[str], list[str], list[str]]:
+    """A header two rows deep as one: each column's name, its words as written and its
+    unit (the lower cell's, else that of the upper cell over it)."""
+    # A merged cell is read as its first cell followed by blanks: the parent's words and
+    # unit carry over the blanks to its right.
+    cell = (lambda cells, i: _split_unit(cells[i]) if i < len(cells) else ("", ""))
+    names, written, units, above, above_unit = [], [], [], "", ""
+    for i in range(max(len(parent), len(child))):
         # Units in brackets come off each part before they are joined: 户数 + 已建（户）.
-        up = _HEADER_UNIT.sub("", _words(parent[i])) if i < len(parent) else ""
-        above = up or above
-        down = _HEADER_UNIT.sub("", _words(child[i])) if i < len(child) else ""
+        up, up_unit = cell(parent, i)
+        if up:
+            above, above_unit = up, up_unit
+        down, down_unit = cell(child, i)
         tries = [above + down, down + above, down, above] if down else [up]
         named = [_header_name(t, known) for t in tries]
         k = next((k for k, n in enumerate(named) if n in known), 0)
         names.append(named[k])
         written.append(tries[k])
-    return names, written
+        units.append(down_unit or above_unit)
+    return names, written, units
 
 
 def _filled(rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
@@ -274,7 +284,6 @@ def _frame(file: str, sheet: str | None, rows: list[tuple[int, list]], layer: st
     frame = frame.loc[:, [h != "" for h in header]]
     # Each row is named by where it stands in the file, for messages about rows without an id.
     frame["_row"] = labels
-    frame.attrs["columns"] = {h: column_letter(i) for i, h in enumerate(header)}
     # Every column of a table is there on purpose: one the format does not read is said, or
     # an area under a name of its own would count as none without a word.
     frame.attrs["unread"] = [h for h in header if h and h not in known
@@ -305,13 +314,8 @@ def _indicators(rows: list[tuple[int, list]], known: set[str]):
     rows = rows[:_INDICATOR_ROWS]
     width = max((len(cells) for _, cells in rows), default=0)
 
-    def is_field(cell) -> bool:
-        if not isinstance(cell, str):
-            return False
-        name = _header_name(cell, known)
-        return name in known or name.lower() in known or is_household_count(_words(cell))
-
-    keys = [[k for k, (_, cells) in enumerate(rows) if c < len(cells) and is_field(cells[c])]
+    keys = [[k for k, (_, cells) in enumerate(rows)
+             if _indicator_name(_cell(cells, c), known) is not None]
             for c in range(width)]
     key_col = max(range(width), key=lambda c: len(keys[c]), default=None)
     if key_col is None or len(keys[key_col]) < 2:
@@ -348,14 +352,15 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
         key, value = _cell(cells, key_col), _cell(cells, value_col)
         if not isinstance(key, str) or not _words(key):
             continue
-        name = _header_name(key, known)
-        if name in known or name.lower() in known or is_household_count(_words(key)):
-            names.append(name if not is_household_count(_words(key)) else _words(key))
-            written.append(_HEADER_UNIT.sub("", _words(key)))
+        name = _indicator_name(key, known)
+        if name is not None:
+            names.append(name)
+            bare, unit = _split_unit(key)
+            written.append(bare)
             values.append(value)
-            units.append(_unit_of(key) or _words(_cell(cells, unit_col)).lower())
+            units.append(unit or _words(_cell(cells, unit_col)).lower())
             first = number if first is None else first
-        elif _is_number(value) and name.lower() not in _NOT_DATA:
+        elif _is_number(value) and _words(key).lower() not in _NOT_DATA:
             unread.append(_words(key))
     title = next((_words(c) for _, cells in rows[:3] for c in cells
                   if isinstance(c, str) and "技术经济指标" in c), None)
@@ -369,7 +374,6 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
     frame = pd.DataFrame([values], columns=header, dtype=object)
     converted = _in_own_units(frame, header, units, written, "parcels", file)
     frame["_row"] = [f"{where}row {first}"]
-    frame.attrs["columns"] = {}
     frame.attrs["unread"] = []
     frame.attrs["unread_rows"] = unread
     frame.attrs["converted"] = converted

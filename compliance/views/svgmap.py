@@ -143,13 +143,13 @@ class MapIndex:
     def reach_tree(self) -> shapely.STRtree | None:
         return shapely.STRtree(self.reach) if self.reach is not None else None
 
-    # Columns every page reads, converted once (not once a page: a district's buildings
-    # number hundreds of thousands).
     def _shown(self, ids: np.ndarray) -> np.ndarray:
         if self._named is None or not len(ids):
             return ids
         return np.array([self._named(i) for i in ids], dtype=object)
 
+    # Columns every page reads, converted once (not once a page: a district's buildings
+    # number hundreds of thousands).
     @cached_property
     def parcel_ids(self) -> np.ndarray:
         return self._shown(self._plan.parcels["id"].astype(str).to_numpy(dtype=object))
