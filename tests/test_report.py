@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from compliance.cli import main
 from compliance.views import html
+from compliance.views import model as view_model
 from conftest import make_plan, pt, rect, run
 
 
@@ -56,6 +57,28 @@ def test_names_are_escaped(zunyi_result):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert "站 &amp; &lt;b&gt;" in page
     assert "<b>" not in page.replace("<body>", "")
+
+
+def test_the_district_table_escapes_what_the_plan_names():
+    # The district overview and its table pages set their rows' cells by hand (|e), not
+    # through autoescape: an id, a name and a shared group from the input stay text.
+    plan = make_plan(
+        [{"id": 'P<1>"', "name": '<script>alert("x")</script>', "households_new": 100,
+          "geometry": rect(0, 0, 100, 100)},
+         {"id": "P2", "name": "甲 & 乙", "households_new": 100,
+          "geometry": rect(200, 0, 100, 100)}],
+        [{"id": "F<i>", "kind": "community_station", "floor_area_m2": 10,
+          "parcel_id": 'P<1>";P2', "geometry": pt(50, 50)}])
+    builder = html.ReportBuilder(view_model.build(run(plan, "zunyi"), "zh"))
+    pages = [builder.index(["", ""])] + [page for _, page in builder.table_pages(["", ""], 1)]
+    assert len(pages) == 3
+    for page in pages:
+        assert "<script>alert" not in page and "<i>" not in page
+    table = "".join(pages[1:])
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in table
+    assert 'data-v="P&lt;1&gt;&#34;"' in table
+    assert "甲 &amp; 乙" in table
+    assert "<td>P&lt;1&gt;&#34; + P2</td>" in table  # the parcels sharing F<i>
 
 
 def test_self_contained(zunyi_result):
