@@ -50,16 +50,17 @@ class Problem:
         return text.format(**dict(self.args)) if self.args else text
 
     def describe(self, words: dict | None = None, translate=lambda text: text,
-                 place=lambda where: where) -> str:
+                 place=lambda where: where, name=lambda field: field) -> str:
         """Where, what, found, expected, in the words given (English by default; the
-        Translator passes Chinese ones, its catalogue, and how it says where a feature
-        stands in a table or drawing)."""
+        Translator passes Chinese ones, its catalogue, how it says where a feature stands in
+        a table or drawing, and how it names a field)."""
         w = {**_ENGLISH, **(words or {})}
         where = [self.file]
+        said = {"feature": place, "field": name}
         for key, value in (("line", self.line), ("layer", self.layer),
                            ("feature", self.feature), ("field", self.field)):
             if value is not None and value != "":
-                where.append(w[key].format(place(value) if key == "feature" else value))
+                where.append(w[key].format(said.get(key, str)(value)))
         text = w["where"].join(where) + w["colon"] + self._filled(translate(self.message))
         if self.found is not None:
             text += w["found"].format(self.found)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from ._errors import PLACE_IN_FILE
 from .rules import catalogue
-from .vocabulary import (DISTRICT_FIGURE_NAMES, STATUS_NAMES, VERDICT_NAMES, Severity, Status,
-                         Verdict, field_name, kind_name)
+from .vocabulary import (DISTRICT_FIGURE_NAMES, FIELD_ALIASES, FIELD_NAMES, STATUS_NAMES,
+                         VERDICT_NAMES, Severity, Status, Verdict, field_name, kind_name)
 
 LANGUAGES = {"zh": "zh_CN", "en": "en"}
 DEFAULT_LANGUAGE = "zh"
@@ -199,7 +199,7 @@ class Translator:
         if self.lang != "zh":
             return str(p)
         return p.describe(_CHINESE_PLACES, lambda text: zh_punctuation(self.gettext(text)),
-                          _chinese_place)
+                          _chinese_place, _chinese_field)
 
     def punctuate(self, text: str | None) -> str:
         """Chinese text set as Chinese is set: full-width punctuation next to Chinese, no
@@ -223,14 +223,25 @@ def _chinese_where(where: str) -> str | None:
     return f"{sheet}第 {m['row']} 行"
 
 
+def _chinese_field(field: str) -> str:
+    """A field as a Chinese reader finds it: the format's name, and the Chinese one a table
+    heads it with (floors（层数）)."""
+    zh = _CHINESE_FIELD.get(field)
+    return f"{field}（{zh}）" if zh else field
+
+
 def _chinese_place(label: str) -> str:
-    """A feature's label with where it stands said in Chinese: P1（第 12 行）, 第 12 行."""
+    """A feature's label with where it stands said in Chinese: P1（第 12 行）, 第 12 行; an
+    id made from its place says it once (第 2 行-养老, not row 2-养老（第 2 行）)."""
     said = _chinese_where(label)
     if said is not None:
         return said
     m = _ID_AND_PLACE.fullmatch(label)
     said = _chinese_where(m["where"]) if m else None
-    return f"{m['id']}（{said}）" if said is not None else label
+    if said is None:
+        return label
+    ident = PLACE_IN_FILE.sub(lambda x: _chinese_where(x[0]), m["id"])
+    return ident if said in ident else f"{ident}（{said}）"
 
 
 # Chinese characters (CJK unified ideographs, extension A and compatibility).
@@ -238,6 +249,10 @@ CJK = "\u3400-\u9fff\uf900-\ufaff"
 
 
 _HAS_CJK = re.compile(f"[{CJK}]")
+# Each field's Chinese name: the report's, else the first a table may head it with.
+_CHINESE_FIELD = {field: zh for layer in FIELD_ALIASES.values()
+                  for zh, field in reversed(layer.items()) if _HAS_CJK.match(zh)} \
+    | {field: zh for field, (zh, _) in FIELD_NAMES.items()}
 _GLOSS = re.compile(r"\s*[（(][A-Za-z][A-Za-z ,:;'/-]*[)）]")
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")
 # A colon between letters or digits, or before "//", is part of a name: EPSG:4547, 12:30,

@@ -253,6 +253,8 @@ def units_of(field: str) -> tuple[str, ...]:
         return _PERSON_UNITS
     if field.endswith("beds"):
         return _BED_UNITS
+    if field.endswith("floors"):  # a facility's, or a project's own (eldercare_floors)
+        return ("层",)
     return ()
 
 
@@ -322,6 +324,87 @@ def parse_number(value, units: tuple[str, ...] = ()):
     if not _PLAIN.match(text):
         return np.nan, _TEXT
     return float(text), None
+
+
+# Storeys as offices write them in a 所在楼层 cell: 首层, 一层, 2F, 地下一层, B1, 半地下, and
+# the storeys a facility spans, 1-2层, 一至二层, 首层至三层. Chinese counts up to 九十九.
+# 两层 is left out: in speech it is as often "two storeys" as "the second".
+_CHINESE_DIGITS = dict(zip("一二三四五六七八九", range(1, 10)))
+_COUNT = r"\d{1,3}|[一二三四五六七八九十]{1,3}"
+_STOREY = re.compile(
+    rf"(?P<ground>首层|底层|首楼)|(?P<semi>半地下[室层]?)"
+    rf"|(?:地下|负|B|-)第?(?P<below>{_COUNT})[层楼F]?"
+    rf"|第?(?P<above>{_COUNT})[层楼F]|F(?P<f>\d{{1,3}})")
+_STOREYS = re.compile(r"(?P<low>.+?)(?:至|到|~|、|—|–|-)(?P<high>.+)")
+
+
+def _chinese_count(text: str) -> int | None:
+    """一 … 九十九, or digits."""
+    if text.isdigit():
+        return int(text)
+    tens, ten, ones = text.rpartition("十")
+    if not ten:
+        return _CHINESE_DIGITS.get(text) if len(text) == 1 else None
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    high = _CHINESE_DIGITS.get(tens, None) if tens else 1
+    low = _CHINESE_DIGITS.get(ones, None) if ones else 0
+    return None if high is None or low is None else high * 10 + low
+
+
+def _storey(text: str, bare: bool = False) -> int | None:
+    """One storey: 1 = ground, 0 = semi-basement, −1 = the first basement; `bare`: a number
+    without 层 is a storey too (the low end of 1-2层)."""
+    if bare and (count := _chinese_count(text)):
+        return count
+    m = _STOREY.fullmatch(text)
+    if m is None:
+        return None
+    if m["ground"]:
+        return 1
+    if m["semi"]:
+        return 0
+    count = _chinese_count(m["below"] or m["above"] or m["f"])
+    if not count:
+        return None
+    return -count if m["below"] else count
+
+
+def parse_storeys(value) -> tuple[int, int | None] | None:
+    """The storey a facility stands on and, where a span is written, how many storeys it
+    occupies: 一层 → (1, None), 1-2层 → (1, 2), 地下一层至一层 → (−1, 2) (there is no storey
+    0 between a basement and the ground but a semi-basement). None where the value is not
+    written as storeys (a plain number is read as a number)."""
+    if not isinstance(value, str):
+        return None
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
+    one = _storey(text)
+    if one is not None:
+        return one, None
+    m = _STOREYS.fullmatch(text)
+    if m is None:
+        return None
+    low, high = _storey(m["low"], bare=True), _storey(m["high"])
+    if low is None or high is None or high <= low:
+        return None
+    return low, high - low + 1 - (1 if low < 0 < high else 0)
+
+
+# Storeys in words (a drawing's label, a table's remark): written with 层 or 楼, so that an id
+# (F1, B2) is never read as one, and after what introduces them (位于3号楼首层).
+_STOREY_WORD = re.compile(r"[层楼]|半地下")
+_STOREY_LEAD = re.compile(r"^(?:(?:所在)?楼层\s*[:：=]?|位于|设于|设在)?(?:\d+\s*[#号]楼)?")
+_PIECES = re.compile(r"[\s,，;；。]+")
+
+
+def storeys_in(text: str) -> str | None:
+    """The words of the first storey or span of storeys in free text ("社区养老服务站，一层",
+    "F1 养老服务站 350㎡ (1-2层)"), as `parse_storeys` reads them; None where there is none."""
+    for piece in _PIECES.split(unicodedata.normalize("NFKC", text)):
+        word = _STOREY_LEAD.sub("", piece.strip("()[]【】"))
+        if _STOREY_WORD.search(word) and parse_storeys(word) is not None:
+            return word
+    return None
 
 
 def _plain(x: float) -> str:
@@ -577,6 +660,33 @@ def _kind_words() -> str:
     return ", ".join(word for word, _ in KIND_WORDS)
 
 
+def _storeys_as_numbers(L: _Layer) -> None:
+    """A `floor` written as storeys (一层, 1-2层, 地下一层) put as the format's numbers: the
+    lowest storey, and, where a span is written and `floors` is blank, the storeys it spans.
+    A span that disagrees with the `floors` given is refused: which is meant cannot be told."""
+    if "floor" not in L.gdf:
+        return
+    written = L.gdf["floor"].tolist()
+    storeys = [parse_storeys(v) for v in written]
+    if not any(storeys):
+        return
+    gdf = L.gdf = L.gdf.copy()
+    gdf["floor"] = pd.Series([s[0] if s else v for s, v in zip(storeys, written)],
+                             index=gdf.index, dtype=object)
+    spans = np.array([s[1] if s and s[1] else np.nan for s in storeys], dtype=float)
+    if np.isnan(spans).all():
+        return
+    given = gdf["floors"].tolist() if "floors" in gdf else [None] * len(gdf)
+    counts = np.array([parse_number(v, units_of("floors"))[0] for v in given], dtype=float)
+    L.error(~np.isnan(spans) & ~np.isnan(counts) & (spans != counts),
+            N_("the storeys the floor spans and the number of floors disagree"), field="floors",
+            found=np.array([f"{w} / {g}" for w, g in zip(written, given)], dtype=object),
+            expected=N_("floors equal to the storeys the floor spans (1-2层: 2)"))
+    gdf["floors"] = pd.Series([g if n != n or c == c else n
+                               for g, n, c in zip(given, spans, counts)],
+                              index=gdf.index, dtype=object)
+
+
 def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required: bool = True):
     L = _Layer(apply_aliases(gdf, "facilities"), file, "facilities")
     out = pd.DataFrame(index=L.gdf.index)
@@ -616,9 +726,11 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
         out[field] = _numbers(L, field, required=False, integer=True, minimum=0,
                               expected=N_("a whole number ≥ 0"))
     # Siting (PLAN-FORMAT.md): unknown stays unknown (NaN), so a rule can say it lacks it.
+    _storeys_as_numbers(L)
     out["floor"] = _numbers(L, "floor", required=False, integer=True, minimum=-20, maximum=200,
                             expected=N_("a whole number: 1 = ground, 0 = semi-basement, "
-                                        "−1 = basement"))
+                                        "−1 = basement; or as written: 一层, 首层, 2F, 1-2层, "
+                                        "地下一层, 半地下"))
     out["floors"] = _numbers(L, "floors", required=False, integer=True, minimum=1, maximum=200,
                              expected=N_("a whole number ≥ 1"))
     for field in ("own_entrance", "lift", "ramp"):

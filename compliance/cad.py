@@ -23,6 +23,7 @@ import shapely
 
 from ._i18n import N_
 from ._errors import PlanError, Problem
+from ._validate import storeys_in
 from .vocabulary import KIND_WORDS, LAYER_WORDS, layer_by_words
 
 # PLAN-FORMAT.md: DXF layer names recognised by default (vocabulary.LAYER_WORDS).
@@ -58,7 +59,8 @@ _AREA = re.compile(r"(?:(建筑面积|用地面积|占地面积|面积)\s*[:：=
 _ATTRIB_TAGS = {"编号": "id", "名称": "name", "户数": "households", "新建户数": "households_new",
                 "已建户数": "households_existing", "人口": "population",
                 "建筑面积": "floor_area_m2", "用地面积": "land_area_m2", "类型": "kind",
-                "状态": "status", "期数": "phase"}
+                "状态": "status", "期数": "phase", "楼层": "floor", "所在楼层": "floor",
+                "层数": "floors"}
 
 
 @dataclass
@@ -116,6 +118,10 @@ def parse_label(text: str, plan_layer: str) -> dict:
                 out.setdefault(field, m.group(2))
     if kind and plan_layer == "facilities":
         out["kind"] = kind
+    if plan_layer == "facilities":
+        storeys = storeys_in(" ".join(t for t in tokens if t != out.get("id")))
+        if storeys is not None:
+            out["floor"] = storeys
     return out
 
 

@@ -27,8 +27,8 @@ import pandas as pd
 
 from ._i18n import N_
 from ._errors import OutputError, PlanError, Problem
-from .vocabulary import (FIELD_ALIASES, LAYER_FIELDS, LAYERS, SINGULAR, layer_by_words,
-                         layer_fields)
+from .vocabulary import (FIELD_ALIASES, LAYER_FIELDS, LAYERS, PROJECT_FACILITY_FIELDS, SINGULAR,
+                         layer_by_words, layer_fields)
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".parquet", ".fgb", ".geoparquet",
                     ".gml", ".kml", ".csv")
@@ -458,8 +458,6 @@ def _renamed(frame, renames: dict[str, str]):
     return frame.drop(columns=replaced).rename(columns=renames)
 
 
-# A table of projects names its eldercare floor and land areas on the parcels' rows.
-_PROJECT_FIELDS = ("eldercare_floor_area_m2", "eldercare_land_area_m2")
 
 _ONE = {plural: one for one, plural in SINGULAR.items()}  # parcels → parcel
 _MAP_EXAMPLE = "parcels:\n  layer: 规划地块\n  fields: {DKBH: id, ZHS: households_new}"
@@ -500,7 +498,7 @@ def read_plan_map(path: str | os.PathLike) -> PlanMap:
         if not isinstance(names, dict):
             refuse(N_("'fields' maps the file's field names to the format's"), layer=key,
                    found=repr(names))
-        allowed = [*LAYER_FIELDS[key], *(_PROJECT_FIELDS if key == "parcels" else ())]
+        allowed = [*LAYER_FIELDS[key], *(PROJECT_FACILITY_FIELDS if key == "parcels" else ())]
         aliases = FIELD_ALIASES.get(key, {})
         renames = {}
         for own, target in names.items():

@@ -21,11 +21,11 @@ import pandas as pd
 import shapely
 
 from ._spreadsheet import column_letter
-from ._i18n import N_
+from ._i18n import CJK, N_
 from ._errors import PlanError, Problem
 from ._validate import (ALL_UNITS, UnsavedFormula, apply_aliases, field_units,
-                        is_household_count, parse_number, unit_factor, units_of)
-from .vocabulary import FIELD_ALIASES, layer_fields
+                        is_household_count, parse_number, storeys_in, unit_factor, units_of)
+from .vocabulary import FIELD_ALIASES, KIND_WORDS, PROJECT_FACILITY_FIELDS, layer_fields
 
 # Sheet names for each layer; without any, the first sheet is the parcels.
 SHEETS = {"parcels": ("parcels", "地块", "项目"), "buildings": ("buildings", "楼栋"),
@@ -39,7 +39,15 @@ PROJECT_ALIASES = {"项目名称": "name", "项目编号": "id", "养老设施�
                    "养老服务用房面积": "eldercare_floor_area_m2",
                    "养老服务用房建筑面积": "eldercare_floor_area_m2",
                    "养老设施用地面积": "eldercare_land_area_m2",
-                   "养老服务设施用地面积": "eldercare_land_area_m2"}
+                   "养老服务设施用地面积": "eldercare_land_area_m2",
+                   # Where the project's own facility stands, and what it is.
+                   **{f"{room}{what}": field for room in ("养老设施", "养老服务设施", "养老用房",
+                                                          "养老服务用房")
+                      for what, field in (("所在楼层", "eldercare_floor"),
+                                          ("楼层", "eldercare_floor"),
+                                          ("层数", "eldercare_floors"))},
+                   **{f"{room}{what}": "eldercare_kind" for room in ("养老设施", "养老服务设施")
+                      for what in ("类型", "类别")}}
 
 
 # Columns no office means as data (a row's number, its remarks): not said to be unread.
@@ -51,6 +59,8 @@ UNREAD_ROWS = N_("figures not read: the plan format has no field of these names 
                  "of the office's own can be named as a field with --fields)")
 UNREAD_SHEET = N_("a sheet not read: it is not named for a layer (地块 / 项目, 楼栋, 设施) "
                   "and is not the table of projects")
+REMARK_READ = N_("the project's own room: what it is and the storey it stands on are read "
+                 "from the remark beside its area")
 CONVERTED_COLUMN = N_("the column's numbers are in {unit}: each read as so many {own} "
                       "(1 {unit} = {factor} {own})")
 UNREAD_COLUMNS = N_("columns not read: the plan format has no field of these names (a "
@@ -348,6 +358,7 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
     key_col, value_col, unit_col = columns
     where = f"sheet '{sheet}' " if sheet else ""
     names, written, values, units, unread, first = [], [], [], [], [], None
+    remarks: list[tuple[str, str, dict]] = []
     for number, cells in rows[:_INDICATOR_ROWS]:
         key, value = _cell(cells, key_col), _cell(cells, value_col)
         if not isinstance(key, str) or not _words(key):
@@ -360,8 +371,22 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
             values.append(value)
             units.append(unit or _words(_cell(cells, unit_col)).lower())
             first = number if first is None else first
+            if name in ("eldercare_floor_area_m2", "eldercare_land_area_m2"):
+                remark = _remark(cells, (key_col, value_col, unit_col))
+                said = _room_in(remark)
+                if said:
+                    remarks.append((bare, remark, said))
         elif _is_number(value) and _words(key).lower() not in _NOT_DATA:
             unread.append(_words(key))
+    # The room's kind and storey, said in the remark beside its area (社区养老服务站，一层),
+    # where no row of their own gives them.
+    for _, _, said in remarks:
+        for name, value in said.items():
+            if name not in names:
+                names.append(name)
+                written.append("")
+                values.append(value)
+                units.append("")
     title = next((_words(c) for _, cells in rows[:3] for c in cells
                   if isinstance(c, str) and "技术经济指标" in c), None)
     if title and (m := _INDICATOR_TITLE.match(title)) and m["name"] \
@@ -377,9 +402,32 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
     frame.attrs["unread"] = []
     frame.attrs["unread_rows"] = unread
     frame.attrs["converted"] = converted
+    frame.attrs["remarks"] = [(bare, remark) for bare, remark, _ in remarks]
     # One project: beside a plan of one parcel, it is that parcel's (join).
     frame.attrs["one_project"] = True
     return frame
+
+
+_CHINESE = re.compile(f"[{CJK}]")
+
+
+def _remark(cells: list, taken: tuple) -> str:
+    """The words of a row's cells that are neither its name, its figure nor its unit."""
+    return "，".join(cell.strip() for c, cell in enumerate(cells) if c not in taken
+                    and isinstance(cell, str) and _CHINESE.search(cell))
+
+
+def _room_in(remark: str) -> dict:
+    """What a remark says of the project's own room: its kind (by the words a drawing's label
+    uses) and the storey it stands on."""
+    said = {}
+    kind = next((k for word, k in KIND_WORDS if word in remark), None)
+    if kind:
+        said["eldercare_kind"] = kind
+    storeys = storeys_in(remark) if remark else None
+    if storeys:
+        said["eldercare_floor"] = storeys
+    return said
 
 
 def _field_of(name: str, layer: str) -> str | None:
@@ -560,6 +608,9 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     warnings += [Problem(str(p), UNREAD_ROWS, layer=layer,
                          found=", ".join(frame.attrs["unread_rows"]), level="warning")
                  for layer, frame in out.items() if frame.attrs.get("unread_rows")]
+    warnings += [Problem(str(p), REMARK_READ, layer=layer, field=name, found=remark,
+                         level="warning")
+                 for layer, frame in out.items() for name, remark in frame.attrs.get("remarks", ())]
     warnings += [Problem(str(p), CONVERTED_COLUMN, layer=layer, field=name, level="warning",
                          args=(("unit", _shown_unit(unit)), ("own", _shown_unit(own)),
                                # 1 亩 = 666.67 m², as it is said.
@@ -821,13 +872,15 @@ def projects(tables: dict[str, pd.DataFrame], file: str
     facility_rows, facility_points = [], []
     for (_, row), point in zip(parcels.iterrows(), located):
         area = row.get("eldercare_floor_area_m2")
-        land = row.get("eldercare_land_area_m2")
         value, reason = parse_number(area)
         if reason is None and np.isnan(value):  # blank, or written as "—" / "无"
             continue
-        facility_rows.append({"id": f"{row['id']}-养老", "kind": "community_station",
-                              "floor_area_m2": area, "land_area_m2": land,
-                              "parcel_id": row["id"], "_row": row["_row"]})
+        own = {field: row.get(given) for given, field in PROJECT_FACILITY_FIELDS.items()}
+        # A list that does not say what the room is: a 社区养老服务站 (PLAN-FORMAT.md).
+        if not _words(own["kind"]):
+            own["kind"] = "community_station"
+        facility_rows.append({"id": f"{row['id']}-养老", **own, "parcel_id": row["id"],
+                              "_row": row["_row"]})
         facility_points.append(point)
     households = _households(parcels)
     has_point = np.array([p is not None for p in located], dtype=bool)
@@ -837,10 +890,12 @@ def projects(tables: dict[str, pd.DataFrame], file: str
                                   "_row": parcels["_row"].to_numpy()[has_point]},
                                  geometry=list(located[has_point]))
     parcels = _without_coordinates(parcels.drop(columns=[
-        c for c in ("eldercare_floor_area_m2", "eldercare_land_area_m2") if c in parcels]))
+        c for c in PROJECT_FACILITY_FIELDS if c in parcels]))
     out = {"parcels": gpd.GeoDataFrame(parcels, geometry=[None] * len(parcels))}
-    facilities = pd.DataFrame(facility_rows, columns=["id", "kind", "floor_area_m2",
-                                                      "land_area_m2", "parcel_id", "_row"])
+    # Only the fields the list gives: a siting field it lacks stays absent, not blank.
+    given = [field for own, field in PROJECT_FACILITY_FIELDS.items()
+             if own in tables["parcels"] or field in ("floor_area_m2", "land_area_m2", "kind")]
+    facilities = pd.DataFrame(facility_rows, columns=["id", *given, "parcel_id", "_row"])
     out["facilities"] = gpd.GeoDataFrame(facilities, geometry=gpd.GeoSeries(facility_points))
     if len(buildings):
         out["buildings"] = buildings

@@ -183,6 +183,14 @@ LAYER_FIELDS = {
 }
 
 
+# A list of projects says, on each project's row, what the facility the project itself
+# provides (配建) is: its field → the facility's field (PLAN-FORMAT.md, "Tables").
+PROJECT_FACILITY_FIELDS = {"eldercare_floor_area_m2": "floor_area_m2",
+                           "eldercare_land_area_m2": "land_area_m2",
+                           "eldercare_kind": "kind", "eldercare_floor": "floor",
+                           "eldercare_floors": "floors"}
+
+
 def layer_fields(layer: str) -> set[str]:
     """Every spelling of a layer's fields that a reader keeps (lower-cased English names and
     the Chinese aliases)."""

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from compliance import projection
 from compliance.cli import main
+from compliance._validate import parse_storeys
 
 E0, N0 = 36_394_000.0, 3_065_400.0     # CGCS2000 zone 36 with the prefix (遵义)
 
@@ -25,7 +26,7 @@ def invoke(*args):
 
 
 def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras=None,
-         drawn_open=False, buildings="outline"):
+         drawn_open=False, buildings="outline", facility_label="社区养老服务站 300㎡"):
     """A parcel 200 × 100 m; F1 a 20 × 10 m room with a semicircular east end (radius 5 m);
     B1 at 150 m and B2 at 60 m east of F1's west side; streets as crossing lines.
 
@@ -68,7 +69,7 @@ def site(path, *, version="R2018", units="m", encoding=None, prefix=True, extras
     text("P1 180户", 100, 90)
     # F1: west side at x = 10; the bulge −1 on the east side draws a semicircle (radius 5).
     polygon([(10, 45), (30, 45), (30, 55), (10, 55)], "GG-养老", bulges={1: 1.0})
-    text("社区养老服务站 300㎡", 12, 50)
+    text(facility_label, 12, 50)
     fill = msp.add_hatch(color=8, dxfattribs={"layer": "JZ-住宅填充"}) \
         if buildings in ("fill", "both") and not r12 else None
     if buildings == "both" and not r12:
@@ -439,6 +440,15 @@ def test_household_labels_as_draughtsmen_write_them(label, fields):
      {"id": "F2", "floor_area_m2": "800", "land_area_m2": "500", "kind": "day_care_center"}),
     # The footprint is neither the floor area nor the land: left for the reviewer to give.
     ("F4 社区养老服务站 占地面积200㎡", {"id": "F4", "kind": "community_station"}),
+    # Its storey, written with 层 or 楼; the id F1 is never read as the first floor.
+    ("F1 社区养老服务站 350㎡ 一层",
+     {"id": "F1", "floor_area_m2": "350", "kind": "community_station", "floor": "一层"}),
+    ("F1 养老服务站 350㎡ (1-2层)",
+     {"id": "F1", "floor_area_m2": "350", "kind": "community_station", "floor": "1-2层"}),
+    ("F2 日间照料中心 300㎡ 位于3号楼首层",
+     {"id": "F2", "floor_area_m2": "300", "kind": "day_care_center", "floor": "首层"}),
+    ("F1 养老服务站 350㎡ 3号楼", {"id": "F1", "floor_area_m2": "350",
+                                   "kind": "community_station"}),
 ])
 def test_facility_labels_name_their_areas(label, fields):
     from compliance.cad import parse_label
@@ -609,6 +619,68 @@ def test_a_unit_in_a_header_is_the_unit_of_its_numbers(tmp_path):
     assert "1 亩 = 666.67 m²" in invoke("check", path, "--city", "zunyi", "--lang", "zh").output
 
 
+@pytest.mark.parametrize("written, storeys", [
+    ("首层", (1, None)), ("一层", (1, None)), ("第一层", (1, None)), ("2F", (2, None)),
+    ("F2", (2, None)), ("二楼", (2, None)), ("十二层", (12, None)), ("二十一层", (21, None)),
+    ("地下一层", (-1, None)), ("负一层", (-1, None)), ("B2", (-2, None)), ("-1层", (-1, None)),
+    ("半地下", (0, None)), ("半地下室", (0, None)), ("１层", (1, None)),
+    # A span: its lowest storey and how many it takes; no storey 0 between −1 and 1.
+    ("1-2层", (1, 2)), ("一至二层", (1, 2)), ("首层至三层", (1, 3)), ("1F-2F", (1, 2)),
+    ("一、二层", (1, 2)), ("1~3层", (1, 3)), ("地下一层至一层", (-1, 2)), (" 1 - 2 层 ", (1, 2)),
+    # Not storeys: a plain number is read as a number; the rest are refused as no number.
+    ("1", None), ("两层", None), ("二层及以上", None), ("地下室", None), ("3-2层", None),
+    ("0层", None)])
+def test_a_floor_as_offices_write_it(written, storeys):
+    assert parse_storeys(written) == storeys
+
+
+def test_a_project_list_says_where_its_room_stands(tmp_path):
+    """养老设施所在楼层 / 层数 / 类型 on a project's row are its own room's floor, floors and kind,
+    for the siting rules (they were unread columns, and siting was "not given")."""
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,新建户数,养老设施建筑面积,养老设施所在楼层,养老设施层数,养老设施类型\n"
+                    "甲,1000,250,一层,,社区养老服务站\n乙,1000,250,地下一层,,\n"
+                    "丙,1000,250,3-4层,,日间照料中心\n丁,1000,250,二层,2层,\n",
+                    encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    # Zunyi extends Guizhou: on the third floor or below, never below ground (advisory).
+    # 甲 floor 1; 乙 floor −1, below ground; 丙 floors 3-4, its top floor 4 above 3;
+    # 丁 floor 2 with 2 floors, its top floor 3.
+    siting = [finding(data, "facility_siting", i) for i in range(4)]
+    assert [f["status"] for f in siting] == ["pass", "fail", "fail", "pass"]
+    assert [f["severity"] for f in siting] == ["advisory"] * 4
+    # The kind: a 社区养老服务站 must have 350 m² (Guizhou), 250 is 100 short; 丙's 日间照料中心
+    # has no minimum in Zunyi's chain; a blank kind is a station.
+    sizes = [finding(data, "facility_minimum_area", i) for i in range(4)]
+    assert [(f["status"], f.get("kind")) for f in sizes] == [
+        ("fail", "community_station"), ("fail", "community_station"),
+        ("not_applicable", None), ("fail", "community_station")]
+    assert [f["shortfall"] for f in sizes if f["status"] == "fail"] == [100.0] * 3
+
+
+def test_a_drawings_label_gives_its_facilitys_storey(tmp_path):
+    # Zunyi (Guizhou's siting, advisory): never below ground. The label says 地下一层.
+    below = site(tmp_path / "below.dxf", facility_label="社区养老服务站 300㎡ 地下一层")
+    data, _ = result_of(tmp_path, below)
+    assert finding(data, "facility_siting")["status"] == "fail"
+    ground = site(tmp_path / "ground.dxf", facility_label="社区养老服务站 300㎡ 首层")
+    data, _ = result_of(tmp_path, ground)
+    assert finding(data, "facility_siting")["status"] == "pass"
+
+
+def test_a_span_of_storeys_that_disagrees_with_the_floors_given_is_refused(tmp_path):
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,新建户数,养老设施建筑面积,养老设施所在楼层,养老设施层数\n"
+                    "甲,1000,250,1-2层,3\n", encoding="utf-8")
+    res = invoke("check", path, "--city", "zunyi")
+    assert res.exit_code == 2
+    assert "the storeys the floor spans and the number of floors disagree" in res.output
+    assert "1-2层 / 3" in res.output
+    # A Chinese reader is told the field by its Chinese name too, and the room by its row.
+    said = invoke("check", path, "--city", "zunyi", "--lang", "zh").output
+    assert "要素“第 2 行-养老”，字段“floors（层数）”：所在楼层写明的楼层范围与层数不一致" in said
+
+
 def test_a_row_of_units_under_the_header_is_part_of_it(tmp_path):
     """单位 / 户 / 万㎡ on a row of its own under the header: the header's units, not a
     project (read as one, it was refused as a project without an id whose 户 is no
@@ -722,7 +794,7 @@ def test_a_formula_without_its_value_is_refused_where_it_stands(tmp_path):
             finding(data, "area_per_households")["required"]) == (216.0, 172.8)
 
 
-def _indicator_table(path, households="新建户数"):
+def _indicator_table(path, households="新建户数", remark="社区养老服务站，一层"):
     """A project's 主要技术经济指标表 as a design institute draws it: a title, then 序号 |
     项目 | 单位 | 数值 | 备注 running down the page, sub-items numbered 2.1, 2.1.1."""
     import openpyxl
@@ -734,7 +806,7 @@ def _indicator_table(path, households="新建户数"):
     sheet.append(["序号", "项目", "单位", "数值", "备注"])
     for row in ((1, "总用地面积", "㎡", 35000, None), (2, "总建筑面积", "万㎡", 12, None),
                 ("2.1", "住宅建筑面积", "㎡", 88000, None),
-                ("2.2", "养老服务用房建筑面积", "㎡", 350, "社区养老服务站，一层"),
+                ("2.2", "养老服务用房建筑面积", "㎡", 350, remark),
                 (3, households, "户", 864, None), (4, "容积率", None, 2.7, None)):
         sheet.append(list(row))
     book.save(path)
@@ -757,6 +829,17 @@ def test_a_projects_indicator_table_running_down_the_page_is_one_project(tmp_pat
     assert any("万m²" in m for m in notes)
     assert notes["figures not read: the plan format has no field of these names (a figure of "
                  "the office's own can be named as a field with --fields)"] == "总用地面积, 容积率"
+    # The remark beside the room's area says what it is and where: a 社区养老服务站 (350 m²,
+    # Guizhou's minimum, met) on the ground floor (siting met), and the reviewer is told.
+    assert notes["the project's own room: what it is and the storey it stands on are read "
+                 "from the remark beside its area"] == "社区养老服务站，一层"
+    assert finding(data, "facility_minimum_area")["kind"] == "community_station"
+    assert finding(data, "facility_siting")["status"] == "pass"
+    # Below ground, as a remark may put it: Zunyi (Guizhou's siting) says never.
+    path = _indicator_table(tmp_path / "地下.xlsx", remark="日间照料中心，位于3号楼地下一层")
+    data, _ = result_of(tmp_path, path)
+    assert finding(data, "facility_siting")["status"] == "fail"
+    assert finding(data, "facility_minimum_area")["status"] == "not_applicable"  # 日间照料中心
     # 总户数 does not say which housing: refused as in any table, with the way out.
     path = _indicator_table(tmp_path / "总户数.xlsx", households="总户数")
     res = invoke("check", path, "--city", "zunyi", "--lang", "en")
