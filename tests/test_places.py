@@ -114,6 +114,21 @@ def test_anhui_single_building_not_dispersed_and_siting():
     assert siting.message.args["below_ids"] == "F2"
 
 
+def test_a_facility_from_a_basement_up_reaches_a_storey_more():
+    # No storey 0 between a basement and the ground: F1 on −1 over 3 floors is on −1, 1 and 2
+    # (−1 + 3 − 1 = 1, one more past the ground: 2). Anhui: below ground refused, and a lift
+    # (or a ramp) from the second floor: F1 has neither. F2 on the semi-basement (0) over 2
+    # floors is on 0 and 1 (0 + 2 − 1 = 1): no lift needed, only below ground.
+    plan = make_plan([parcel(households_new=100)],
+                     [site("F1", x=50, floor=-1, floors=3, lift=False, ramp=False,
+                           own_entrance=True),
+                      site("F2", x=150, floor=0, floors=2, lift=False, ramp=False,
+                           own_entrance=True)])
+    siting = finding(run(plan, "anhui"), "P1", "facility_siting")
+    assert siting.message.args["below_ids"] == "F1, F2"
+    assert siting.message.args["no_lift_ids"] == "F1"
+
+
 def test_hefei_keeps_only_its_500_m_radius_as_advisory():
     # 合肥 2017: 服务半径应小于500米 (advisory: the 2017 measure is probably displaced); the
     # rate and 350 m² single building are Anhui's: 30 × 200 / 100 = 60 m².

@@ -45,6 +45,9 @@ def evaluate(ctx, spec) -> pd.DataFrame:
     floor = ctx.facility_column("floor")[f]
     floors = ctx.facility_column("floors")[f]
     top = floor + np.nan_to_num(floors, nan=1.0) - 1
+    # Storeys are numbered without a 0 between a basement and the ground (0 is a
+    # semi-basement, only ever a facility's lowest): from −1, two floors reach the ground, 1.
+    top = np.where((floor < 0) & (top >= 0), top + 1, top)
     lift = ctx.facility_column("lift")[f]
     ramp = ctx.facility_column("ramp")[f]
     own = ctx.facility_column("own_entrance")[f]
