@@ -81,6 +81,24 @@ def test_the_district_table_escapes_what_the_plan_names():
     assert "<td>P&lt;1&gt;&#34; + P2</td>" in table  # the parcels sharing F<i>
 
 
+def test_the_facilities_table_says_the_storey_the_plan_gives():
+    plan = make_plan([{"id": "P1", "households_new": 100, "geometry": rect(0, 0, 100, 100)},
+                      {"id": "P2", "households_new": 100, "geometry": rect(200, 0, 100, 100)}],
+                     [{"id": "F1", "kind": "community_station", "floor_area_m2": 30,
+                       "floor": "地下一层", "geometry": pt(50, 50)},
+                      {"id": "F2", "kind": "community_station", "floor_area_m2": 30,
+                       "floor": "2-3层", "geometry": pt(20, 20)},
+                      {"id": "F3", "kind": "community_station", "floor_area_m2": 30,
+                       "geometry": pt(250, 50)}])
+    result = run(plan, "zunyi")
+    page = html.render(result, "zh")
+    tables = re.findall(r'<table class="facilities">.*?</table>', page, re.S)
+    assert "所在楼层" in tables[0] and "<td>地下 1 层</td>" in tables[0]
+    assert "<td>2 层起，共 2 层</td>" in tables[0]
+    assert "所在楼层" not in tables[1]  # P2's F3 gives none: no column
+    assert "<td>floor 2, 2 floors</td>" in html.render(result, "en")
+
+
 def test_self_contained(zunyi_result):
     page = html.render(zunyi_result, "zh")
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page)

@@ -42,6 +42,20 @@ def number(value, unit: str = "", digits: int = 1) -> str:
     return f"{text} {_UNITS.get(unit, unit)}".strip()
 
 
+def _storeys(floor, floors, t) -> str:
+    """Where a facility stands, as the plan gives it: 2 层, 地下 1 层, 半地下, and 共 2 层 where
+    the number of floors is given; "" where no floor is."""
+    if floor is None:
+        return ""
+    n = int(floor)
+    where = t.gettext(N_("semi-basement")) if n == 0 else \
+        t.gettext(N_("floor {n}")).format(n=n) if n > 0 else \
+        t.gettext(N_("basement {n}")).format(n=-n)
+    if floors is None:
+        return where
+    return t.gettext(N_("{where}, {floors} floors")).format(where=where, floors=int(floors))
+
+
 def _crs_text(crs: str, lang: str) -> str:
     import re as _re
 
@@ -367,7 +381,9 @@ class _Builder:
                 "floor_area": number(value("floor_area_m2"), "m2"),
                 "land_area": number(value("land_area_m2"), "m2"),
                 "status": row["status"], "status_label": self.t.gettext(row["status"]),
-                "phase": number(value("phase")), "direct": link.direct, "shared": link.shared,
+                "phase": number(value("phase")),
+                "storeys": _storeys(value("floor"), value("floors"), self.t),
+                "direct": link.direct, "shared": link.shared,
                 "shared_by": "; ".join(map(self.t.named, sharing)) if len(sharing) > 1
                 else ""}
 
