@@ -17,8 +17,9 @@ How they are drawn, as a draughtsman draws a 总平面图 (site plan) in 遵义 
 - `zunyi-site-指标.xlsx`: the project's 技术经济指标 table: the parcel's name and a correction
   of building 9#'s households (96 → 120), joined by 编号.
 - `zunyi-projects.xlsx`: a district office's list of projects (no geometry): 项目名称, 编号,
-  新建户数, 已建户数, 养老设施建筑面积, with the mistakes people make: a thousands separator
-  ("1,200"), a blank, a text cell.
+  新建户数, 已建户数, 养老设施建筑面积, 养老设施所在楼层 (as offices write it: 首层, 二至三层,
+  地下一层), with the mistakes people make: a thousands separator ("1,200"), a blank, a text
+  cell.
 """
 
 from __future__ import annotations
@@ -105,11 +106,12 @@ def tables() -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "项目"
-    sheet.append(["项目名称", "编号", "新建户数", "已建户数", "养老设施建筑面积"])
-    sheet.append(["新蒲·滨湖苑", "ZY-2024-01", 864, None, 220])
-    sheet.append(["汇川·云著", "ZY-2024-02", "1,200", None, 200])
-    sheet.append(["红花岗·老城片区", "ZY-2024-03", None, 2600, 400])
-    sheet.append(["播州·桂园", "ZY-2024-04", 540, 300, None])
+    sheet.append(["项目名称", "编号", "新建户数", "已建户数", "养老设施建筑面积",
+                  "养老设施所在楼层"])
+    sheet.append(["新蒲·滨湖苑", "ZY-2024-01", 864, None, 220, "首层"])
+    sheet.append(["汇川·云著", "ZY-2024-02", "1,200", None, 200, "二至三层"])
+    sheet.append(["红花岗·老城片区", "ZY-2024-03", None, 2600, 400, "地下一层"])
+    sheet.append(["播州·桂园", "ZY-2024-04", 540, 300, None, None])
     book.save(HERE / "zunyi-projects.xlsx")
 
 
