@@ -336,6 +336,7 @@ _STOREY = re.compile(
     rf"|(?:地下|负|B|-)第?(?P<below>{_COUNT})[层楼F]?"
     rf"|第?(?P<above>{_COUNT})[层楼F]|F(?P<f>\d{{1,3}})")
 _STOREYS = re.compile(r"(?P<low>.+?)(?:至|到|~|、|—|–|-)(?P<high>.+)")
+_BELOW_SPAN = re.compile(rf"(?:地下|负)(?P<span>(?:{_COUNT})(?:至|到|~|、|—|–|-)(?:{_COUNT})[层楼]?)")
 
 
 def _chinese_count(text: str) -> int | None:
@@ -381,6 +382,12 @@ def parse_storeys(value) -> tuple[int, int | None] | None:
     one = _storey(text)
     if one is not None:
         return one, None
+    below = _BELOW_SPAN.fullmatch(text)
+    if below is not None:  # 地下1-2层, 地下一至二层: the basements one prefix names
+        span = parse_storeys(below["span"])
+        if span is None or span[0] < 1 or span[1] is None:
+            return None
+        return -(span[0] + span[1] - 1), span[1]
     m = _STOREYS.fullmatch(text)
     if m is None:
         return None

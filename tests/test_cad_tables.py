@@ -627,6 +627,8 @@ def test_a_unit_in_a_header_is_the_unit_of_its_numbers(tmp_path):
     # A span: its lowest storey and how many it takes; no storey 0 between −1 and 1.
     ("1-2层", (1, 2)), ("一至二层", (1, 2)), ("首层至三层", (1, 3)), ("1F-2F", (1, 2)),
     ("一、二层", (1, 2)), ("1~3层", (1, 3)), ("地下一层至一层", (-1, 2)), (" 1 - 2 层 ", (1, 2)),
+    # The basements one prefix names: 地下1-2层 is the first and second, the lowest −2.
+    ("地下1-2层", (-2, 2)), ("地下一至二层", (-2, 2)), ("地下二层至地下一层", (-2, 2)),
     # Not storeys: a plain number is read as a number; the rest are refused as no number.
     ("1", None), ("两层", None), ("二层及以上", None), ("地下室", None), ("3-2层", None),
     ("0层", None)])
