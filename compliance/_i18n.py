@@ -248,10 +248,11 @@ def _chinese_place(label: str) -> str:
 CJK = "\u3400-\u9fff\uf900-\ufaff"
 
 
-_HAS_CJK = re.compile(f"[{CJK}]")
+# Whether a text holds Chinese: one pattern, read by the tables too.
+HAS_CHINESE = re.compile(f"[{CJK}]")
 # Each field's Chinese name: the report's, else the first a table may head it with.
 _CHINESE_FIELD = {field: zh for layer in FIELD_ALIASES.values()
-                  for zh, field in reversed(layer.items()) if _HAS_CJK.match(zh)} \
+                  for zh, field in reversed(layer.items()) if HAS_CHINESE.match(zh)} \
     | {field: zh for field, (zh, _) in FIELD_NAMES.items()}
 _GLOSS = re.compile(r"\s*[（(][A-Za-z][A-Za-z ,:;'/-]*[)）]")
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")
@@ -270,7 +271,7 @@ def zh_punctuation(text: str) -> str:
     """Chinese text takes full-width , ; : ( ) ? ! (numbers and names keep theirs: 1,200,
     12:30, EPSG:4547, tcp://host:8786), no
     space around them, and no English gloss in parentheses. Text without Chinese is left."""
-    if not _HAS_CJK.search(text):
+    if not HAS_CHINESE.search(text):
         return text
     # Each pass only where its character occurs: most texts have one or two of them.
     if "(" in text or "（" in text:

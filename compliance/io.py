@@ -458,7 +458,6 @@ def _renamed(frame, renames: dict[str, str]):
     return frame.drop(columns=replaced).rename(columns=renames)
 
 
-
 _ONE = {plural: one for one, plural in SINGULAR.items()}  # parcels → parcel
 _MAP_EXAMPLE = "parcels:\n  layer: 规划地块\n  fields: {DKBH: id, ZHS: households_new}"
 

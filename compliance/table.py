@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from ._spreadsheet import column_letter
-from ._i18n import CJK, N_
+from ._i18n import HAS_CHINESE, N_
 from ._errors import PlanError, Problem
 from ._validate import (ALL_UNITS, UnsavedFormula, apply_aliases, field_units,
                         is_household_count, parse_number, storeys_in, unit_factor, units_of)
@@ -408,13 +408,10 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
     return frame
 
 
-_CHINESE = re.compile(f"[{CJK}]")
-
-
 def _remark(cells: list, taken: tuple) -> str:
     """The words of a row's cells that are neither its name, its figure nor its unit."""
     return "，".join(cell.strip() for c, cell in enumerate(cells) if c not in taken
-                    and isinstance(cell, str) and _CHINESE.search(cell))
+                    and isinstance(cell, str) and HAS_CHINESE.search(cell))
 
 
 def _room_in(remark: str) -> dict:
