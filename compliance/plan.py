@@ -100,6 +100,10 @@ class Plan:
     dropped: list[DroppedFeature] = field(default_factory=list)
     # The buildings' outlines; `buildings` holds each one's representative point.
     footprints: Footprints | None = None
+    # The CRS the plan's parcels were given in (its facilities' where the parcels have no
+    # shapes; WGS 84 for points off a web map): GIS files are written back in it, so that they
+    # lie on the office's own data with its coordinates. None: nothing was placed.
+    given_crs: pyproj.CRS | None = None
 
     def building_outlines(self, positions) -> np.ndarray:
         """The outlines of the buildings at these positions (a point where one was given)."""
@@ -284,11 +288,15 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     measured = any(layer is not None and len(layer) and _any_shape(layer.geometry.to_numpy())
                    for layer in (parcels, facilities, streets)) \
         or (buildings is not None and len(buildings) > 0)  # points held as x, y
+    given = next((layer_crs[name] for name, layer in (("parcels", parcels),
+                                                      ("facilities", facilities))
+                  if name in layer_crs and len(layer) and _any_shape(layer.geometry.to_numpy())),
+                 None)
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
                 parcels=parcels, facilities=facilities, buildings=buildings, streets=streets,
                 fingerprint=raw.fingerprint, problems=problems, dropped=dropped,
                 crs_note=projection.describe(metric) if measured else "—",
-                footprints=footprints)
+                footprints=footprints, given_crs=given if measured else None)
 
 
 def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:

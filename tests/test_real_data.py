@@ -85,6 +85,62 @@ def test_facilities_in_wgs84_beside_parcels_in_gauss_kruger(tmp_path):
     assert f.provided == pytest.approx(600.0, abs=0.05)
 
 
+def test_the_geopackage_written_lies_on_the_plan_in_its_own_crs(tmp_path):
+    # A district office's layers in CGCS2000 / 3-degree GK CM 114°E (EPSG:4547), as its GIS
+    # holds them. The results go back into that GIS: each layer in EPSG:4547 with the plan's
+    # own coordinates (a parcel corner at 500,000 / 3,000,000 stays there, to the millimetre),
+    # not in the metres the tool measures in about the plan's centre.
+    x, y = 500_000.0, 3_000_000.0
+    gk = "EPSG:4547"
+    path = write_gpkg(tmp_path / "district.gpkg", {
+        "parcels": gpd.GeoDataFrame(
+            {"id": ["P1"], "households_new": [100]},
+            geometry=[Polygon([(x, y), (x + 2000, y), (x + 2000, y + 300), (x, y + 300)])],
+            crs=gk),
+        "facilities": gpd.GeoDataFrame({**{k: [v] for k, v in FAC.items()}},
+                                       geometry=[Point(x + 100, y + 150)], crs=gk),
+        # B2 is 1,800 m from F1: beyond any walking radius, an uncovered building.
+        "buildings": gpd.GeoDataFrame({"id": ["B1", "B2"], "households": [50, 50]},
+                                      geometry=[Point(x + 300, y + 150),
+                                                Point(x + 1900, y + 150)], crs=gk),
+    })
+    out = tmp_path / "out"
+    assert invoke("batch", path, "--city", "x-district", "-o", out).exit_code == 1
+    gpkg = out / "results.gpkg"
+    parcels = gpd.read_file(gpkg, layer="parcels")
+    assert parcels.crs == pyproj.CRS(gk)
+    minx, miny, maxx, maxy = parcels.total_bounds
+    assert (minx, miny, maxx, maxy) == pytest.approx((x, y, x + 2000, y + 300), abs=0.001)
+    facility = gpd.read_file(gpkg, layer="facilities").geometry.iloc[0]
+    assert (facility.x, facility.y) == pytest.approx((x + 100, y + 150), abs=0.001)
+    uncovered = gpd.read_file(gpkg, layer="uncovered_buildings")
+    assert uncovered.crs == pyproj.CRS(gk) and list(uncovered["id"]) == ["B2"]
+    assert (uncovered.geometry.x[0], uncovered.geometry.y[0]) == \
+        pytest.approx((x + 1900, y + 150), abs=0.001)
+    # A suggested site's point and its lon/lat columns name the same place.
+    sites = gpd.read_file(gpkg, layer="suggested_sites")
+    assert sites.crs == pyproj.CRS(gk) and len(sites)
+    lonlat = sites.to_crs(4326).geometry
+    assert list(lonlat.x) == pytest.approx(list(sites["lon"]), abs=1e-6)
+    assert list(lonlat.y) == pytest.approx(list(sites["lat"]), abs=1e-6)
+
+
+def test_a_plan_given_in_longitude_and_latitude_is_written_back_in_them(tmp_path):
+    # Points picked off a web map are WGS 84 degrees: the GeoPackage is too.
+    path = write_gpkg(tmp_path / "web.gpkg", {
+        "parcels": layer([{"id": "P1", "households_new": 100,
+                           "geometry": rect(0, 0, 300, 300)}], to=4326),
+        "facilities": layer([{**FAC, "geometry": pt(150, 150)}], to=4326),
+    })
+    given = gpd.read_file(path, layer="facilities").geometry.iloc[0]
+    out = tmp_path / "plan.gpkg"
+    invoke("check", path, "--city", "x-district", "-o", out)
+    facility = gpd.read_file(out, layer="facilities")
+    assert facility.crs.to_epsg() == 4326
+    assert (facility.geometry.x[0], facility.geometry.y[0]) == \
+        pytest.approx((given.x, given.y), abs=1e-8)  # about a millimetre
+
+
 # 2. Street centre-lines that cross without a shared vertex ----------------------------------
 
 def _cad_grid_plan():

@@ -33,10 +33,20 @@ def _parcel_row(p: dict, rules: list[str]) -> dict:
 
 def layers(model: Model) -> Iterator[tuple[str, gpd.GeoDataFrame]]:
     """The layers, (name, frame), one at a time: each is written, and freed, before the next
-    is made."""
+    is made. They are in the CRS the plan's parcels were given in (plan.given_crs)."""
     result = model.result
     plan = result.plan
     crs = plan.crs
+    given = plan.given_crs
+    if given is not None and crs is not None and not given.equals(crs):
+        # Measured in metres about the plan; handed back in the CRS the plan came in.
+        return ((name, frame.to_crs(given)) for name, frame in _layers(model, crs))
+    return _layers(model, crs)
+
+
+def _layers(model: Model, crs) -> Iterator[tuple[str, gpd.GeoDataFrame]]:
+    result = model.result
+    plan = result.plan
     rules = [r for r in CATALOGUE if r in result.standard.rules
              and CATALOGUE[r].scope == "parcel"]
     # Column by column: a row's dict lives only while it is spread into the columns (50,000
