@@ -470,7 +470,8 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
       results.json   RESULT-FORMAT.md, with district figures and suggested sites
       results.csv    one row per parcel and rule (UTF-8 with BOM for Excel)
       results.xlsx   a sheet of parcels with every rule's figures, a sheet of findings
-      results.gpkg   parcels, uncovered_buildings, facilities, walking_radius, suggested_sites
+      results.gpkg   GIS layers in the plan's own CRS: parcels, facilities,
+                     uncovered_buildings, walking_radius, walking_streets, suggested_sites
       parcels/*.html one report per parcel (skip with --no-parcel-reports)
 
     A bad feature does not stop the run: it is listed with the reason and the rest are checked.

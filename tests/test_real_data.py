@@ -125,6 +125,36 @@ def test_the_geopackage_written_lies_on_the_plan_in_its_own_crs(tmp_path):
     assert list(lonlat.y) == pytest.approx(list(sites["lat"]), abs=1e-6)
 
 
+def test_the_geopackage_holds_the_streets_within_the_walking_radius(tmp_path):
+    # x-district (national assumptions): 15 min at 4 km/h = 1,000 m. A street drawn as four
+    # 400 m lines from F1 at its west end: its nodes lie 0, 400, 800, 1,200 and 1,600 m
+    # along. The segments both of whose ends are within 1,000 m: 0–400 and 400–800.
+    path = write_gpkg(tmp_path / "street.gpkg", {
+        "parcels": layer([{"id": "P1", "households_new": 100,
+                           "geometry": rect(-50, -100, 1700, 200)}]),
+        "facilities": layer([{**FAC, "geometry": pt(0, 0)}]),
+        "buildings": layer([{"id": "B1", "households": 100, "geometry": pt(300, 0)}]),
+        "streets": layer([{"geometry": line((k * 400, 0), ((k + 1) * 400, 0))}
+                          for k in range(4)]),
+    })
+    out = tmp_path / "plan.gpkg"
+    assert invoke("check", path, "--city", "x-district", "--distance", "network",
+                  "-o", out).exit_code == 0
+    walked = gpd.read_file(out, layer="walking_streets")
+    assert walked.crs == pyproj.CRS(TEST_CRS)
+    assert list(walked["radius_m"]) == [1000.0, 1000.0]
+    assert set(walked["method"]) == {"network"}
+    # Back in the plan's own coordinates: together they run from x = 0 to x = 800.
+    minx, miny, maxx, maxy = walked.total_bounds
+    assert (minx - X0, maxx - X0, miny - Y0, maxy - Y0) == \
+        pytest.approx((0, 800, 0, 0), abs=0.001)
+    # In a straight line there is no street to walk: no such layer.
+    straight = tmp_path / "straight.gpkg"
+    invoke("check", path, "--city", "x-district", "-o", straight)
+    import pyogrio
+    assert "walking_streets" not in pyogrio.list_layers(straight)[:, 0]
+
+
 def test_a_plan_given_in_longitude_and_latitude_is_written_back_in_them(tmp_path):
     # Points picked off a web map are WGS 84 degrees: the GeoPackage is too.
     path = write_gpkg(tmp_path / "web.gpkg", {

@@ -1,5 +1,6 @@
 """GeoPackage view: layers a QGIS user can style (parcels with verdict and each rule's figures,
-uncovered buildings, facilities, walking-radius areas, suggested sites), from the view model."""
+uncovered buildings, facilities, walking-radius areas, the streets within the walking radius
+when distances run along them, suggested sites), from the view model."""
 
 from __future__ import annotations
 
@@ -90,6 +91,13 @@ def _layers(model: Model, crs) -> Iterator[tuple[str, gpd.GeoDataFrame]]:
                 geometry=shapely.buffer(fac.geometry.to_numpy(), float(r), quad_segs=16),
                 crs=crs))
         yield "walking_radius", pd.concat(areas, ignore_index=True)
+    if result.service_area is not None and len(result.service_area):
+        # Along the streets, the map's service area: every street segment both of whose ends
+        # a household reaches within the largest radius (the circles above bound it).
+        radius = round(float(np.max(result.radius_m)), 1)
+        yield "walking_streets", gpd.GeoDataFrame(
+            {"radius_m": np.full(len(result.service_area), radius), "method": "network"},
+            geometry=np.asarray(result.service_area, dtype=object), crs=crs)
     if result.suggestions:
         s = pd.DataFrame(result.suggestions)
         s["parcels"] = s["parcels"].map(";".join)
