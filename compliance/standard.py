@@ -370,7 +370,15 @@ def load_standard(name_or_path: str | os.PathLike, as_of: str | None = None) -> 
                 str(name_or_path), known.why,
                 expected=N_("--city national (the national baseline), or a standard file of "
                             "your own (see `compliance standards not-encoded`)")))
-        close = difflib.get_close_matches(str(name_or_path), available_standards(), n=1)
+        from . import places
+
+        named = places.find(str(name_or_path))
+        if named:  # a place of China without a standard of its own: the one that covers it
+            raise StandardError(_covering(str(name_or_path), named))
+        # Only a near spelling is offered (dongyin → dongying): at difflib's default 0.6,
+        # wuhan was offered henan, another province's rules.
+        close = difflib.get_close_matches(str(name_or_path), available_standards(), n=1,
+                                          cutoff=0.8)
         # The nearest id where there is one (a typo), else where the ids are listed: said in
         # the reader's language either way.
         raise StandardError(Problem(
@@ -379,6 +387,39 @@ def load_standard(name_or_path: str | os.PathLike, as_of: str | None = None) -> 
                                                "list`), a city's Chinese name, or a .yaml "
                                                "path")))
     return _resolve(path, seen=(), as_of=as_of)
+
+
+NO_STANDARD_OF_PLACE = N_("{place} has no standard of its own among those shipped")
+COVERED_BY = N_("{place} has no standard of its own among those shipped; {within}'s is {id}")
+SEVERAL_PLACES = N_("these words name several places, none with a standard of its own among "
+                    "those shipped")
+USE_NATIONAL = N_("--city national (the national baseline), or a standard file of your own")
+USE_COVERING = N_("--city {id} where {place} sets no rule of its own; otherwise a standard "
+                  "file of your own")
+USE_MEANT = N_("the standard of the place meant, or a standard file of your own")
+
+
+def _covering(text: str, named) -> Problem:
+    """What to use for places of China without a standard of their own: the standard of the
+    nearest place holding each (a county's city, a city's province), else the national one.
+    Never used in their stead: a city may set rules its province does not."""
+    from . import places
+
+    def covering(division):
+        return next(((d, sid) for d in places.within(division)
+                     if (sid := standard_id_for(d.name))), (None, None))
+
+    if len(named) > 1:
+        found = "; ".join(f"{places.full_name(d)} → {covering(d)[1] or 'national'}"
+                          for d in named)
+        return Problem(text, SEVERAL_PLACES, found=found, expected=USE_MEANT)
+    place = places.full_name(named[0])
+    holder, sid = covering(named[0])
+    if sid is None:
+        return Problem(text, NO_STANDARD_OF_PLACE, expected=USE_NATIONAL,
+                       args=(("place", place),))
+    return Problem(text, COVERED_BY, expected=USE_COVERING,
+                   args=(("place", place), ("within", holder.name), ("id", sid)))
 
 
 def _resolve(path: Path, seen: tuple[str, ...], as_of: str) -> Standard:

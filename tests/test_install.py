@@ -65,6 +65,13 @@ def test_wheel_checks_by_city_from_an_empty_folder(installed):
     assert (area["required"], area["provided"], area["shortfall"]) == (240.0, 200.0, 40.0)
 
 
+def test_wheel_knows_where_a_city_lies(installed):
+    # The divisions table is package data: 武汉 is told Hubei's standard from a wheel too.
+    bin_dir, empty = installed
+    out = _run(bin_dir, empty, bin_dir / "compliance", "standards", "show", "武汉")
+    assert out.returncode == 2 and "--city hubei" in out.stderr, out.stderr
+
+
 def test_wheel_installs_no_top_level_cli_and_runs_as_a_module(installed):
     bin_dir, empty = installed
     assert _run(bin_dir, empty, bin_dir / "python", "-c", "import cli").returncode != 0

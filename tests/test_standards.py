@@ -168,6 +168,43 @@ def test_a_place_found_but_not_encoded_is_said_why(name, lang, words):
     assert words in res.output and "--city national" in res.output
 
 
+@pytest.mark.parametrize("name, lang, words", [
+    # A city of a province with a standard: the province's, never in its stead.
+    ("武汉", "zh_CN.UTF-8", "本工具未收录湖北省武汉市自身的标准；其所在的湖北省的标准为 hubei；"
+                            "应为 --city hubei（湖北省武汉市无自身规定时）"),
+    # A county-level district of a city with a standard: the city's, then its province's.
+    ("红花岗区", "zh_CN.UTF-8", "其所在的遵义市的标准为 zunyi"),
+    ("天宁区", "en_US.UTF-8", "江苏省常州市天宁区 has no standard of its own among those "
+                              "shipped; 常州市's is changzhou"),
+    # A municipality's district, and a city the province governs itself (省直辖).
+    ("渝中区", "zh_CN.UTF-8", "其所在的重庆市的标准为 chongqing"),
+    ("仙桃市", "zh_CN.UTF-8", "其所在的湖北省的标准为 hubei"),
+    # An autonomous prefecture by its short name.
+    ("恩施州", "zh_CN.UTF-8", "湖北省恩施土家族苗族自治州"),
+    # Nothing above it shipped either: the national baseline.
+    ("成都", "zh_CN.UTF-8", "本工具未收录四川省成都市自身的标准；应为 --city national（国家基线）"),
+    # One name, four places: each with what covers it.
+    ("朝阳", "en_US.UTF-8", "北京市朝阳区 → national; 辽宁省朝阳市 → national; "
+                            "辽宁省朝阳市朝阳县 → national; 吉林省长春市朝阳区 → national"),
+])
+def test_a_place_without_a_standard_is_told_the_one_that_covers_it(name, lang, words):
+    env = {"LANG": lang, "LC_ALL": "", "LC_MESSAGES": ""}
+    res = CliRunner(env=env).invoke(main, ["check", "--city", name, "--households-new", "100"])
+    assert res.exit_code == 2, res.output
+    assert words in res.output
+
+
+def test_only_a_near_spelling_is_offered_for_an_unknown_id():
+    # wuhan is 0.6 like henan (difflib's default cut-off): another province's rules, never
+    # offered; dongyin is a letter short of dongying.
+    res = CliRunner(env={"LANG": "en_US.UTF-8", "LC_ALL": ""}).invoke(
+        main, ["check", "--city", "wuhan", "--households-new", "100"])
+    assert res.exit_code == 2 and "henan" not in res.output
+    res = CliRunner(env={"LANG": "en_US.UTF-8", "LC_ALL": ""}).invoke(
+        main, ["check", "--city", "dongyin", "--households-new", "100"])
+    assert "expected dongying" in res.output
+
+
 def test_not_encoded_page_is_generated_from_its_list():
     from compliance.views.standards_table import render_not_encoded_markdown
 
