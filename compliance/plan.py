@@ -282,6 +282,7 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                              "its households are not counted"), layer="buildings",
                              feature=str(b), field="geometry", level="warning")
                      for b in outside]
+        problems += _validate.household_totals(parcels, buildings, file_of("parcels"))
     problems = _merge_layer_warnings(problems)
     # A list of projects without geometry is measured in no CRS: the report says so rather
     # than name the fixed point the measuring CRS falls back on.

@@ -144,7 +144,7 @@ def x_district_rural():
     # so the farthest house is about 1,380 m away: within 25 min (1,667 m), beyond 15 (1,000 m).
     s = Site("x-district")
     s.add("parcel", s.rect(0, 0, 500, 300), id="XQ-01", name="X区·滨江花园", households_new=1000)
-    buildings_grid(s, "XQ-01", 20, 20, 7, 5, 28)
+    buildings_grid(s, "XQ-01", 20, 20, 8, 5, 25)  # 40 buildings × 25 = the 1,000 households
     s.add("facility", s.point(250, 150), id="XQ-F1", name="滨江花园社区养老服务站",
           kind="community_station", floor_area_m2=250, parcel_id="XQ-01")
     s.add("parcel", s.rect(2000, 0, 1500, 200), id="XQ-02", name="X区·石龙村",

@@ -272,6 +272,27 @@ def test_building_outside_every_parcel_is_a_warning(tmp_path):
                for p in data["problems"])
 
 
+def test_buildings_that_hold_other_households_than_their_parcel_are_said(tmp_path):
+    # P1 gives 1,000 new households; its buildings hold 300 + 900 = 1,200. Dongying (二(一)1):
+    # 20 m² per 100 new households, counted on the parcel's figure: 20 × 1,000 / 100 = 200 m²
+    # (the buildings' 1,200 would ask 240). Both counts are shown, as a warning.
+    inside = [feature("building", {"type": "Point", "coordinates": [LON + x, LAT + D / 4]},
+                      id=bid, households=hh)
+              for bid, x, hh in (("B1", D / 4, 300), ("B2", 3 * D / 4, 900))]
+    data = _json_of(tmp_path, write(tmp_path, [parcel(households_new=1000), facility(), *inside]))
+    said = [p for p in data["problems"] if p.get("feature") == "P1"]
+    assert [(p["level"], p["field"], p["message"]) for p in said] == [
+        ("warning", "households_new", "the parcel gives 1,000 households and its buildings "
+         "hold 1,200: the floor-area rules count the parcel's, the walking radius the "
+         "buildings'")]
+    area = next(f for f in data["parcels"][0]["findings"] if f["rule"] == "area_per_households")
+    assert area["required"] == 200.0
+    # The same count in both: nothing to say.
+    same = _json_of(tmp_path, write(tmp_path, [parcel(households_new=1200), facility(),
+                                               *inside], name="same.geojson"))
+    assert not [p for p in same["problems"] if p.get("feature") == "P1"]
+
+
 def test_facility_naming_no_parcel(tmp_path):
     assert_refused(check(write(tmp_path, [parcel(), facility(parcel_id="P7")])),
                    "layer 'facilities'", "F1", "parcel_id", "names no parcel", "'P7'")

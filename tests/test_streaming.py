@@ -89,7 +89,11 @@ def test_where_the_batches_are_cut_changes_nothing(plan_gpkg, tmp_path, monkeypa
     assert [(p["feature"], p["message"]) for p in cut["problems"]] == [
         ("B3", "id used twice"), ("BAD", "value out of range"),
         ("NOGEOM", "empty or missing geometry"),
-        ("OUT", "the building lies outside every parcel; its households are not counted")]
+        ("OUT", "the building lies outside every parcel; its households are not counted"),
+        # P2 gives 84 households; its buildings hold 7 × 12 + PT's 3 = 87. (P1's BAD could
+        # not be read: there is nothing sure to compare.)
+        ("P2", "the parcel gives 84 households and its buildings hold 87: the floor-area "
+         "rules count the parcel's, the walking radius the buildings'")]
 
     # P2 lies 5 km from the only facility: its seven buildings of 12 households (C3 now
     # named B3) and the point PT with 3 are out of reach: 7 × 12 + 3 = 87 households.
