@@ -14,7 +14,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+# 2: `options` (the plan-reading options beside distance: coords, crs).
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
     id TEXT PRIMARY KEY,
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS checks (
     input_sha256 TEXT NOT NULL,
     summary TEXT,                  -- JSON: the result's summary when done
     error TEXT,                    -- JSON: {"error", "problems"} when failed
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    options TEXT NOT NULL DEFAULT '{}'  -- JSON: coords, crs as the user gave them
 );
 CREATE INDEX IF NOT EXISTS checks_created ON checks (created);
 """
@@ -63,14 +65,16 @@ class Check:
     summary: dict | None
     error: dict | None
     attempts: int
+    options: dict
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Check":
         d = dict(row)
-        for key in ("meta", "files", "summary", "error"):
+        for key in ("meta", "files", "summary", "error", "options"):
             d[key] = json.loads(d[key]) if d[key] else None
         d["meta"] = d["meta"] or {}
         d["files"] = d["files"] or []
+        d["options"] = d["options"] or {}
         return cls(**d)
 
 
@@ -85,6 +89,9 @@ class History:
                 raise RuntimeError(f"{self.path} was written by a newer version (schema "
                                    f"{version} > {SCHEMA_VERSION})")
             db.executescript(_SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(checks)")}
+            if "options" not in columns:  # a history of schema 1: its checks had none
+                db.execute("ALTER TABLE checks ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _connect(self) -> sqlite3.Connection:
@@ -98,16 +105,18 @@ class History:
         return self.data_dir / "checks" / check_id
 
     def add(self, check_id: str, *, standard: str, lang: str, distance: str, meta: dict,
-            files: list[str], plan: str, plan_table: str | None, input_sha256: str) -> None:
+            files: list[str], plan: str, plan_table: str | None, input_sha256: str,
+            options: dict | None = None) -> None:
         stamp = now()
         with closing(self._connect()) as db:
             db.execute(
                 "INSERT INTO checks (id, status, progress, stage, created, updated, standard, "
-                "lang, distance, meta, files, plan, plan_table, input_sha256) "
-                "VALUES (?, 'queued', 0, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lang, distance, meta, files, plan, plan_table, input_sha256, options) "
+                "VALUES (?, 'queued', 0, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (check_id, stamp, stamp, standard, lang, distance,
                  json.dumps(meta, ensure_ascii=False), json.dumps(files, ensure_ascii=False),
-                 plan, plan_table, input_sha256))
+                 plan, plan_table, input_sha256,
+                 json.dumps(options or {}, ensure_ascii=False)))
 
     def get(self, check_id: str) -> Check | None:
         with closing(self._connect()) as db:

@@ -1026,9 +1026,9 @@ def refuse_overwriting_inputs(output: str | os.PathLike, inputs) -> None:
             same = False
         inside = src.is_dir() and out.resolve().is_relative_to(src.resolve())
         if same or inside:
-            raise OutputError(Problem(str(out), "the output would overwrite an input"
-                                      if same else "the output would be written inside the "
-                                      "plan's folder", found=str(src),
+            raise OutputError(Problem(str(out), N_("the output would overwrite an input")
+                                      if same else N_("the output would be written inside "
+                                                      "the plan's folder"), found=str(src),
                                       expected=N_("an output path outside the inputs")))
 
 

@@ -105,8 +105,10 @@ def _run(history: History, check, folder: Path) -> dict:
     plan_path = folder / check.plan
     table = str(folder / check.plan_table) if check.plan_table else None
     fields = folder / "input" / FIELDS_FILE
-    options = Options(distance=check.distance)
-    plan = workflow.load_plan(str(plan_path), standard, table=table,
+    options = Options(distance=check.distance, coords=check.options.get("coords"),
+                      crs=check.options.get("crs"))
+    plan = workflow.load_plan(str(plan_path), standard, table=table, crs=options.crs,
+                              coords=options.coords,
                               fields=str(fields) if fields.is_file() else None)
     # The report names the plan as the user knows it, never by the server's path.
     from dataclasses import replace

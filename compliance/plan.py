@@ -372,8 +372,8 @@ def _layer_crs(raw: RawPlan, layer: str, crs: str | None, problems: list[Problem
                                 level="warning", expected=N_("a declared CRS, or --crs")))
         return zone
     minx, miny, maxx, maxy = bounds
-    what = "GeoJSON coordinates are not longitude/latitude" if implied else \
-        "no CRS declared and the coordinates are not degrees"
+    what = N_("GeoJSON coordinates are not longitude/latitude") if implied else \
+        N_("no CRS declared and the coordinates are not degrees")
     raise PlanError(Problem(file, what, layer=layer,
                             found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
                             expected=N_("name their CRS with --crs, e.g. --crs EPSG:4547 for "

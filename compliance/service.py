@@ -105,6 +105,7 @@ class Desk:
         if report_lang not in ("zh", "en"):
             raise PlanError(Problem("lang", N_("unknown language"), found=repr(report_lang),
                                     expected="zh, en"))
+        options = _plan_options(form)
         if meta_from_fields:
             meta = {k[5:]: str(v) for k, v in form.multi_items()
                     if k.startswith("meta.") and isinstance(v, str) and v.strip()}
@@ -149,7 +150,7 @@ class Desk:
             meta=meta, files=list(placed.names),
             plan=str(placed.plan.relative_to(folder)),
             plan_table=str(placed.table.relative_to(folder)) if placed.table else None,
-            input_sha256=digest.hexdigest())
+            input_sha256=digest.hexdigest(), options=options)
         await run_in_threadpool(self.jobs.submit, check_id)
         return check_id
 
@@ -195,6 +196,26 @@ def _check_response(envelope: dict, result: Path | None) -> Response:
         yield b"}"
 
     return StreamingResponse(body(), media_type="application/json")
+
+
+def _plan_options(form) -> dict:
+    """How to read the plan's coordinates, as the command line's --coords and --crs say it:
+    points picked off 高德/腾讯 (gcj02) or 百度 (bd09), and the CRS of layers that declare
+    none. Only what was given is kept."""
+    from .projection import WEB_MAP_SYSTEMS, user_crs
+
+    options = {}
+    coords = str(form.get("coords") or "").strip()
+    if coords:
+        if coords not in WEB_MAP_SYSTEMS:
+            raise PlanError(Problem("coords", N_("unknown web-map coordinate system"),
+                                    found=repr(coords), expected=", ".join(WEB_MAP_SYSTEMS)))
+        options["coords"] = coords
+    crs = str(form.get("crs") or "").strip()
+    if crs:
+        user_crs(crs, source="crs")  # refused here, as a request it cannot take
+        options["crs"] = crs
+    return options
 
 
 def _problems_json(exc: ComplianceError, lang: str) -> dict:

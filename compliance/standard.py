@@ -199,8 +199,8 @@ class _LineDict(dict):
 
 
 class _StandardYAMLError(yaml.YAMLError):
-    def __init__(self, problem: str, mark):
-        self.problem, self.problem_mark = problem, mark
+    def __init__(self, problem: str, mark, figures: tuple = ()):
+        self.problem, self.problem_mark, self.figures = problem, mark, figures
 
 
 class _SafeLineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -221,7 +221,7 @@ def _refuse_aliases(root) -> None:
     while stack:
         node = stack.pop()
         if id(node) in seen:
-            raise _StandardYAMLError("aliases (*name) are not allowed in a standard file",
+            raise _StandardYAMLError(N_("aliases (*name) are not allowed in a standard file"),
                                      node.start_mark)
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
@@ -239,11 +239,12 @@ def _construct_mapping(loader, node, deep=False):
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise _StandardYAMLError("a key must be a plain word or number",
+            raise _StandardYAMLError(N_("a key must be a plain word or number"),
                                      key_node.start_mark)
         if key in mapping.lines:
-            raise _StandardYAMLError(f"'{key}' is given twice (first on line "
-                                     f"{mapping.lines[key]})", key_node.start_mark)
+            raise _StandardYAMLError(N_("'{key}' is given twice (first on line {first})"),
+                                     key_node.start_mark,
+                                     (("key", str(key)), ("first", mapping.lines[key])))
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.lines[key] = key_node.start_mark.line + 1
     return mapping
@@ -269,8 +270,8 @@ def _read_yaml(path: Path) -> dict:
             found=str(exc.problem).split(" for ")[0], line=line,
             expected=N_("mappings, lists, strings and numbers"))) from None
     except _StandardYAMLError as exc:
-        raise StandardError(Problem(str(path), exc.problem,
-                                    line=exc.problem_mark.line + 1)) from None
+        raise StandardError(Problem(str(path), exc.problem, line=exc.problem_mark.line + 1,
+                                    args=exc.figures)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise StandardError(Problem(str(path), N_("not valid YAML"),

@@ -32,6 +32,27 @@ def test_catalogue_is_complete():
     assert not missing, f"untranslated (run scripts/update_catalogue.py): {missing}"
 
 
+def test_every_problem_says_its_words_from_the_catalogue():
+    """A problem's message written as a bare string is never extracted, so it reached a
+    Chinese reader in English ("no CRS declared and the coordinates are not degrees"): every
+    message is N_(…) or a name bound to one."""
+    import ast
+
+    def literal(node):
+        if isinstance(node, ast.IfExp):
+            return literal(node.body) or literal(node.orelse)
+        return isinstance(node, (ast.Constant, ast.JoinedStr))
+
+    bare = []
+    for path in sorted((ROOT / "compliance").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Problem"):
+                continue
+            words = node.args[1:2] + [k.value for k in node.keywords if k.arg == "message"]
+            bare += [f"{path.relative_to(ROOT)}:{node.lineno}" for w in words if literal(w)]
+    assert not bare, f"problem messages outside the catalogue: {bare}"
+
+
 def test_shipped_compiled_catalogue_is_the_po_compiled():
     """The package reads messages.mo; the .po is what translators edit. They must agree."""
     import gettext

@@ -311,6 +311,101 @@ def test_a_gis_file_under_its_own_names_with_its_field_map(server, tmp_path):
     assert (area["required"], area["provided"]) == (172.8, 220.0)
 
 
+def _dxf_without_a_zone_prefix(path: Path) -> Path:
+    # CGCS2000 3-degree CM 114°E eastings without the zone in front (500,000 m): no CRS the
+    # drawing can tell. A 300 × 200 m parcel of 1,200 households and a 400 m² station.
+    import ezdxf
+
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 6  # metres
+    msp = doc.modelspace()
+    x, y = 500_000, 3_000_000
+    msp.add_lwpolyline([(x, y), (x + 300, y), (x + 300, y + 200), (x, y + 200)], close=True,
+                       dxfattribs={"layer": "红线"})
+    msp.add_text("A1 1200户", dxfattribs={"layer": "文字", "insert": (x + 150, y + 150),
+                                          "height": 3})
+    msp.add_lwpolyline([(x + 10, y + 10), (x + 40, y + 10), (x + 40, y + 30), (x + 10, y + 30)],
+                       close=True, dxfattribs={"layer": "养老"})
+    msp.add_text("社区养老服务站 400㎡", dxfattribs={"layer": "文字", "insert": (x + 15, y + 20),
+                                                  "height": 2})
+    doc.saveas(path)
+    return path
+
+
+def test_points_off_a_web_map_and_a_crs_the_files_do_not_declare(server, tmp_path):
+    """The desk's coords and crs fields are the command line's --coords and --crs."""
+    import geopandas as gpd
+    import numpy as np
+
+    from compliance.projection import wgs84_to_gcj02
+
+    # A project picked off 高德 (GCJ-02), about 500 m from where it stands in WGS 84.
+    true = np.array([[114.305392, 30.593098]])
+    lon, lat = wgs84_to_gcj02(true)[0]
+    table = tmp_path / "项目.csv"
+    table.write_text(f'编号,新建户数,养老设施建筑面积,经纬度\nA,864,220,"{lon:.7f},{lat:.7f}"\n',
+                     encoding="utf-8")
+    r = submit(server, [(table.name, table.read_bytes())], standard="hubei", coords="gcj02")
+    assert r.status_code == 202, r.text
+    done = wait(server, r.json()["id"])
+    assert done["status"] == "done", done["error"]
+    assert done["result"]["run"]["options"]["coords"] == "gcj02"
+    same_result(done["result"], cli_result(table, "hubei", tmp_path, "--coords", "gcj02"))
+    gpkg = tmp_path / "desk.gpkg"
+    gpkg.write_bytes(httpx.get(f"{server.url}/api/checks/{done['id']}/results.gpkg").content)
+    facility = gpd.read_file(gpkg, layer="facilities").geometry.iloc[0]
+    # Where it stands, within 1e-6° (0.1 m), not where 高德 drew it.
+    assert (facility.x, facility.y) == pytest.approx(tuple(true[0]), abs=1e-6)
+
+    # A drawing without a CRS: refused naming the way out, then checked with the CRS given.
+    dxf = _dxf_without_a_zone_prefix(tmp_path / "总平面.dxf")
+    refused = wait(server, submit(server, [(dxf.name, dxf.read_bytes())]).json()["id"])
+    assert refused["status"] == "failed" and "--crs" in json.dumps(refused["error"])
+    r = submit(server, [(dxf.name, dxf.read_bytes())], crs="EPSG:4547")
+    done = wait(server, r.json()["id"])
+    assert done["status"] == "done", done["error"]
+    assert done["result"]["run"]["options"]["crs"] == "EPSG:4547"
+    same_result(done["result"], cli_result(dxf, "zunyi", tmp_path, "--crs", "EPSG:4547"))
+    # 遵义 (十五): 20 × 1,200 / 100 = 240 m² required of the 400 m² station.
+    area = next(f for f in done["result"]["parcels"][0]["findings"]
+                if f["rule"] == "area_per_households")
+    assert (area["required"], area["provided"]) == (240.0, 400.0)
+
+    # What it cannot take is said at once.
+    for field, value in (("crs", "EPSG:99999"), ("coords", "wgs84")):
+        bad = submit(server, [(dxf.name, dxf.read_bytes())], **{field: value})
+        assert bad.status_code == 400 and bad.json()["problems"][0]["file"] == field, bad.text
+
+
+def test_a_history_of_the_first_schema_opens_with_its_checks(tmp_path):
+    import sqlite3
+
+    from compliance.history import SCHEMA_VERSION, History
+
+    with sqlite3.connect(tmp_path / "history.sqlite3") as db:
+        db.executescript("""
+            CREATE TABLE checks (id TEXT PRIMARY KEY, status TEXT NOT NULL,
+                progress REAL NOT NULL DEFAULT 0, stage TEXT NOT NULL DEFAULT '',
+                created TEXT NOT NULL, updated TEXT NOT NULL, standard TEXT NOT NULL,
+                lang TEXT NOT NULL, distance TEXT NOT NULL, meta TEXT NOT NULL,
+                files TEXT NOT NULL, plan TEXT NOT NULL, plan_table TEXT,
+                input_sha256 TEXT NOT NULL, summary TEXT, error TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0);
+            INSERT INTO checks (id, status, created, updated, standard, lang, distance, meta,
+                files, plan, input_sha256) VALUES ('old', 'done', '2026-01-01', '2026-01-01',
+                'zunyi', 'zh', 'straight', '{}', '["p.geojson"]', 'input/p.geojson', 'ab');
+            PRAGMA user_version = 1;""")
+    history = History(tmp_path)
+    old = history.get("old")
+    assert (old.standard, old.status, old.options) == ("zunyi", "done", {})
+    history.add("new", standard="hubei", lang="zh", distance="straight", meta={},
+                files=["项目.csv"], plan="input/项目.csv", plan_table=None, input_sha256="cd",
+                options={"coords": "gcj02"})
+    assert history.get("new").options == {"coords": "gcj02"}
+    with sqlite3.connect(tmp_path / "history.sqlite3") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
 def test_a_bad_plan_is_a_failed_check_naming_the_uploaded_file(server):
     r = submit(server, [("指标表.csv", "编号,新建户数\nP1,many\n".encode("utf-8"))],
                lang="en")
