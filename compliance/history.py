@@ -14,7 +14,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-# 2: `options` (the plan-reading options beside distance: coords, crs).
+# 2: `options` (the options beside distance: coords, crs, as_of).
 SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS checks (
     summary TEXT,                  -- JSON: the result's summary when done
     error TEXT,                    -- JSON: {"error", "problems"} when failed
     attempts INTEGER NOT NULL DEFAULT 0,
-    options TEXT NOT NULL DEFAULT '{}'  -- JSON: coords, crs as the user gave them
+    options TEXT NOT NULL DEFAULT '{}'  -- JSON: coords, crs, as_of as the user gave them
 );
 CREATE INDEX IF NOT EXISTS checks_created ON checks (created);
 """

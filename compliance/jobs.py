@@ -101,12 +101,12 @@ def _run(history: History, check, folder: Path) -> dict:
     from .standard import load_standard
     from .views import model as view_model
 
-    standard = load_standard(check.standard)
+    standard = load_standard(check.standard, as_of=check.options.get("as_of"))
     plan_path = folder / check.plan
     table = str(folder / check.plan_table) if check.plan_table else None
     fields = folder / "input" / FIELDS_FILE
     options = Options(distance=check.distance, coords=check.options.get("coords"),
-                      crs=check.options.get("crs"))
+                      crs=check.options.get("crs"), as_of=check.options.get("as_of"))
     plan = workflow.load_plan(str(plan_path), standard, table=table, crs=options.crs,
                               coords=options.coords,
                               fields=str(fields) if fields.is_file() else None)

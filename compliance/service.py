@@ -8,6 +8,7 @@ is needed: the form posts, and a running check's page reloads itself until its r
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import hashlib
 import json
 import os
@@ -199,9 +200,9 @@ def _check_response(envelope: dict, result: Path | None) -> Response:
 
 
 def _plan_options(form) -> dict:
-    """How to read the plan's coordinates, as the command line's --coords and --crs say it:
-    points picked off 高德/腾讯 (gcj02) or 百度 (bd09), and the CRS of layers that declare
-    none. Only what was given is kept."""
+    """The command line's --coords, --crs and --as-of: points picked off 高德/腾讯 (gcj02)
+    or 百度 (bd09), the CRS of layers that declare none, the day whose rules apply. Only
+    what was given is kept."""
     from .projection import WEB_MAP_SYSTEMS, user_crs
 
     options = {}
@@ -215,6 +216,14 @@ def _plan_options(form) -> dict:
     if crs:
         user_crs(crs, source="crs")  # refused here, as a request it cannot take
         options["crs"] = crs
+    as_of = str(form.get("as_of") or "").strip()
+    if as_of:  # --as-of: the rules in force on a day (a submission of that day, re-checked)
+        try:
+            as_of = _dt.date.fromisoformat(as_of).isoformat()
+        except ValueError:
+            raise PlanError(Problem("as_of", N_("not a date"), found=repr(as_of),
+                                    expected="YYYY-MM-DD")) from None
+        options["as_of"] = as_of
     return options
 
 

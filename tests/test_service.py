@@ -377,6 +377,28 @@ def test_points_off_a_web_map_and_a_crs_the_files_do_not_declare(server, tmp_pat
         assert bad.status_code == 400 and bad.json()["problems"][0]["file"] == field, bad.text
 
 
+def test_a_submission_rechecked_against_the_rules_of_its_day(server, tmp_path):
+    # 南宁's trial measure (2019-10-08, two years): 30 × 1,000 / 100 = 300 m² while in force,
+    # so a 250 m² station failed in June 2020; today it has lapsed and the national
+    # 20 × 1,000 / 100 = 200 m² stands.
+    table = tmp_path / "项目.csv"
+    table.write_text("编号,新建户数,养老设施建筑面积\nNN-1,1000,250\n", encoding="utf-8")
+
+    def area(**fields):
+        done = wait(server, submit(server, [(table.name, table.read_bytes())],
+                                   standard="nanning", **fields).json()["id"])
+        assert done["status"] == "done", done["error"]
+        f = next(f for f in done["result"]["parcels"][0]["findings"]
+                 if f["rule"] == "area_per_households")
+        return done["result"]["standard"]["as_of"], f["status"], f["required"]
+
+    assert area(as_of="2020-06-01") == ("2020-06-01", "fail", 300.0)
+    assert area()[1:] == ("pass", 200.0)
+    bad = submit(server, [(table.name, table.read_bytes())], standard="nanning",
+                 as_of="2020-13-01")
+    assert bad.status_code == 400 and bad.json()["problems"][0]["file"] == "as_of"
+
+
 def test_a_history_of_the_first_schema_opens_with_its_checks(tmp_path):
     import sqlite3
 
