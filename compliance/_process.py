@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 
 # A district's result is millions of small dicts and tuples, none of them in a cycle that
@@ -36,6 +37,21 @@ def _limit_malloc_arenas() -> None:
         ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
     except (OSError, AttributeError):  # another C library (musl): nothing to set
         pass
+
+
+def leave_signals_to_the_main_thread() -> None:
+    """Block SIGINT and SIGTERM in the calling thread, a helper the batch starts. The kernel
+    hands a process's signal to any thread that does not block it, and Python runs the
+    handler only in the main thread, once that thread runs again: a batch waiting for its
+    typesetter's answer slept through a SIGTERM taken by the thread talking to the
+    typesetter until the typesetting ended (seen once in the suite, under load)."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+# How often a wait on a helper wakes the main thread to run a signal's handler, for a signal
+# a thread not started here took (multiprocessing's own).
+WAKE_S = 0.2
 
 
 def release_freed_memory() -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import _validate, projection
+from . import _process, _validate, projection
 from ._i18n import N_
 from ._errors import PlanError, Problem
 from .io import RawPlan
@@ -478,7 +478,8 @@ def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[st
                 first = job
                 continue
             if pool is None:
-                pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+                pool = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=1, initializer=_process.leave_signals_to_the_main_thread)
                 reduced.append(pool.submit(_reduce_buildings, *first))
                 first = None
             # At most one batch waits while another is reduced: memory stays that of a few

@@ -364,6 +364,8 @@ class _Beside:
         while self._running:
             process, receive = self._running.pop(0)
             try:
+                while not receive.poll(_process.WAKE_S):  # awake for a signal's handler
+                    pass
                 error = receive.recv()
             except EOFError:  # the copy died without a word (killed, out of memory)
                 error = RuntimeError(f"a process writing the batch's files ended with exit "

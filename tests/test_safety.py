@@ -213,6 +213,31 @@ def test_sigterm_while_report_pdf_is_typeset_beside_stops_both_processes(tmp_pat
     pid_file.unlink()
 
 
+def test_a_signal_another_thread_takes_still_stops_the_wait_for_report_pdf():
+    """The kernel hands SIGTERM to any thread that does not block it, and Python runs the
+    handler only in the main thread: waiting on the typesetter, the batch wakes to run it
+    (the suite once saw a batch sleep through SIGTERM until its typesetter ended)."""
+    script = (
+        "import signal, sys, threading, time\n"
+        "from compliance.views import pdf\n"
+        "pdf._COMMAND = (sys.executable, '-c', 'import time; time.sleep(30)')\n"
+        "def stop(*_): raise SystemExit(143)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "typesetter = pdf.Typesetter()\n"
+        "typesetter.start('<p>x</p>')\n"
+        "other = threading.Thread(target=time.sleep, args=(30,), daemon=True)\n"
+        "other.start()\n"
+        "threading.Timer(0.5, signal.pthread_kill, (other.ident, signal.SIGTERM)).start()\n"
+        "try:\n"
+        "    typesetter.pdf()\n"
+        "finally:\n"
+        "    typesetter.stop()\n")
+    start = time.time()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=20)
+    assert done.returncode == 143, done.stderr
+    assert time.time() - start < 10  # not the typesetter's 30 s
+
+
 def test_a_failure_typesetting_report_pdf_is_the_batchs_failure(tmp_path, monkeypatch):
     out = tmp_path / "district"
     assert _batch(out).exit_code == 1

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
+from .. import _process
 from .._spreadsheet import column_letter
 
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -134,7 +135,9 @@ class Workbook:
         # zlib lets go of the GIL: rows are deflated in a thread while the next are written.
         compressed: list[concurrent.futures.Future] = []
         with self._zip.open(info, "w") as out, \
-                concurrent.futures.ThreadPoolExecutor(max_workers=1) as compressor:
+                concurrent.futures.ThreadPoolExecutor(
+                    max_workers=1,
+                    initializer=_process.leave_signals_to_the_main_thread) as compressor:
             cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w:.2f}" customWidth="1"/>'
                            for i, w in enumerate(widths))
             selected = 'tabSelected="1" ' if number == 1 else ""

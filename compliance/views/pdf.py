@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 
+from .. import _process
 from .._errors import OutputError, Problem
 from .._i18n import N_
 from ._typeset import typeset as _pdf
@@ -61,6 +62,7 @@ class Typesetter:
         data = len(page).to_bytes(8, "big") + page
 
         def talk():
+            _process.leave_signals_to_the_main_thread()
             try:
                 self._answer = self._proc.communicate(data)
             except BaseException as exc:  # noqa: BLE001 - raised by pdf()
@@ -71,7 +73,8 @@ class Typesetter:
 
     def pdf(self) -> bytes:
         """The typeset PDF; an OutputError with WeasyPrint's words if it failed."""
-        self._thread.join()
+        while self._thread.is_alive():  # awake for a signal's handler (_process.WAKE_S)
+            self._thread.join(_process.WAKE_S)
         if isinstance(self._answer, BaseException):
             raise self._answer
         out, err = self._answer
