@@ -50,7 +50,7 @@ def leave_signals_to_the_main_thread() -> None:
 
 
 # How often a wait on a helper wakes the main thread to run a signal's handler, for a signal
-# a thread not started here took (multiprocessing's own).
+# a thread not started here took (multiprocessing's own, a Pool's).
 WAKE_S = 0.2
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _process
 from ._errors import ComplianceError, Problem
 from ._i18n import N_
 
@@ -143,7 +144,10 @@ class ForkMapper:
         try:
             pool = multiprocessing.get_context("fork").Pool(self.processes)
             try:
-                answers = pool.map(_measure_forked, parts)
+                pending = pool.map_async(_measure_forked, parts)
+                while not pending.ready():  # awake for a signal the pool's threads took
+                    pending.wait(_process.WAKE_S)
+                answers = pending.get()
                 # Ended by being told, not by SIGTERM (what the pool's `with` sends): a copy
                 # forked while this process handles SIGTERM (the command line does) may lose
                 # the signal in the instant after the fork, and the pool then waits on it
