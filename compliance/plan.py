@@ -438,8 +438,10 @@ def _read_buildings(raw: RawPlan, file: str, crs: pyproj.CRS, parcel_ids: set[st
     Validation runs here, batch after batch, for it carries state from one batch to the next
     (the ids seen); the reduction of a batch runs in a thread meanwhile (`_reduce_buildings`:
     projection, representative points, WKB), so a second core reads and validates the next
-    batch: 1,000,000 buildings, 11.3 → 9.3 s. What overlaps is GDAL's reading and PROJ's
-    projecting, which let go of the GIL; GEOS, called through shapely, holds it."""
+    batch: 1,000,000 buildings, 11.3 → 9.3 s. What overlaps is what lets go of the GIL:
+    GDAL's reading, PROJ's projecting and GEOS's work in shapely's vectorised functions
+    (is_valid on 400,000 outlines: 0.21 s in one thread, 0.12 s split over two); the pandas
+    and Python of validation hold it."""
     seen_ids: set = set()
     problems, dropped = [], []
     boxes = []
