@@ -92,9 +92,15 @@ class Desk:
         standard = str(form.get("standard") or "").strip()
         sid = standard_id_for(standard) if standard else None
         if sid is None:
+            from dataclasses import replace
+
             from .not_encoded import find
+            from .standard import place_without_standard
 
             known = find(standard)  # found in the sources, not encoded: why, in its words
+            covered = None if known or not standard else place_without_standard(standard)
+            if covered is not None:  # a place without its own: the standard that covers it
+                raise PlanError(replace(covered, file="standard"))
             raise PlanError(Problem("standard", known.why if known else N_("unknown standard"),
                                     found=repr(standard),
                                     expected=", ".join(s.id for s in self.standards)))

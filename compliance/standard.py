@@ -371,11 +371,9 @@ def load_standard(name_or_path: str | os.PathLike, as_of: str | None = None) -> 
                 str(name_or_path), known.why,
                 expected=N_("--city national (the national baseline), or a standard file of "
                             "your own (see `compliance standards not-encoded`)")))
-        from . import places
-
-        named = places.find(str(name_or_path))
-        if named:  # a place of China without a standard of its own: the one that covers it
-            raise StandardError(_covering(str(name_or_path), named))
+        covered = place_without_standard(str(name_or_path))
+        if covered is not None:
+            raise StandardError(covered)
         # Only a near spelling is offered (dongyin → dongying): at difflib's default 0.6,
         # wuhan was offered henan, another province's rules.
         close = difflib.get_close_matches(str(name_or_path), available_standards(), n=1,
@@ -398,6 +396,15 @@ USE_NATIONAL = N_("--city national (the national baseline), or a standard file o
 USE_COVERING = N_("--city {id} where {place} sets no rule of its own; otherwise a standard "
                   "file of your own")
 USE_MEANT = N_("the standard of the place meant, or a standard file of your own")
+
+
+def place_without_standard(text: str) -> Problem | None:
+    """For words naming a place of China without a standard of its own (武汉, 红花岗区): what
+    to use instead, said as a problem of `text`; None for words naming no such place."""
+    from . import places
+
+    named = places.find(text)
+    return _covering(text, named) if named else None
 
 
 def _covering(text: str, named) -> Problem:

@@ -180,6 +180,12 @@ def test_requests_it_cannot_take_are_400_with_problems(server):
     assert no_plan.status_code == 400 and no_plan.json()["problems"][0]["file"] == "plan"
     unknown = submit(server, [("p.geojson", b"{}")], standard="atlantis")
     assert unknown.status_code == 400 and "atlantis" in unknown.text
+    # A city without a standard of its own is told the one covering it, as on the command line.
+    wuhan = submit(server, [("p.geojson", b"{}")], standard="武汉")
+    assert wuhan.status_code == 400
+    assert wuhan.json()["problems"][0]["file"] == "standard"
+    assert "湖北省武汉市 has no standard of its own among those shipped; 湖北省's is hubei" \
+        in wuhan.json()["problems"][0]["message"]
     dwg = submit(server, [("site.dwg", b"AC1032" + b"\0" * 100)])
     assert dwg.status_code == 400 and "DXF" in dwg.text
 
