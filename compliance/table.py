@@ -61,6 +61,13 @@ UNREAD_SHEET = N_("a sheet not read: it is not named for a layer (地块 / 项�
                   "and is not the table of projects")
 REMARK_READ = N_("the project's own room: what it is and the storey it stands on are read "
                  "from the remark beside its area")
+REMARK_KIND = N_("the project's own room: what it is is read from the remark beside its area")
+REMARK_STOREY = N_("the project's own room: the storey it stands on is read from the remark "
+                   "beside its area")
+# What a warning says was read from a remark, by the fields taken from it.
+_REMARK_SAYS = {frozenset({"eldercare_kind", "eldercare_floor"}): REMARK_READ,
+                frozenset({"eldercare_kind"}): REMARK_KIND,
+                frozenset({"eldercare_floor"}): REMARK_STOREY}
 CONVERTED_COLUMN = N_("the column's numbers are in {unit}: each read as so many {own} "
                       "(1 {unit} = {factor} {own})")
 UNREAD_COLUMNS = N_("columns not read: the plan format has no field of these names (a "
@@ -379,14 +386,17 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
         elif _is_number(value) and _words(key).lower() not in _NOT_DATA:
             unread.append(_words(key))
     # The room's kind and storey, said in the remark beside its area (社区养老服务站，一层),
-    # where no row of their own gives them.
-    for _, _, said in remarks:
-        for name, value in said.items():
-            if name not in names:
-                names.append(name)
-                written.append("")
-                values.append(value)
-                units.append("")
+    # where no row of their own gives them; the warning names what was taken.
+    taken = []
+    for bare, remark, said in remarks:
+        used = tuple(name for name in said if name not in names)  # said's order
+        for name in used:
+            names.append(name)
+            written.append("")
+            values.append(said[name])
+            units.append("")
+        if used:
+            taken.append((bare, remark, used))
     title = next((_words(c) for _, cells in rows[:3] for c in cells
                   if isinstance(c, str) and "技术经济指标" in c), None)
     if title and (m := _INDICATOR_TITLE.match(title)) and m["name"] \
@@ -402,7 +412,7 @@ def _indicator_frame(file: str, sheet: str | None, rows: list[tuple[int, list]],
     frame.attrs["unread"] = []
     frame.attrs["unread_rows"] = unread
     frame.attrs["converted"] = converted
-    frame.attrs["remarks"] = [(bare, remark) for bare, remark, _ in remarks]
+    frame.attrs["remarks"] = taken
     # One project: beside a plan of one parcel, it is that parcel's (join).
     frame.attrs["one_project"] = True
     return frame
@@ -605,9 +615,11 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
     warnings += [Problem(str(p), UNREAD_ROWS, layer=layer,
                          found=", ".join(frame.attrs["unread_rows"]), level="warning")
                  for layer, frame in out.items() if frame.attrs.get("unread_rows")]
-    warnings += [Problem(str(p), REMARK_READ, layer=layer, field=name, found=remark,
+    warnings += [Problem(str(p), _REMARK_SAYS[frozenset(used)], layer=layer, field=name,
+                         found=remark,
                          level="warning")
-                 for layer, frame in out.items() for name, remark in frame.attrs.get("remarks", ())]
+                 for layer, frame in out.items()
+                 for name, remark, used in frame.attrs.get("remarks", ())]
     warnings += [Problem(str(p), CONVERTED_COLUMN, layer=layer, field=name, level="warning",
                          args=(("unit", _shown_unit(unit)), ("own", _shown_unit(own)),
                                # 1 亩 = 666.67 m², as it is said.

@@ -842,6 +842,15 @@ def test_a_projects_indicator_table_running_down_the_page_is_one_project(tmp_pat
     data, _ = result_of(tmp_path, path)
     assert finding(data, "facility_siting")["status"] == "fail"
     assert finding(data, "facility_minimum_area")["status"] == "not_applicable"  # 日间照料中心
+    # A remark that says only the storey is said to give only the storey: the room stays a
+    # station, 350 m² meeting Guizhou's 350 m²; first floor, siting met.
+    path = _indicator_table(tmp_path / "一层.xlsx", remark="位于首层")
+    data, _ = result_of(tmp_path, path)
+    said = [(p["message"], p.get("found")) for p in data["problems"] if "remark" in p["message"]]
+    assert said == [("the project's own room: the storey it stands on is read from the remark "
+                     "beside its area", "位于首层")]
+    assert finding(data, "facility_minimum_area")["status"] == "pass"
+    assert finding(data, "facility_siting")["status"] == "pass"
     # 总户数 does not say which housing: refused as in any table, with the way out.
     path = _indicator_table(tmp_path / "总户数.xlsx", households="总户数")
     res = invoke("check", path, "--city", "zunyi", "--lang", "en")
