@@ -23,12 +23,6 @@ class Division:
     code: str
     name: str
 
-    @property
-    def level(self) -> str:
-        if self.code.endswith("0000"):
-            return "province"
-        return "city" if self.code.endswith("00") else "county"
-
 
 # The peoples an autonomous prefecture, county or banner is named for (the 55 besides the Han).
 _PEOPLES = ("蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 拉祜 "
@@ -75,7 +69,7 @@ def _divisions() -> tuple[dict[str, str], dict[str, list[str]], dict[str, list[s
 
 def find(text: str) -> tuple[Division, ...]:
     """The divisions a user's words name: by full name (朝阳区), else by the name without its
-    unit (朝阳: 朝阳市, 朝阳县 and two 朝阳区). None for words that name no division."""
+    unit (朝阳: 朝阳市, 朝阳县 and two 朝阳区); none for words that name no division."""
     by_code, full, short = _divisions()
     wanted = text.strip()
     codes = full.get(wanted) or short.get(wanted) or []
@@ -88,12 +82,13 @@ def within(division: Division) -> tuple[Division, ...]:
     """The divisions holding this one, nearest first (county → city → province). A county
     the province governs itself (仙桃市) has no city; a municipality's city is itself."""
     by_code, _, _ = _divisions()
-    out = []
+    out: list[Division] = []
     for code in (division.code[:4] + "00", division.code[:2] + "0000"):
-        if code != division.code and code in by_code and \
-                (not out or by_code[code] != out[-1].name):
-            out.append(Division(code, by_code[code]))
-    return tuple(d for d in out if d.name != division.name)
+        name = by_code.get(code)
+        # A municipality's city bears its name (重庆市 500100 in 重庆市 500000): said once.
+        if name and name not in (division.name, *(d.name for d in out)):
+            out.append(Division(code, name))
+    return tuple(out)
 
 
 def full_name(division: Division) -> str:

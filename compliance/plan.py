@@ -286,18 +286,19 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     problems = _merge_layer_warnings(problems)
     # A list of projects without geometry is measured in no CRS: the report says so rather
     # than name the fixed point the measuring CRS falls back on.
-    measured = any(layer is not None and len(layer) and _any_shape(layer.geometry.to_numpy())
-                   for layer in (parcels, facilities, streets)) \
+    shaped = {name: layer is not None and len(layer) > 0
+              and _any_shape(layer.geometry.to_numpy())
+              for name, layer in (("parcels", parcels), ("facilities", facilities),
+                                  ("streets", streets))}
+    measured = any(shaped.values()) \
         or (buildings is not None and len(buildings) > 0)  # points held as x, y
-    given = next((layer_crs[name] for name, layer in (("parcels", parcels),
-                                                      ("facilities", facilities))
-                  if name in layer_crs and len(layer) and _any_shape(layer.geometry.to_numpy())),
-                 None)
+    # GIS files go back in the CRS of the first layer placed: the parcels', else the facilities'.
+    given = next((layer_crs[name] for name in ("parcels", "facilities") if shaped[name]), None)
     return Plan(source=raw.source, name=name or _plan_name(raw.source), crs=metric,
                 parcels=parcels, facilities=facilities, buildings=buildings, streets=streets,
                 fingerprint=raw.fingerprint, problems=problems, dropped=dropped,
                 crs_note=projection.describe(metric) if measured else "—",
-                footprints=footprints, given_crs=given if measured else None)
+                footprints=footprints, given_crs=given)
 
 
 def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:

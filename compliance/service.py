@@ -228,7 +228,7 @@ def _plan_options(form) -> dict:
             as_of = _dt.date.fromisoformat(as_of).isoformat()
         except ValueError:
             raise PlanError(Problem("as_of", N_("not a date"), found=repr(as_of),
-                                    expected="YYYY-MM-DD")) from None
+                                    expected=N_("YYYY-MM-DD"))) from None
         options["as_of"] = as_of
     return options
 

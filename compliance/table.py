@@ -616,8 +616,7 @@ def read_table(path: str | Path, own_headers: dict[str, set[str]] | None = None
                          found=", ".join(frame.attrs["unread_rows"]), level="warning")
                  for layer, frame in out.items() if frame.attrs.get("unread_rows")]
     warnings += [Problem(str(p), _REMARK_SAYS[frozenset(used)], layer=layer, field=name,
-                         found=remark,
-                         level="warning")
+                         found=remark, level="warning")
                  for layer, frame in out.items()
                  for name, remark, used in frame.attrs.get("remarks", ())]
     warnings += [Problem(str(p), CONVERTED_COLUMN, layer=layer, field=name, level="warning",
