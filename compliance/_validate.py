@@ -624,10 +624,10 @@ def validate_parcels(gdf, file: str, geometry_required: bool = True):
     has_existing = "households_existing" in L.gdf
     if not has_new and not has_existing and "households" in L.gdf:
         # What a Shapefile makes of households_new (or _existing): which one, nobody knows.
-        L.error(np.ones(len(L.gdf), bool), N_("a field 'households' cannot tell new housing "
-                                              "from existing (a Shapefile cuts names to 10 "
-                                              "characters)"), field="households",
-                expected=N_("hh_new and/or hh_exist, or 新建户数/已建户数"))
+        # Said once for the layer (it is the layer's field, not a feature's value).
+        L.missing("households", expected=N_("hh_new and/or hh_exist, or 新建户数/已建户数"),
+                  message=N_("a field 'households' cannot tell new housing from existing (a "
+                             "Shapefile cuts names to 10 characters)"), found="households")
     elif not has_new and not has_existing and (counts := _household_counts(L.gdf.columns)):
         # 户数 or 总户数 in an office's table: which housing it counts decides the rate (the
         # national baseline: new 20, existing 15 m² per 100 households, 国发〔2013〕35号
