@@ -163,8 +163,8 @@ def _plan_options(fn):
         click.option("--meta", type=click.Path(exists=True, dir_okay=False),
                      help=_h("Report metadata (YAML or JSON): project 项目名称, applicant 建设单位, "
                           "address, permit_no, report_no 报告编号, reviewer 审查人, checker 审核人, "
-                          "approver 审定人, organisation 审查单位. A folder plan's meta.yaml is read "
-                          "by itself.")),
+                          "approver 审定人, organisation 审查单位. A folder plan's meta.yaml (or a "
+                          "ZIP's) is read by itself.")),
         click.option("--fields", type=click.Path(exists=True, dir_okay=False),
                      help=_h("A YAML map of the file's own layer and field names to the plan's, "
                           "e.g. parcels: {layer: 规划地块, fields: {DKBH: id, ZHS: "
@@ -334,7 +334,7 @@ def rules_cmd(markdown):
 # ---------------------------------------------------------------------------- check
 
 @main.command(help=_h("""Check PLAN against a city's standard: GeoJSON, GeoPackage, a folder of layers, a DXF
-    site plan (总平面图), or an .xlsx/.xls/.csv list of projects.
+    site plan (总平面图), an .xlsx/.xls/.csv list of projects, or a .zip of any of these.
 
     \b
     Examples:

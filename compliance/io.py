@@ -7,8 +7,10 @@ are, in their own CRS; validation and projection happen elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -19,7 +21,7 @@ import stat
 import tempfile
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 import geopandas as gpd
@@ -350,7 +352,40 @@ def fingerprint(path: Path) -> str:
 
 
 PLAN_SUFFIXES = (".geojson", ".json", ".gpkg", ".dxf", ".dwg", ".xlsx", ".xlsm", ".xls", ".ods",
-                 ".csv", ".tsv", ".txt")
+                 ".csv", ".tsv", ".txt", ".zip")
+
+
+def is_zip_plan(path: str | os.PathLike) -> bool:
+    """Whether the plan is a ZIP (as mailed: a folder of layer files, a shapefile set, one
+    GeoPackage or DXF), which `unpacked_zip` opens."""
+    p = Path(path)
+    return p.suffix.lower() == ".zip" and p.is_file()
+
+
+@contextlib.contextmanager
+def unpacked_zip(path: str | os.PathLike):
+    """A ZIP of a plan unpacked into a temporary folder that is removed afterwards, its
+    members checked as the review desk checks an upload's (uploads.unpack). Yields what the
+    readers take (the ZIP's one GeoPackage or DXF, else the folder) and a function that says
+    the problems found in the unpacked files as the ZIP's members: plan.zip/parcels.shp."""
+    from dataclasses import replace
+
+    from . import uploads
+
+    zip_path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="compliance-zip-") as tmp:
+        folder = Path(tmp) / "plan"
+        inner = uploads.unpack(zip_path, folder, shutil.disk_usage(tmp).free,
+                               shown=str(zip_path))
+        prefix, shown_as = str(folder), str(zip_path)
+
+        def shown(problems: list[Problem]) -> list[Problem]:
+            return [replace(q, **{k: getattr(q, k).replace(prefix, shown_as)
+                                  for k in ("file", "found", "expected")
+                                  if getattr(q, k) and prefix in getattr(q, k)})
+                    for q in problems]
+
+        yield inner, shown
 # What the table reader takes (a WPS .et among them, to be refused with the way out).
 _TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv", ".txt")
 
@@ -410,7 +445,7 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         raw.layers, problems = _table.join(raw.layers, _name_table_fields(tables, plan_map),
                                            str(t))
         raw.problems += notes + problems
-        raw.fingerprint = _combined_fingerprint(raw.fingerprint, fingerprint(t))
+        raw.fingerprint = combined_fingerprint(raw.fingerprint, fingerprint(t))
     if p.suffix.lower() == ".dxf":
         from . import cad
 
@@ -609,6 +644,8 @@ def read_meta(path: str | os.PathLike | None, plan_path: str | os.PathLike | Non
 
     from . import _validate
 
+    if path is None and plan_path is not None and is_zip_plan(plan_path):
+        return _zipped_meta(Path(plan_path))
     if path is None and plan_path is not None and Path(plan_path).is_dir():
         for name in ("meta.yaml", "meta.yml", "meta.json"):
             if (Path(plan_path) / name).exists():
@@ -625,7 +662,36 @@ def read_meta(path: str | os.PathLike | None, plan_path: str | os.PathLike | Non
     return _validate.report_meta(data, str(p))
 
 
-def _combined_fingerprint(*digests: str) -> str:
+def _zipped_meta(zip_path: Path) -> dict:
+    """The report metadata a ZIP of a folder carries, as the folder would: its `meta.yaml`
+    (or .yml, .json) wherever it stands in the ZIP."""
+    import zipfile
+
+    import yaml
+
+    from . import _validate
+
+    try:
+        with zipfile.ZipFile(zip_path) as z:
+            members = {PurePosixPath(m.filename.replace("\\", "/")).name: m
+                       for m in z.infolist() if not m.is_dir() and "__MACOSX" not in m.filename}
+            found = next((members[n] for n in ("meta.yaml", "meta.yml", "meta.json")
+                          if n in members), None)
+            if found is None or found.file_size > 1 << 20:
+                return {}
+            data = z.read(found)
+    except (OSError, zipfile.BadZipFile):
+        return {}  # the plan's reading says what is wrong with the ZIP
+    where = f"{zip_path}/{found.filename}"
+    try:
+        data = yaml.safe_load(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise PlanError(Problem(where, N_("cannot read the report metadata"), found=str(exc),
+                                expected=N_("YAML or JSON: project: …, report_no: …"))) from None
+    return _validate.report_meta(data, where)
+
+
+def combined_fingerprint(*digests: str) -> str:
     """One SHA-256 for a plan read from several files (a drawing and its table)."""
     return hashlib.sha256("".join(digests).encode()).hexdigest()
 
@@ -927,12 +993,16 @@ def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
             try:
                 gdf = _read_frame(f, plan_layer=layer, own=own)
             except UnicodeDecodeError:
-                # Text that is not UTF-8 although GDAL was told so (a .cpg saying UTF-8 on a
-                # GBK file, or a Chinese field name cut at the .dbf's 10 bytes).
-                gdf = _read_frame(f, encoding="gb18030", plan_layer=layer, own=own)
-                problems.append(Problem(str(f), N_("text is not valid UTF-8: read as GB18030"),
-                                        layer=layer, level="warning",
-                                        expected=N_("UTF-8 text, or a .cpg naming the encoding")))
+                # Text that is not UTF-8 although GDAL was told so: Chinese field names cut
+                # mid-character at the .dbf's 10 bytes (QGIS writes UTF-8), or a .cpg saying
+                # UTF-8 on a GBK file.
+                cut = _utf8_names_cut(f)
+                gdf = _read_utf8_cut(f, cut, layer, problems) if cut else None
+                if gdf is None:
+                    gdf = _read_frame(f, encoding="gb18030", plan_layer=layer, own=own)
+                    problems.append(Problem(
+                        str(f), N_("text is not valid UTF-8: read as GB18030"), layer=layer,
+                        level="warning", expected=N_("UTF-8 text, or a .cpg naming the encoding")))
             if f.suffix.lower() == ".shp" and not (f.with_suffix(".cpg").exists()
                                                    or f.with_suffix(".CPG").exists()):
                 gdf, note = _maybe_gbk(f, gdf)
@@ -950,6 +1020,81 @@ def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
         raise PlanError(Problem(str(p), N_("the folder holds no layer files"),
                                 expected=N_("parcels.shp / parcels.geojson / … and facilities.*")))
     return RawPlan(str(p), layers, files, fingerprint(p), problems, undeclared, streams=streams)
+
+
+# A .dbf field name holds at most this many bytes.
+_DBF_NAME_BYTES = 10
+
+
+def _utf8_names_cut(shp: Path) -> dict[int, bytes]:
+    """The .dbf's field names that are UTF-8 cut mid-character at its 10 bytes (新建户数 is
+    12 bytes: QGIS writes 新建户 and one byte of 数), each by where its descriptor stands in
+    the file; {} when any name is not UTF-8 otherwise (a GBK file)."""
+    dbf = _dbf_of(shp)
+    if dbf is None:
+        return {}
+    with open(dbf, "rb") as fh:
+        head = fh.read(32)
+        descriptors = fh.read(max(int.from_bytes(head[8:10], "little") - 32, 0))
+    cut = {}
+    for start in range(0, len(descriptors) - 31, 32):
+        if descriptors[start] == 0x0D:  # the header's end
+            break
+        raw = descriptors[start:start + 11].split(b"\0", 1)[0]
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.reason != "unexpected end of data" or len(raw) < _DBF_NAME_BYTES:
+                return {}
+            cut[32 + start] = raw
+    return cut
+
+
+def _dbf_of(shp: Path) -> Path | None:
+    return next((d for d in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if d.exists()),
+                None)
+
+
+def _read_utf8_cut(f: Path, cut: dict[int, bytes], layer: str,
+                   problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    """A Shapefile in UTF-8 whose Chinese field names were cut at 10 bytes, read from a copy
+    whose header drops each name's broken last character, and each cut name taken for the one
+    field of the layer it begins (新建户 → 新建户数), said in a warning. None when its values
+    are not UTF-8 either."""
+    with tempfile.TemporaryDirectory(prefix="compliance-dbf-") as tmp:
+        copy = Path(tmp) / f.name
+        for part in f.parent.glob(f"{glob.escape(f.stem)}.*"):
+            shutil.copyfile(part, Path(tmp) / part.name)
+        dbf = _dbf_of(copy)
+        with open(dbf, "r+b") as fh:
+            for offset, raw in cut.items():
+                fh.seek(offset)
+                fh.write(raw.decode("utf-8", "ignore").encode("utf-8").ljust(11, b"\0"))
+        try:
+            gdf = _read_frame(copy)
+        except UnicodeDecodeError:
+            return None
+    renamed = {}
+    for raw in cut.values():
+        said = raw.decode("utf-8", "ignore")
+        begun = _field_begun_by(raw, layer)
+        if begun and said in gdf.columns and begun not in gdf.columns:
+            renamed[said] = begun
+        problems.append(Problem(str(f), N_("a field name cut mid-character at the .dbf's 10 "
+                                           "bytes: read as the field it begins"),
+                                layer=layer, field=begun or said, found=said,
+                                expected=N_("Chinese field names of at most 3 characters in "
+                                            "UTF-8 (or the file in GBK)"), level="warning"))
+    return gdf.rename(columns=renamed)
+
+
+def _field_begun_by(cut: bytes, layer: str) -> str | None:
+    """The layer's Chinese field name (of FIELD_ALIASES) whose first 10 UTF-8 bytes these are,
+    when only one field's names begin so."""
+    names = [name for name in FIELD_ALIASES.get(layer, {})
+             if name.encode("utf-8")[:_DBF_NAME_BYTES] == cut]
+    fields = {FIELD_ALIASES[layer][name] for name in names}
+    return min(names, key=len) if len(fields) == 1 else None
 
 
 def _maybe_gbk(f: Path, gdf: gpd.GeoDataFrame):

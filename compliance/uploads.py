@@ -22,8 +22,11 @@ from .vocabulary import FIELDS_FILE
 # A ZIP may expand to this many times its size, and to at most this many bytes and members.
 ZIP_MAX_RATIO = 100
 ZIP_MAX_MEMBERS = 2_000
-# A layer file's name inside a ZIP or a set of files: letters, digits, CJK, '-', '_', '.'.
-_SAFE_NAME = re.compile(r"^[0-9A-Za-z_\-\u4e00-\u9fff][0-9A-Za-z_.\-\u4e00-\u9fff]{0,120}$")
+# A layer file's name inside a ZIP or a set of files: letters, digits, CJK, '-', '_', '.', and
+# within it the spaces, brackets and marks offices name files with (规划地块(调整稿).shp); never
+# a separator, a leading dot or what Windows forbids.
+_SAFE_NAME = re.compile(r"^[0-9A-Za-z_\-\u4e00-\u9fff]"
+                        r"[0-9A-Za-z_.\-\u4e00-\u9fff ()（）\[\]【】#+,，、·]{0,120}$")
 # A table's kind (sniff) → the name it is stored under.
 _TABLE_SUFFIX = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods", "text": ".csv"}
 _LAYER_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg",
@@ -125,13 +128,13 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
                                           ("limit", f"{max_bytes:,}"))))
         chosen = []
         for m in members:
-            parts = PurePosixPath(m.filename.replace("\\", "/")).parts
-            if m.filename.startswith(("/", "\\")) or ".." in parts or \
-                    re.match(r"^[A-Za-z]:", m.filename):
+            said = _member_name(m)
+            parts = PurePosixPath(said.replace("\\", "/")).parts
+            if said.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", said):
                 raise PlanError(Problem(where, N_("the ZIP holds a path outside its folder"),
-                                        found=m.filename))
+                                        found=said))
             if stat.S_ISLNK(m.external_attr >> 16):
-                raise PlanError(Problem(where, N_("the ZIP holds a link"), found=m.filename))
+                raise PlanError(Problem(where, N_("the ZIP holds a link"), found=said))
             name = parts[-1]
             if name.startswith(".") or "__MACOSX" in parts:
                 continue
@@ -139,10 +142,10 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
                 continue
             if not _SAFE_NAME.match(name):
                 raise PlanError(Problem(where, N_("a file name in the ZIP cannot be used"),
-                                        found=m.filename,
+                                        found=said,
                                         expected=N_("letters, digits, '-', '_' and '.'")))
-            chosen.append((m, name))
-        names = [n.lower() for _, n in chosen]
+            chosen.append((m, name, said))
+        names = [n.lower() for _, n, _ in chosen]
         if len(set(names)) != len(names):
             raise PlanError(Problem(where, N_("the ZIP holds two files of the same name"),
                                     expected=N_("one file per layer")))
@@ -151,7 +154,7 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
                                     expected=", ".join(sorted(_LAYER_SUFFIXES))))
         into.mkdir(parents=True, exist_ok=True)
         out = []
-        for m, name in chosen:
+        for m, name, said in chosen:
             target = into / name
             written = 0
             with z.open(m) as src, open(target, "xb") as dst:
@@ -159,10 +162,36 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
                     written += len(chunk)
                     if written > m.file_size or written > max_bytes:
                         raise PlanError(Problem(where, N_("the ZIP expands far beyond its size "
-                                                          "(a zip bomb?)"), found=m.filename))
+                                                          "(a zip bomb?)"), found=said))
                     dst.write(chunk)
             out.append(target)
         return out
+
+
+def _member_name(member: zipfile.ZipInfo) -> str:
+    """A member's name as it was written. Windows' own compressor, WinRAR and 360压缩 store
+    Chinese names in the system's code page (GBK) without the UTF-8 flag, which zipfile reads
+    as CP437 (规划地块.shp as "╣µ╗«╡╪┐Θ.shp"): such a name is read as UTF-8 where its bytes are
+    that (some tools omit the flag), else as GB18030."""
+    name = member.filename
+    if member.flag_bits & 0x800 or name.isascii():
+        return name
+    raw = name.encode("cp437")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return name
+
+
+def unpack(path: Path, into: Path, max_bytes: int, shown: str | None = None) -> Path:
+    """A ZIP of a plan unpacked into the folder `into` (its layer files, each checked first):
+    returns what the readers take, the ZIP's one GeoPackage or DXF, else the folder. `shown`:
+    the ZIP's name in problems (the name a user uploaded it under)."""
+    files = _extract(Upload(shown or str(path), path), into, max_bytes)
+    single = [f for f in files if f.suffix.lower() in (".gpkg", ".dxf")]
+    return single[0] if len(files) == 1 and single else into
 
 
 def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
@@ -234,9 +263,7 @@ def _place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
         return PlacedPlan(target, None, (u.name,))
     kind, u = plans[0]
     if kind == "zip":
-        files = _extract(u, into / "plan", max_bytes)
-        single = [f for f in files if f.suffix.lower() in (".gpkg", ".dxf")]
-        plan = single[0] if len(files) == 1 and single else into / "plan"
+        plan = unpack(u.path, into / "plan", max_bytes, shown=u.name)
     else:
         plan = into / f"plan.{kind}"
         u.path.replace(plan)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import _process, io
-from ._errors import OutputError, Problem
+from ._errors import ComplianceError, OutputError, Problem
 from ._i18n import N_
 from .engine import check
 from .settings import Options
@@ -32,6 +32,10 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
               cad_units: str | None = None, coords: str | None = None,
               fields: str | None = None,
               on_buildings: Callable[[int], None] | None = None) -> Plan:
+    if io.is_zip_plan(path):
+        return _load_zipped_plan(path, standard, crs=crs, strict=strict, table=table,
+                                 cad_layers=cad_layers, cad_units=cad_units, coords=coords,
+                                 fields=fields, on_buildings=on_buildings)
     if fields is None and Path(path).is_dir() and (Path(path) / FIELDS_FILE).is_file():
         fields = str(Path(path) / FIELDS_FILE)  # a folder carries its map, as its meta.yaml
     plan_map = io.read_plan_map(fields) if fields is not None else None
@@ -40,6 +44,22 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
     return build_plan(raw, crs=crs, strict=strict, coords=coords,
                       persons_per_household=standard.persons_per_household,
                       on_buildings=on_buildings)
+
+
+def _load_zipped_plan(path: str, standard: Standard, *, table: str | None = None,
+                      **options) -> Plan:
+    """A plan mailed as a ZIP, read as the folder (or file) it holds, and named as the user
+    knows it: its source and SHA-256 the ZIP's, its problems at plan.zip/parcels.shp."""
+    with io.unpacked_zip(path) as (inner, shown):
+        try:
+            plan = load_plan(str(inner), standard, table=table, **options)
+        except ComplianceError as exc:
+            raise type(exc)(shown(exc.problems)) from None
+    digest = io.fingerprint(Path(path))
+    if table is not None:
+        digest = io.combined_fingerprint(digest, io.fingerprint(Path(table)))
+    return replace(plan, source=str(path), name=Path(path).stem, fingerprint=digest,
+                   problems=shown(plan.problems))
 
 
 def run(plan: Plan, standard: Standard, options: Options, meta: dict | None = None,

@@ -5,6 +5,7 @@ names and a `--fields` map, with the same figures as the plan in the format's ow
 from __future__ import annotations
 
 import json
+import zipfile
 
 import geopandas as gpd
 import pytest
@@ -112,22 +113,111 @@ def test_two_layers_that_could_be_the_buildings_are_not_guessed(tmp_path):
     assert rule(data, "service_radius")["provided"] == 149.5
 
 
-def test_a_folder_of_shapefiles_named_in_chinese(tmp_path):
-    folder = tmp_path / "plan"
+OFFICE_FIELDS = ("parcels: {fields: {DKBH: id, ZHS: households_new}}\n"
+                 "facilities: {fields: {BH: id, LX: kind, JZMJ: floor_area_m2}}\n")
+
+
+def office_shapefiles(folder, parcels="地块"):
+    """P1 200 × 100 m, 864 new households; F1 a 220 m² station: Shapefiles in the office's
+    own field names (OFFICE_FIELDS maps them), the parcels' layer named `parcels`."""
     folder.mkdir()
     frame([{"DKBH": "P1", "ZHS": 864}], [rect(0, 0, 200, 100)]).to_file(
-        folder / "地块.shp", encoding="utf-8")
+        folder / f"{parcels}.shp", encoding="utf-8")
     frame([{"BH": "F1", "LX": "社区养老服务站", "JZMJ": 220.0}], [pt(50, 50)]).to_file(
         folder / "养老设施.shp", encoding="utf-8")
-    (tmp_path / "fields.yaml").write_text(
-        "parcels: {fields: {DKBH: id, ZHS: households_new}}\n"
-        "facilities: {fields: {BH: id, LX: kind, JZMJ: floor_area_m2}}\n", encoding="utf-8")
+    return folder
+
+
+def test_a_folder_of_shapefiles_named_in_chinese(tmp_path):
+    folder = office_shapefiles(tmp_path / "plan")
+    (tmp_path / "fields.yaml").write_text(OFFICE_FIELDS, encoding="utf-8")
     data, _ = result(tmp_path, folder, "--fields", tmp_path / "fields.yaml")
     assert rule(data, "area_per_households")["required"] == 172.8  # 20 × 864 / 100
     # The folder may carry its map as fields.yaml (as it carries meta.yaml): read unasked.
     (tmp_path / "fields.yaml").rename(folder / "fields.yaml")
     data, _ = result(tmp_path, folder)
     assert rule(data, "area_per_households")["required"] == 172.8
+
+
+def test_chinese_field_names_cut_at_ten_bytes_in_utf8_are_read(tmp_path):
+    """QGIS writes a Shapefile in UTF-8, where 新建户数 (12 bytes) is cut to 新建户 and one
+    byte of 数 by the .dbf's 10: each cut name is taken for the field it begins, with a
+    warning, and the names and values that fit stay as written (never read as GB18030)."""
+    import warnings
+
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL's own note that it cut the names
+        frame([{"编号": "P1", "名称": "滨湖苑", "新建户数": 864}], [rect(0, 0, 200, 100)]).to_file(
+            folder / "parcels.shp", encoding="utf-8")
+        frame([{"编号": "F1", "类型": "社区养老服务站", "建筑面积": 220.0}], [pt(50, 50)]).to_file(
+            folder / "facilities.shp", encoding="utf-8")
+    # The header holds 新建户 and the first byte of 数 (0xE6), then the name's end.
+    assert "新建户".encode() + b"\xe6\x00" in (folder / "parcels.dbf").read_bytes()[:200]
+    data, _ = result(tmp_path, folder)
+    p = data["parcels"][0]
+    assert (p["id"], p["name"], p["households_new"]) == ("P1", "滨湖苑", 864)
+    # Zunyi: 20 m² per 100 new households: 20 × 864 / 100 = 172.8 m² ≤ 220 provided.
+    area = rule(data, "area_per_households")
+    assert (area["required"], area["provided"]) == (172.8, 220.0)
+    said = {(q["layer"], q["field"], q["found"]) for q in data["problems"] if "cut" in q["message"]}
+    assert said == {("parcels", "新建户数", "新建户"), ("facilities", "建筑面积", "建筑面")}
+    assert not any("GB18030" in q["message"] for q in data["problems"])
+
+
+class _WindowsName(zipfile.ZipInfo):
+    """A member named as Windows' own compressor (and WinRAR, 360压缩) names it: in GBK,
+    without the UTF-8 flag."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
+def test_a_zip_as_mailed_is_read_as_the_folder_it_holds(tmp_path):
+    """A shapefile set zipped on a Chinese Windows (names in GBK, in a folder of its own, a
+    layer name with brackets, fields.yaml and meta.yaml beside them) is checked as the folder;
+    its problems name the ZIP's members and the report's SHA-256 is the ZIP's."""
+    import hashlib
+
+    folder = office_shapefiles(tmp_path / "set", parcels="规划地块(调整稿)")
+    (folder / "fields.yaml").write_text(OFFICE_FIELDS, encoding="utf-8")
+    (folder / "meta.yaml").write_text("project: 滨湖苑\nreport_no: ZJ-2026-017\n",
+                                      encoding="utf-8")
+    plan = tmp_path / "滨湖苑报审.zip"
+    with zipfile.ZipFile(plan, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(folder.iterdir()):
+            member = _WindowsName(f"滨湖苑/{f.name}")
+            member.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(member, f.read_bytes())
+    data, _ = result(tmp_path, plan)
+    assert rule(data, "area_per_households")["required"] == 172.8  # 20 × 864 / 100
+    assert rule(data, "area_per_households")["provided"] == 220.0
+    assert data["run"]["input_sha256"] == hashlib.sha256(plan.read_bytes()).hexdigest()
+    assert data["run"]["input"] == str(plan)
+    res = invoke("check", plan, "--city", "zunyi", "-o", tmp_path / "r.html")
+    assert "ZJ-2026-017" in (tmp_path / "r.html").read_text(encoding="utf-8")  # meta.yaml
+    # The batch reads it too, and says a bad field where the user can find it.
+    (folder / "fields.yaml").write_text("parcels: {fields: {DKBH: id}}\n", encoding="utf-8")
+    with zipfile.ZipFile(plan, "w") as z:
+        for f in sorted(folder.iterdir()):
+            z.writestr(_WindowsName(f"滨湖苑/{f.name}"), f.read_bytes())
+    res = invoke("check", plan, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2
+    assert f"{plan}/规划地块(调整稿).shp, layer 'parcels', field 'households_new'" in res.output
+    assert "compliance-zip-" not in res.output  # never the temporary folder's path
+    res = invoke("batch", plan, "--city", "zunyi", "--lang", "en", "-o", tmp_path / "out")
+    assert res.exit_code == 3, res.output  # incomplete: P1's households are not given
+    assert (tmp_path / "out" / "results.json").exists()
+
+
+def test_a_zip_that_leaves_its_folder_is_refused_on_the_command_line(tmp_path):
+    plan = tmp_path / "plan.zip"
+    with zipfile.ZipFile(plan, "w") as z:
+        z.writestr("../../evil.geojson", "{}")
+    res = invoke("check", plan, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2 and "outside its folder" in res.output, res.output
+    assert not (tmp_path.parent / "evil.geojson").exists()
 
 
 def test_a_map_that_cannot_be_used_says_why(tmp_path):
