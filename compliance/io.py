@@ -365,9 +365,9 @@ def is_zip_plan(path: str | os.PathLike) -> bool:
 @contextlib.contextmanager
 def unpacked_zip(path: str | os.PathLike):
     """A ZIP of a plan unpacked into a temporary folder that is removed afterwards, its
-    members checked as the review desk checks an upload's (uploads.unpack). Yields what the
-    readers take (the ZIP's one GeoPackage or DXF, else the folder) and a function that says
-    the problems found in the unpacked files as the ZIP's members: plan.zip/parcels.shp."""
+    members checked as the review desk checks an upload's. Yields what it holds
+    (uploads.Unpacked: the plan, a table mailed with it, its field map) and a function that
+    says the problems found in the unpacked files as the ZIP's members: plan.zip/parcels.shp."""
     from dataclasses import replace
 
     from . import uploads
@@ -375,8 +375,8 @@ def unpacked_zip(path: str | os.PathLike):
     zip_path = Path(path)
     with tempfile.TemporaryDirectory(prefix="compliance-zip-") as tmp:
         folder = Path(tmp) / "plan"
-        inner = uploads.unpack(zip_path, folder, shutil.disk_usage(tmp).free,
-                               shown=str(zip_path))
+        unpacked = uploads.unpack(zip_path, folder, shutil.disk_usage(tmp).free,
+                                  shown=str(zip_path))
         prefix, shown_as = str(folder), str(zip_path)
 
         def shown(problems: list[Problem]) -> list[Problem]:
@@ -385,7 +385,7 @@ def unpacked_zip(path: str | os.PathLike):
                                   if getattr(q, k) and prefix in getattr(q, k)})
                     for q in problems]
 
-        yield inner, shown
+        yield unpacked, shown
 # What the table reader takes (a WPS .et among them, to be refused with the way out).
 _TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv", ".txt")
 

@@ -32,21 +32,29 @@ MAX_ATTEMPTS = 3
 def _problems(exc, lang: str, names: dict[str, str] | None = None) -> list[dict]:
     """The problems as the API and the page show them, in the user's language; `names` turns
     the server's paths back into the names the user knows."""
-    from dataclasses import replace
-
     from ._i18n import Translator
 
     t = Translator(lang)
     out = []
-    for p in exc.problems:
-        for path, name in (names or {}).items():
-            if p.file.startswith(path):
-                p = replace(p, file=name + p.file[len(path):])
-                break
+    for p in _as_uploaded(exc.problems, names or {}):
         d = {k: v for k, v in p.as_dict().items() if k in ("file", "layer", "feature", "field",
                                                            "line", "found", "expected")}
         d["message"] = t.problem(p)
         out.append(d)
+    return out
+
+
+def _as_uploaded(problems, names: dict[str, str]) -> list:
+    """The problems with the server's paths said as the names the user uploaded (`_names`)."""
+    from dataclasses import replace
+
+    out = []
+    for p in problems:
+        for path, name in names.items():
+            if p.file.startswith(path):
+                p = replace(p, file=name + p.file[len(path):])
+                break
+        out.append(p)
     return out
 
 
@@ -83,9 +91,11 @@ def _names(check, folder: Path) -> dict[str, str]:
     """Server paths → what the user uploaded: the plan file by its uploaded name, a ZIP's
     layer files by the ZIP's name and their own."""
     inputs = str(folder / "input")
-    plan = str(folder / check.plan)
-    names = {plan: check.files[0]}
-    if check.plan_table:
+    unpacked = folder / "input" / "plan"  # a ZIP's members, named by the rule below
+    names = {}
+    if (folder / check.plan).parent != unpacked:
+        names[str(folder / check.plan)] = check.files[0]
+    if check.plan_table and (folder / check.plan_table).parent != unpacked:
         names[str(folder / check.plan_table)] = check.files[-1]
     fields = [f for f in check.files if Path(f).suffix.lower() in (".yaml", ".yml")]
     if fields:
@@ -113,7 +123,8 @@ def _run(history: History, check, folder: Path) -> dict:
     # The report names the plan as the user knows it, never by the server's path.
     from dataclasses import replace
 
-    plan = replace(plan, source=" + ".join(check.files), name=Path(check.files[0]).stem)
+    plan = replace(plan, source=" + ".join(check.files), name=Path(check.files[0]).stem,
+                   problems=_as_uploaded(plan.problems, _names(check, folder)))
     history.update(check.id, progress=0.3, stage="checking")
     from ._validate import report_meta
 

@@ -30,7 +30,7 @@ _SAFE_NAME = re.compile(r"^[0-9A-Za-z_\-\u4e00-\u9fff]"
 # A table's kind (sniff) → the name it is stored under.
 _TABLE_SUFFIX = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods", "text": ".csv"}
 _LAYER_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg",
-                   ".parquet", ".csv", ".xlsx", ".yaml", ".yml", ".dxf"}
+                   ".parquet", ".csv", ".xlsx", ".xls", ".ods", ".yaml", ".yml", ".dxf"}
 
 
 @dataclass(frozen=True)
@@ -185,13 +185,36 @@ def _member_name(member: zipfile.ZipInfo) -> str:
     return name
 
 
-def unpack(path: Path, into: Path, max_bytes: int, shown: str | None = None) -> Path:
-    """A ZIP of a plan unpacked into the folder `into` (its layer files, each checked first):
-    returns what the readers take, the ZIP's one GeoPackage or DXF, else the folder. `shown`:
-    the ZIP's name in problems (the name a user uploaded it under)."""
+@dataclass(frozen=True)
+class Unpacked:
+    plan: Path               # what the readers take: a file or the folder
+    table: Path | None       # a table mailed with a one-file plan (a DXF and its 指标表)
+    fields: Path | None      # the layer and field map (fields.yaml) it carries
+
+
+# A plan that is one file, and a table that may come with it.
+_ONE_FILE_PLANS = (".gpkg", ".dxf", ".geojson", ".json")
+_TABLES = (".xlsx", ".xls", ".ods", ".csv")
+
+
+def unpack(path: Path, into: Path, max_bytes: int, shown: str | None = None) -> Unpacked:
+    """A ZIP of a plan unpacked into the folder `into` (its layer files, each checked first).
+    The plan is the ZIP's one GeoPackage, DXF or GeoJSON, with the one table beside it where
+    there is one (a site plan mailed with its indicator table), or its one table of projects;
+    else the folder of its layer files. `shown`: the ZIP's name in problems (the name a user
+    uploaded it under)."""
     files = _extract(Upload(shown or str(path), path), into, max_bytes)
-    single = [f for f in files if f.suffix.lower() in (".gpkg", ".dxf")]
-    return single[0] if len(files) == 1 and single else into
+    fields = next((f for f in files if f.name.lower() == FIELDS_FILE), None)
+    # Beside the plan: its map and its report metadata (meta.yaml, meta.json), read as such.
+    others = [f for f in files if f.suffix.lower() not in (".yaml", ".yml")
+              and f.name.lower() != "meta.json"]
+    plans = [f for f in others if f.suffix.lower() in _ONE_FILE_PLANS]
+    tables = [f for f in others if f.suffix.lower() in _TABLES]
+    if len(plans) == 1 and len(others) <= 2 and len(tables) == len(others) - 1:
+        return Unpacked(plans[0], tables[0] if tables else None, fields)
+    if len(others) == 1 and tables:
+        return Unpacked(tables[0], None, fields)
+    return Unpacked(into, None, fields)
 
 
 def place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
@@ -262,13 +285,23 @@ def _place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
         u.path.replace(target)
         return PlacedPlan(target, None, (u.name,))
     kind, u = plans[0]
+    table = None
+    names = (u.name,)
     if kind == "zip":
-        plan = unpack(u.path, into / "plan", max_bytes, shown=u.name)
+        unpacked = unpack(u.path, into / "plan", max_bytes, shown=u.name)
+        plan, table = unpacked.plan, unpacked.table
+        if unpacked.fields is not None and plan != into / "plan":
+            # A one-file plan's map, as a folder's is read from the folder (place() puts an
+            # uploaded map over it).
+            unpacked.fields.replace(into / FIELDS_FILE)
+        if table is not None and tables:
+            raise PlanError(Problem(", ".join(u.name for u in uploads),
+                                    N_("cannot tell which file is the plan's table"),
+                                    found=f"{u.name}/{table.name}, {tables[0][1].name}",
+                                    expected=N_("one plan file, and at most one table beside it")))
     else:
         plan = into / f"plan.{kind}"
         u.path.replace(plan)
-    table = None
-    names = (u.name,)
     if tables:
         tkind, t = tables[0]
         table = into / f"table{_TABLE_SUFFIX[tkind]}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import _process, io
-from ._errors import ComplianceError, OutputError, Problem
+from ._errors import ComplianceError, OutputError, PlanError, Problem
 from ._i18n import N_
 from .engine import check
 from .settings import Options
@@ -48,11 +48,19 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
 
 def _load_zipped_plan(path: str, standard: Standard, *, table: str | None = None,
                       **options) -> Plan:
-    """A plan mailed as a ZIP, read as the folder (or file) it holds, and named as the user
-    knows it: its source and SHA-256 the ZIP's, its problems at plan.zip/parcels.shp."""
-    with io.unpacked_zip(path) as (inner, shown):
+    """A plan mailed as a ZIP, read as the folder or file it holds (a DXF with the indicator
+    table mailed beside it, and the field map it carries), and named as the user knows it:
+    its source and SHA-256 the ZIP's, its problems at plan.zip/parcels.shp."""
+    with io.unpacked_zip(path) as (unpacked, shown):
+        if unpacked.table is not None and table is not None:
+            raise PlanError(Problem(f"{path}/{unpacked.table.name}, {table}",
+                                    N_("cannot tell which file is the plan's table"),
+                                    expected=N_("one plan file, and at most one table beside it")))
+        if options.get("fields") is None and unpacked.fields is not None:
+            options["fields"] = str(unpacked.fields)
         try:
-            plan = load_plan(str(inner), standard, table=table, **options)
+            plan = load_plan(str(unpacked.plan), standard,
+                             table=str(unpacked.table) if unpacked.table else table, **options)
         except ComplianceError as exc:
             raise type(exc)(shown(exc.problems)) from None
     digest = io.fingerprint(Path(path))

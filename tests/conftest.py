@@ -4,6 +4,8 @@ metres there are ground metres, which is what the tool measures."""
 
 from __future__ import annotations
 
+import zipfile
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
@@ -114,3 +116,11 @@ def pytest_sessionfinish(session, exitstatus):
         for message, where in sorted(unknown.items()):
             print(f"  {where}: {message!r}")
         session.exitstatus = 1
+
+
+class WindowsZipName(zipfile.ZipInfo):
+    """A ZIP member named as Windows' own compressor (and WinRAR, 360压缩) names it: in GBK,
+    without the UTF-8 flag."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800

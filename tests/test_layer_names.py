@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 
 from compliance.cli import main
-from conftest import pt, rect
+from conftest import WindowsZipName, pt, rect
 
 CRS = "EPSG:4548"
 
@@ -166,14 +167,6 @@ def test_chinese_field_names_cut_at_ten_bytes_in_utf8_are_read(tmp_path):
     assert not any("GB18030" in q["message"] for q in data["problems"])
 
 
-class _WindowsName(zipfile.ZipInfo):
-    """A member named as Windows' own compressor (and WinRAR, 360压缩) names it: in GBK,
-    without the UTF-8 flag."""
-
-    def _encodeFilenameFlags(self):
-        return self.filename.encode("gbk"), self.flag_bits & ~0x800
-
-
 def test_a_zip_as_mailed_is_read_as_the_folder_it_holds(tmp_path):
     """A shapefile set zipped on a Chinese Windows (names in GBK, in a folder of its own, a
     layer name with brackets, fields.yaml and meta.yaml beside them) is checked as the folder;
@@ -187,7 +180,7 @@ def test_a_zip_as_mailed_is_read_as_the_folder_it_holds(tmp_path):
     plan = tmp_path / "滨湖苑报审.zip"
     with zipfile.ZipFile(plan, "w", zipfile.ZIP_DEFLATED) as z:
         for f in sorted(folder.iterdir()):
-            member = _WindowsName(f"滨湖苑/{f.name}")
+            member = WindowsZipName(f"滨湖苑/{f.name}")
             member.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(member, f.read_bytes())
     data, _ = result(tmp_path, plan)
@@ -201,7 +194,7 @@ def test_a_zip_as_mailed_is_read_as_the_folder_it_holds(tmp_path):
     (folder / "fields.yaml").write_text("parcels: {fields: {DKBH: id}}\n", encoding="utf-8")
     with zipfile.ZipFile(plan, "w") as z:
         for f in sorted(folder.iterdir()):
-            z.writestr(_WindowsName(f"滨湖苑/{f.name}"), f.read_bytes())
+            z.writestr(WindowsZipName(f"滨湖苑/{f.name}"), f.read_bytes())
     res = invoke("check", plan, "--city", "zunyi", "--lang", "en")
     assert res.exit_code == 2
     assert f"{plan}/规划地块(调整稿).shp, layer 'parcels', field 'households_new'" in res.output
@@ -209,6 +202,17 @@ def test_a_zip_as_mailed_is_read_as_the_folder_it_holds(tmp_path):
     res = invoke("batch", plan, "--city", "zunyi", "--lang", "en", "-o", tmp_path / "out")
     assert res.exit_code == 3, res.output  # incomplete: P1's households are not given
     assert (tmp_path / "out" / "results.json").exists()
+
+
+def test_a_zipped_drawing_with_its_table_and_another_table_given_is_not_guessed(tmp_path):
+    samples = Path(__file__).parent.parent / "samples"
+    plan = tmp_path / "site.zip"
+    with zipfile.ZipFile(plan, "w") as z:
+        for name in ("zunyi-site.dxf", "zunyi-site-指标.xlsx"):
+            z.write(samples / name, name)
+    res = invoke("check", plan, "--city", "zunyi", "--lang", "en", "--table",
+                 samples / "zunyi-site-指标.xlsx")
+    assert res.exit_code == 2 and "cannot tell which file is the plan's table" in res.output
 
 
 def test_a_zip_that_leaves_its_folder_is_refused_on_the_command_line(tmp_path):

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from compliance.cli import main
+from conftest import WindowsZipName
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -280,6 +281,19 @@ def test_a_dxf_with_its_table_and_an_excel_project_list(server, tmp_path):
     done = wait(server, r.json()["id"])
     assert done["status"] == "done", done["error"]
     same_result(done["result"], expected)
+    assert {q["file"] for q in done["result"]["problems"]} == {dxf.name}
+    # Both mailed in one ZIP (in a folder, as Windows' compressor names them, in GBK): the
+    # desk and the command line each take the drawing as the plan and join the table to it.
+    zipped = tmp_path / "总平面图报审.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        for f in (dxf, table):
+            z.writestr(WindowsZipName(f"报审资料/{f.name}"), f.read_bytes())
+    done = wait(server, submit(server, [(zipped.name, zipped.read_bytes())]).json()["id"])
+    assert done["status"] == "done", done["error"]
+    same_result(done["result"], expected)
+    # The drawing's warnings name it as the user knows it, never by the server's path.
+    assert {q["file"] for q in done["result"]["problems"]} == {f"{zipped.name}/{dxf.name}"}
+    same_result(cli_result(zipped, "zunyi", tmp_path), expected)
     projects = SAMPLES / "zunyi-projects.xlsx"
     r = submit(server, [(projects.name, projects.read_bytes())])
     done = wait(server, r.json()["id"])
