@@ -35,14 +35,37 @@ def meta_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def shared_pdf(tmp_path_factory, meta_file):
+def shared_pdf_file(tmp_path_factory, meta_file):
     out = tmp_path_factory.mktemp("pdf") / "opinion.pdf"
     res = invoke("check", ROOT / "samples" / "dongying-shared.geojson", "--city", "dongying",
                  "--meta", meta_file, "-o", out)
     assert res.exit_code == 1, res.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def shared_pdf(shared_pdf_file):
     import pypdf
 
-    return [page.extract_text() for page in pypdf.PdfReader(out).pages]
+    return [page.extract_text() for page in pypdf.PdfReader(shared_pdf_file).pages]
+
+
+def test_the_printed_opinion_is_set_in_the_page_sans_serif_throughout(shared_pdf_file):
+    """The running head, the page numbers and the map's labels in the page's own sans serif:
+    WeasyPrint set the head and numbers (taken from the root) and the map's words (drawn
+    apart from the page's CSS, at 16 px where they were placed for 11) in its default serif."""
+    import pypdf
+
+    fonts = set()
+    for page in pypdf.PdfReader(shared_pdf_file).pages:
+        resources = page["/Resources"].get_object()
+        for font in resources.get("/Font", {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+        for xobject in resources.get("/XObject", {}).values():  # the map, drawn as a form
+            inner = xobject.get_object().get("/Resources", {})
+            for font in inner.get_object().get("/Font", {}).values() if inner else ():
+                fonts.add(str(font.get_object()["/BaseFont"]))
+    assert fonts and not [f for f in fonts if "Serif" in f], fonts
 
 
 def _squash(text: str) -> str:

@@ -19,6 +19,11 @@ import shapely
 from ..vocabulary import FacilityState, Verdict
 
 WIDTH, HEIGHT, PAD = 640, 420, 28
+# The map's words, as the page's (report.css), at 11 px: attributes of the map, since WeasyPrint
+# draws an SVG apart from the page's CSS, where its text was set in the default serif at 16 px
+# (wider than the labels were placed for: they overlapped).
+_FONT = ("Microsoft YaHei, PingFang SC, Hiragino Sans GB, Noto Sans CJK SC, Noto Sans SC, "
+         "Source Han Sans SC, WenQuanYi Micro Hei, sans-serif")
 NICE = (1, 2, 5)
 
 
@@ -231,7 +236,8 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
                        frame.miny + HEIGHT / frame.scale)
 
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-           f'class="map" role="img" aria-label="{escape(labels["map"])}">',
+           f'class="map" font-family="{_FONT}" font-size="11" role="img" '
+           f'aria-label="{escape(labels["map"])}">',
            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
     # Every outline the map draws is made into a path in one pass (a pass costs a tenth of
     # a millisecond whatever it holds; a district's batch draws a map per parcel).
@@ -345,7 +351,7 @@ def _place_labels(items: list[tuple[float, float, str]]) -> list[tuple[float, fl
     steps = [0, -13, 13, -26, 26, -39, 39, -52, 52, -65, 65, -78, 78]
     for i in order:
         x, y, text = items[i]
-        width = 6.2 * len(text) + 4
+        width = _text_width(text) + 4
         for dy in steps:
             lx, ly = x + 5, y - 4 + dy
             box = (lx, ly - 10, lx + width, ly + 2)
@@ -355,6 +361,13 @@ def _place_labels(items: list[tuple[float, float, str]]) -> list[tuple[float, fl
         placed.append(box)
         out[i] = (lx, ly)
     return out
+
+
+def _text_width(text: str) -> float:
+    """A label's width in the map's units at its 11 px: a Chinese character is square, a
+    capital or a digit about 0.6 of it, other Latin letters and marks about half."""
+    return sum(11.0 if ord(c) >= 0x2E80 else 6.6 if c.isupper() or c.isdigit() else 5.5
+               for c in text)
 
 
 def legend(labels: dict, network: bool = False) -> str:
@@ -416,7 +429,8 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
 def _open(labels: dict) -> list[str]:
     """A district map's frame and background."""
     return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-            f'class="map" role="img" aria-label="{escape(labels["district"])}">',
+            f'class="map" font-family="{_FONT}" font-size="11" role="img" '
+            f'aria-label="{escape(labels["district"])}">',
             f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
 
 
