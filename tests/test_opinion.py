@@ -50,6 +50,13 @@ def shared_pdf(shared_pdf_file):
     return [page.extract_text() for page in pypdf.PdfReader(shared_pdf_file).pages]
 
 
+def test_a_rules_name_is_not_printed_one_character_a_line(shared_pdf):
+    """Laid out by their content, the findings' columns left a rule's Chinese name a column
+    one character wide (每 / 百 / 户 …: 25 such lines in this report)."""
+    lines = [line.strip() for text in shared_pdf for line in text.splitlines()]
+    assert [line for line in lines if re.fullmatch(r"[\u4e00-\u9fff]", line)] == []
+
+
 def test_the_printed_opinion_is_set_in_the_page_sans_serif_throughout(shared_pdf_file):
     """The running head, the page numbers and the map's labels in the page's own sans serif:
     WeasyPrint set the head and numbers (taken from the root) and the map's words (drawn
