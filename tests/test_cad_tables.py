@@ -1191,6 +1191,16 @@ def test_batch_results_xlsx_holds_the_json_figures(tmp_path):
         assert isinstance(row["每百户配建面积 应达到"], (int, float))
         assert row["结论"] in ("合规", "不合规", "资料不全")
     assert book["条款判定"].max_row - 1 == sum(len(p["findings"]) for p in data["parcels"])
+    # The findings' sheet says its codes as a Chinese reader filters them (the CSV keeps the
+    # codes): DY-21's floor area fails, a mandatory rule of 东营's own (市级).
+    findings = book["条款判定"]
+    header = [c.value for c in findings[1]]
+    said = [dict(zip(header, r)) for r in findings.iter_rows(min_row=2, values_only=True)]
+    area = next(r for r in said if r["地块编号"] == "DY-21" and r["条款"] == "每百户配建面积")
+    assert (area["结论"], area["判定"], area["性质"], area["单位"], area["沿用上级"],
+            area["标准层级"]) == ("不合规", "不达标", "强制性", "m²", "否", "市级")
+    codes = {"non_compliant", "fail", "pass", "mandatory", "advisory", "area_per_households"}
+    assert not codes & {v for r in said for v in r.values()}
 
 
 def test_check_writes_xlsx_with_formulas_defused(tmp_path):

@@ -1,6 +1,7 @@
 """Excel view: a workbook a district office can sort and filter. One sheet with a row per parcel
 (verdict, each rule's required / provided / shortfall / status, the clause), one with every
-finding (the CSV's rows), and one of institutions when there are any. Headers in the report's
+finding (the CSV's rows, their codes said in the workbook's language), and one of
+institutions when there are any. Headers in the report's
 language, the header row frozen, verdicts coloured, numbers as numbers, formula-looking text
 defused. Rendered from the view model, like every view."""
 
@@ -66,6 +67,39 @@ def _parcel_sheet(model: Model):
     return header, body
 
 
+def _said(model: Model):
+    """The findings' rows as a reader filters them: the CSV's codes (non_compliant, fail,
+    area_per_households, mandatory, community_station, guizhou, city) in the workbook's
+    language (不合规, 不达标, 每百户配建面积, 强制性, 社区养老服务站, 贵州省, 市级). The CSV keeps
+    the codes, for programs."""
+    from .model import _UNITS, LEVEL_NAMES, SOURCING_NAMES, _level_of
+
+    t, lang, standard = model.t, model.lang, model.result.standard
+    yes_no = {"yes": t.pick("是", "yes"), "no": t.pick("否", "no")}
+    said = {
+        "verdict": lambda v: t.verdict(v),
+        "rule": lambda v: rule_label(v, lang),
+        "kind": t.kind,
+        "status": t.status,
+        "severity": t.severity,
+        "unit": lambda v: _UNITS.get(v, v),
+        "inherited": lambda v: yes_no.get(v, v),
+        "standard": lambda v: t.pick(_level_of(standard, v)["place"],
+                                     _level_of(standard, v)["place_en"]),
+        "level": lambda v: t.pick(*LEVEL_NAMES[v]) if v in LEVEL_NAMES else v,
+        "sourcing": lambda v: t.pick(*SOURCING_NAMES[v]) if v in SOURCING_NAMES else v,
+    }
+    columns = [(COLUMNS.index(c), say) for c, say in said.items()]
+
+    def say(row: list) -> list:
+        for i, words in columns:
+            if row[i] not in ("", None):
+                row[i] = words(row[i])
+        return row
+
+    return say
+
+
 # A column is as wide as its header and its values in this many first rows.
 _WIDTH_ROWS = 500
 
@@ -92,7 +126,7 @@ def render(model: Model) -> bytes:
     # Text is text: nothing a cell holds becomes a formula in any program that reads it (the
     # writer puts a ' before it, as it writes the cell). An empty text is an empty cell.
     # Streamed to the writer: only the first rows, which set the columns' widths, are held.
-    finding_rows = rows(model)
+    finding_rows = map(_said(model), rows(model))
     first_rows = list(itertools.islice(finding_rows, _WIDTH_ROWS))
     with tempfile.TemporaryDirectory(prefix="compliance-xlsx-") as tmp:
         path = os.path.join(tmp, "book.xlsx")
