@@ -600,8 +600,8 @@ def _polygonal_part(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-# A household count that names no housing: 户数, 总户数, 住宅户数（户）, …
-_HOUSEHOLD_COUNT = re.compile(r"(总|住宅|居住|规划|设计)?户数\s*([(（].*[)）])?")
+# A household count that names no housing: 户数, 总户数, 住宅户数（户）, 住宅套数, …
+_HOUSEHOLD_COUNT = re.compile(r"(总|住宅|居住|规划|设计)?(户|套)数\s*([(（].*[)）])?")
 
 
 def _household_counts(columns) -> list[str]:
@@ -609,7 +609,8 @@ def _household_counts(columns) -> list[str]:
 
 
 def is_household_count(name: str) -> bool:
-    """户数, 总户数, 住宅户数 …: a count of households that does not say which housing."""
+    """户数, 总户数, 住宅户数, 住宅套数 …: a count of households that does not say which
+    housing."""
     return bool(_household_counts([name]))
 
 

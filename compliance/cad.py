@@ -43,13 +43,15 @@ JOIN_GAP_M = 0.2
 
 # Labels: the first token is the id; these patterns are read anywhere in the text.
 # Whatever stands before 户 in its word is the count, so "约九十户" is reported as not a number
-# rather than passed over.
-_HOUSEHOLDS = re.compile(r"([^\s户]+?)\s*户(?!数)")
+# rather than passed over. A dwelling, 套, counts as a household (as in housing tables: "96套",
+# "套数:96"), where a number stands before it: 配套 and 套内 are other words.
+_HOUSEHOLDS = re.compile(r"(?:([^\s户]+?)\s*户(?!数)"
+                         r"|([约近超]?[\d零〇一二两三四五六七八九十百千万,.]+)\s*套(?![数内]))")
 # Before that: households stated as such ("户数:96", "户数 96"), then digits right before 户
 # whatever stands before them ("共96户", "3#(18F)96户"), unless they are an estimate
 # ("约96户", refused as the word it is).
-_HOUSEHOLDS_NAMED = re.compile(r"户数\s*[:：=]?\s*([^\s户,，;；/]+)")
-_HOUSEHOLDS_COUNT = re.compile(r"(?<![约近超\d.,])(\d[\d,]*(?:\.\d+)?)\s*户(?!数)")
+_HOUSEHOLDS_NAMED = re.compile(r"[户套]数\s*[:：=]?\s*([^\s户套,，;；/]+)")
+_HOUSEHOLDS_COUNT = re.compile(r"(?<![约近超\d.,])(\d[\d,]*(?:\.\d+)?)\s*[户套](?![数内])")
 # A floor count in brackets after a building's number ("3#(18F)"): not part of its id.
 _FLOORS_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
 # An area, with the name a label gives it if any (建筑面积350㎡, 用地面积：400平方米).
@@ -102,12 +104,13 @@ def parse_label(text: str, plan_layer: str) -> dict:
             and count.end() <= len(first) and cleaned.startswith(first)
         if glued:  # "3#(18F)96户": the id is what stands before the count
             first = _FLOORS_NOTE.sub("", first[:count.start()].rstrip("共计合总:：")).strip()
-        if first and not (_HOUSEHOLDS.fullmatch(first) or _AREA.fullmatch(first)
-                          or first.startswith("户数")
+        if first and not (_HOUSEHOLDS.fullmatch(first) or _HOUSEHOLDS_COUNT.fullmatch(first)
+                          or _AREA.fullmatch(first) or first.startswith(("户数", "套数"))
                           or any(first.startswith(w) for w, _ in KIND_WORDS)):
             out["id"] = first
     if count is not None:
-        out["households" if plan_layer == "buildings" else "households_new"] = count.group(1)
+        out["households" if plan_layer == "buildings" else "households_new"] = \
+            next(said for said in count.groups() if said)
     if plan_layer == "facilities":
         # 建筑面积 is the floor area, 用地面积 the land; an area named by neither is the
         # floor area; 占地面积 (the footprint) is neither.

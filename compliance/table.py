@@ -40,6 +40,9 @@ PROJECT_ALIASES = {"项目名称": "name", "项目编号": "id", "养老设施�
                    "养老服务用房建筑面积": "eldercare_floor_area_m2",
                    "养老设施用地面积": "eldercare_land_area_m2",
                    "养老服务设施用地面积": "eldercare_land_area_m2",
+                   # 养老用地 is land for eldercare, as a plan's land-use table says it.
+                   "养老用地面积": "eldercare_land_area_m2",
+                   "养老服务用地面积": "eldercare_land_area_m2",
                    # Where the project's own facility stands, and what it is.
                    **{f"{room}{what}": field for room in ("养老设施", "养老服务设施", "养老用房",
                                                           "养老服务用房")

@@ -107,6 +107,10 @@ FIELD_ALIASES = {
                 "既有户数": "households_existing", "老旧户数": "households_existing",
                 "新建住宅户数": "households_new", "已建住宅户数": "households_existing",
                 "既有住宅户数": "households_existing",
+                # A dwelling (套) is a household in housing tables (_validate: 户, 套).
+                "新建套数": "households_new", "新建住宅套数": "households_new",
+                "已建套数": "households_existing", "已建住宅套数": "households_existing",
+                "既有套数": "households_existing", "既有住宅套数": "households_existing",
                 "人口": "population", "居住人口": "population",
                 "完整居住社区": "complete_community", "农村": "rural",
                 "老年人口": "elderly_population", "分期": "phases", "分期数": "phases",

@@ -425,6 +425,12 @@ def test_labels_that_cannot_be_used_are_named_by_handle(tmp_path):
     ("共96户", {"households": "96"}),
     ("约96户", {"households": "约96"}),       # an estimate: refused as the word it is
     ("3# 户数 待定", {"id": "3#", "households": "待定"}),
+    # A dwelling (套) is a household, as housing tables count them.
+    ("3# 96套", {"id": "3#", "households": "96"}),
+    ("2#楼 套数:120", {"id": "2#楼", "households": "120"}),
+    ("约96套", {"households": "约96"}),
+    ("配套用房", {"id": "配套用房"}),         # 配套 is another word
+    ("套内面积80㎡", {"id": "套内面积80㎡"}),  # and so is 套内
 ])
 def test_household_labels_as_draughtsmen_write_them(label, fields):
     from compliance.cad import parse_label
@@ -617,6 +623,33 @@ def test_a_unit_in_a_header_is_the_unit_of_its_numbers(tmp_path):
     assert ("养老设施用地面积", "the column's numbers are in 亩: each read as so many m² "
             "(1 亩 = 666.67 m²)") in said
     assert "1 亩 = 666.67 m²" in invoke("check", path, "--city", "zunyi", "--lang", "zh").output
+
+
+def test_dwellings_count_as_households_and_an_unsaid_housing_is_not_guessed(tmp_path):
+    """新建住宅套数 is new housing's households (a dwelling, 套, is a household in housing
+    tables); 住宅套数 says no housing and is refused as 户数 is."""
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,地块编号,新建住宅套数,养老用房建筑面积\n幸福家园,DK-01,1200,400\n",
+                    encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    # Zunyi: 20 m² × 1,200 / 100 = 240 m² of new housing's rate.
+    assert finding(data, "area_per_households", 0)["required"] == 240.0
+    path.write_text("项目名称,地块编号,住宅套数,养老用房建筑面积\n幸福家园,DK-01,1200,400\n",
+                    encoding="utf-8")
+    res = invoke("check", path, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2 and "does not say whether it is new housing" in res.output
+
+
+def test_eldercare_land_in_hectares_as_a_land_use_table_heads_it(tmp_path):
+    """养老用地面积（公顷）: land for eldercare, in hectares, as a plan's land-use table heads
+    it (it was a column not read, and the land counted as none)."""
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,地块编号,新建户数,养老用房建筑面积（㎡）,养老用地面积（公顷）\n"
+                    "幸福家园,DK-01,1200,400,0.05\n", encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    # 0.05 ha × 10,000 = 500 m² against 0.1 m² × 1,200 × 3 persons = 360 m².
+    land = finding(data, "per_capita_land", 0)
+    assert (land["provided"], land["required"], land["status"]) == (500.0, 360.0, "pass")
 
 
 @pytest.mark.parametrize("written, storeys", [
