@@ -420,6 +420,10 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         raw = RawPlan(str(p), frames, {k: str(p) for k in frames}, fingerprint(p),
                       notes + located,
                       implied_wgs84=set(frames), geometry_optional=True)
+    elif p.suffix.lower() in (".rar", ".7z"):
+        from .uploads import archive_refused
+
+        raise PlanError(archive_refused(str(p)))
     elif p.suffix.lower() in _VECTOR_SUFFIXES + (".dbf", ".shx", ".prj", ".cpg"):
         # parcels.shp: one layer of a plan, which is the folder holding it and the others.
         raise PlanError(Problem(str(p), N_("a layer file is one layer of a plan: the plan is "

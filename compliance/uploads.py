@@ -33,6 +33,12 @@ _LAYER_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj",
                    ".parquet", ".csv", ".xlsx", ".xls", ".ods", ".yaml", ".yml", ".dxf"}
 
 
+def archive_refused(name: str) -> Problem:
+    """RAR and 7-Zip, 360压缩's and WinRAR's own formats, refused with the way out."""
+    return Problem(name, N_("a RAR or 7z archive cannot be read"),
+                   expected=N_("the same files in a ZIP (in 360压缩 or WinRAR: 压缩为 ZIP 格式)"))
+
+
 @dataclass(frozen=True)
 class Upload:
     """One uploaded file: the name the client gave (shown, never used as a path) and its
@@ -65,6 +71,8 @@ def sniff(head: bytes) -> str:
         return "dxf"
     if head.startswith(b"AC10"):
         return "dwg"
+    if head.startswith(b"Rar!\x1a\x07") or head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "archive"  # RAR or 7-Zip: refused with the way out (archive_refused)
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "text"  # UTF-16 with its BOM: Excel's Unicode 文本
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -254,6 +262,8 @@ def _place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
         raise PlanError(Problem(next(u.name for k, u in typed if k == "dwg"),
                                 N_("a DWG drawing cannot be read"),
                                 expected=N_("save it as DXF (另存为 DXF) and upload that")))
+    if "archive" in kinds:
+        raise PlanError(archive_refused(next(u.name for k, u in typed if k == "archive")))
     if "unknown" in kinds:
         raise PlanError(Problem(next(u.name for k, u in typed if k == "unknown"),
                                 N_("not a plan file"),

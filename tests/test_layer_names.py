@@ -215,6 +215,14 @@ def test_a_zipped_drawing_with_its_table_and_another_table_given_is_not_guessed(
     assert res.exit_code == 2 and "cannot tell which file is the plan's table" in res.output
 
 
+def test_a_rar_is_refused_with_the_way_out(tmp_path):
+    plan = tmp_path / "报审资料.rar"
+    plan.write_bytes(b"Rar!\x1a\x07\x01\x00" + b"\0" * 100)
+    res = invoke("check", plan, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2 and "a RAR or 7z archive cannot be read" in res.output
+    assert "压缩为 ZIP 格式" in res.output
+
+
 def test_a_zip_that_leaves_its_folder_is_refused_on_the_command_line(tmp_path):
     plan = tmp_path / "plan.zip"
     with zipfile.ZipFile(plan, "w") as z:

@@ -189,6 +189,9 @@ def test_requests_it_cannot_take_are_400_with_problems(server):
         in wuhan.json()["problems"][0]["message"]
     dwg = submit(server, [("site.dwg", b"AC1032" + b"\0" * 100)])
     assert dwg.status_code == 400 and "DXF" in dwg.text
+    # A RAR (360压缩's and WinRAR's own format), told by its bytes: the way out is a ZIP.
+    rar = submit(server, [("报审资料.zip", b"Rar!\x1a\x07\x01\x00" + b"\0" * 100)])
+    assert rar.status_code == 400 and "压缩为 ZIP 格式" in rar.json()["problems"][0]["expected"]
 
 
 def test_an_upload_over_the_limit_is_413(server):
