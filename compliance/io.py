@@ -354,10 +354,13 @@ def fingerprint(path: Path) -> str:
 PLAN_SUFFIXES = (".geojson", ".json", ".gpkg", ".dxf", ".dwg", ".xlsx", ".xlsm", ".xls", ".ods",
                  ".csv", ".tsv", ".txt", ".zip")
 
+# What the table reader takes (a WPS .et among them, to be refused with the way out).
+_TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv", ".txt")
+
 
 def is_zip_plan(path: str | os.PathLike) -> bool:
     """Whether the plan is a ZIP (as mailed: a folder of layer files, a shapefile set, one
-    GeoPackage or DXF), which `unpacked_zip` opens."""
+    GeoPackage, DXF or GeoJSON with perhaps its table), which `unpacked_zip` opens."""
     p = Path(path)
     return p.suffix.lower() == ".zip" and p.is_file()
 
@@ -386,8 +389,6 @@ def unpacked_zip(path: str | os.PathLike):
                     for q in problems]
 
         yield unpacked, shown
-# What the table reader takes (a WPS .et among them, to be refused with the way out).
-_TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv", ".txt")
 
 
 def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None,
@@ -674,10 +675,11 @@ def _zipped_meta(zip_path: Path) -> dict:
     import yaml
 
     from . import _validate
+    from .uploads import member_name
 
     try:
         with zipfile.ZipFile(zip_path) as z:
-            members = {PurePosixPath(m.filename.replace("\\", "/")).name: m
+            members = {PurePosixPath(member_name(m).replace("\\", "/")).name: m
                        for m in z.infolist() if not m.is_dir() and "__MACOSX" not in m.filename}
             found = next((members[n] for n in ("meta.yaml", "meta.yml", "meta.json")
                           if n in members), None)
@@ -686,7 +688,7 @@ def _zipped_meta(zip_path: Path) -> dict:
             data = z.read(found)
     except (OSError, zipfile.BadZipFile):
         return {}  # the plan's reading says what is wrong with the ZIP
-    where = f"{zip_path}/{found.filename}"
+    where = f"{zip_path}/{member_name(found)}"
     try:
         data = yaml.safe_load(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:

@@ -136,7 +136,7 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
                                           ("limit", f"{max_bytes:,}"))))
         chosen = []
         for m in members:
-            said = _member_name(m)
+            said = member_name(m)
             parts = PurePosixPath(said.replace("\\", "/")).parts
             if said.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", said):
                 raise PlanError(Problem(where, N_("the ZIP holds a path outside its folder"),
@@ -151,7 +151,8 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
             if not _SAFE_NAME.match(name):
                 raise PlanError(Problem(where, N_("a file name in the ZIP cannot be used"),
                                         found=said,
-                                        expected=N_("letters, digits, '-', '_' and '.'")))
+                                        expected=N_("letters, digits, spaces, brackets, '-', "
+                                                    "'_' and '.'")))
             chosen.append((m, name, said))
         names = [n.lower() for _, n, _ in chosen]
         if len(set(names)) != len(names):
@@ -176,7 +177,7 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
         return out
 
 
-def _member_name(member: zipfile.ZipInfo) -> str:
+def member_name(member: zipfile.ZipInfo) -> str:
     """A member's name as it was written. Windows' own compressor, WinRAR and 360压缩 store
     Chinese names in the system's code page (GBK) without the UTF-8 flag, which zipfile reads
     as CP437 (规划地块.shp as "╣µ╗«╡╪┐Θ.shp"): such a name is read as UTF-8 where its bytes are
