@@ -158,6 +158,12 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
         if len(set(names)) != len(names):
             raise PlanError(Problem(where, N_("the ZIP holds two files of the same name"),
                                     expected=N_("one file per layer")))
+        drawings = [said for m in members if (said := member_name(m)).lower().endswith(".dwg")]
+        if drawings and not any(n.endswith((".dxf", ".gpkg", ".shp", ".geojson")) for n in names):
+            # A site plan mailed as AutoCAD keeps it: the way out is the DWG's own.
+            raise PlanError(Problem(f"{where}/{drawings[0]}", N_("a DWG drawing cannot be read"),
+                                    expected=N_("the drawing saved as DXF (AutoCAD: 另存为 → DXF; "
+                                                "any version from R12 to R2018)")))
         if not chosen:
             raise PlanError(Problem(where, N_("the ZIP holds no layer file"),
                                     expected=", ".join(sorted(_LAYER_SUFFIXES))))
@@ -221,6 +227,11 @@ def unpack(path: Path, into: Path, max_bytes: int, shown: str | None = None) -> 
     tables = [f for f in others if f.suffix.lower() in _TABLES]
     if len(plans) == 1 and len(others) <= 2 and len(tables) == len(others) - 1:
         return Unpacked(plans[0], tables[0] if tables else None, fields)
+    drawings = [f for f in plans if f.suffix.lower() in (".dxf", ".gpkg")]
+    if len(drawings) > 1:  # a site plan and its 竖向 or 管线 drawings: never guessed between
+        raise PlanError(Problem(shown or str(path), N_("cannot tell which file is the plan"),
+                                found=", ".join(f.name for f in drawings),
+                                expected=N_("one plan file, and at most one table beside it")))
     if len(others) == 1 and tables:
         return Unpacked(tables[0], None, fields)
     return Unpacked(into, None, fields)

@@ -223,6 +223,25 @@ def test_a_rar_is_refused_with_the_way_out(tmp_path):
     assert "压缩为 ZIP 格式" in res.output
 
 
+def test_a_zipped_dwg_alone_or_two_drawings_are_told_what_to_send(tmp_path):
+    plan = tmp_path / "报审.zip"
+    with zipfile.ZipFile(plan, "w") as z:
+        z.writestr("总平面图.dwg", b"AC1032" + b"\0" * 100)
+        z.writestr("指标.xlsx", b"PK")
+    res = invoke("check", plan, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2, res.output
+    assert f"{plan}/总平面图.dwg: a DWG drawing cannot be read" in res.output
+    assert "另存为 → DXF" in res.output
+    # Two drawings (the site plan and its 竖向图): which one is the plan is not guessed.
+    samples = Path(__file__).parent.parent / "samples"
+    with zipfile.ZipFile(plan, "w") as z:
+        for name in ("总平面图.dxf", "竖向图.dxf"):
+            z.write(samples / "zunyi-site.dxf", name)
+    res = invoke("check", plan, "--city", "zunyi", "--lang", "en")
+    assert res.exit_code == 2 and "cannot tell which file is the plan" in res.output
+    assert "总平面图.dxf, 竖向图.dxf" in res.output
+
+
 def test_a_zip_that_leaves_its_folder_is_refused_on_the_command_line(tmp_path):
     plan = tmp_path / "plan.zip"
     with zipfile.ZipFile(plan, "w") as z:
