@@ -333,7 +333,7 @@ def rules_cmd(markdown):
 
 # ---------------------------------------------------------------------------- check
 
-@main.command(help=_h("""Check PLAN against a city's standard: GeoJSON, GeoPackage, a folder of layers, a DXF
+@main.command(help=_h("""Check PLAN against a city's standard: GeoJSON, GeoPackage, KML, a folder of layers, a DXF
     site plan (总平面图), an .xlsx/.xls/.csv list of projects, or a .zip of any of these.
 
     \b

@@ -33,7 +33,12 @@ from .vocabulary import (FIELD_ALIASES, LAYER_FIELDS, LAYERS, PROJECT_FACILITY_F
                          layer_by_words, layer_fields)
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".parquet", ".fgb", ".geoparquet",
-                    ".gml", ".kml", ".csv")
+                    ".gml", ".kml", ".kmz", ".csv")
+# Google Earth's and 奥维's files: a KMZ is a zipped KML.
+_KML_SUFFIXES = (".kml", ".kmz")
+# What LIBKML adds to a placemark's name and description: its styling and time.
+_KML_COLUMNS = ("timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
+                "visibility", "drawOrder", "icon", "snippet")
 
 
 @dataclass
@@ -351,8 +356,8 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-PLAN_SUFFIXES = (".geojson", ".json", ".gpkg", ".dxf", ".dwg", ".xlsx", ".xlsm", ".xls", ".ods",
-                 ".csv", ".tsv", ".txt", ".zip")
+PLAN_SUFFIXES = (".geojson", ".json", ".gpkg", ".kml", ".kmz", ".dxf", ".dwg", ".xlsx", ".xlsm",
+                 ".xls", ".ods", ".csv", ".tsv", ".txt", ".zip")
 
 # What the table reader takes (a WPS .et among them, to be refused with the way out).
 _TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".tsv", ".txt")
@@ -411,6 +416,8 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
         raw = _read_geojson(p, plan_map)
     elif p.suffix.lower() == ".gpkg":
         raw = _read_gpkg(p, plan_map)
+    elif p.suffix.lower() in _KML_SUFFIXES:
+        raw = _read_kml(p, plan_map)
     elif p.suffix.lower() in (".dxf", ".dwg"):
         raw = _read_dxf(p, cad_layers, cad_units, plan_map)
     elif p.suffix.lower() in _TABLE_SUFFIXES:
@@ -958,6 +965,63 @@ def _read_gpkg(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
                    problems, undeclared, streams=streams)
 
 
+def _read_kml(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
+    """A KML or KMZ drawn in Google Earth or 奥维: its folders are the plan's layers, found
+    by their words (地块, 养老设施, 住宅楼栋) as a GeoPackage's are."""
+    try:
+        import pyogrio
+
+        available = [name for name, _ in pyogrio.list_layers(p)]
+    except Exception as exc:  # noqa: BLE001
+        raise PlanError(Problem(str(p), N_("cannot open as a KML file"), found=str(exc))) \
+            from None
+    layers, problems = {}, []
+    chosen = _pick_layers(available, plan_map, str(p), problems)
+    if "parcels" not in chosen:
+        raise PlanError(Problem(str(p), N_("the KML file has no folder of parcels"),
+                                layer="parcels", found=", ".join(available) or "—",
+                                expected=N_("a folder named parcels (or 地块, 用地红线…), or the "
+                                            "parcels' folder named in --fields")))
+    for layer, name in chosen.items():
+        gdf = _placemarks(_read_frame(p, name), layer, str(p), problems)
+        gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
+        layers[layer] = gdf
+    return RawPlan(str(p), layers, {k: str(p) for k in layers}, fingerprint(p), problems)
+
+
+def _placemarks(gdf: gpd.GeoDataFrame, layer: str, file: str,
+                problems: list[Problem]) -> gpd.GeoDataFrame:
+    """A KML layer's placemarks as features: a placemark's name is its id (where it has no id
+    of its own), and its description is read as a drawing's label is ("社区养老服务站 220㎡",
+    "3# 96户": cad.parse_label), filling only the fields the placemark does not give
+    otherwise; what was read so is said once for the layer."""
+    from . import cad
+
+    gdf = gdf.drop(columns=[c for c in _KML_COLUMNS if c in gdf])
+    if "Name" in gdf:
+        own = gdf["id"].astype(object).where(gdf["id"].notna(), "") if "id" in gdf else None
+        if own is None or (own.astype(str).str.strip() == "").all():
+            gdf = gdf.drop(columns=[c for c in ("id",) if c in gdf]).rename(columns={"Name": "id"})
+    if "description" not in gdf:
+        return gdf
+    said = [cad.parse_label(d, layer) if isinstance(d, str) else {} for d in gdf["description"]]
+    read = set()
+    for name in sorted({k for fields in said for k in fields} - {"id"}):
+        values = pd.Series([fields.get(name) for fields in said], index=gdf.index, dtype=object)
+        given = gdf[name].notna() if name in gdf else pd.Series(False, index=gdf.index)
+        take = values.notna() & ~given
+        if take.any():
+            column = gdf[name].astype(object) if name in gdf else \
+                pd.Series(None, index=gdf.index, dtype=object)
+            gdf[name] = column.where(~take, values)
+            read.add(name)
+    if read:
+        problems.append(Problem(file, N_("fields read from the placemarks' descriptions, as a "
+                                         "drawing's labels are read"), layer=layer,
+                                found=", ".join(sorted(read)), level="warning"))
+    return gdf.drop(columns="description")
+
+
 def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
     layers, files, problems, undeclared, streams = {}, {}, [], set(), {}
     by_name: dict[str, list[Path]] = {}
@@ -1017,6 +1081,8 @@ def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
         except Exception as exc:  # noqa: BLE001
             raise PlanError(Problem(str(f), N_("cannot read the layer file"), found=str(exc),
                                     layer=layer)) from None
+        if f.suffix.lower() in _KML_SUFFIXES:
+            gdf = _placemarks(gdf, layer, str(f), problems)
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         layers[layer] = gdf
         files[layer] = str(f)

@@ -30,7 +30,8 @@ _SAFE_NAME = re.compile(r"^[0-9A-Za-z_\-\u4e00-\u9fff]"
 # A table's kind (sniff) → the name it is stored under.
 _TABLE_SUFFIX = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods", "text": ".csv"}
 _LAYER_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg",
-                   ".parquet", ".csv", ".xlsx", ".xls", ".ods", ".yaml", ".yml", ".dxf"}
+                   ".parquet", ".csv", ".xlsx", ".xls", ".ods", ".yaml", ".yml", ".dxf", ".kml",
+                   ".kmz"}
 
 
 def archive_refused(name: str) -> Problem:
@@ -56,7 +57,7 @@ class PlacedPlan:
 
 
 def sniff(head: bytes) -> str:
-    """The type of a file from its first bytes: geojson, gpkg, zip, xlsx, xls, dxf, shp,
+    """The type of a file from its first bytes: geojson, gpkg, kml, zip, xlsx, xls, dxf, shp,
     dbf, csv, text or unknown."""
     if head.startswith(b"SQLite format 3\x00"):
         return "gpkg"
@@ -78,6 +79,8 @@ def sniff(head: bytes) -> str:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{") or text.startswith(b"["):
         return "geojson"
+    if text.startswith(b"<") and b"<kml" in text:
+        return "kml"  # Google Earth's and 奥维's
     if re.match(rb"0\s*\r?\n\s*SECTION", text):
         return "dxf"
     if head[:1] in (b"\x03", b"\x30", b"\x83", b"\x8b") and len(head) > 32 and \
@@ -107,6 +110,8 @@ def _zip_type(path: Path) -> str:
         return "unknown"
     if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
         return "xlsx"
+    if [n for n in names if n.lower().endswith(".kml")] == names[:1] == ["doc.kml"]:
+        return "kmz"  # a zipped KML (doc.kml first, its images after)
     if "mimetype" in names and "content.xml" in names:
         with zipfile.ZipFile(path) as z:
             if z.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
@@ -208,7 +213,7 @@ class Unpacked:
 
 
 # A plan that is one file, and a table that may come with it.
-_ONE_FILE_PLANS = (".gpkg", ".dxf", ".geojson", ".json")
+_ONE_FILE_PLANS = (".gpkg", ".dxf", ".geojson", ".json", ".kml", ".kmz")
 _TABLES = (".xlsx", ".xls", ".ods", ".csv")
 
 
@@ -295,7 +300,7 @@ def _place(uploads: list[Upload], into: Path, max_bytes: int) -> PlacedPlan:
                 raise PlanError(Problem(u.name, N_("two files of the same name")))
             u.path.replace(target)
         return PlacedPlan(folder, None, tuple(u.name for u in uploads))
-    plans = [(k, u) for k, u in typed if k in ("geojson", "gpkg", "dxf", "zip")]
+    plans = [(k, u) for k, u in typed if k in ("geojson", "gpkg", "dxf", "kml", "kmz", "zip")]
     tables = [(k, u) for k, u in typed if k in _TABLE_SUFFIX]
     if len(plans) > 1 or (not plans and len(tables) != 1) or (plans and len(tables) > 1):
         raise PlanError(Problem(", ".join(u.name for u in uploads),

@@ -215,6 +215,41 @@ def test_a_zipped_drawing_with_its_table_and_another_table_given_is_not_guessed(
     assert res.exit_code == 2 and "cannot tell which file is the plan's table" in res.output
 
 
+KML = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>滨湖苑</name>
+<Folder><name>规划地块</name><Placemark><name>DK-01</name><description>滨湖苑 新建1200户</description>
+<Polygon><outerBoundaryIs><LinearRing><coordinates>116.3500,40.0000,0 116.3560,40.0000,0
+116.3560,40.0040,0 116.3500,40.0040,0 116.3500,40.0000,0</coordinates></LinearRing>
+</outerBoundaryIs></Polygon></Placemark></Folder>
+<Folder><name>养老设施</name><Placemark><name>F1</name>
+<description>社区养老服务站 260㎡ 位于首层</description>
+<Point><coordinates>116.3530,40.0020,0</coordinates></Point></Placemark></Folder>
+</Document></kml>"""
+
+
+@pytest.mark.parametrize("packed", ["kml", "kmz"])
+def test_a_plan_drawn_in_google_earth_or_ovital(tmp_path, packed):
+    """A KML (or KMZ) as Google Earth and 奥维 save one: folders for layers, a placemark's name
+    its id and its description read as a drawing's label."""
+    plan = tmp_path / f"滨湖苑.{packed}"
+    if packed == "kml":
+        plan.write_text(KML, encoding="utf-8")
+    else:
+        with zipfile.ZipFile(plan, "w") as z:
+            z.writestr("doc.kml", KML)
+    data, _ = result(tmp_path, plan)
+    p = data["parcels"][0]
+    assert (p["id"], p["households_new"]) == ("DK-01", 1200)
+    # Zunyi: 20 m² × 1,200 / 100 = 240 m² ≤ F1's 260 m²; a station's minimum is 350 m².
+    area = rule(data, "area_per_households")
+    assert (area["required"], area["provided"], area["status"]) == (240.0, 260.0, "pass")
+    minimum = rule(data, "facility_minimum_area")
+    assert (minimum["kind"], minimum["required"], minimum["status"]) == \
+        ("community_station", 350.0, "fail")
+    said = {q["layer"]: q["found"] for q in data["problems"] if "descriptions" in q["message"]}
+    assert said == {"parcels": "households_new", "facilities": "floor, floor_area_m2, kind"}
+
+
 def test_a_rar_is_refused_with_the_way_out(tmp_path):
     plan = tmp_path / "报审资料.rar"
     plan.write_bytes(b"Rar!\x1a\x07\x01\x00" + b"\0" * 100)

@@ -297,6 +297,18 @@ def test_a_dxf_with_its_table_and_an_excel_project_list(server, tmp_path):
     # The drawing's warnings name it as the user knows it, never by the server's path.
     assert {q["file"] for q in done["result"]["problems"]} == {f"{zipped.name}/{dxf.name}"}
     same_result(cli_result(zipped, "zunyi", tmp_path), expected)
+    # A KML as Google Earth and 奥维 save one, told by its bytes, and the same zipped as a KMZ.
+    from test_layer_names import KML
+
+    kmz = io.BytesIO()
+    with zipfile.ZipFile(kmz, "w") as z:
+        z.writestr("doc.kml", KML)
+    for name, body in (("滨湖苑.kml", KML.encode("utf-8")), ("滨湖苑.kmz", kmz.getvalue())):
+        done = wait(server, submit(server, [(name, body)]).json()["id"])
+        assert done["status"] == "done", (name, done["error"])
+        area = next(f for f in done["result"]["parcels"][0]["findings"]
+                    if f["rule"] == "area_per_households")
+        assert (area["required"], area["provided"]) == (240.0, 260.0), name  # 20 × 1,200 / 100
     projects = SAMPLES / "zunyi-projects.xlsx"
     r = submit(server, [(projects.name, projects.read_bytes())])
     done = wait(server, r.json()["id"])
