@@ -90,6 +90,28 @@ class _Label:
     source: str  # "text" or "attrib"
 
 
+# Words before a parcel's count that make it existing housing's (已建403户, 既有住宅户数:400);
+# any other count is new housing's, as a site plan of a development draws it.
+_EXISTING_HOUSING = ("已建", "既有", "现状", "老旧")
+
+
+def _parcel_households(cleaned: str) -> dict:
+    """A parcel label's households, new and existing: each count is existing housing's when
+    the words since the count before it say so (新建800户 已建400户)."""
+    found = sorted((m.start(), m.end(), m.group(1))
+                   for pattern in (_HOUSEHOLDS_NAMED, _HOUSEHOLDS_COUNT)
+                   for m in pattern.finditer(cleaned))
+    if not found:  # only a word before 户 ("约九十户"): reported as not a number
+        m = _HOUSEHOLDS.search(cleaned)
+        found = [(m.start(), m.end(), next(said for said in m.groups() if said))]
+    out, since = {}, 0
+    for start, end, said in found:
+        existing = any(word in cleaned[since:start] for word in _EXISTING_HOUSING)
+        out.setdefault("households_existing" if existing else "households_new", said)
+        since = end
+    return out
+
+
 def parse_label(text: str, plan_layer: str) -> dict:
     """The fields a label states: its first token as the id, households, floor area, kind."""
     out: dict = {}
@@ -102,15 +124,17 @@ def parse_label(text: str, plan_layer: str) -> dict:
         first = tokens[0]
         glued = count is not None and count.re is _HOUSEHOLDS_COUNT and count.start() > 0 \
             and count.end() <= len(first) and cleaned.startswith(first)
-        if glued:  # "3#(18F)96户": the id is what stands before the count
+        if glued:  # "3#(18F)96户": the id is what stands before the count (and its housing)
             first = _FLOORS_NOTE.sub("", first[:count.start()].rstrip("共计合总:：")).strip()
+            first = re.sub(f"({'|'.join((*_EXISTING_HOUSING, '新建', '规划'))})+$", "", first)
         if first and not (_HOUSEHOLDS.fullmatch(first) or _HOUSEHOLDS_COUNT.fullmatch(first)
                           or _AREA.fullmatch(first) or first.startswith(("户数", "套数"))
                           or any(first.startswith(w) for w, _ in KIND_WORDS)):
             out["id"] = first
-    if count is not None:
-        out["households" if plan_layer == "buildings" else "households_new"] = \
-            next(said for said in count.groups() if said)
+    if count is not None and plan_layer == "buildings":
+        out["households"] = next(said for said in count.groups() if said)
+    elif count is not None:
+        out |= _parcel_households(cleaned)
     if plan_layer == "facilities":
         # 建筑面积 is the floor area, 用地面积 the land; an area named by neither is the
         # floor area; 占地面积 (the footprint) is neither.

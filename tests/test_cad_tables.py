@@ -439,6 +439,24 @@ def test_household_labels_as_draughtsmen_write_them(label, fields):
 
 
 @pytest.mark.parametrize("label, fields", [
+    ("P1 户数1200", {"id": "P1", "households_new": "1200"}),  # a development's own: new
+    ("P1 已建400户", {"id": "P1", "households_existing": "400"}),
+    ("P1已建400户", {"id": "P1", "households_existing": "400"}),
+    ("P1 新建800户 已建400户", {"id": "P1", "households_new": "800",
+                               "households_existing": "400"}),
+    ("P2 既有住宅户数:400", {"id": "P2", "households_existing": "400"}),
+    ("P3 现状300户 规划500户", {"id": "P3", "households_existing": "300",
+                              "households_new": "500"}),
+])
+def test_a_parcels_label_says_which_housing_its_households_are(label, fields):
+    """已建403户 was counted as new housing, at new housing's rate (national: 20 m² per 100
+    households against existing housing's 15)."""
+    from compliance.cad import parse_label
+
+    assert parse_label(label, "parcels") == fields
+
+
+@pytest.mark.parametrize("label, fields", [
     ("社区养老服务站 350㎡", {"floor_area_m2": "350", "kind": "community_station"}),
     ("F1 社区养老服务站 建筑面积350㎡ 用地面积400㎡",
      {"id": "F1", "floor_area_m2": "350", "land_area_m2": "400", "kind": "community_station"}),

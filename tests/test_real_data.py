@@ -497,3 +497,61 @@ def test_method_section_says_how_things_are_represented(tmp_path):
     assert "每栋住宅以其内部一点代表" in page
     assert "两端点之间或端点与道路侧边相距不超过 0.5 米" in page
     assert "横轴墨卡托投影（比例因子 1），按实地距离量算" in page
+
+
+def _as_kml(gpkg, path):
+    """The Beijing sample as Google Earth or 奥维 save a plan drawn on their maps: a folder per
+    layer, each placemark named by its id and described in words (已建403户, 日间照料中心 350㎡,
+    96户), nothing in attributes."""
+    import html
+
+    import pyogrio
+    import shapely
+
+    folders = {"parcels": "规划地块", "facilities": "养老设施", "buildings": "住宅楼栋",
+               "streets": "道路"}
+    kinds = {"community_station": "社区养老服务站", "day_care_center": "日间照料中心"}
+    out = ['<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+           "<Document>"]
+    for name, _ in pyogrio.list_layers(gpkg):
+        frame = gpd.read_file(gpkg, layer=name).to_crs(4326)
+        out.append(f"<Folder><name>{folders[name]}</name>")
+        for _, row in frame.iterrows():
+            said = {"parcels": lambda r: f"已建{int(r['households_existing'])}户",
+                    "facilities": lambda r: f"{kinds[r['kind']]} {r['floor_area_m2']:g}㎡",
+                    "buildings": lambda r: f"{int(r['households'])}户",
+                    "streets": lambda r: ""}[name](row)
+            rings = shapely.get_parts(row.geometry)
+            drawn = "".join(
+                f"<Point><coordinates>{g.x},{g.y}</coordinates></Point>" if g.geom_type == "Point"
+                else "<LineString><coordinates>" + " ".join(f"{x},{y}" for x, y in g.coords)
+                + "</coordinates></LineString>" if g.geom_type == "LineString"
+                else "<Polygon><outerBoundaryIs><LinearRing><coordinates>"
+                + " ".join(f"{x},{y}" for x, y in g.exterior.coords)
+                + "</coordinates></LinearRing></outerBoundaryIs></Polygon>" for g in rings)
+            out.append(f"<Placemark><name>{html.escape(str(row.get('id', '')))}</name><description>"
+                       f"{html.escape(said)}</description><MultiGeometry>{drawn}</MultiGeometry>"
+                       "</Placemark>")
+        out.append("</Folder>")
+    path.write_text("".join(out) + "</Document></kml>", encoding="utf-8")
+    return path
+
+
+def test_the_beijing_sample_drawn_in_google_earth_gives_the_geopackages_figures(tmp_path):
+    """Real OSM parcels, buildings and streets as a KML whose figures are words: every
+    required and provided figure is the GeoPackage's. (已建403户 had been read as new
+    housing: BJ-01 required 20 × 403 / 100 = 80.6 m² where existing housing's rate gives
+    15 × 403 / 100 = 60.45 m².)"""
+    from pathlib import Path
+
+    gpkg = Path(__file__).parent.parent / "samples" / "beijing-xueqing-osm.gpkg"
+    figures = []
+    for plan in (gpkg, _as_kml(gpkg, tmp_path / "学清路.kml")):
+        out = tmp_path / f"{plan.stem}.json"
+        res = CliRunner().invoke(main, ["check", str(plan), "--city", "national", "-o", str(out)])
+        assert res.exit_code in (0, 1), res.output
+        data = json.loads(out.read_text(encoding="utf-8"))
+        figures.append({(p["id"], f["rule"]): (f["required"], f["provided"])
+                        for p in data["parcels"] for f in p["findings"]})
+    assert figures[1] == figures[0]
+    assert figures[1][("BJ-01", "area_per_households")][0] == 60.45
