@@ -88,6 +88,9 @@ class _Label:
     fields: dict
     text: str
     source: str  # "text" or "attrib"
+    # The plan layer its own drawing layer names (红线 → parcels), None for a layer of words
+    # alone (文字, 标注, 0): a label labels an outline of its own layer only.
+    plan_layer: str | None = None
 
 
 # Words before a parcel's count that make it existing housing's (已建403户, 既有住宅户数:400);
@@ -208,7 +211,8 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
                 # point, which a draughtsman puts on a corner.
                 pos = entity.attribs[0].dxf.insert
                 labels.append(_Label(handle, (pos.x, pos.y), fields,
-                                     " ".join(str(v) for v in fields.values()), "attrib"))
+                                     " ".join(str(v) for v in fields.values()), "attrib",
+                                     plan_layer_of_block))
             try:
                 for child in entity.virtual_entities():
                     visit(child, layer, handle)
@@ -220,7 +224,8 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         if kind in ("TEXT", "MTEXT"):
             text = _decoded(entity.plain_text() if kind == "MTEXT" else entity.dxf.get("text", ""))
             pos = entity.dxf.insert
-            labels.append(_Label(handle, (pos.x, pos.y), {}, str(text), "text"))
+            labels.append(_Label(handle, (pos.x, pos.y), {}, str(text), "text",
+                                 layer_by_words(layer, mapping)))
             return
         plan_layer = layer_by_words(layer, mapping)
         if plan_layer is None:
@@ -528,10 +533,19 @@ def _assemble(p: Path, shapes, labels, problems, factor):
     polygons = [s for s in shapes if s.layer in POLYGON_LAYERS]
     geoms = np.array([s.geometry for s in polygons], dtype=object)
     owner = np.full(len(labels), -1)
+    # A road's name on the streets' layer labels no outline, and is not reported as one.
+    labels = [lb for lb in labels if lb.plan_layer != "streets"]
     if len(labels) and len(polygons):
         pts = shapely.points(np.array([lb.point for lb in labels], dtype=float))
         tree = shapely.STRtree(geoms)
         src, dst = tree.query(pts, predicate="within")
+        # A label on a plan layer's drawing layer labels that layer's outlines only: a
+        # parcel's "BJ-07 已建219户" on 红线 standing in a building's outline, or a building's
+        # "3# 96户" on 住宅 just outside its own, was read as the building's or the parcel's.
+        own = np.array([lb.plan_layer for lb in labels], dtype=object)[src]
+        drawn_on = np.array([s.layer for s in polygons], dtype=object)[dst]
+        keep = (own == None) | (own == drawn_on)  # noqa: E711 - elementwise
+        src, dst = src[keep], dst[keep]
         if len(src):
             # The smallest containing polygon, when shapes are nested (a room in a building).
             area = shapely.area(geoms[dst])

@@ -415,6 +415,52 @@ def test_labels_that_cannot_be_used_are_named_by_handle(tmp_path):
     assert data["parcels"][0]["id"] == "P1"
 
 
+def test_a_label_on_a_plan_layer_labels_that_layers_outlines(tmp_path):
+    """A label drawn on a plan layer's drawing layer labels that layer's outlines only: the
+    parcel's "P1 180户" on the red line's layer standing inside B1 was read as B1's second
+    label, a building's "B3 60户" on the buildings' layer with no outline of its own as the
+    parcel's 60 households, and a road's name on the streets' layer as the parcel's id."""
+    import ezdxf
+
+    doc = ezdxf.new("R2018")
+    doc.header["$INSUNITS"] = 6
+    msp = doc.modelspace()
+
+    def xy(x, y):
+        return (E0 + x, N0 + y)
+
+    def outline(x, y, w, h, layer):
+        msp.add_lwpolyline([xy(x, y), xy(x + w, y), xy(x + w, y + h), xy(x, y + h)],
+                           close=True, dxfattribs={"layer": layer})
+
+    def label(words, x, y, layer):
+        msp.add_text(words, dxfattribs={"layer": layer, "insert": xy(x, y), "height": 2})
+
+    outline(0, 0, 200, 100, "ZD-用地红线")
+    outline(10, 45, 20, 10, "GG-养老")
+    label("社区养老服务站 400㎡", 12, 50, "BZ-文字")
+    for x in (160, 70):
+        outline(x, 40, 20, 20, "JZ-住宅")
+    label("P1 180户", 165, 55, "ZD-用地红线")   # the parcel's, standing inside B1
+    label("B1 90户", 162, 50, "BZ-文字")
+    label("B2 90户", 72, 50, "BZ-文字")
+    label("B3 60户", 120, 50, "JZ-住宅")        # a building whose outline is not drawn
+    label("学清路", 50, 22, "DL-道路中心线")     # a road's name, inside the parcel
+    msp.add_line(xy(-10, 20), xy(210, 20), dxfattribs={"layer": "DL-道路中心线"})
+    path = tmp_path / "layers.dxf"
+    doc.saveas(path)
+    data, res = result_of(tmp_path, path)
+    assert "two labels in one outline" not in res.output
+    p = data["parcels"][0]
+    # Zunyi: 20 m² × 180 / 100 = 36 m² of new housing's rate, from the red line's label.
+    assert (p["id"], p["households_new"]) == ("P1", 180)
+    assert finding(data, "area_per_households")["required"] == 36.0
+    # B3's label, outside every building, is said as such, never read as the parcel's; the
+    # road's name is no label of an outline, and is not reported as one.
+    outside = [q for q in data["problems"] if "outside every outline" in q["message"]]
+    assert [q["found"] for q in outside] == ["'B3 60户'"]
+
+
 @pytest.mark.parametrize("label, fields", [
     ("3# 96户", {"id": "3#", "households": "96"}),
     ("3#（18F）96户", {"id": "3#", "households": "96"}),     # floors in brackets, no space

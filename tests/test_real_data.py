@@ -555,3 +555,57 @@ def test_the_beijing_sample_drawn_in_google_earth_gives_the_geopackages_figures(
                         for p in data["parcels"] for f in p["findings"]})
     assert figures[1] == figures[0]
     assert figures[1][("BJ-01", "area_per_households")][0] == 60.45
+
+
+def test_the_beijing_sample_drawn_as_a_draughtsman_draws_it_gives_its_households(tmp_path):
+    """Real OSM outlines as a 总平面图 in CGCS2000 metres (EPSG:4548), every figure a label on
+    its outline's own layer (the parcel's "BJ-07 已建219户" on 红线, often standing inside a
+    building): each parcel's households and floor-area figures are the GeoPackage's. Three
+    parcels' labels had been read as a building's or a facility's second label."""
+    from pathlib import Path
+
+    import ezdxf
+    import pyogrio
+    import shapely
+
+    gpkg = Path(__file__).parent.parent / "samples" / "beijing-xueqing-osm.gpkg"
+    layers = {name: gpd.read_file(gpkg, layer=name).to_crs(4548)
+              for name, _ in pyogrio.list_layers(gpkg)}
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 6
+    msp = doc.modelspace()
+    kinds = {"community_station": "社区养老服务站", "day_care_center": "日间照料中心"}
+    drawn = {"parcels": "红线", "buildings": "住宅", "facilities": "养老"}
+    for name, frame in layers.items():
+        for _, row in frame.iterrows():
+            if name == "streets":
+                for piece in shapely.get_parts(row.geometry):
+                    msp.add_lwpolyline(list(piece.coords), dxfattribs={"layer": "道路"})
+                continue
+            outline = row.geometry.buffer(3, cap_style="square") \
+                if row.geometry.geom_type == "Point" else row.geometry
+            for piece in shapely.get_parts(outline):
+                msp.add_lwpolyline(list(piece.exterior.coords)[:-1], close=True,
+                                   dxfattribs={"layer": drawn[name]})
+            said = {"parcels": lambda r: f"{r['id']} 已建{int(r['households_existing'])}户",
+                    "buildings": lambda r: f"{r['id']} {int(r['households'])}户",
+                    "facilities": lambda r: f"{r['id']} {kinds[r['kind']]} "
+                                            f"{r['floor_area_m2']:g}㎡"}[name](row)
+            at = row.geometry if row.geometry.geom_type == "Point" \
+                else row.geometry.representative_point()
+            msp.add_text(said, dxfattribs={"layer": drawn[name], "insert": (at.x, at.y),
+                                           "height": 2})
+    doc.saveas(tmp_path / "学清路总平面图.dxf")
+    figures = []
+    for plan, crs in ((gpkg, []), (tmp_path / "学清路总平面图.dxf", ["--crs", "EPSG:4548"])):
+        out = tmp_path / f"{plan.stem}.json"
+        res = CliRunner().invoke(main, ["check", str(plan), "--city", "national", *crs,
+                                        "-o", str(out)])
+        assert res.exit_code in (0, 1), res.output
+        data = json.loads(out.read_text(encoding="utf-8"))
+        figures.append({p["id"]: (p["households_existing"], next(
+            (f["required"], f["provided"]) for f in p["findings"]
+            if f["rule"] == "area_per_households")) for p in data["parcels"]})
+    assert figures[1] == figures[0]
+    # National: 15 m² per 100 existing households, BJ-01's 403: 60.45 m².
+    assert figures[1]["BJ-01"] == (403, (60.45, 0.0))
