@@ -532,9 +532,9 @@ def _assemble(p: Path, shapes, labels, problems, factor):
     frames = {}
     polygons = [s for s in shapes if s.layer in POLYGON_LAYERS]
     geoms = np.array([s.geometry for s in polygons], dtype=object)
-    owner = np.full(len(labels), -1)
     # A road's name on the streets' layer labels no outline, and is not reported as one.
     labels = [lb for lb in labels if lb.plan_layer != "streets"]
+    owner = np.full(len(labels), -1)
     if len(labels) and len(polygons):
         pts = shapely.points(np.array([lb.point for lb in labels], dtype=float))
         tree = shapely.STRtree(geoms)
@@ -542,9 +542,9 @@ def _assemble(p: Path, shapes, labels, problems, factor):
         # A label on a plan layer's drawing layer labels that layer's outlines only: a
         # parcel's "BJ-07 已建219户" on 红线 standing in a building's outline, or a building's
         # "3# 96户" on 住宅 just outside its own, was read as the building's or the parcel's.
-        own = np.array([lb.plan_layer for lb in labels], dtype=object)[src]
+        own = np.array([lb.plan_layer or "" for lb in labels], dtype=object)[src]
         drawn_on = np.array([s.layer for s in polygons], dtype=object)[dst]
-        keep = (own == None) | (own == drawn_on)  # noqa: E711 - elementwise
+        keep = (own == "") | (own == drawn_on)
         src, dst = src[keep], dst[keep]
         if len(src):
             # The smallest containing polygon, when shapes are nested (a room in a building).
