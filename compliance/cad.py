@@ -149,7 +149,11 @@ def parse_label(text: str, plan_layer: str) -> dict:
     if kind and plan_layer == "facilities":
         out["kind"] = kind
     if plan_layer == "facilities":
-        storeys = storeys_in(" ".join(t for t in tokens if t != out.get("id")))
+        # The kind's words set apart: a storey may be written against them (首层社区养老服务站).
+        rest = " ".join(t for t in tokens if t != out.get("id"))
+        for word, _ in KIND_WORDS:
+            rest = rest.replace(word, " ")
+        storeys = storeys_in(rest)
         if storeys is not None:
             out["floor"] = storeys
     return out
@@ -528,6 +532,35 @@ def _fills_without_outlines(p: Path, fills: list[_Shape], shapes: list[_Shape],
     return kept
 
 
+def _rooms_in_buildings(p: Path, polygons, attrs, label_of, problems) -> list:
+    """The eldercare rooms a building's label names ("1# 96户 首层社区养老服务站 350㎡"), as a
+    site plan notes a room in a building rather than drawing it: each a facility at the
+    building (its kind, floor area and storey from the label; no land of its own), said in a
+    warning. They had been passed over, and the project judged to provide none."""
+    rooms = []
+    drawn = [s.geometry for s in polygons if s.layer == "facilities"]
+    for j, shape in enumerate(polygons):
+        label = label_of[j]
+        if shape.layer != "buildings" or label is None or label.source != "text":
+            continue
+        if drawn and shapely.intersects(shape.geometry, drawn).any():
+            continue  # the room is drawn on the eldercare layer: that outline is the facility
+        room = {k: v for k, v in parse_label(label.text, "facilities").items()
+                if k in ("kind", "floor_area_m2", "floor")}  # the building's own are its
+        if not room.get("kind"):
+            continue
+        building = attrs[j].get("id") or f"H{shape.handle}"
+        room["id"] = f"{building}-养老"
+        rooms.append((_Shape("facilities", shape.handle,
+                             shapely.point_on_surface(shape.geometry)), room))
+        problems.append(Problem(str(p), N_("a building's label names an eldercare room: read as a "
+                                           "facility in that building"),
+                                layer="facilities", feature=room["id"], found=repr(label.text),
+                                expected=N_("its outline on the eldercare layer, where it has "
+                                            "land of its own"), level="warning"))
+    return rooms
+
+
 def _assemble(p: Path, shapes, labels, problems, factor):
     frames = {}
     polygons = [s for s in shapes if s.layer in POLYGON_LAYERS]
@@ -579,11 +612,14 @@ def _assemble(p: Path, shapes, labels, problems, factor):
         # A later source wins (PLAN-FORMAT.md): block attributes over text.
         attrs[j].update(fields)
         label_of[j] = label
+    rooms = _rooms_in_buildings(p, polygons, attrs, label_of, problems)
     for plan_layer in ("parcels", "buildings", "facilities", "streets"):
         if plan_layer == "streets":
             members = [(s, {}) for s in shapes if s.layer == "streets"]
         else:
             members = [(s, attrs[k]) for k, s in enumerate(polygons) if s.layer == plan_layer]
+        if plan_layer == "facilities":
+            members += rooms
         rows = []
         for shape, a in members:
             row = {**a, "_row": f"handle {shape.handle}"}

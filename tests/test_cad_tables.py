@@ -415,6 +415,50 @@ def test_labels_that_cannot_be_used_are_named_by_handle(tmp_path):
     assert data["parcels"][0]["id"] == "P1"
 
 
+@pytest.mark.parametrize("room_drawn", [False, True])
+def test_an_eldercare_room_noted_in_a_buildings_label(tmp_path, room_drawn):
+    """A site plan notes the room in the building's label ("1# 96户 首层社区养老服务站
+    350㎡") rather than drawing it: read as a facility in that building, with a warning. It
+    had been passed over, and the project judged to provide 0 m². Where the room is drawn on
+    the eldercare layer too, the drawn outline is the facility, counted once."""
+    import ezdxf
+
+    doc = ezdxf.new("R2018")
+    doc.header["$INSUNITS"] = 6
+    msp = doc.modelspace()
+
+    def outline(x, y, w, h, layer):
+        msp.add_lwpolyline([(E0 + x, N0 + y), (E0 + x + w, N0 + y), (E0 + x + w, N0 + y + h),
+                            (E0 + x, N0 + y + h)], close=True, dxfattribs={"layer": layer})
+
+    def label(words, x, y):
+        msp.add_text(words, dxfattribs={"layer": "文字", "insert": (E0 + x, N0 + y),
+                                        "height": 1})
+
+    outline(0, 0, 200, 100, "用地红线")
+    label("P1 1200户", 100, 90)
+    outline(20, 40, 30, 20, "住宅")
+    label("1# 96户 首层社区养老服务站 350㎡", 22, 50)
+    outline(120, 40, 30, 20, "住宅")
+    label("2# 96户", 122, 50)
+    if room_drawn:
+        outline(22, 42, 18, 16, "养老")
+        label("F1 社区养老服务站 350㎡", 24, 44)
+    doc.saveas(tmp_path / "room.dxf")
+    data, res = result_of(tmp_path, tmp_path / "room.dxf")
+    # Zunyi: 20 m² × 1,200 / 100 = 240 m² ≤ 350 m², counted once; a station's minimum 350.
+    area = finding(data, "area_per_households")
+    assert (area["required"], area["provided"]) == (240.0, 350.0)
+    assert finding(data, "facility_minimum_area")["status"] == "pass"
+    noted = [q for q in data["problems"] if "names an eldercare room" in q["message"]]
+    if room_drawn:
+        assert noted == []
+    else:
+        assert [q["feature"] for q in noted] == ["1#-养老"]
+        facility = data["parcels"][0]["facilities"][0]
+        assert facility["id"] == "1#-养老"
+
+
 def test_a_label_on_a_plan_layer_labels_that_layers_outlines(tmp_path):
     """A label drawn on a plan layer's drawing layer labels that layer's outlines only: the
     parcel's "P1 180户" on the red line's layer standing inside B1 was read as B1's second
