@@ -537,18 +537,21 @@ def _rooms_in_buildings(p: Path, polygons, attrs, label_of, problems) -> list:
     site plan notes a room in a building rather than drawing it: each a facility at the
     building (its kind, floor area and storey from the label; no land of its own), said in a
     warning. They had been passed over, and the project judged to provide none."""
-    rooms = []
+    naming = np.array([j for j, (shape, label) in enumerate(zip(polygons, label_of))
+                       if shape.layer == "buildings" and label is not None
+                       and label.source == "text"
+                       and any(word in label.text for word, _ in KIND_WORDS)], dtype=int)
     drawn = [s.geometry for s in polygons if s.layer == "facilities"]
-    for j, shape in enumerate(polygons):
-        label = label_of[j]
-        if shape.layer != "buildings" or label is None or label.source != "text":
-            continue
-        if drawn and shapely.intersects(shape.geometry, drawn).any():
-            continue  # the room is drawn on the eldercare layer: that outline is the facility
+    if len(naming) and drawn:
+        # A room drawn on the eldercare layer inside the building is the facility, as drawn.
+        buildings = np.array([polygons[j].geometry for j in naming], dtype=object)
+        hit = shapely.STRtree(drawn).query(buildings, predicate="intersects")[0]
+        naming = np.delete(naming, np.unique(hit))
+    rooms = []
+    for j in naming.tolist():
+        shape, label = polygons[j], label_of[j]
         room = {k: v for k, v in parse_label(label.text, "facilities").items()
                 if k in ("kind", "floor_area_m2", "floor")}  # the building's own are its
-        if not room.get("kind"):
-            continue
         building = attrs[j].get("id") or f"H{shape.handle}"
         room["id"] = f"{building}-养老"
         rooms.append((_Shape("facilities", shape.handle,

@@ -414,10 +414,8 @@ def read_plan(path: str | os.PathLike, *, table: str | os.PathLike | None = None
                                 expected=N_("a GeoJSON FeatureCollection or a GeoPackage")))
     elif p.suffix.lower() in (".geojson", ".json"):
         raw = _read_geojson(p, plan_map)
-    elif p.suffix.lower() == ".gpkg":
-        raw = _read_gpkg(p, plan_map)
-    elif p.suffix.lower() in _KML_SUFFIXES:
-        raw = _read_kml(p, plan_map)
+    elif p.suffix.lower() in (".gpkg", *_KML_SUFFIXES):
+        raw = _read_layers(p, plan_map)
     elif p.suffix.lower() in (".dxf", ".dwg"):
         raw = _read_dxf(p, cad_layers, cad_units, plan_map)
     elif p.suffix.lower() in _TABLE_SUFFIXES:
@@ -934,59 +932,45 @@ def _features_to_frame(features: list, crs: str, layer: str,
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-def _read_gpkg(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
+def _read_layers(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
+    """A file of several layers: a GeoPackage, or a KML or KMZ drawn in Google Earth or 奥维
+    (its folders the layers, its placemarks read by `_placemarks`). The plan's layers are
+    found by name, else by their words (地块, 养老设施, 住宅楼栋)."""
+    kml = p.suffix.lower() in _KML_SUFFIXES
     try:
         import pyogrio
 
         available = [name for name, _ in pyogrio.list_layers(p)]
     except Exception as exc:  # noqa: BLE001
-        raise PlanError(Problem(str(p), N_("cannot open as a GeoPackage"),
-                                found=str(exc))) from None
+        raise PlanError(Problem(str(p), N_("cannot open as a KML file") if kml else
+                                N_("cannot open as a GeoPackage"), found=str(exc))) from None
     layers, problems, undeclared = {}, [], set()
     chosen = _pick_layers(available, plan_map, str(p), problems)
     if "parcels" not in chosen:
-        raise PlanError(Problem(str(p), N_("the GeoPackage has no 'parcels' layer"), layer="parcels",
-                                found=", ".join(sorted(available)) or "no layers",
-                                expected=N_("a layer named parcels (or 地块, 用地红线…), or the "
-                                            "parcels' layer named in --fields")))
+        raise PlanError(Problem(
+            str(p), N_("the KML file has no folder of parcels") if kml else
+            N_("the GeoPackage has no 'parcels' layer"), layer="parcels",
+            found=", ".join(sorted(available)) or "no layers",
+            expected=N_("a folder named parcels (or 地块, 用地红线…), or the parcels' folder "
+                        "named in --fields") if kml else
+            N_("a layer named parcels (or 地块, 用地红线…), or the parcels' layer named in "
+               "--fields")))
     streams = {}
     for layer, name in chosen.items():
         own = plan_map.own_of(layer) if plan_map else frozenset()
-        stream = _stream(p, name, layer, own)
+        stream = _stream(p, name, layer, own)  # a GeoPackage's buildings
         if stream is not None:
             streams[layer] = stream
             continue
         gdf = _read_frame(p, name, plan_layer=layer, own=own)
+        if kml:
+            gdf = _placemarks(gdf, layer, str(p), problems)
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         layers[layer] = gdf
         if not _declared_crs(gdf):
             undeclared.add(layer)
     return RawPlan(str(p), layers, {k: str(p) for k in [*layers, *streams]}, fingerprint(p),
                    problems, undeclared, streams=streams)
-
-
-def _read_kml(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
-    """A KML or KMZ drawn in Google Earth or 奥维: its folders are the plan's layers, found
-    by their words (地块, 养老设施, 住宅楼栋) as a GeoPackage's are."""
-    try:
-        import pyogrio
-
-        available = [name for name, _ in pyogrio.list_layers(p)]
-    except Exception as exc:  # noqa: BLE001
-        raise PlanError(Problem(str(p), N_("cannot open as a KML file"), found=str(exc))) \
-            from None
-    layers, problems = {}, []
-    chosen = _pick_layers(available, plan_map, str(p), problems)
-    if "parcels" not in chosen:
-        raise PlanError(Problem(str(p), N_("the KML file has no folder of parcels"),
-                                layer="parcels", found=", ".join(available) or "—",
-                                expected=N_("a folder named parcels (or 地块, 用地红线…), or the "
-                                            "parcels' folder named in --fields")))
-    for layer, name in chosen.items():
-        gdf = _placemarks(_read_frame(p, name), layer, str(p), problems)
-        gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
-        layers[layer] = gdf
-    return RawPlan(str(p), layers, {k: str(p) for k in layers}, fingerprint(p), problems)
 
 
 def _placemarks(gdf: gpd.GeoDataFrame, layer: str, file: str,

@@ -139,7 +139,7 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
                                     expected=N_("at most {ratio}× its size and {limit} bytes"),
                                     args=(("ratio", str(ZIP_MAX_RATIO)),
                                           ("limit", f"{max_bytes:,}"))))
-        chosen = []
+        chosen, drawings = [], []
         for m in members:
             said = member_name(m)
             parts = PurePosixPath(said.replace("\\", "/")).parts
@@ -152,6 +152,8 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
             if name.startswith(".") or "__MACOSX" in parts:
                 continue
             if Path(name).suffix.lower() not in _LAYER_SUFFIXES:
+                if name.lower().endswith(".dwg"):
+                    drawings.append(said)
                 continue
             if not _SAFE_NAME.match(name):
                 raise PlanError(Problem(where, N_("a file name in the ZIP cannot be used"),
@@ -163,8 +165,8 @@ def _extract(upload: Upload, into: Path, max_bytes: int) -> list[Path]:
         if len(set(names)) != len(names):
             raise PlanError(Problem(where, N_("the ZIP holds two files of the same name"),
                                     expected=N_("one file per layer")))
-        drawings = [said for m in members if (said := member_name(m)).lower().endswith(".dwg")]
-        if drawings and not any(n.endswith((".dxf", ".gpkg", ".shp", ".geojson")) for n in names):
+        if drawings and not any(n.endswith((*_ONE_FILE_PLANS, ".shp", ".parquet"))
+                                and n != "meta.json" for n in names):
             # A site plan mailed as AutoCAD keeps it: the way out is the DWG's own.
             raise PlanError(Problem(f"{where}/{drawings[0]}", N_("a DWG drawing cannot be read"),
                                     expected=N_("the drawing saved as DXF (AutoCAD: 另存为 → DXF; "

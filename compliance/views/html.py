@@ -48,7 +48,7 @@ def environment(lang: str) -> jinja2.Environment:
     def gettext(__string: str, **variables) -> str:
         return translated(__string) % variables
 
-    env.globals.update(_=gettext, gettext=gettext)
+    env.globals.update(_=gettext, gettext=gettext, font_family=svgmap.FONT_FAMILY)
     env.filters["num"] = number
     env.filters["verbatim"] = _verbatim
     return env

@@ -19,11 +19,12 @@ import shapely
 from ..vocabulary import FacilityState, Verdict
 
 WIDTH, HEIGHT, PAD = 640, 420, 28
-# The map's words, as the page's (report.css), at 11 px: attributes of the map, since WeasyPrint
-# draws an SVG apart from the page's CSS, where its text was set in the default serif at 16 px
-# (wider than the labels were placed for: they overlapped).
-_FONT = ("Microsoft YaHei, PingFang SC, Hiragino Sans GB, Noto Sans CJK SC, Noto Sans SC, "
-         "Source Han Sans SC, WenQuanYi Micro Hei, sans-serif")
+# The reports' fonts, the page's (report.css takes them as `font_family`) and the map's, whose
+# words have them at 11 px as attributes: WeasyPrint draws an SVG apart from the page's CSS,
+# where its text was set in the default serif at 16 px (wider than the labels were placed
+# for: they overlapped). Unquoted, as an SVG attribute takes them in every reader.
+FONT_FAMILY = ("Microsoft YaHei, PingFang SC, Hiragino Sans GB, Noto Sans CJK SC, Noto Sans SC, "
+               "Source Han Sans SC, WenQuanYi Micro Hei, Helvetica Neue, Arial, sans-serif")
 NICE = (1, 2, 5)
 
 
@@ -236,7 +237,7 @@ def parcel_map(result, position: int, provided: list[dict], labels: dict,
                        frame.miny + HEIGHT / frame.scale)
 
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-           f'class="map" font-family="{_FONT}" font-size="11" role="img" '
+           f'class="map" font-family="{FONT_FAMILY}" font-size="11" role="img" '
            f'aria-label="{escape(labels["map"])}">',
            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
     # Every outline the map draws is made into a path in one pass (a pass costs a tenth of
@@ -429,7 +430,7 @@ def district_map(result, index: MapIndex, verdicts: list[str], anchors: list[str
 def _open(labels: dict) -> list[str]:
     """A district map's frame and background."""
     return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-            f'class="map" font-family="{_FONT}" font-size="11" role="img" '
+            f'class="map" font-family="{FONT_FAMILY}" font-size="11" role="img" '
             f'aria-label="{escape(labels["district"])}">',
             f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f7f7f4"/>']
 

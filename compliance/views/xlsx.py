@@ -84,17 +84,23 @@ def _said(model: Model):
         "severity": t.severity,
         "unit": lambda v: _UNITS.get(v, v),
         "inherited": lambda v: yes_no.get(v, v),
-        "standard": lambda v: t.pick(_level_of(standard, v)["place"],
-                                     _level_of(standard, v)["place_en"]),
+        "standard": lambda v: t.pick(*(_level_of(standard, v)[k] for k in ("place",
+                                                                           "place_en"))),
         "level": lambda v: t.pick(*LEVEL_NAMES[v]) if v in LEVEL_NAMES else v,
         "sourcing": lambda v: t.pick(*SOURCING_NAMES[v]) if v in SOURCING_NAMES else v,
     }
     columns = [(COLUMNS.index(c), say) for c, say in said.items()]
+    # A column holds a few codes over a district's rows: each said once.
+    known: dict[tuple[int, str], str] = {}
 
     def say(row: list) -> list:
         for i, words in columns:
-            if row[i] not in ("", None):
-                row[i] = words(row[i])
+            code = row[i]
+            if code in ("", None):
+                continue
+            if (i, code) not in known:
+                known[i, code] = words(code)
+            row[i] = known[i, code]
         return row
 
     return say
