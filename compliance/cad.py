@@ -115,6 +115,16 @@ def _parcel_households(cleaned: str) -> dict:
     return out
 
 
+def _storey_of_kind(token: str) -> bool:
+    """Whether a label's first token says where a room is, not which it is: a storey alone
+    ("二层 日间照料中心 600㎡") or written against the kind's words ("二层日间照料中心")."""
+    rest = token
+    for word, _ in KIND_WORDS:
+        rest = rest.replace(word, "")
+    rest = rest.strip("()（）[]【】,，:：")
+    return bool(rest) and storeys_in(rest) == rest
+
+
 def parse_label(text: str, plan_layer: str) -> dict:
     """The fields a label states: its first token as the id, households, floor area, kind."""
     out: dict = {}
@@ -132,7 +142,8 @@ def parse_label(text: str, plan_layer: str) -> dict:
             first = re.sub(f"({'|'.join((*_EXISTING_HOUSING, '新建', '规划'))})+$", "", first)
         if first and not (_HOUSEHOLDS.fullmatch(first) or _HOUSEHOLDS_COUNT.fullmatch(first)
                           or _AREA.fullmatch(first) or first.startswith(("户数", "套数"))
-                          or any(first.startswith(w) for w, _ in KIND_WORDS)):
+                          or any(first.startswith(w) for w, _ in KIND_WORDS)
+                          or _storey_of_kind(first)):
             out["id"] = first
     if count is not None and plan_layer == "buildings":
         out["households"] = next(said for said in count.groups() if said)

@@ -563,6 +563,14 @@ def test_a_parcels_label_says_which_housing_its_households_are(label, fields):
      {"id": "F2", "floor_area_m2": "300", "kind": "day_care_center", "floor": "首层"}),
     ("F1 养老服务站 350㎡ 3号楼", {"id": "F1", "floor_area_m2": "350",
                                    "kind": "community_station"}),
+    # A label that begins with the storey: where the room is, never its id.
+    ("二层日间照料中心 600㎡", {"floor_area_m2": "600", "kind": "day_care_center", "floor": "二层"}),
+    ("二层 日间照料中心 600㎡",
+     {"floor_area_m2": "600", "kind": "day_care_center", "floor": "二层"}),
+    ("地下一层 养老服务站 300㎡",
+     {"floor_area_m2": "300", "kind": "community_station", "floor": "地下一层"}),
+    ("A-1 二层日间照料中心 600㎡",
+     {"id": "A-1", "floor_area_m2": "600", "kind": "day_care_center", "floor": "二层"}),
 ])
 def test_facility_labels_name_their_areas(label, fields):
     from compliance.cad import parse_label
