@@ -141,7 +141,7 @@ def parse_label(text: str, plan_layer: str) -> dict:
             first = _FLOORS_NOTE.sub("", first[:count.start()].rstrip("共计合总:：")).strip()
             first = re.sub(f"({'|'.join((*_EXISTING_HOUSING, '新建', '规划'))})+$", "", first)
         if first and not (_HOUSEHOLDS.fullmatch(first) or _HOUSEHOLDS_COUNT.fullmatch(first)
-                          or _AREA.fullmatch(first) or first.startswith(("户数", "套数"))
+                          or _AREA.fullmatch(first) or re.search("户数|套数|面积", first)
                           or any(first.startswith(w) for w, _ in KIND_WORDS)
                           or _storey_of_kind(first)):
             out["id"] = first

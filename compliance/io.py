@@ -964,13 +964,87 @@ def _read_layers(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
             continue
         gdf = _read_frame(p, name, plan_layer=layer, own=own)
         if kml:
-            gdf = _placemarks(gdf, layer, str(p), problems)
+            gdf = _placemarks(_with_extended_data(gdf, p, name), layer, str(p), problems)
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         layers[layer] = gdf
         if not _declared_crs(gdf):
             undeclared.add(layer)
     return RawPlan(str(p), layers, {k: str(p) for k in [*layers, *streams]}, fingerprint(p),
                    problems, undeclared, streams=streams)
+
+
+def _laundered(name: str) -> str:
+    """A field's name as GDAL's KML reader gives an untyped <Data> field: every byte that is
+    not an ASCII letter, digit or underscore made "_" (户数 → "______")."""
+    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" * len(c.encode())
+                   for c in name)
+
+
+def _kml_document(p: Path):
+    """The KML's XML tree (a KMZ's first .kml member); None where it cannot be parsed."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        if p.suffix.lower() == ".kmz":
+            with zipfile.ZipFile(p) as z:
+                member = next((n for n in z.namelist() if n.lower().endswith(".kml")), None)
+                if member is None:
+                    return None
+                return ET.fromstring(z.read(member))
+        return ET.parse(p).getroot()
+    except (ET.ParseError, OSError, zipfile.BadZipFile):
+        return None
+
+
+def _with_extended_data(gdf: gpd.GeoDataFrame, p: Path, folder: str) -> gpd.GeoDataFrame:
+    """A KML folder's placemarks with their untyped <Data name="户数"><value>96</value></Data>
+    fields under their own names. GDAL gives such a field a name made of underscores
+    wherever it is not ASCII ("户数" → "______", 新建户数 and 已建户数 both "____________",
+    one column for two), so that 96 households were read as none given. SchemaData fields
+    (typed, declared in a <Schema>) keep their names and are left as GDAL reads them."""
+    root = _kml_document(p)
+    if root is None:
+        return gdf
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    folders = [f for f in root.iter() if local(f.tag) in ("Folder", "Document")
+               and next((c.text for c in f if local(c.tag) == "name"), None) == folder]
+    if len(folders) != 1:  # the layer's folder cannot be told: left as GDAL read it
+        return gdf
+    placemarks = [c for c in folders[0] if local(c.tag) == "Placemark"]
+    if len(placemarks) != len(gdf):
+        return gdf
+    rows = []
+    for placemark in placemarks:
+        row = {}
+        for data in placemark.iter():
+            if local(data.tag) == "Data" and data.get("name"):
+                value = next((v.text for v in data if local(v.tag) == "value"), None)
+                row[data.get("name").strip()] = value.strip() if isinstance(value, str) else None
+        rows.append(row)
+    names = list(dict.fromkeys(n for row in rows for n in row))
+    renamed = [n for n in names if _laundered(n) != n]
+    if not renamed:
+        return gdf
+    gdf = gdf.drop(columns=[c for c in {_laundered(n) for n in renamed} if c in gdf])
+    for n in renamed:
+        values = pd.Series([row.get(n) for row in rows], index=gdf.index, dtype=object)
+        # A field some placemarks declare in a schema and others give untyped is one field.
+        gdf[n] = gdf[n].astype(object).where(gdf[n].notna(), values) if n in gdf else values
+    return gdf
+
+
+def _balloon_text(description: str) -> str:
+    """A placemark's description as the words it shows: Google Earth's and 奥维's balloons
+    are often HTML ("<table><tr><td>户数</td><td>96</td></tr></table>", "<b>户数:</b> 96<br>")."""
+    import html
+
+    if "<" not in description:
+        return description
+    return html.unescape(re.sub(r"<[^>]*>", " ", description))
 
 
 def _placemarks(gdf: gpd.GeoDataFrame, layer: str, file: str,
@@ -988,7 +1062,8 @@ def _placemarks(gdf: gpd.GeoDataFrame, layer: str, file: str,
             gdf = gdf.drop(columns=[c for c in ("id",) if c in gdf]).rename(columns={"Name": "id"})
     if "description" not in gdf:
         return gdf
-    said = [cad.parse_label(d, layer) if isinstance(d, str) else {} for d in gdf["description"]]
+    said = [cad.parse_label(_balloon_text(d), layer) if isinstance(d, str) else {}
+            for d in gdf["description"]]
     read = set()
     for name in sorted({k for fields in said for k in fields} - {"id"}):
         values = pd.Series([fields.get(name) for fields in said], index=gdf.index, dtype=object)

@@ -250,6 +250,45 @@ def test_a_plan_drawn_in_google_earth_or_ovital(tmp_path, packed):
     assert said == {"parcels": "households_new", "facilities": "floor, floor_area_m2, kind"}
 
 
+KML_FIELDS = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>滨湖苑</name>
+<Schema name="地块" id="S1"><SimpleField type="int" name="新建户数"/></Schema>
+<Folder><name>规划地块</name>
+<Placemark><name>DK-01</name><ExtendedData><SchemaData schemaUrl="#S1">
+<SimpleData name="新建户数">1200</SimpleData></SchemaData></ExtendedData>
+<Polygon><outerBoundaryIs><LinearRing><coordinates>116.3500,40.0000,0 116.3560,40.0000,0
+116.3560,40.0040,0 116.3500,40.0040,0 116.3500,40.0000,0</coordinates></LinearRing>
+</outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>DK-02</name><ExtendedData><Data name="新建户数"><value>800</value></Data>
+<Data name="已建户数"><value>400</value></Data></ExtendedData>
+<Polygon><outerBoundaryIs><LinearRing><coordinates>116.3600,40.0000,0 116.3660,40.0000,0
+116.3660,40.0040,0 116.3600,40.0040,0 116.3600,40.0000,0</coordinates></LinearRing>
+</outerBoundaryIs></Polygon></Placemark></Folder>
+<Folder><name>养老设施</name><Placemark><name>F1</name>
+<description><![CDATA[<table><tr><td>类型</td><td>社区养老服务站</td></tr>
+<tr><td>建筑面积</td><td>400&#13217;</td></tr></table>]]></description>
+<Point><coordinates>116.3530,40.0020,0</coordinates></Point></Placemark></Folder>
+</Document></kml>"""
+
+
+def test_a_placemarks_own_fields_and_an_html_balloon(tmp_path):
+    """Fields as Google Earth and 奥维 keep them: declared in a schema, or untyped
+    (<Data name="新建户数">), whose Chinese names GDAL turns into underscores (both 新建户数
+    and 已建户数 "____________", one column for two), and a description shown as an HTML
+    table."""
+    plan = tmp_path / "滨湖苑.kml"
+    plan.write_text(KML_FIELDS, encoding="utf-8")
+    data, _ = result(tmp_path, plan)
+    got = {p["id"]: (p["households_new"], p["households_existing"]) for p in data["parcels"]}
+    assert got == {"DK-01": (1200, 0), "DK-02": (800, 400)}
+    # Zunyi: DK-01 20 m² × 1,200 / 100 = 240 m², against F1's 400 m² (in its parcel, the
+    # HTML table's 400㎡); DK-02 20 × 800 / 100 + 15 × 400 / 100 = 160 + 60 = 220 m².
+    area = {p["id"]: next(f for f in p["findings"] if f["rule"] == "area_per_households")
+            for p in data["parcels"]}
+    assert (area["DK-01"]["required"], area["DK-01"]["provided"]) == (240.0, 400.0)
+    assert area["DK-02"]["required"] == 220.0
+
+
 def test_a_rar_is_refused_with_the_way_out(tmp_path):
     plan = tmp_path / "报审资料.rar"
     plan.write_bytes(b"Rar!\x1a\x07\x01\x00" + b"\0" * 100)
