@@ -57,6 +57,9 @@ _FLOORS_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
 # An area, with the name a label gives it if any (建筑面积350㎡, 用地面积：400平方米).
 _AREA = re.compile(r"(?:(建筑面积|用地面积|占地面积|面积)\s*[:：=]?\s*)?"
                    r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
+# An area named as such needs no unit: a Chinese drawing's areas are in square metres
+# (建筑面积：350).
+_AREA_NAMED = re.compile(r"(建筑面积|用地面积|占地面积)\s*[:：=]?\s*(\d[\d,]*(?:\.\d+)?)(?![\d.,])")
 # Block attribute tags: field names of the format or their Chinese names.
 _ATTRIB_TAGS = {"编号": "id", "名称": "name", "户数": "households", "新建户数": "households_new",
                 "已建户数": "households_existing", "人口": "population",
@@ -152,7 +155,7 @@ def parse_label(text: str, plan_layer: str) -> dict:
     if plan_layer == "facilities":
         # 建筑面积 is the floor area, 用地面积 the land; an area named by neither is the
         # floor area; 占地面积 (the footprint) is neither.
-        for m in _AREA.finditer(cleaned):
+        for m in [*_AREA.finditer(cleaned), *_AREA_NAMED.finditer(cleaned)]:
             field = {"用地面积": "land_area_m2", "占地面积": None}.get(m.group(1) or "",
                                                                     "floor_area_m2")
             if field is not None:
@@ -221,7 +224,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
                 for attrib in entity.attribs:
                     tag = _decoded(attrib.dxf.get("tag", ""))
                     key = own.get(tag.lower()) or _ATTRIB_TAGS.get(tag, tag.lower())
-                    fields[key] = _decoded(attrib.dxf.get("text", ""))
+                    fields[key] = _label_text(attrib, "ATTRIB")
                 # Where the attributes stand (inside the block's outline), not the insertion
                 # point, which a draughtsman puts on a corner.
                 pos = entity.attribs[0].dxf.insert
@@ -237,7 +240,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
                                         feature=f"handle {handle}", level="warning"))
             return
         if kind in ("TEXT", "MTEXT"):
-            text = _decoded(entity.plain_text() if kind == "MTEXT" else entity.dxf.get("text", ""))
+            text = _label_text(entity, kind)
             pos = entity.dxf.insert
             labels.append(_Label(handle, (pos.x, pos.y), {}, str(text), "text",
                                  layer_by_words(layer, mapping)))
@@ -341,6 +344,27 @@ def _own_tags(tags: dict[str, dict[str, str]], plan_layer: str | None) -> dict[s
         for tag, target in tags[layer].items():
             own.setdefault(str(tag).lower(), target)
     return own
+
+
+# AutoCAD's %%nnn: the character of code nnn ("350m%%178" is 350m², as a draughtsman types ²
+# in a TEXT set in an SHX font).
+_PERCENT_CODE = re.compile(r"%%(\d{3})")
+# MTEXT's stacking of a superscript or subscript ("350m\S2^;" is 350m²).
+_MTEXT_STACK = re.compile(r"\\S([^;^#/\\]*)[\^#/]([^;\\]*);")
+
+
+def _label_text(entity, kind: str) -> str:
+    """A TEXT's or MTEXT's words as they are seen on the drawing: without their formatting
+    codes (%%u underlining a building's number, {\\fSimSun|b0;…} a font), with ² where it
+    was typed as %%178 or stacked as \\S2^;."""
+    from ezdxf.tools.text import plain_mtext
+
+    if kind == "MTEXT":
+        raw = _MTEXT_STACK.sub(lambda m: m.group(1) + m.group(2), entity.text)
+        text = plain_mtext(raw, split=False)
+    else:
+        text = entity.plain_text()
+    return _decoded(_PERCENT_CODE.sub(lambda m: chr(int(m.group(1))), text))
 
 
 def _decoded(text: str) -> str:

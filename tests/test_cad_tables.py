@@ -309,6 +309,40 @@ def test_a_facility_whose_label_names_no_kind_says_which_words_do(tmp_path):
     assert "养老院" in line
 
 
+def test_labels_with_autocads_formatting_codes_read_as_seen(tmp_path):
+    """Labels as AutoCAD keeps them: a TEXT underlined with %%u, an area named without its
+    unit (建筑面积：400), an MTEXT in a font of its own ({\\fSimSun|…;…}) over two lines
+    (\\P) with m² stacked (350m\\S2^;). Each was read as written: '%%u社区养老服务站%%u'
+    the facility's id, 400 not read at all."""
+    def extras(msp, xy, text, polygon):
+        polygon([(120, 70), (140, 70), (140, 85), (120, 85)], "GG-养老")
+        msp.add_mtext(r"{\fSimSun|b0|i0|c134|p2;F2 社区养老服务站}\P350m\S2^;",
+                      dxfattribs={"layer": "BZ-文字", "insert": xy(122, 80), "char_height": 2})
+
+    data, _ = result_of(tmp_path, site(tmp_path / "s.dxf", extras=extras,
+                                       facility_label="%%u社区养老服务站%%u 建筑面积：400"))
+    # Zunyi: 20 m² × 180 / 100 = 36 m² required; F1 400 m² + F2 350 m² = 750 m² provided.
+    area = finding(data, "area_per_households")
+    assert (area["required"], area["provided"]) == (36.0, 750.0)
+    ids = [f["id"] for f in data["parcels"][0]["facilities"]]
+    assert "F2" in ids and not any("%%" in i for i in ids)
+    # A station's minimum is 350 m²: the smaller of the two, F2, meets it exactly.
+    assert finding(data, "facility_minimum_area")["provided"] == 350.0
+
+
+@pytest.mark.parametrize("label, text", [
+    ("%%u3#%%u 96户", "3# 96户"),
+    ("养老服务站 350m%%178", "养老服务站 350m²"),
+    ("%%c600 给水管", "Ø600 给水管"),
+])
+def test_a_texts_percent_codes_are_the_characters_they_draw(label, text):
+    import ezdxf
+
+    from compliance.cad import _label_text
+
+    assert _label_text(ezdxf.new().modelspace().add_text(label), "TEXT") == text
+
+
 def test_block_attributes_of_an_offices_own_tags_are_named_with_fields(tmp_path):
     """Buildings drawn as a block whose attributes are tagged HS (户数) and BH (编号), as
     offices abbreviate them, beside buildings labelled in text: --fields names the tags, and
@@ -566,6 +600,9 @@ def test_a_parcels_label_says_which_housing_its_households_are(label, fields):
      {"id": "F2", "floor_area_m2": "300", "kind": "day_care_center", "floor": "首层"}),
     ("F1 养老服务站 350㎡ 3号楼", {"id": "F1", "floor_area_m2": "350",
                                    "kind": "community_station"}),
+    # An area named as such is in square metres without its unit, as drawings write it.
+    ("F3 日间照料中心 建筑面积：600 用地面积800",
+     {"id": "F3", "floor_area_m2": "600", "land_area_m2": "800", "kind": "day_care_center"}),
     # A label that begins with the storey: where the room is, never its id.
     ("二层日间照料中心 600㎡", {"floor_area_m2": "600", "kind": "day_care_center", "floor": "二层"}),
     ("二层 日间照料中心 600㎡",
