@@ -50,10 +50,12 @@ class Problem:
         return text.format(**dict(self.args)) if self.args else text
 
     def describe(self, words: dict | None = None, translate=lambda text: text,
-                 place=lambda where: where, name=lambda field: field) -> str:
+                 place=lambda where: where, name=lambda field: field,
+                 places=lambda found: found) -> str:
         """Where, what, found, expected, in the words given (English by default; the
         Translator passes Chinese ones, its catalogue, how it says where a feature stands in
-        a table or drawing, and how it names a field)."""
+        a table or drawing, how it names a field, and how it says the places a found value
+        lists: "sheet '项目' row 2, sheet '项目' row 3")."""
         w = {**_ENGLISH, **(words or {})}
         where = [self.file]
         said = {"feature": place, "field": name}
@@ -63,7 +65,7 @@ class Problem:
                 where.append(w[key].format(said.get(key, str)(value)))
         text = w["where"].join(where) + w["colon"] + self._filled(translate(self.message))
         if self.found is not None:
-            text += w["found"].format(self.found)
+            text += w["found"].format(places(self.found))
         if self.expected is not None:
             text += w["expected"].format(self._filled(translate(self.expected)))
         return text

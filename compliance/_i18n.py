@@ -199,7 +199,7 @@ class Translator:
         if self.lang != "zh":
             return str(p)
         return p.describe(_CHINESE_PLACES, lambda text: zh_punctuation(self.gettext(text)),
-                          _chinese_place, _chinese_field)
+                          _chinese_place, _chinese_field, self.named)
 
     def punctuate(self, text: str | None) -> str:
         """Chinese text set as Chinese is set: full-width punctuation next to Chinese, no

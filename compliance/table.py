@@ -49,7 +49,9 @@ PROJECT_ALIASES = {"项目名称": "name", "项目编号": "id", "养老设施�
                       for what, field in (("所在楼层", "eldercare_floor"),
                                           ("楼层", "eldercare_floor"),
                                           ("层数", "eldercare_floors"))},
-                   **{f"{room}{what}": "eldercare_kind" for room in ("养老设施", "养老服务设施")
+                   **{f"{room}{what}": "eldercare_kind"
+                      for room in ("养老设施", "养老服务设施", "养老用房", "养老服务用房", "设施",
+                                   "配建设施")
                       for what in ("类型", "类别")}}
 
 
@@ -71,6 +73,8 @@ REMARK_STOREY = N_("the project's own room: the storey it stands on is read from
 _REMARK_SAYS = {frozenset({"eldercare_kind", "eldercare_floor"}): REMARK_READ,
                 frozenset({"eldercare_kind"}): REMARK_KIND,
                 frozenset({"eldercare_floor"}): REMARK_STOREY}
+KIND_ASSUMED = N_("the list does not say what the projects' rooms are: each is read as a "
+                  "社区养老服务站 (community_station), whose minimum size it is judged by")
 CONVERTED_COLUMN = N_("the column's numbers are in {unit}: each read as so many {own} "
                       "(1 {unit} = {factor} {own})")
 UNREAD_COLUMNS = N_("columns not read: the plan format has no field of these names (a "
@@ -788,6 +792,37 @@ COORDINATE_HEADERS = frozenset(_LONGITUDE + _LATITUDE + _LONLAT)
 _CHINA_LON, _CHINA_LAT = (73.0, 136.0), (3.0, 54.0)
 
 
+# A hemisphere written before or after a coordinate (E106.94, 27.72N, 东经106°55′).
+_HEMISPHERE = re.compile(r"^(?P<pre>[EWNS]|东经|西经|北纬|南纬)?\s*(?P<body>.*?)\s*(?P<post>[EWNS])?$",
+                         re.IGNORECASE)
+# Degrees, minutes and seconds as GPS devices, Google Earth and 奥维 show them: 106°55′12″,
+# 106°55'12.5", 106度55分12秒, 27°42.5′ (after NFKC, ″ is two primes).
+_DMS = re.compile(r"(?P<d>\d+(?:\.\d+)?)\s*[°度]\s*"
+                  r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:[′'’分](?![′'’]))\s*)?"
+                  r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:″|′′|''|\"|”|秒)\s*)?")
+
+
+def _coordinate(cell) -> tuple[float, str | None]:
+    """A longitude or latitude as a table gives it: a decimal number (114.305393), or degrees,
+    minutes and seconds (114°18′19.4″), with its hemisphere before or after it if written (W
+    and S are negative). As parse_number: (value, reason it is not one)."""
+    if cell is None or isinstance(cell, (int, float)):
+        return parse_number(cell)
+    text = unicodedata.normalize("NFKC", str(cell)).strip()
+    m = _HEMISPHERE.fullmatch(text)
+    hemisphere = ((m["pre"] or m["post"] or "") if m else "").upper()
+    body = m["body"] if m and (m["pre"] or m["post"]) else text
+    sign = -1.0 if hemisphere in ("W", "S", "西经", "南纬") else 1.0
+    dms = _DMS.fullmatch(body)
+    if dms is not None:
+        minutes, seconds = float(dms["m"] or 0), float(dms["s"] or 0)
+        if minutes >= 60 or seconds >= 60:
+            return np.nan, "minutes or seconds of 60 or more"
+        return sign * (float(dms["d"]) + minutes / 60 + seconds / 3600), None
+    value, reason = parse_number(body)
+    return sign * value, reason
+
+
 def _points(frame: pd.DataFrame, file: str, layer: str) -> tuple[np.ndarray | None,
                                                                    list[Problem]]:
     """Each row's point (WGS 84, or the web map's datum that --coords converts), from its
@@ -809,11 +844,15 @@ def _points(frame: pd.DataFrame, file: str, layer: str) -> tuple[np.ndarray | No
             text = "" if cell is None else unicodedata.normalize("NFKC", str(cell)).strip()
             if not text:
                 continue
-            parts = [t for t in re.split(r"[,;\s]+", text) if t]
-            values = [parse_number(t) for t in parts] if len(parts) == 2 else [(np.nan, "")]
+            # Split at a comma or semicolon where there is one: a coordinate in degrees,
+            # minutes and seconds may hold spaces (106° 55′ 12″, 27° 42′).
+            parts = [t for t in re.split(r"[,;]+", text) if t.strip()]
+            if len(parts) != 2:
+                parts = [t for t in re.split(r"[,;\s]+", text) if t]
+            values = [_coordinate(t) for t in parts] if len(parts) == 2 else [(np.nan, "")]
             found = text
         else:
-            values = [parse_number(frame[lon_col].iloc[i]), parse_number(frame[lat_col].iloc[i])]
+            values = [_coordinate(frame[lon_col].iloc[i]), _coordinate(frame[lat_col].iloc[i])]
             found = f"{frame[lon_col].iloc[i]}, {frame[lat_col].iloc[i]}"
             if all(v is None and np.isnan(x) for x, v in values):
                 continue
@@ -821,7 +860,7 @@ def _points(frame: pd.DataFrame, file: str, layer: str) -> tuple[np.ndarray | No
             problems.append(Problem(file, N_("not a longitude and latitude"), layer=layer,
                                     feature=label, field=str(where), found=found,
                                     expected=N_("two numbers, longitude first: 114.305393, "
-                                                "30.593099")))
+                                                "30.593099 (or 114°18′19.4″, 30°35′35.2″)")))
             continue
         lon[i], lat[i] = values[0][0], values[1][0]
     swapped = ((lon >= _CHINA_LAT[0]) & (lon <= _CHINA_LAT[1]) & (lat >= _CHINA_LON[0])
@@ -880,7 +919,7 @@ def projects(tables: dict[str, pd.DataFrame], file: str
     problems += said
     if located is None:
         located = np.full(len(parcels), None, dtype=object)
-    facility_rows, facility_points = [], []
+    facility_rows, facility_points, assumed = [], [], []
     for (_, row), point in zip(parcels.iterrows(), located):
         area = row.get("eldercare_floor_area_m2")
         value, reason = parse_number(area)
@@ -890,9 +929,18 @@ def projects(tables: dict[str, pd.DataFrame], file: str
         # A list that does not say what the room is: a 社区养老服务站 (PLAN-FORMAT.md).
         if not _words(own["kind"]):
             own["kind"] = "community_station"
+            assumed.append(str(row["id"]))
         facility_rows.append({"id": f"{row['id']}-养老", **own, "parcel_id": row["id"],
                               "_row": row["_row"]})
         facility_points.append(point)
+    if assumed:
+        # The kind decides the room's minimum size: an assumed one is said, with the way out.
+        problems.append(Problem(file, KIND_ASSUMED, layer="facilities",
+                                found=", ".join(assumed[:10])
+                                + (f" … ({len(assumed)})" if len(assumed) > 10 else ""),
+                                level="warning",
+                                expected=N_("a column 养老设施类型 (or 设施类型) naming each "
+                                            "room's kind: 日间照料中心, 养老院…")))
     households = _households(parcels)
     has_point = np.array([p is not None for p in located], dtype=bool)
     buildings = gpd.GeoDataFrame({"id": parcels["id"].to_numpy()[has_point],

@@ -638,6 +638,63 @@ def test_a_dwg_is_refused_with_the_way_out(tmp_path):
 
 # ---------------------------------------------------------------- tables
 
+def test_points_in_degrees_minutes_and_seconds_and_a_kind_column_of_its_own(tmp_path):
+    """Coordinates as a GPS, Google Earth or 奥维 show them (106°55′12″E, 东经106.93), and the
+    room's kind in a column headed 设施类型: the first was refused as not a longitude, the
+    second left unread and the room judged as a 社区养老服务站."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "项目"
+    sheet.append(["编号", "新建户数", "养老用房面积（㎡）", "设施类型", "经度", "纬度"])
+    sheet.append(["A", 1200, 400, "日间照料中心", "106°55′12″E", "27°42′N"])
+    sheet.append(["B", 300, None, None, "东经106.93", "北纬27.70"])
+    sheet.append(["C", 300, 400, None, "106.92", "27.70"])
+    book.save(tmp_path / "p.xlsx")
+    data, _ = result_of(tmp_path, tmp_path / "p.xlsx")
+    radius = {p["id"]: next(f for f in p["findings"] if f["rule"] == "service_radius")
+              for p in data["parcels"]}
+    # 106°55′12″ = 106 + 55/60 + 12/3600 = 106.92°, 27°42′ = 27.70°: A stands where C does.
+    assert radius["A"]["provided"] == 0.0
+    # B is 0.01° of longitude east at 27.70°N: 0.01 × (111,412.84 cos φ − 93.5 cos 3φ)
+    # = 0.01 × (111,412.84 × 0.88539 − 93.5 × 0.1200) = 986.3 m, beyond Zunyi's 700 m.
+    assert radius["B"]["provided"] == pytest.approx(986.3, abs=1.0)
+    assert radius["B"]["status"] == "fail"
+    # Zunyi takes Guizhou's minimums ("街道级综合养老服务中心…不低于1000平方米，社区养老服务站
+    # …不低于350平方米"), none for a day-care centre: A's room has none; C's, of a kind not
+    # given, is a station, 350 m².
+    minimum = {p["id"]: next(f for f in p["findings"] if f["rule"] == "facility_minimum_area")
+               for p in data["parcels"]}
+    assert minimum["A"]["status"] == "not_applicable"
+    assert (minimum["C"]["kind"], minimum["C"]["required"]) == ("community_station", 350.0)
+    assumed = [q for q in data["problems"] if "does not say what the projects' rooms are" in
+               q["message"]]
+    # Only C's room is of a kind the list does not give.
+    assert [q["found"] for q in assumed] == ["C"]
+
+
+@pytest.mark.parametrize("cell, degrees", [
+    ("114°18′19.4″", 114 + 18 / 60 + 19.4 / 3600),
+    ("114°18'19.4\"", 114 + 18 / 60 + 19.4 / 3600),
+    ("114度18分19.4秒", 114 + 18 / 60 + 19.4 / 3600),
+    ("30°35.5′", 30 + 35.5 / 60),
+    ("E114.3", 114.3), ("114.3E", 114.3), ("北纬30.6", 30.6), ("W73.5", -73.5),
+    ("１１４．３", 114.3),
+])
+def test_a_coordinate_as_tables_write_it(cell, degrees):
+    from compliance.table import _coordinate
+
+    value, reason = _coordinate(cell)
+    assert reason is None and value == pytest.approx(degrees, abs=1e-9)
+
+
+def test_a_coordinate_of_sixty_minutes_is_refused():
+    from compliance.table import _coordinate
+
+    assert _coordinate("114°60′")[1] is not None
+
+
 def test_table_joined_to_a_drawing_and_a_row_matching_nothing(tmp_path):
     from openpyxl import Workbook
 
@@ -713,7 +770,7 @@ def test_an_office_table_as_people_keep_it(tmp_path):
     assert provided == [220.0, 200.0, 400.0]
     # The totals and the notes under the table are not projects, and the reviewer is told
     # where they were.
-    total = [p for p in data["problems"] if p["level"] == "warning"]
+    total = [p for p in data["problems"] if p["level"] == "warning" and "feature" in p]
     assert [(p["feature"], p["found"]) for p in total] == [
         ("sheet 'Sheet' row 10", "合计"), ("sheet 'Sheet' row 11", "注：户数以竣工备案为准。"),
         ("sheet 'Sheet' row 12", "填表人：")]
@@ -773,7 +830,7 @@ def test_a_unit_in_a_header_is_the_unit_of_its_numbers(tmp_path):
     # 0.1 m² per resident: 864 × 3 = 2,592 persons → 259.2 m²; 1,200 × 3 → 360 m².
     land = [finding(data, "per_capita_land", i) for i in range(2)]
     assert [(f["provided"], f["required"]) for f in land] == [(300.0, 259.2), (400.0, 360.0)]
-    said = [(p["field"], p["message"]) for p in data["problems"]]
+    said = [(p.get("field"), p["message"]) for p in data["problems"]]
     assert ("养老设施建筑面积", "the column's numbers are in 万m²: each read as so many m² "
             "(1 万m² = 10,000 m²)") in said
     assert ("养老设施用地面积", "the column's numbers are in 亩: each read as so many m² "
@@ -1219,7 +1276,8 @@ def test_a_row_without_an_id_is_named_by_its_row_in_the_readers_language(tmp_pat
     # Zunyi: 20 m² per 100 new households: 20 × 864 / 100 = 172.8 m², of 220 m² provided.
     assert finding(data, "area_per_households")["required"] == 172.8
     said = invoke("check", path, "--city", "zunyi", "--lang", "zh")
-    assert "工作表“项目”第 2 行 锦绣花园" in said.output and "row" not in said.output
+    assert "工作表“项目”第 2 行 锦绣花园" in said.output
+    assert "row" not in said.output.replace(str(tmp_path), "")
     assert "sheet '项目' row 2 锦绣花园" in invoke("check", path, "--city", "zunyi",
                                                 "--lang", "en").output
     invoke("check", path, "--city", "zunyi", "-o", tmp_path / "r.html")
@@ -1349,7 +1407,7 @@ def test_a_list_of_projects_and_facilities_picked_off_a_web_map(tmp_path):
 
 def test_a_coordinate_that_is_not_one_is_refused_by_its_row(tmp_path):
     path = tmp_path / "projects.csv"
-    path.write_text("项目名称,编号,新建户数,经度,纬度\n甲,A,500,106.93,\n乙,B,300,东经106度,27.7\n"
+    path.write_text("项目名称,编号,新建户数,经度,纬度\n甲,A,500,106.93,\n乙,B,300,见附图,27.7\n"
                     "丙,C,200,206.9,27.7\n", encoding="utf-8")
     res = invoke("check", path, "--city", "zunyi", "--lang", "en")
     assert res.exit_code == 2, res.output
