@@ -239,6 +239,63 @@ FIELD_NAMES = {
 }
 
 
+# The method's network notes (result-format: method.network), as a report's technical appendix
+# names them: key → (Chinese, English, unit of its figure).
+NETWORK_NOTE_NAMES = {
+    "street_lines": ("纳入路网的道路线", "street lines in the network", ""),
+    "street_segments": ("在交叉处打断后的道路段", "street segments, split at their crossings", ""),
+    "street_nodes": ("道路节点", "street nodes", ""),
+    "gaps_closed": ("接通的道路端点间隙", "gaps between street ends closed", ""),
+    "node_tolerance_m": ("端点接通容差", "ends joined within", "m"),
+    "join_slack_m": ("接入主路网允许多走的距离",
+                     "extra distance allowed to join the main network", "m"),
+    "street_components": ("路网连通片数", "connected pieces of the network", ""),
+    "main_network_m": ("主路网长度", "length of the main network", "m"),
+    "small_pieces": ("与主路网不连通的小片", "pieces cut off from the main network", ""),
+    "small_pieces_m": ("小片总长", "their length", "m"),
+    "largest_small_piece_m": ("最长小片", "longest piece cut off", "m"),
+    "search_limit_m": ("沿路搜索上限", "search limit along the streets", "m"),
+    "street_lines_beyond_reach": ("超出搜索范围而略去的道路线",
+                                  "street lines beyond the search limit, set aside", ""),
+    "unreachable_points": ("沿路到达不了任何设施的住户点",
+                           "households' points from which no facility is reached", ""),
+    "facility_longest_connector_m": ("设施接入道路的最长连线",
+                                     "longest link from a facility to its street", "m"),
+    "household_longest_connector_m": ("住户点接入道路的最长连线",
+                                      "longest link from a households' point to its street", "m"),
+}
+# facility_connectors_over_100_m: the links longer than the figure in the key.
+_LONG_CONNECTORS = {"facility": ("接入道路连线超过 {m} m 的设施",
+                                 "facilities more than {m} m from a street"),
+                    "household": ("接入道路连线超过 {m} m 的住户点",
+                                  "households' points more than {m} m from a street")}
+
+
+def network_note_rank(key: str) -> tuple[float, str]:
+    """Where a network note stands in the appendix: in the order above, the count of long
+    links before the longest one; a note without a name last."""
+    import re
+
+    order = list(NETWORK_NOTE_NAMES)
+    m = re.fullmatch(r"(facility|household)_connectors_over_\d+_m", key)
+    if m is not None:
+        return order.index(f"{m[1]}_longest_connector_m") - 0.5, key
+    return (order.index(key) if key in NETWORK_NOTE_NAMES else len(order)), key
+
+
+def network_note_name(key: str, lang: str) -> tuple[str, str]:
+    """A network note's name in a report (its key where it has none) and its figure's unit."""
+    import re
+
+    names = NETWORK_NOTE_NAMES.get(key)
+    if names is None:
+        m = re.fullmatch(r"(facility|household)_connectors_over_(\d+)_m", key)
+        if m is None:
+            return key, ""
+        names = (*(x.format(m=m[2]) for x in _LONG_CONNECTORS[m[1]]), "")
+    return (names[0] if lang == "zh" else names[1]), names[2]
+
+
 def field_name(field: str, lang: str) -> str:
     zh, en = FIELD_NAMES.get(field, (field, field))
     return zh if lang == "zh" else en

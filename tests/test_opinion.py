@@ -169,6 +169,13 @@ def test_network_maps_draw_the_streets_in_reach_not_circles(tmp_path):
     page = html.render(workflow.run(plan, standard, Options(distance="network")), "zh")
     assert 'stroke-dasharray="6 4"' not in page and 'stroke-opacity="0.45"' in page
     assert "步行服务半径内的道路" in page
+    # The technical appendix names each network figure in the reader's words, with its unit,
+    # its key beside it as results.json has it.
+    appendix = re.search(r'class="appendix">(.*?)</table>', index).group(1)
+    names = re.findall(r"<th>([^<]*)</th>", appendix)
+    assert names and all(re.search(r"[\u4e00-\u9fff]", n) and "_" not in n for n in names)
+    assert "<th>主路网长度</th>" in appendix and "main_network_m" in appendix
+    assert re.search(r"<th>端点接通容差</th><td class=\"num\">0.5 m</td>", appendix)
     assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
 

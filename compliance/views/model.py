@@ -21,7 +21,8 @@ from .._i18n import N_, Translator, rule_label
 from ..result import Finding, ParcelResult, Result, summarise
 from ..rules.catalogue import CATALOGUE, param_label
 from ..standard import Citation
-from ..vocabulary import META_FIELDS, SIGNATORIES, Severity, Status, Verdict
+from ..vocabulary import (META_FIELDS, SIGNATORIES, Severity, Status, Verdict,
+                          network_note_name, network_note_rank)
 
 _UNITS = {"m2": "m²", "m": "m", "ratio": "", "per_100_beds": "", "": ""}
 _OSM = re.compile(r"openstreetmap|(^|[^a-z])osm([^a-z]|$)", re.IGNORECASE)
@@ -505,6 +506,10 @@ class _Builder:
             "fingerprint": result.plan.fingerprint or "",
             "groups": [list(g) for g in result.groups],
             "method": result.method,
+            # The technical appendix: each note named, its key beside it as the JSON has it.
+            "network_notes": [(*network_note_name(k, self.lang), v, k)
+                              for k, v in sorted(result.method.network.items(),
+                                                 key=lambda kv: network_note_rank(kv[0]))],
             "radius": sorted({round(float(r), 1) for r in result.radius_m})
             if result.radius_m is not None else [],
             "inherited": inherited,
