@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 
 from .settings import Options
 
@@ -28,6 +29,9 @@ class Context:
     provision: Provision
     coverage: Coverage | None
     options: Options
+    # The CRS the plan's parcels came in (plan.given_crs): where a finding names a place, it
+    # gives the coordinates the office's own drawing and layers have there.
+    given_crs: pyproj.CRS | None = None
 
     @property
     def walking_speed_m_per_min(self) -> float:

@@ -65,7 +65,7 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                                     mapper=mapper)
     ctx = Context(standard=standard, parcels=plan.parcels, facilities=plan.facilities,
                   buildings=plan.buildings, provision=provision, coverage=coverage,
-                  options=options)
+                  options=options, given_crs=plan.given_crs)
 
     modified = _modified(standard, options)
     by_rule: dict[str, tuple[dict, ...]] = {}

@@ -290,3 +290,42 @@ def test_printed_summary_lists_the_first_groups_and_says_where_the_rest_are():
     assert "此处列出 35 组中的前 30 组" in printed
     overview = builder.index(links)
     assert overview.count("<li>A") == 35 and "此处列出 35 组" not in overview
+
+
+@pytest.mark.parametrize("crs, parcel, facility, said, given", [
+    # Longitude and latitude (a GeoJSON as web maps and QGIS write it).
+    (None, [(106.92, 27.70), (106.925, 27.70), (106.925, 27.704), (106.92, 27.704)],
+     (106.932, 27.7035), "106.920000°E, 27.700000°N", (106.92, 27.70)),
+    # A drawing's own metres: CGCS2000 Gauss-Krüger, central meridian 114°E.
+    ("EPSG:4547", [(500000, 3300000), (500500, 3300000), (500500, 3300400), (500000, 3300400)],
+     (500800, 3300350), "x=500000.0, y=3300000.0", (500000.0, 3300000.0)),
+])
+def test_the_farthest_point_is_said_where_the_plan_has_it(tmp_path, crs, parcel, facility,
+                                                          said, given):
+    """A parcel without buildings beyond the radius names its farthest point: it was said in
+    the metres of the measuring CRS about the plan's centre (x=-789, y=-222), found on no
+    drawing; it is said in the plan's own coordinates."""
+    plan = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"layer": "parcel", "id": "P1",
+                                           "households_new": 500},
+         "geometry": {"type": "Polygon", "coordinates": [[*map(list, parcel),
+                                                           list(parcel[0])]]}},
+        {"type": "Feature", "properties": {"layer": "facility", "id": "F1",
+                                           "kind": "community_station", "floor_area_m2": 400},
+         "geometry": {"type": "Point", "coordinates": list(facility)}}]}
+    if crs:
+        plan["crs"] = {"type": "name", "properties": {"name": crs}}
+    path = tmp_path / "p.geojson"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    out = tmp_path / "r.json"
+    res = invoke("check", path, "--city", "zunyi", "-o", out)
+    assert res.exit_code == 1, res.output
+    radius = next(f for f in json.loads(out.read_text(encoding="utf-8"))["parcels"][0]["findings"]
+                  if f["rule"] == "service_radius")
+    assert said in radius["message"].replace("，", ", ")  # the Chinese page's comma
+    assert radius["details"]["worst_point_plan_crs"] == pytest.approx(list(given), abs=1e-6)
+    # The corner farthest from F1: Zunyi's radius is 700 m. Longitude and latitude:
+    # Δx = 0.012° × 98,632 m/° (a degree of longitude at 27.7°N) = 1,183.6 m,
+    # Δy = 0.0035° × 110,815 m/° = 387.9 m, √(1,183.6² + 387.9²) = 1,245.5 m.
+    # Gauss-Krüger at its central meridian: √(800² + 350²) = 873.2 m.
+    assert radius["provided"] == pytest.approx(1245.5 if crs is None else 873.2, abs=1.0)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
+import pyproj
 
 from ._frame import Evaluation, frame, pick
 from .._i18n import N_
+from ..context import Context
 from ..settings import TOLERANCE
 from ..vocabulary import Status
 from .catalogue import CATALOGUE
@@ -24,8 +28,7 @@ FAIL_BUILDINGS = (N_("{uncovered_households:,.0f} households in {uncovered_build
                   "({listed}) are beyond the {required:,.0f} m radius; the farthest is "
                   "{provided:,.0f} m from the nearest facility."))
 FAIL_PARCEL = (N_("Parts of the parcel are up to {provided:,.0f} m from the nearest facility, "
-               "beyond the {required:,.0f} m radius (farthest point at x={worst_x:,.0f}, "
-               "y={worst_y:,.0f})."))
+               "beyond the {required:,.0f} m radius (farthest point at {worst_point})."))
 FAIL_NONE = N_("No eldercare facility in the plan can be reached.")
 FAIL_UNREACHABLE = N_("Some households are on streets that do not connect to any facility "
                       "(a separate part of the network).")
@@ -152,8 +155,11 @@ def evaluate(ctx, spec) -> Evaluation:
     ratio = np.array([d.get("network_to_straight", np.nan) for d in details], dtype=float)
     straight_m = np.array([d.get("worst_straight_m", np.nan) for d in details], dtype=float)
     worst_xy = np.full((n, 2), np.nan)
+    worst_point = np.full(n, None, dtype=object)
     if cov is not None and measured.any():
         worst_xy[measured] = cov.xy[worst_at[measured]]
+        worst_point[measured] = _as_given(ctx, worst_xy[measured], details,
+                                          np.flatnonzero(measured))
     fixed = _fixed_radius(spec, ctx.options) is not None
     failing = status == Status.FAIL.value
     findings = frame(
@@ -169,7 +175,7 @@ def evaluate(ctx, spec) -> Evaluation:
         limit_m=cov.limit_m if cov is not None and cov.limit_m else np.nan,
         minutes=minutes(ctx, spec), speed_m_per_min=ctx.walking_speed_m_per_min,
         uncovered_households=uncovered_hh, uncovered_buildings=uncovered_b, listed=listed,
-        worst_x=worst_xy[:, 0], worst_y=worst_xy[:, 1],
+        worst_x=worst_xy[:, 0], worst_y=worst_xy[:, 1], worst_point=worst_point,
         network_to_straight=ratio, worst_straight_m=straight_m,
         notes=[[NETWORK_RATIO] if r == r else [] for r in ratio],
         details=details,
@@ -181,3 +187,31 @@ def evaluate(ctx, spec) -> Evaluation:
 
 
 EVALUATORS = {INFO.id: evaluate}
+
+
+def _as_given(ctx: Context, xy: np.ndarray, details: list[dict],
+              rows: np.ndarray) -> list[str]:
+    """The farthest points as the office finds them: in the CRS the plan was given in (a
+    drawing's own x and y, longitude and latitude for a GeoJSON), written so, and kept in each
+    parcel's details as `worst_point_plan_crs`. The measuring CRS's metres about the plan's
+    centre (x=-789) were said before, which no drawing has."""
+    given, measuring = ctx.given_crs, ctx.parcels.crs
+    if given is None or measuring is None:
+        return [f"x={x:.1f}, y={y:.1f}" for x, y in xy.tolist()]
+    gx, gy = _transformer(pyproj.CRS(measuring), given).transform(xy[:, 0], xy[:, 1])
+    geographic = given.is_geographic
+    out = []
+    for row, x, y in zip(rows.tolist(), np.asarray(gx).tolist(), np.asarray(gy).tolist()):
+        if geographic:
+            details[row]["worst_point_plan_crs"] = [round(x, 7), round(y, 7)]
+            out.append(f"{abs(x):.6f}°{'E' if x >= 0 else 'W'}, "
+                       f"{abs(y):.6f}°{'N' if y >= 0 else 'S'}")
+        else:  # as a CAD program shows a point: no thousands separators, to be copied
+            details[row]["worst_point_plan_crs"] = [round(x, 2), round(y, 2)]
+            out.append(f"x={x:.1f}, y={y:.1f}")
+    return out
+
+
+@lru_cache(maxsize=16)
+def _transformer(measuring: pyproj.CRS, given: pyproj.CRS) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(measuring, given, always_xy=True)
