@@ -252,7 +252,7 @@ NETWORK_NOTE_NAMES = {
     "street_components": ("路网连通片数", "connected pieces of the network", ""),
     "main_network_m": ("主路网长度", "length of the main network", "m"),
     "small_pieces": ("与主路网不连通的小片", "pieces cut off from the main network", ""),
-    "small_pieces_m": ("小片总长", "their length", "m"),
+    "small_pieces_m": ("小片总长", "length of the cut-off pieces", "m"),
     "largest_small_piece_m": ("最长小片", "longest piece cut off", "m"),
     "search_limit_m": ("沿路搜索上限", "search limit along the streets", "m"),
     "street_lines_beyond_reach": ("超出搜索范围而略去的道路线",
