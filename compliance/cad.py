@@ -52,6 +52,9 @@ _HOUSEHOLDS = re.compile(r"(?:([^\s户]+?)\s*户(?!数)"
 # ("约96户", refused as the word it is).
 _HOUSEHOLDS_NAMED = re.compile(r"[户套]数\s*[:：=]?\s*([^\s户套,，;；/]+)")
 _HOUSEHOLDS_COUNT = re.compile(r"(?<![约近超\d.,])(\d[\d,]*(?:\.\d+)?)\s*[户套](?![数内])")
+# A floor's layout, lifts to flats (2梯4户, 两梯四户, 1T2H): how many flats a landing serves.
+_LIFTS_AND_FLATS = re.compile(r"[\d一二两三四五六七八九十]+\s*(?:梯|T)\s*[\d一二两三四五六七八九十]+\s*(?:户|H)",
+                              re.IGNORECASE)
 # A floor count in brackets after a building's number ("3#(18F)"): not part of its id.
 _FLOORS_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
 # An area, with the name a label gives it if any (建筑面积350㎡, 用地面积：400平方米).
@@ -132,14 +135,17 @@ def parse_label(text: str, plan_layer: str) -> dict:
     """The fields a label states: its first token as the id, households, floor area, kind."""
     out: dict = {}
     cleaned = text.replace("\\P", " ").strip()
-    tokens = cleaned.split()
     kind = next((k for word, k in KIND_WORDS if word in cleaned), None)
-    count = _HOUSEHOLDS_NAMED.search(cleaned) or _HOUSEHOLDS_COUNT.search(cleaned) \
-        or _HOUSEHOLDS.search(cleaned)
+    # A floor's layout (2梯4户: two lifts, four flats a floor) counts no building's households
+    # and is no part of its id (7#2梯4户).
+    counted = _LIFTS_AND_FLATS.sub(" ", cleaned)
+    tokens = counted.split()
+    count = _HOUSEHOLDS_NAMED.search(counted) or _HOUSEHOLDS_COUNT.search(counted) \
+        or _HOUSEHOLDS.search(counted)
     if tokens:
         first = tokens[0]
         glued = count is not None and count.re is _HOUSEHOLDS_COUNT and count.start() > 0 \
-            and count.end() <= len(first) and cleaned.startswith(first)
+            and count.end() <= len(first) and counted.startswith(first)
         if glued:  # "3#(18F)96户": the id is what stands before the count (and its housing)
             first = _FLOORS_NOTE.sub("", first[:count.start()].rstrip("共计合总:：")).strip()
             first = re.sub(f"({'|'.join((*_EXISTING_HOUSING, '新建', '规划'))})+$", "", first)
@@ -151,7 +157,7 @@ def parse_label(text: str, plan_layer: str) -> dict:
     if count is not None and plan_layer == "buildings":
         out["households"] = next(said for said in count.groups() if said)
     elif count is not None:
-        out |= _parcel_households(cleaned)
+        out |= _parcel_households(counted)
     if plan_layer == "facilities":
         # 建筑面积 is the floor area, 用地面积 the land; an area named by neither is the
         # floor area; 占地面积 (the footprint) is neither.

@@ -555,6 +555,12 @@ def test_a_label_on_a_plan_layer_labels_that_layers_outlines(tmp_path):
     ("约96套", {"households": "约96"}),
     ("配套用房", {"id": "配套用房"}),         # 配套 is another word
     ("套内面积80㎡", {}),  # and so is 套内 (an area's note, no building's id)
+    # A floor's layout, lifts to flats, is no count of the building's households: 2梯4户 was
+    # read as 4 households (an 18-storey building of 72).
+    ("3#住宅 18层 2梯4户", {"id": "3#住宅"}),
+    ("3# 两梯四户 18层 共72户", {"id": "3#", "households": "72"}),
+    ("6# 2T4H 18F 72户", {"id": "6#", "households": "72"}),
+    ("7#2梯4户", {"id": "7#"}),
 ])
 def test_household_labels_as_draughtsmen_write_them(label, fields):
     from compliance.cad import parse_label
