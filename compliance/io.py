@@ -956,6 +956,7 @@ def _read_layers(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
             N_("a layer named parcels (or 地块, 用地红线…), or the parcels' layer named in "
                "--fields")))
     streams = {}
+    document = None
     for layer, name in chosen.items():
         own = plan_map.own_of(layer) if plan_map else frozenset()
         stream = _stream(p, name, layer, own)  # a GeoPackage's buildings
@@ -964,7 +965,9 @@ def _read_layers(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
             continue
         gdf = _read_frame(p, name, plan_layer=layer, own=own)
         if kml:
-            gdf = _placemarks(_with_extended_data(gdf, p, name), layer, str(p), problems)
+            if document is None:  # parsed once for all its folders
+                document = _kml_document(p) or False
+            gdf = _placemarks(_with_extended_data(gdf, document, name), layer, str(p), problems)
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         layers[layer] = gdf
         if not _declared_crs(gdf):
@@ -997,14 +1000,14 @@ def _kml_document(p: Path):
         return None
 
 
-def _with_extended_data(gdf: gpd.GeoDataFrame, p: Path, folder: str) -> gpd.GeoDataFrame:
+def _with_extended_data(gdf: gpd.GeoDataFrame, root, folder: str) -> gpd.GeoDataFrame:
     """A KML folder's placemarks with their untyped <Data name="户数"><value>96</value></Data>
     fields under their own names. GDAL gives such a field a name made of underscores
     wherever it is not ASCII ("户数" → "______", 新建户数 and 已建户数 both "____________",
     one column for two), so that 96 households were read as none given. SchemaData fields
-    (typed, declared in a <Schema>) keep their names and are left as GDAL reads them."""
-    root = _kml_document(p)
-    if root is None:
+    (typed, declared in a <Schema>) keep their names and are left as GDAL reads them. `root`:
+    the KML's parsed document (False where it could not be parsed)."""
+    if root is None or root is False:
         return gdf
 
     def local(tag: str) -> str:
