@@ -61,8 +61,8 @@ _FLOORS_NOTE = re.compile(r"[（(][^（）()]*[)）]$")
 _AREA = re.compile(r"(?:(建筑面积|用地面积|占地面积|面积)\s*[:：=]?\s*)?"
                    r"(\d[\d,]*(?:\.\d+)?)\s*(?:㎡|m2|m²|平方米|平米)", re.IGNORECASE)
 # An area named as such needs no unit: a Chinese drawing's areas are in square metres
-# (建筑面积：350).
-_AREA_NAMED = re.compile(r"(建筑面积|用地面积|占地面积)\s*[:：=]?\s*(\d[\d,]*(?:\.\d+)?)(?![\d.,])")
+# (建筑面积：350); one followed by another unit (0.5公顷, 1.2万㎡, 3亩) is not read as m².
+_AREA_NAMED = re.compile(r"(建筑面积|用地面积|占地面积)\s*[:：=]?\s*(\d[\d,]*(?:\.\d+)?)(?!\s*[\d.,万千亩公顷hHkK])")
 # Block attribute tags: field names of the format or their Chinese names.
 _ATTRIB_TAGS = {"编号": "id", "名称": "name", "户数": "households", "新建户数": "households_new",
                 "已建户数": "households_existing", "人口": "population",

@@ -609,6 +609,9 @@ def test_a_parcels_label_says_which_housing_its_households_are(label, fields):
     # An area named as such is in square metres without its unit, as drawings write it.
     ("F3 日间照料中心 建筑面积：600 用地面积800",
      {"id": "F3", "floor_area_m2": "600", "land_area_m2": "800", "kind": "day_care_center"}),
+    # ... but never a figure in another unit, read as so many square metres.
+    ("F3 日间照料中心 建筑面积1.2万㎡ 用地面积0.5公顷",
+     {"id": "F3", "kind": "day_care_center"}),
     # A label that begins with the storey: where the room is, never its id.
     ("二层日间照料中心 600㎡", {"floor_area_m2": "600", "kind": "day_care_center", "floor": "二层"}),
     ("二层 日间照料中心 600㎡",
