@@ -121,13 +121,18 @@ def _parcel_households(cleaned: str) -> dict:
     return out
 
 
+def _without_kind_words(text: str) -> str:
+    """The text with the kinds' words set apart by spaces: a storey may be written against
+    them (首层社区养老服务站)."""
+    for word, _ in KIND_WORDS:
+        text = text.replace(word, " ")
+    return text
+
+
 def _storey_of_kind(token: str) -> bool:
     """Whether a label's first token says where a room is, not which it is: a storey alone
     ("二层 日间照料中心 600㎡") or written against the kind's words ("二层日间照料中心")."""
-    rest = token
-    for word, _ in KIND_WORDS:
-        rest = rest.replace(word, "")
-    rest = rest.strip("()（）[]【】,，:：")
+    rest = _without_kind_words(token).strip(" ()（）[]【】,，:：")
     return bool(rest) and storeys_in(rest) == rest
 
 
@@ -169,11 +174,8 @@ def parse_label(text: str, plan_layer: str) -> dict:
     if kind and plan_layer == "facilities":
         out["kind"] = kind
     if plan_layer == "facilities":
-        # The kind's words set apart: a storey may be written against them (首层社区养老服务站).
-        rest = " ".join(t for t in tokens if t != out.get("id"))
-        for word, _ in KIND_WORDS:
-            rest = rest.replace(word, " ")
-        storeys = storeys_in(rest)
+        storeys = storeys_in(_without_kind_words(" ".join(t for t in tokens
+                                                         if t != out.get("id"))))
         if storeys is not None:
             out["floor"] = storeys
     return out

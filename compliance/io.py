@@ -956,7 +956,7 @@ def _read_layers(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
             N_("a layer named parcels (or 地块, 用地红线…), or the parcels' layer named in "
                "--fields")))
     streams = {}
-    document = None
+    document = _kml_document(p) if kml else None  # parsed once for all its folders
     for layer, name in chosen.items():
         own = plan_map.own_of(layer) if plan_map else frozenset()
         stream = _stream(p, name, layer, own)  # a GeoPackage's buildings
@@ -965,8 +965,6 @@ def _read_layers(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
             continue
         gdf = _read_frame(p, name, plan_layer=layer, own=own)
         if kml:
-            if document is None:  # parsed once for all its folders
-                document = _kml_document(p) or False
             gdf = _placemarks(_with_extended_data(gdf, document, name), layer, str(p), problems)
         gdf["_row"] = [f"#{i + 1}" for i in range(len(gdf))]
         layers[layer] = gdf
@@ -1006,8 +1004,8 @@ def _with_extended_data(gdf: gpd.GeoDataFrame, root, folder: str) -> gpd.GeoData
     wherever it is not ASCII ("户数" → "______", 新建户数 and 已建户数 both "____________",
     one column for two), so that 96 households were read as none given. SchemaData fields
     (typed, declared in a <Schema>) keep their names and are left as GDAL reads them. `root`:
-    the KML's parsed document (False where it could not be parsed)."""
-    if root is None or root is False:
+    the KML's parsed document (None where it could not be parsed)."""
+    if root is None:
         return gdf
 
     def local(tag: str) -> str:

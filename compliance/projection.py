@@ -70,11 +70,16 @@ def _local_crs(lon: float, lat: float) -> pyproj.CRS:
                                  "+datum=WGS84 +units=m +no_defs +type=crs")
 
 
-@lru_cache(maxsize=64)
 def to_lonlat(crs: pyproj.CRS) -> pyproj.Transformer:
-    """A transformer from `crs` to WGS 84 longitude/latitude (looked up once per CRS: the
-    search for a transformation takes longer than most plans' arithmetic)."""
-    return pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    """A transformer from `crs` to WGS 84 longitude/latitude."""
+    return transformer(crs, WGS84)
+
+
+@lru_cache(maxsize=64)
+def transformer(source: pyproj.CRS, target: pyproj.CRS) -> pyproj.Transformer:
+    """A transformer from `source` to `target`, x (easting, longitude) first (looked up once
+    per pair: the search for a transformation takes longer than most plans' arithmetic)."""
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
 def describe(crs: pyproj.CRS) -> str:

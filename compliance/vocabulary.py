@@ -8,6 +8,7 @@ against string literals.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 
@@ -265,6 +266,7 @@ NETWORK_NOTE_NAMES = {
                                       "longest link from a households' point to its street", "m"),
 }
 # facility_connectors_over_100_m: the links longer than the figure in the key.
+_LONG_CONNECTORS_KEY = re.compile(r"(facility|household)_connectors_over_(\d+)_m")
 _LONG_CONNECTORS = {"facility": ("接入道路连线超过 {m} m 的设施",
                                  "facilities more than {m} m from a street"),
                     "household": ("接入道路连线超过 {m} m 的住户点",
@@ -274,10 +276,8 @@ _LONG_CONNECTORS = {"facility": ("接入道路连线超过 {m} m 的设施",
 def network_note_rank(key: str) -> tuple[float, str]:
     """Where a network note stands in the appendix: in the order above, the count of long
     links before the longest one; a note without a name last."""
-    import re
-
     order = list(NETWORK_NOTE_NAMES)
-    m = re.fullmatch(r"(facility|household)_connectors_over_\d+_m", key)
+    m = _LONG_CONNECTORS_KEY.fullmatch(key)
     if m is not None:
         return order.index(f"{m[1]}_longest_connector_m") - 0.5, key
     return (order.index(key) if key in NETWORK_NOTE_NAMES else len(order)), key
@@ -285,11 +285,9 @@ def network_note_rank(key: str) -> tuple[float, str]:
 
 def network_note_name(key: str, lang: str) -> tuple[str, str]:
     """A network note's name in a report (its key where it has none) and its figure's unit."""
-    import re
-
     names = NETWORK_NOTE_NAMES.get(key)
     if names is None:
-        m = re.fullmatch(r"(facility|household)_connectors_over_(\d+)_m", key)
+        m = _LONG_CONNECTORS_KEY.fullmatch(key)
         if m is None:
             return key, ""
         names = (*(x.format(m=m[2]) for x in _LONG_CONNECTORS[m[1]]), "")

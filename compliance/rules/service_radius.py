@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 import pyproj
 
 from ._frame import Evaluation, frame, pick
+from .. import projection
 from .._i18n import N_
 from ..context import Context
 from ..settings import TOLERANCE
@@ -158,8 +157,10 @@ def evaluate(ctx, spec) -> Evaluation:
     worst_point = np.full(n, None, dtype=object)
     if cov is not None and measured.any():
         worst_xy[measured] = cov.xy[worst_at[measured]]
-        worst_point[measured] = _as_given(ctx, worst_xy[measured], details,
-                                          np.flatnonzero(measured))
+        said, kept = _as_given(ctx, worst_xy[measured])
+        worst_point[measured] = said
+        for p, point in zip(np.flatnonzero(measured).tolist(), kept or []):
+            details[p]["worst_point_plan_crs"] = point
     fixed = _fixed_radius(spec, ctx.options) is not None
     failing = status == Status.FAIL.value
     findings = frame(
@@ -189,29 +190,20 @@ def evaluate(ctx, spec) -> Evaluation:
 EVALUATORS = {INFO.id: evaluate}
 
 
-def _as_given(ctx: Context, xy: np.ndarray, details: list[dict],
-              rows: np.ndarray) -> list[str]:
-    """The farthest points as the office finds them: in the CRS the plan was given in (a
-    drawing's own x and y, longitude and latitude for a GeoJSON), written so, and kept in each
-    parcel's details as `worst_point_plan_crs`. The measuring CRS's metres about the plan's
-    centre (x=-789) were said before, which no drawing has."""
+def _as_given(ctx: Context, xy: np.ndarray) -> tuple[list[str], list[list[float]] | None]:
+    """The farthest points as the office finds them, in the CRS the plan was given in (a
+    drawing's own x and y, longitude and latitude for a GeoJSON): as a message writes them,
+    and as the details keep them (None where the plan gave no CRS). The measuring CRS's
+    metres about the plan's centre (x=-789) were said before, which no drawing has."""
     given, measuring = ctx.given_crs, ctx.parcels.crs
     if given is None or measuring is None:
-        return [f"x={x:.1f}, y={y:.1f}" for x, y in xy.tolist()]
-    gx, gy = _transformer(pyproj.CRS(measuring), given).transform(xy[:, 0], xy[:, 1])
-    geographic = given.is_geographic
-    out = []
-    for row, x, y in zip(rows.tolist(), np.asarray(gx).tolist(), np.asarray(gy).tolist()):
-        if geographic:
-            details[row]["worst_point_plan_crs"] = [round(x, 7), round(y, 7)]
-            out.append(f"{abs(x):.6f}°{'E' if x >= 0 else 'W'}, "
-                       f"{abs(y):.6f}°{'N' if y >= 0 else 'S'}")
-        else:  # as a CAD program shows a point: no thousands separators, to be copied
-            details[row]["worst_point_plan_crs"] = [round(x, 2), round(y, 2)]
-            out.append(f"x={x:.1f}, y={y:.1f}")
-    return out
-
-
-@lru_cache(maxsize=16)
-def _transformer(measuring: pyproj.CRS, given: pyproj.CRS) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(measuring, given, always_xy=True)
+        return [f"x={x:.1f}, y={y:.1f}" for x, y in xy.tolist()], None
+    gx, gy = projection.transformer(pyproj.CRS(measuring), given).transform(xy[:, 0], xy[:, 1])
+    points = np.column_stack([gx, gy]).tolist()
+    digits = 7 if given.is_geographic else 2
+    kept = [[round(x, digits), round(y, digits)] for x, y in points]  # Python's, correctly rounded
+    if given.is_geographic:
+        return [f"{abs(x):.6f}°{'E' if x >= 0 else 'W'}, {abs(y):.6f}°{'N' if y >= 0 else 'S'}"
+                for x, y in points], kept
+    # As a CAD program shows a point: no thousands separators, to be copied.
+    return [f"x={x:.1f}, y={y:.1f}" for x, y in points], kept
