@@ -726,7 +726,7 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
     norm = status.map(lambda v: STATE_ALIASES.get(str(v).strip().lower())
                       if v is not None and v == v else FacilityState.PLANNED)
     L.error(norm.isna().to_numpy(), N_("unknown status"), field="status", found=status.to_numpy(),
-            expected=N_("planned or existing"))
+            expected=N_("planned or existing (规划 / 新建 / 在建, 现状 / 已建 / 现状保留)"))
     out["status"] = norm.fillna(FacilityState.PLANNED).map(str).to_numpy()
     out["phase"] = _numbers(L, "phase", required=False, integer=True, minimum=1, maximum=100,
                             expected=N_("a whole number ≥ 1"))

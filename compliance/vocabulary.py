@@ -92,9 +92,13 @@ KIND_WORDS = (
 )
 # Words planners write for a kind or a state, mapped to the format's.
 KIND_ALIASES = {zh: kind for kind, (zh, _) in FACILITY_KINDS.items()} | dict(KIND_WORDS)
-STATE_ALIASES = {"planned": FacilityState.PLANNED, "existing": FacilityState.EXISTING,
-                 "规划": FacilityState.PLANNED, "新建": FacilityState.PLANNED,
-                 "现状": FacilityState.EXISTING, "已建": FacilityState.EXISTING}
+# A facility being built (在建) is not yet in service: planned. 改建 / 扩建 are left unread,
+# as they say neither whether the room serves now nor with which area.
+PLANNED_WORDS = ("规划", "新建", "规划新建", "拟建", "在建")
+EXISTING_WORDS = ("现状", "已建", "现状保留", "保留", "已建成", "建成", "现有")
+STATE_ALIASES = {"planned": FacilityState.PLANNED, "existing": FacilityState.EXISTING} \
+    | dict.fromkeys(PLANNED_WORDS, FacilityState.PLANNED) \
+    | dict.fromkeys(EXISTING_WORDS, FacilityState.EXISTING)
 
 # The plan's layers: name → the singular a GeoJSON feature carries in `layer`.
 LAYERS = ("parcels", "facilities", "buildings", "streets")
@@ -124,6 +128,11 @@ FIELD_ALIASES = {
                 "complete_c": "complete_community", "elderly_po": "elderly_population",
                 "residentia": "residential_floor_area_m2", "gross_floo": "gross_floor_area_m2"},
     "facilities": {"编号": "id", "名称": "name", "类型": "kind", "类别": "kind",
+                   # A facilities layer names its own columns for the facility: 设施类型 left
+                   # unread judged every facility without its kind, and so without its minimum.
+                   "设施编号": "id", "设施名称": "name", "设施类型": "kind", "设施类别": "kind",
+                   "养老设施类型": "kind", "养老设施类别": "kind", "设施状态": "status",
+                   "建设状态": "status",
                    "建筑面积": "floor_area_m2", "用地面积": "land_area_m2", "状态": "status",
                    "地块编号": "parcel_id", "所属地块": "parcel_id", "分期": "phase",
                    "期次": "phase", "床位": "beds", "床位数": "beds",
