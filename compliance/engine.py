@@ -206,13 +206,16 @@ def _mark_affected(finding: Finding, notes: list[tuple]) -> Finding:
     reads = set(CATALOGUE[finding.rule].reads)
     hits = [(label, [f for f in fields if f in reads]) for label, fields in notes]
     hits = [(label, fields) for label, fields in hits if fields]
-    if not hits or finding.status == Status.NOT_APPLICABLE:
+    if not hits:
         return finding
     provision_side = any(f.startswith("facilities.") for _, fields in hits for f in fields)
     demand_side = any(not f.startswith("facilities.") or f == "facilities.kind"
                       for _, fields in hits for f in fields)
+    # A rule that found nothing to judge may find it once the field is read: a facility of
+    # no known kind has no minimum, yet a street centre of 600 m² is short of its 1,000.
     uncertain = (provision_side and finding.status == Status.FAIL) or \
-        (demand_side and finding.status == Status.PASS)
+        (demand_side and finding.status == Status.PASS) or \
+        finding.status == Status.NOT_APPLICABLE
     text = "; ".join(f"{label} ({', '.join(f.split('.', 1)[1] for f in fields)})"
                      for label, fields in hits)
     note = Text(AFFECTED, {"features": text})

@@ -395,6 +395,24 @@ def test_a_bad_facility_field_is_reported_on_the_parcels_it_counts_for():
     assert finding(run(plan, "x-district"), "P1", "service_radius").status == "pass"
 
 
+
+def test_a_facility_of_unread_kind_leaves_its_minimum_undecided():
+    # F1 is a 600 m² street centre whose kind the layer does not give. Zunyi (through Guizhou,
+    # SOURCES-MORE 15) sets a street centre ≥ 1,000 m² and a station ≥ 350 m²: F1 fails the
+    # one and passes the other, so with its kind unknown no minimum can be said to hold, nor
+    # to be not applicable, and P1 is incomplete rather than compliant.
+    plan = make_plan([{"id": "P1", "households_new": 1000, "geometry": rect(0, 0, 200, 100)}],
+                     [{**FAC, "kind": "街道养老中心", "floor_area_m2": 600.0,
+                       "geometry": pt(50, 50)}], strict=False)
+    result = run(plan, "zunyi")
+    f = finding(result, "P1", "facility_minimum_area")
+    assert f.status == "insufficient_data"
+    assert any("F1" in n.args.get("features", "") for n in f.notes)
+    # 20 × 1,000 / 100 = 200 m² ≤ 600 m²: the kind does not change the area provided.
+    assert finding(result, "P1", "area_per_households").status == "pass"
+    assert result.parcels[0].verdict == "incomplete"
+
+
 # 7. A shared formula that adds up ----------------------------------------------------------
 
 def test_shared_group_formula_prints_the_groups_arithmetic():
