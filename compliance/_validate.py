@@ -24,7 +24,8 @@ from ._errors import PLACE_IN_FILE, PlanError, Problem
 from .rules.catalogue import CATALOGUE
 from .settings import MAX_AREA_M2, MAX_COUNT
 from .vocabulary import (FIELD_ALIASES, FACILITY_KINDS, KIND_ALIASES, KIND_WORDS,
-                         LAYER_FIELDS, STATE_ALIASES, FacilityState, Severity, layer_fields)
+                         LAYER_FIELDS, STATE_ALIASES, FacilityState, Severity, kind_in_words,
+                         layer_fields)
 
 # A dash or a slash in a cell: nothing written there (none, not applicable, not known).
 # NFKC has already made full-width forms (－, ／) plain.
@@ -701,11 +702,16 @@ def validate_facilities(gdf, file: str, parcel_ids: set[str], geometry_required:
     out["id"] = _ids(L)
     out["name"] = L.gdf["name"].astype(object).where(L.gdf["name"].notna(), None) \
         if "name" in L.gdf else None
-    # A drawing names a kind in its labels' words; a table or a layer by the format's ids.
-    expected = _kind_words() if L.drawing else ", ".join(FACILITY_KINDS)
+    # A drawing names a kind in its labels' words; a table or a layer by the format's ids or
+    # a name holding those words.
+    expected = _kind_words() if L.drawing else \
+        f"{', '.join(FACILITY_KINDS)}; {_kind_words()}"
     if "kind" in L.gdf:
         raw = L.gdf["kind"].map(lambda v: str(v).strip() if v is not None and v == v else None)
-        kind = raw.map(lambda v: KIND_ALIASES.get(v, v))
+        # A name of the kind as an office writes it (社区日间照料中心, 老年人日间照料中心) is
+        # read by the kind's words in it, as a drawing's label is.
+        kind = raw.map(lambda v: (KIND_ALIASES.get(v) or kind_in_words(v) or v)
+                       if isinstance(v, str) else v)
         blank = raw.isna().to_numpy()
         L.error(blank, N_("missing value"), field="kind", expected=expected)
         unknown = ~kind.isin(list(FACILITY_KINDS)).to_numpy() & ~blank

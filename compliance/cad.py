@@ -24,7 +24,7 @@ import shapely
 from ._i18n import N_
 from ._errors import PlanError, Problem
 from ._validate import storeys_in
-from .vocabulary import KIND_WORDS, LAYER_WORDS, layer_by_words
+from .vocabulary import KIND_WORDS, LAYER_WORDS, kind_in_words, layer_by_words
 
 # PLAN-FORMAT.md: DXF layer names recognised by default (vocabulary.LAYER_WORDS).
 DEFAULT_LAYERS = LAYER_WORDS
@@ -140,7 +140,7 @@ def parse_label(text: str, plan_layer: str) -> dict:
     """The fields a label states: its first token as the id, households, floor area, kind."""
     out: dict = {}
     cleaned = text.replace("\\P", " ").strip()
-    kind = next((k for word, k in KIND_WORDS if word in cleaned), None)
+    kind = kind_in_words(cleaned)
     # A floor's layout (2梯4户: two lifts, four flats a floor) counts no building's households
     # and is no part of its id (7#2梯4户).
     counted = _LIFTS_AND_FLATS.sub(" ", cleaned)

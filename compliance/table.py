@@ -25,7 +25,7 @@ from ._i18n import HAS_CHINESE, N_
 from ._errors import PlanError, Problem
 from ._validate import (ALL_UNITS, UnsavedFormula, apply_aliases, field_units,
                         is_household_count, parse_number, storeys_in, unit_factor, units_of)
-from .vocabulary import FIELD_ALIASES, KIND_WORDS, PROJECT_FACILITY_FIELDS, layer_fields
+from .vocabulary import FIELD_ALIASES, PROJECT_FACILITY_FIELDS, kind_in_words, layer_fields
 
 # Sheet names for each layer; without any, the first sheet is the parcels.
 SHEETS = {"parcels": ("parcels", "地块", "项目"), "buildings": ("buildings", "楼栋"),
@@ -435,7 +435,7 @@ def _room_in(remark: str) -> dict:
     """What a remark says of the project's own room: its kind (by the words a drawing's label
     uses) and the storey it stands on."""
     said = {}
-    kind = next((k for word, k in KIND_WORDS if word in remark), None)
+    kind = kind_in_words(remark)
     if kind:
         said["eldercare_kind"] = kind
     storeys = storeys_in(remark) if remark else None

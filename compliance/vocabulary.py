@@ -88,8 +88,18 @@ KIND_WORDS = (
     ("社区养老服务站", "community_station"), ("日间照料中心", "day_care_center"),
     ("养老服务站", "community_station"), ("互助养老点", "village_point"),
     ("幸福院", "village_point"), ("养老机构", "care_home"), ("养老院", "care_home"),
-    ("护理院", "care_home"),
+    ("护理院", "care_home"), ("敬老院", "care_home"),
+    # Beijing's community-level station is a 社区养老服务驿站.
+    ("养老服务驿站", "community_station"),
 )
+
+
+def kind_in_words(text: str) -> str | None:
+    """The kind a name or label says in its words (滨湖社区日间照料中心: day_care_center), the
+    longest word first; None if it says none."""
+    return next((kind for word, kind in KIND_WORDS if word in text), None)
+
+
 # Words planners write for a kind or a state, mapped to the format's.
 KIND_ALIASES = {zh: kind for kind, (zh, _) in FACILITY_KINDS.items()} | dict(KIND_WORDS)
 # A facility being built (在建) is not yet in service: planned. 改建 / 扩建 are left unread,

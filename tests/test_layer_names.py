@@ -385,16 +385,20 @@ def test_a_geojson_of_one_layer_as_a_gis_exports_it(tmp_path):
     assert "parcels.geojson" in res.output
 
 
-@pytest.mark.parametrize("state, read", [("现状保留", True), ("在建", True), ("改扩建", False)])
-def test_a_facilities_layer_in_its_own_words(tmp_path, state, read):
+@pytest.mark.parametrize("state, read, centre, station", [
+    ("现状保留", True, "街道养老服务中心", "社区养老服务站"),
+    ("在建", True, "滨湖街道养老服务中心", "滨湖苑社区养老服务驿站"),
+    ("改扩建", False, "街道养老服务中心", "社区养老服务站")])
+def test_a_facilities_layer_in_its_own_words(tmp_path, state, read, centre, station):
     """设施编号 / 设施名称 / 设施类型 / 设施状态 are a facilities layer's own headers: 设施类型
-    left unread judged every facility without its kind, so without the minimum of its kind."""
+    left unread judged every facility without its kind, so without the minimum of its kind.
+    A kind written as a facility's name is read by the kind's words in it."""
     plan = tmp_path / "plan.gpkg"
     frame([{"地块编号": "P1", "新建户数": 1000}], [rect(0, 0, 200, 100)]).to_file(
         plan, layer="规划地块", driver="GPKG")
-    frame([{"设施编号": "F1", "设施名称": "滨湖街道养老服务中心", "设施类型": "街道养老服务中心",
+    frame([{"设施编号": "F1", "设施名称": "滨湖街道养老服务中心", "设施类型": centre,
             "建筑面积": 600.0, "设施状态": state, "地块编号": "P1"},
-           {"设施编号": "F2", "设施名称": "滨湖苑服务站", "设施类型": "社区养老服务站",
+           {"设施编号": "F2", "设施名称": "滨湖苑服务站", "设施类型": station,
             "建筑面积": 360.0, "设施状态": "规划新建", "地块编号": "P1"}],
           [pt(50, 50), pt(150, 50)]).to_file(plan, layer="养老设施", driver="GPKG")
     if not read:  # 改扩建 says neither whether the room serves now nor with which area
