@@ -921,9 +921,14 @@ def projects(tables: dict[str, pd.DataFrame], file: str
         located = np.full(len(parcels), None, dtype=object)
     facility_rows, facility_points, assumed = [], [], []
     for (_, row), point in zip(parcels.iterrows(), located):
-        area = row.get("eldercare_floor_area_m2")
-        value, reason = parse_number(area)
-        if reason is None and np.isnan(value):  # blank, or written as "—" / "无"
+        value, reason = parse_number(row.get("eldercare_floor_area_m2"),
+                                     units_of("eldercare_floor_area_m2"))
+        land, _ = parse_number(row.get("eldercare_land_area_m2"),
+                               units_of("eldercare_land_area_m2"))
+        # Blank, "—" / "无", or 0 with no land: the project provides no room. An office writes
+        # 0 as often as it leaves the cell empty, and a room of 0 m² was refused as a bad
+        # facility, leaving the project unjudged where it provides none.
+        if reason is None and (np.isnan(value) or value == 0 and not land > 0):
             continue
         own = {field: row.get(given) for given, field in PROJECT_FACILITY_FIELDS.items()}
         # A list that does not say what the room is: a 社区养老服务站 (PLAN-FORMAT.md).

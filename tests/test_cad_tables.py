@@ -743,6 +743,23 @@ def test_csv_project_list_alone(tmp_path, encoding):
     assert a["name"] == "甲"
 
 
+def test_a_project_list_writing_0_for_no_room(tmp_path):
+    """0 in 养老设施建筑面积 is no room, as a blank is: the project is judged short of it,
+    not left unjudged for a room of 0 m²."""
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,编号,新建户数,养老设施建筑面积\n甲,A,1200,0\n乙,B,1000,0 ㎡\n",
+                    encoding="utf-8")
+    data, res = result_of(tmp_path, path)
+    assert not [q for q in data["problems"] if q["level"] == "error"], res.output
+    # Zunyi, 20 m² per 100 new households: A 20 × 1,200 / 100 = 240 m², B 20 × 1,000 / 100
+    # = 200 m², each with nothing provided.
+    area = {p["id"]: next(f for f in p["findings"] if f["rule"] == "area_per_households")
+            for p in data["parcels"]}
+    assert [(f["required"], f["provided"], f["status"]) for f in area.values()] == [
+        (240.0, 0.0, "fail"), (200.0, 0.0, "fail")]
+    assert [p["facilities"] for p in data["parcels"]] == [[], []]
+
+
 def test_an_office_table_as_people_keep_it(tmp_path):
     """A district office's workbook: a title and a note above a header two rows deep (户数
     merged over 新建 / 已建, units in brackets, a line break in a cell), a blank row, counts
