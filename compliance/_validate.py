@@ -215,7 +215,10 @@ def apply_aliases(gdf, layer: str):
 # ("1,200", "12,345.5"). Anything else with a comma ("20,5", "1,2,0,0") is ambiguous: refused.
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_BOOLEAN, _AMBIGUOUS, _TEXT, _FORMULA = "boolean", "ambiguous", "text", "formula"
+_BOOLEAN, _AMBIGUOUS, _TEXT, _FORMULA, _APPROXIMATE = \
+    "boolean", "ambiguous", "text", "formula", "approximate"
+# A figure written as about so many (约1200户, 1200余户, 1200户左右): never taken as the figure.
+_ABOUT = re.compile(r"^(约|大约|近|逾|超过)|(余|多|左右|以上|以下)$")
 
 
 UNSAVED_FORMULA = N_("a formula whose value the workbook does not hold (the program that "
@@ -318,6 +321,10 @@ def parse_number(value, units: tuple[str, ...] = ()):
         if text.endswith(unit) and len(text) > len(unit):
             text = text[:-len(unit)].rstrip()
             break
+    if _ABOUT.search(text):
+        about = _ABOUT.sub("", text).strip()
+        if about and parse_number(about, units)[1] is None:
+            return np.nan, _APPROXIMATE
     if "," in text:
         if not _THOUSANDS.match(text):
             return np.nan, _AMBIGUOUS
@@ -463,6 +470,9 @@ def _numbers(L: _Layer, field: str, *, required: bool, integer: bool, minimum: f
             "nor a thousands separator in groups of three (write 20.5 or 1200; 1,200 is read "
             "as thousands)"), field=field, found=raw, expected=expected)
     L.error(reason == _TEXT, N_("not a number"), field=field, found=raw, expected=expected)
+    L.error(reason == _APPROXIMATE, N_("an approximate figure (约, 余, 左右) is not taken for "
+                                       "the figure: the rules need the figure itself"),
+            field=field, found=raw, expected=expected)
     L.error(reason == _FORMULA, UNSAVED_FORMULA, field=field, found=raw,
             expected=SAVE_IN_EXCEL)
     blank = np.isnan(values) & (reason == None)  # noqa: E711 - elementwise on objects

@@ -306,6 +306,8 @@ def test_facility_naming_no_parcel(tmp_path):
     ("many", "not a number"),
     ("NaN", "not a number"),
     (1e12, "implausibly large"),
+    ("约1200户", "an approximate figure"),
+    ("1200户左右", "an approximate figure"),
 ])
 def test_bad_households(tmp_path, value, words):
     assert_refused(check(write(tmp_path, [parcel(households_new=value), facility()])),
