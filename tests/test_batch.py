@@ -96,6 +96,32 @@ def test_bad_features_are_listed_and_the_rest_checked(tmp_path):
     assert "NEG" in (out / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_parcels_page_concludes_on_that_parcel_alone(tmp_path):
+    """Each parcel's page is printed and signed on its own: its conclusion is the parcel's,
+    and it lists the problems of the whole plan, not every other feature's."""
+    table = tmp_path / "projects.csv"
+    table.write_text("项目名称,编号,新建户数,养老设施建筑面积,经度,纬度\n"
+                     "甲,A,1000,400,106.92,27.70\n乙,B,2500,400,106.93,27.70\n"
+                     "丙,C,约800户,0,106.94,27.70\n", encoding="utf-8")
+    out = tmp_path / "out"
+    invoke("batch", table, "--city", "zunyi", "-o", out)
+    page = {p.name.split("-")[0]: p.read_text(encoding="utf-8")
+            for p in (out / "parcels").glob("*.html")}
+    opinion = {k: v[v.index('<div class="conclusion">'):v.index("</div>", v.index(
+        '<div class="conclusion">'))] for k, v in page.items()}
+    # Zunyi, 20 m² per 100 new households: A 20 × 1,000 / 100 = 200 m² ≤ 400 provided;
+    # B 20 × 2,500 / 100 = 500 m², 100 short. Each room is over Guizhou's 350 m² minimum
+    # and stands where its project's households are (0 m, within 700 m).
+    assert "之地块 A（甲）对照《遵义市深化养老服务改革发展若干措施》：合规" in opinion["A"]
+    assert "该地块符合标准" in opinion["A"] and "B（乙）" not in opinion["A"]
+    assert "应达到 500 m²，实际 400 m²，尚缺 100 m²" in opinion["B"]
+    assert "A（甲）" not in opinion["B"] and "共 3 个地块" not in opinion["B"]
+    # C's own count (约800户) is on C's page and the overview, not on A's: A says there is one.
+    assert "约800户" in page["C"] and "约800户" not in page["A"]
+    assert "另有 1 处问题涉及具体要素" in page["A"]
+    assert "约800户" in (out / "index.html").read_text(encoding="utf-8")
+
+
 def test_ids_cannot_escape_the_folder(tmp_path):
     features = [
         {"layer": "parcel", "id": "../../evil", "households_new": 10,

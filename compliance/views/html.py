@@ -18,7 +18,7 @@ from markupsafe import Markup
 from .._i18n import CJK, N_, translations, zh_punctuation
 from ..result import Result
 from . import svgmap
-from .model import Model, build, index_order, index_rows, number
+from .model import Model, build, conclusion_of, index_order, index_rows, number
 
 # Marked for extraction; shown through the facility table's status column.
 _STATUS_WORDS = (N_("planned"), N_("existing"))
@@ -145,7 +145,8 @@ class ReportBuilder:
         }
         network = model.result.service_area is not None
         self._common = {**model.header, "legend": svgmap.legend(self.labels, network=network),
-                        "back": None, "institutions": model.institutions, "district": model.district}
+                        "back": None, "institutions": model.institutions, "district": model.district,
+                        "problems_elsewhere": 0}
 
     def _with_map(self, p: dict) -> dict:
         return {**p, "map": svgmap.parcel_map(self.model.result, p["position"], p["facilities"],
@@ -161,9 +162,12 @@ class ReportBuilder:
 
     def single(self, p: dict, back: str | None = None) -> str:
         """One parcel's page (batch): the same report, restricted to the parcel."""
+        problems = self._common["plan_problems"]
         model = {**self._common, "parcels": [self._with_map(p)], "many": False,
                  "summary": self.model.summary_of([p]), "institutions": [], "district": [],
-                 "back": back}
+                 "back": back, "problems": problems,
+                 "conclusion": conclusion_of(self.model, p["position"]),
+                 "problems_elsewhere": len(self._common["problems"]) - len(problems)}
         return _typeset(self.env.get_template("report.html.j2").render(**model), self.lang)
 
     def index(self, links: list[str], rows_limit: int | None = None,

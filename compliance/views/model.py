@@ -519,6 +519,10 @@ class _Builder:
             "crs_text": _crs_text(result.method.crs, self.lang) if result.method.crs != "—"
             else t.gettext(N_("none (the plan has no geometry; nothing is measured)")),
             "problems": [t.problem(p) for p in result.problems],
+            # A parcel's own page lists what concerns the whole plan (a layer, a file); a
+            # feature's problem is on the pages of the parcels it counts for, and all are on
+            # the overview (a district of 700 problems printed them on each of 3,000 pages).
+            "plan_problems": [t.problem(p) for p in result.problems if p.feature is None],
             "rejected": [t.problem(p) for p in result.problems if p.level == "error"],
             "warnings": [t.problem(p) for p in result.problems if p.level == "warning"],
             "meta": dict(result.meta),
@@ -545,19 +549,20 @@ C_MORE = N_("and {n} more parcels, listed in the tables below.")
 C_PASS = N_("The plan meets the standard's requirements for community eldercare facilities.")
 C_FAIL = N_("The plan does not meet the standard's requirements; it is to be revised as set out above and submitted again.")
 C_INC = N_("The plan cannot be judged in full; the missing information is to be provided and the plan checked again.")
+# A parcel's own page (a batch's parcels/*.html) concludes on that parcel alone.
+C_OPENING_PARCEL = N_("Having reviewed parcel {parcel} of {subject} against {standard}: {verdict}.")
+C_PASS_PARCEL = N_("The parcel meets the standard's requirements for community eldercare facilities.")
+C_FAIL_PARCEL = N_("The parcel does not meet the standard's requirements; it is to be revised as set out above and submitted again.")
+C_INC_PARCEL = N_("The parcel cannot be judged in full; the missing information is to be provided and the parcel checked again.")
 # At most this many parcels are named in the conclusion; the tables list every one.
 CONCLUSION_NAMES = 10
 
 
 def _conclusion(model: "Model") -> list[str]:
-    t, lang = model.t, model.lang
-    s = model.result.standard
+    t = model.t
     summary = model.data["summary"]
-    subject = model.header["meta"].get("project") or model.header["plan_name"]
-    out = [t.gettext(C_OPENING).format(
-        subject=f"“{subject}”" if lang == "zh" else f"“{subject}”",
-        standard=f"《{t.pick(s.title, s.title_en)}》" if lang == "zh"
-        else t.pick(s.title, s.title_en), **summary)]
+    out = [t.gettext(C_OPENING).format(subject=_subject(model), standard=_standard_title(model),
+                                       **summary)]
     named = 0
     for i, verdict in enumerate(model.verdicts):
         if verdict == Verdict.COMPLIANT:
@@ -567,30 +572,74 @@ def _conclusion(model: "Model") -> list[str]:
             out.append(t.gettext(C_MORE).format(n=left))
             break
         named += 1
-        p = model.parcels[i]
-        who = p["label"] + (f"（{p['name']}）" if p["name"] and lang == "zh" else
-                         f" ({p['name']})" if p["name"] else "")
-        if p["problems"]:
-            fields = sorted({q.field or "—" for q in p["result"].problems})
-            out.append(t.gettext(C_BAD_DATA).format(parcel=who, fields=", ".join(fields)))
-            continue
-        failing = [r for r in p["rows"] if r["status"] == Status.FAIL and not r["advisory"]]
-        for r in failing:
-            figures = t.gettext(C_FIGURES).format(required=r["required_text"],
-                                                  provided=r["provided_text"],
-                                                  shortfall=r["shortfall_text"] or "—")
-            clause = f"{r['document']} {r['clause']}".strip()
-            out.append(t.gettext(C_FAILS).format(parcel=who, rule=r["label"], clause=clause,
-                                                  figures=figures))
-        if not failing:
-            missing = [r["label"] for r in p["rows"]
-                       if r["status"] == Status.INSUFFICIENT_DATA and not r["advisory"]]
-            out.append(t.gettext(C_INCOMPLETE).format(parcel=who, what="、".join(missing)
-                                                       if lang == "zh" else ", ".join(missing)))
+        out += _findings_said(model, i)
     closing = {0: C_PASS, 1: C_FAIL, 3: C_INC}[model.result.exit_code if model.result.exit_code
                                                 in (0, 1, 3) else 1]
     out.append(t.gettext(closing))
     return [t.punctuate(x) for x in out]
+
+
+def conclusion_of(model: "Model", position: int) -> list[str]:
+    """The conclusion of one parcel's own page: its verdict and what decided it, never the
+    district's (each parcel's page of a batch is printed and signed on its own)."""
+    t = model.t
+    verdict = Verdict(model.verdicts[position])
+    out = [t.gettext(C_OPENING_PARCEL).format(
+        parcel=_who(model, position), subject=_subject(model), standard=_standard_title(model),
+        verdict=t.verdict(verdict))]
+    if verdict != Verdict.COMPLIANT:
+        out += _findings_said(model, position)
+    out.append(t.gettext({Verdict.COMPLIANT: C_PASS_PARCEL, Verdict.NON_COMPLIANT: C_FAIL_PARCEL,
+                          Verdict.INCOMPLETE: C_INC_PARCEL}[verdict]))
+    return [t.punctuate(x) for x in out]
+
+
+def _subject(model: "Model") -> str:
+    return f"“{model.header['meta'].get('project') or model.header['plan_name']}”"
+
+
+def _standard_title(model: "Model") -> str:
+    s, t = model.result.standard, model.t
+    return f"《{t.pick(s.title, s.title_en)}》" if model.lang == "zh" \
+        else t.pick(s.title, s.title_en)
+
+
+def _who(model: "Model", i: int) -> str:
+    p = model.parcels[i]
+    name = p["name"]
+    if not name:
+        return p["label"]
+    # A name already in brackets ((无名小区) of an unnamed OSM area) is not bracketed twice.
+    bracketed = name[0] in "(（" and name[-1] in ")）"
+    if model.lang == "zh":
+        return p["label"] + (name if bracketed else f"（{name}）")
+    return f"{p['label']} {name if bracketed else f'({name})'}"
+
+
+def _findings_said(model: "Model", i: int) -> list[str]:
+    """What keeps parcel `i` from compliance, a sentence each: its own data unusable, each
+    mandatory rule it fails with the figures, or what is missing to judge it."""
+    t, lang = model.t, model.lang
+    p = model.parcels[i]
+    who = _who(model, i)
+    if p["problems"]:
+        fields = sorted({q.field or "—" for q in p["result"].problems})
+        return [t.gettext(C_BAD_DATA).format(parcel=who, fields=", ".join(fields))]
+    out = []
+    failing = [r for r in p["rows"] if r["status"] == Status.FAIL and not r["advisory"]]
+    for r in failing:
+        figures = t.gettext(C_FIGURES).format(required=r["required_text"],
+                                              provided=r["provided_text"],
+                                              shortfall=r["shortfall_text"] or "—")
+        clause = f"{r['document']} {r['clause']}".strip()
+        out.append(t.gettext(C_FAILS).format(parcel=who, rule=r["label"], clause=clause,
+                                              figures=figures))
+    if not failing:
+        missing = [r["label"] for r in p["rows"]
+                   if r["status"] == Status.INSUFFICIENT_DATA and not r["advisory"]]
+        out.append(t.gettext(C_INCOMPLETE).format(parcel=who, what="、".join(missing)
+                                                   if lang == "zh" else ", ".join(missing)))
+    return out
 
 
 def build(result: Result, lang: str = "zh", *, lazy: bool = False) -> Model:
