@@ -362,7 +362,8 @@ def rules_cmd(markdown):
 @click.option("--crs", help=_h("The CRS of layers that declare none (e.g. EPSG:4547, a PROJ "
               "string or WKT); without it, degrees are WGS 84 and Gauss-Krüger eastings with a "
               "zone prefix name their zone. Distances are always measured in a local "
-              "transverse Mercator centred on the plan."))
+              "transverse Mercator centred on the plan. --crs local: a city's own grid "
+              "(城市独立坐标系), measured as drawn."))
 @click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
               show_default=True, help=_h("Walking distance in a straight line or along the "
               "plan's streets layer."))
@@ -491,7 +492,8 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
               show_default=True, help=_h("Straight line, or along the plan's streets layer."))
 @click.option("--lang", type=click.Choice(LANGS),
               help=_h("Language of the reports and messages (reports default to zh)."))
-@click.option("--crs", help=_h("The CRS of layers that declare none (e.g. EPSG:4547)."))
+@click.option("--crs", help=_h("The CRS of layers that declare none (e.g. EPSG:4547; local: "
+              "a city's own grid, measured as drawn)."))
 @click.option("--radius", "radius_m", type=_Number(1, 20_000), metavar="METRES",
               help=_h("Walking radius instead of the standard's minutes × speed."))
 @click.option("--walk-speed", "walking_speed", type=_Number(0.5, 10),

@@ -152,6 +152,7 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
 
     layer_crs = {layer: _layer_crs(raw, layer, crs, problems, file_of(layer))
                  for layer in raw.layer_names}
+    _one_plane(layer_crs, file_of)
     streamed = set(raw.streams)  # their coordinates are looked at batch by batch
     for layer, gdf in raw.layers.items():
         if layer_crs[layer].is_geographic and len(gdf):
@@ -378,12 +379,33 @@ def _layer_crs(raw: RawPlan, layer: str, crs: str | None, problems: list[Problem
     raise PlanError(Problem(file, what, layer=layer,
                             found=f"x {minx:,.0f}…{maxx:,.0f}, y {miny:,.0f}…{maxy:,.0f}",
                             expected=N_("name their CRS with --crs, e.g. --crs EPSG:4547 for "
-                                     "CGCS2000 / 3-degree Gauss-Krüger CM 114°E")))
+                                     "CGCS2000 / 3-degree Gauss-Krüger CM 114°E, or --crs "
+                                     "local for a city's own grid (城市独立坐标系), measured as "
+                                     "drawn")))
+
+
+def _one_plane(layer_crs: dict, file_of) -> None:
+    """A plan in the local plane (--crs local) is measured as drawn: a layer placed on the
+    Earth (one declaring its CRS) cannot be set beside it, as nothing says where the plane
+    lies. Refused, naming the layers of each kind."""
+    local = [layer for layer, c in layer_crs.items() if projection.is_local(c)]
+    placed = [layer for layer in layer_crs if layer not in local]
+    if local and placed:
+        raise PlanError(Problem(
+            file_of(placed[0]), N_("layers in the local plane (--crs local) and layers placed "
+                                   "on the Earth cannot be measured together"),
+            layer=", ".join(placed),
+            found=", ".join(f"{layer}: {layer_crs[layer].name}" for layer in placed),
+            expected=N_("every layer in the drawing's own coordinates, or every layer's CRS "
+                        "named")))
 
 
 def _measuring_crs(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pyproj.CRS:
     """The local conformal CRS centred on the plan's parcels (facilities when no parcel has
-    a geometry; a fixed point for a plan without any geometry)."""
+    a geometry; a fixed point for a plan without any geometry); the local plane itself for a
+    plan drawn in one (--crs local)."""
+    if projection.is_local(parcels.crs) or projection.is_local(facilities.crs):
+        return projection.LOCAL
     for layer in (parcels, facilities):
         bounds = _finite_bounds(layer) if len(layer) else None
         if bounds is not None and layer.crs is not None:

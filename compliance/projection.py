@@ -26,13 +26,32 @@ _GK3_ZONES = (25, 45, 4513)
 _GK6_ZONES = (13, 23, 4491)
 
 
+# A drawing in a city's own grid (城市独立坐标系) or a site's own coordinates: metres on a plane
+# no EPSG code names and no published parameters place on the Earth. It is measured as drawn
+# (a planar grid's scale is within a few parts in 100,000 of the ground's, as such grids are
+# made for), and written back in the same plane; nothing is said in longitude and latitude.
+LOCAL = pyproj.CRS(
+    'ENGCRS["local plane (城市独立坐标系), metres as drawn",EDATUM["unknown"],'
+    'CS[Cartesian,2],AXIS["easting (X)",east,ORDER[1],LENGTHUNIT["metre",1]],'
+    'AXIS["northing (Y)",north,ORDER[2],LENGTHUNIT["metre",1]]]')
+# How a user names it with --crs.
+LOCAL_NAMES = ("local", "独立坐标系", "城市独立坐标系")
+
+
 def user_crs(text: str, source: str = "--crs") -> pyproj.CRS:
+    if text.strip().lower() in LOCAL_NAMES:
+        return LOCAL
     try:
         return pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError:
         raise PlanError(Problem(source, N_("unknown CRS"), found=repr(text),
                                 expected=N_("an EPSG code such as EPSG:4547, a PROJ string or "
-                                         "WKT"))) from None
+                                         "WKT, or local for a city's own grid"))) from None
+
+
+def is_local(crs) -> bool:
+    """Whether `crs` is the local plane (--crs local): measured as drawn, never transformed."""
+    return crs is not None and pyproj.CRS(crs).is_engineering
 
 
 def looks_like_degrees(bounds) -> bool:
@@ -82,8 +101,13 @@ def transformer(source: pyproj.CRS, target: pyproj.CRS) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
+LOCAL_NOTE = "local plane (--crs local): the drawing's own coordinates, in metres as drawn"
+
+
 def describe(crs: pyproj.CRS) -> str:
     """How the method section names the measuring CRS."""
+    if is_local(crs):
+        return LOCAL_NOTE
     params = {p.name: p.value for p in crs.coordinate_operation.params} \
         if crs.coordinate_operation else {}
     lon = params.get("Longitude of natural origin")

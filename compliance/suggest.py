@@ -13,6 +13,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from . import projection
 from ._arrays import unique_rows
 
 MAX_SITES = 50
@@ -45,7 +46,9 @@ def candidate_sites(coverage, covered, radius_m, parcel_ids, streets=None, crs=N
     remaining = weight.copy()
     households = np.where(coverage.households[out_mask] > 0, coverage.households[out_mask], 0)
     parcels = coverage.parcel[out_mask]
-    to_lonlat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True) if crs else None
+    # A plan in the local plane is nowhere on the Earth: its sites are given in x, y only.
+    to_lonlat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True) \
+        if crs and not projection.is_local(crs) else None
     sites = []
     for rank in range(1, MAX_SITES + 1):
         score = matrix @ remaining

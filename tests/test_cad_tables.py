@@ -1528,3 +1528,58 @@ def test_a_household_count_that_names_no_housing_is_never_guessed(tmp_path):
     # 20 × 864 / 100 = 172.8 m² required of 滨湖苑's 220 m².
     assert (finding(data, "area_per_households")["required"],
             finding(data, "area_per_households")["provided"]) == (172.8, 220.0)
+
+
+def _local_grid_drawing(path):
+    """A site plan in a city's own grid (城市独立坐标系): coordinates near (35,000, 42,000) that
+    no EPSG code names. A parcel 200 × 150 m with 1,200 new households, a 25 × 20 m station
+    of 400 m² floor area at its south-west corner."""
+    doc = ezdxf.new("R2018")
+    doc.header["$INSUNITS"] = 6
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(35000, 42000), (35200, 42000), (35200, 42150), (35000, 42150)],
+                       close=True, dxfattribs={"layer": "用地红线"})
+    msp.add_text("A-01 新建1200户", dxfattribs={"layer": "文字", "insert": (35050, 42100)})
+    msp.add_lwpolyline([(35020, 42020), (35045, 42020), (35045, 42040), (35020, 42040)],
+                       close=True, dxfattribs={"layer": "养老设施"})
+    msp.add_text("社区养老服务站 400㎡", dxfattribs={"layer": "文字", "insert": (35021, 42030)})
+    doc.saveas(path)
+    return path
+
+
+def test_a_drawing_in_a_citys_own_grid_is_measured_as_drawn(tmp_path):
+    drawing = _local_grid_drawing(tmp_path / "local.dxf")
+    refused = invoke("check", drawing, "--city", "zunyi", "--lang", "en")
+    assert refused.exit_code == 2 and "--crs local" in refused.output
+    data, _ = result_of(tmp_path, drawing, "--crs", "local")
+    assert data["method"]["crs"].startswith("local plane (--crs local)")
+    # Zunyi: 20 × 1,200 / 100 = 240 m² ≤ 400. The station's land is its outline, 25 × 20 =
+    # 500 m². With no buildings the farthest point is the corner (35,200, 42,150), from the
+    # station's nearest corner (35,045, 42,040): √(155² + 110²) = √36,125 = 190.07 m, in the
+    # drawing's own metres.
+    assert (finding(data, "area_per_households")["required"],
+            finding(data, "area_per_households")["provided"]) == (240.0, 400.0)
+    assert finding(data, "per_capita_land")["provided"] == 500.0
+    radius = finding(data, "service_radius")
+    assert (radius["provided"], radius["status"]) == (190.07, "pass")
+    # Written back in the same plane, which a GIS shows as a local (engineering) CRS.
+    out = tmp_path / "r.gpkg"
+    assert invoke("check", drawing, "--city", "zunyi", "--crs", "local", "-o", out).exit_code == 0
+    import pyogrio
+
+    assert "local plane" in pyogrio.read_info(out, layer="parcels")["crs"]
+
+
+def test_the_local_plane_is_not_set_beside_a_placed_layer(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    gpd.GeoDataFrame({"id": ["P1"], "households_new": [100]}, geometry=[box(0, 0, 100, 100)],
+                     crs="EPSG:4547").to_file(folder / "parcels.shp")
+    gpd.GeoDataFrame({"id": ["F1"], "kind": ["community_station"], "floor_area_m2": [400.0]},
+                     geometry=[Point(35020, 42020)]).to_file(folder / "facilities.shp")
+    res = invoke("check", folder, "--city", "zunyi", "--crs", "local", "--lang", "en")
+    assert res.exit_code == 2
+    assert "cannot be measured together" in res.output and "parcels" in res.output

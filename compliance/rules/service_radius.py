@@ -198,7 +198,11 @@ def _as_given(ctx: Context, xy: np.ndarray) -> tuple[list[str], list[list[float]
     given, measuring = ctx.given_crs, ctx.parcels.crs
     if given is None or measuring is None:
         return [f"x={x:.1f}, y={y:.1f}" for x, y in xy.tolist()], None
-    gx, gy = projection.transformer(pyproj.CRS(measuring), given).transform(xy[:, 0], xy[:, 1])
+    if projection.is_local(measuring):  # measured as drawn: the drawing's own x and y
+        gx, gy = xy[:, 0], xy[:, 1]
+    else:
+        gx, gy = projection.transformer(pyproj.CRS(measuring), given).transform(xy[:, 0],
+                                                                                xy[:, 1])
     points = np.column_stack([gx, gy]).tolist()
     digits = 7 if given.is_geographic else 2
     kept = [[round(x, digits), round(y, digits)] for x, y in points]  # Python's, correctly rounded

@@ -21,6 +21,7 @@ from .._i18n import N_, Translator, rule_label
 from ..result import Finding, ParcelResult, Result, summarise
 from ..rules.catalogue import CATALOGUE, param_label
 from ..standard import Citation
+from ..projection import LOCAL_NOTE
 from ..vocabulary import (META_FIELDS, SIGNATORIES, Severity, Status, Verdict,
                           network_note_name, network_note_rank)
 
@@ -63,6 +64,8 @@ def _crs_text(crs: str, lang: str) -> str:
     m = _re.match(r"local transverse Mercator centred at ([\d.]+)°E ([\d.]+)°N", crs or "")
     if m and lang == "zh":
         return f"以东经 {m.group(1)}°、北纬 {m.group(2)}° 为中心的横轴墨卡托投影（比例因子 1），按实地距离量算"
+    if crs == LOCAL_NOTE and lang == "zh":
+        return "图纸自身平面坐标（--crs local，城市独立坐标系等），按图面米数量算，未定位到经纬度"
     return crs
 
 
