@@ -16,11 +16,17 @@ from the main one (a flight of steps, an isolated footbridge, a compound road dr
 unconnected) and an edge of the main network lies at most JOIN_SLACK_M farther, it joins the
 main network instead. The main network is the largest connected piece by length. Connectors
 longer than LONG_CONNECTOR_M and the small pieces are reported in the method section.
+
+A household point as near one street as another, within TIE_M (a block's corner between two
+streets of one width, as CAD draws them), may join either, and its walk is the shorter of the
+two: the street taken is then never decided by the order the lines were drawn in, nor by the
+rounding of a reprojection (2,025 parcels of a drawing, its street lines drawn in reverse
+order: 717 farthest walks changed, by up to 47.5 m).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import geopandas as gpd
@@ -34,6 +40,7 @@ from ._arrays import unique_rows
 
 NODE_TOLERANCE_M = 0.5
 JOIN_SLACK_M = 50.0
+TIE_M = 0.01
 LONG_CONNECTOR_M = 100.0
 # csgraph reads an explicit 0 as "no edge": coincident points get a tiny weight.
 _MIN_WEIGHT = 1e-9
@@ -76,10 +83,17 @@ class StreetGraph:
     def matrix(self, extra_u=(), extra_v=(), extra_w=(), n_extra: int = 0) -> csr_matrix:
         """Symmetric weighted adjacency, optionally with extra nodes and edges appended.
 
-        The extra edges join new nodes only, so they never duplicate a street edge."""
+        The extra edges join new nodes only, so they never duplicate a street edge; two
+        joining one pair of nodes (a facility joined to two streets that meet at a node) are
+        reduced to the shorter, as the matrix would add them up."""
         n = self.n_nodes + n_extra
         eu, ev = np.asarray(extra_u, dtype=int), np.asarray(extra_v, dtype=int)
         ew = np.maximum(np.asarray(extra_w, dtype=float), _MIN_WEIGHT)
+        if len(eu):
+            order = np.lexsort((ew, ev, eu))
+            eu, ev, ew = eu[order], ev[order], ew[order]
+            first = np.r_[True, (eu[1:] != eu[:-1]) | (ev[1:] != ev[:-1])]
+            eu, ev, ew = eu[first], ev[first], ew[first]
         rows = np.concatenate([self._rows, eu, ev])
         cols = np.concatenate([self._cols, ev, eu])
         weights = np.concatenate([self._weights, ew, ew])
@@ -244,6 +258,33 @@ class Snap:
     edge: np.ndarray       # edge index
     offset: np.ndarray     # metres from the edge's start (u) along it
     gap: np.ndarray        # straight metres from the point to the edge (the connector)
+    # Other edges as near as the one picked (within TIE_M), each with the point it may join:
+    # (points, Snap of those edges); None where ties were not looked for (facilities).
+    tied: "tuple[np.ndarray, Snap] | None" = None
+
+
+@dataclass(frozen=True)
+class _Ties:
+    """Candidate joins as near as a point's nearest: point, edge, gap, offset, one each."""
+
+    point: np.ndarray
+    edge: np.ndarray
+    gap: np.ndarray
+    offset: np.ndarray
+
+    @classmethod
+    def none(cls) -> "_Ties":
+        return cls(np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0), np.zeros(0))
+
+    @classmethod
+    def concat(cls, parts: list["_Ties"]) -> "_Ties":
+        if not parts:
+            return cls.none()
+        return cls(*(np.concatenate([getattr(t, f) for t in parts])
+                     for f in ("point", "edge", "gap", "offset")))
+
+    def take(self, mask: np.ndarray) -> "_Ties":
+        return _Ties(self.point[mask], self.edge[mask], self.gap[mask], self.offset[mask])
 
 
 class _SegmentIndex:
@@ -289,20 +330,25 @@ class _SegmentIndex:
         ex, ey = rx - t * dx, ry - t * dy
         return np.sqrt(ex * ex + ey * ey), t
 
-    def nearest(self, xy: np.ndarray):
-        """(edge, distance, offset along the edge from its start) of each point's nearest."""
+    def nearest(self, xy: np.ndarray, ties: bool = False):
+        """(edge, distance, offset along the edge from its start) of each point's nearest;
+        with `ties`, also the other edges within TIE_M as near (_Ties)."""
         n = len(xy)
         edge, gap, offset = np.full(n, -1), np.full(n, np.inf), np.zeros(n)
-        if not len(self) or not n:
-            return edge, gap, offset
-        for lo in range(0, n, self.CHUNK):
-            part = slice(lo, min(lo + self.CHUNK, n))
-            edge[part], gap[part], offset[part] = self._nearest(xy[part])
-        return edge, gap, offset
+        tied = []
+        if len(self) and n:
+            for lo in range(0, n, self.CHUNK):
+                part = slice(lo, min(lo + self.CHUNK, n))
+                edge[part], gap[part], offset[part], found = self._nearest(xy[part], ties)
+                tied.append(replace(found, point=found.point + lo))
+        return (edge, gap, offset, _Ties.concat(tied)) if ties else (edge, gap, offset)
 
-    def _nearest(self, xy):
+    def _nearest(self, xy, ties: bool):
         n = len(xy)
         best, gap, frac = np.zeros(n, dtype=int), np.full(n, np.inf), np.zeros(n)
+        tied = []
+        # Looking for ties, a point is asked again until no piece left out can be within TIE_M.
+        margin = TIE_M if ties else 0.0
         todo, k = np.arange(n), self.FIRST_K
         while len(todo):
             k = min(k, len(self.piece_edge))
@@ -315,11 +361,23 @@ class _SegmentIndex:
             rows = np.arange(len(p))
             best[todo], gap[todo], frac[todo] = local[rows, lowest], d[rows, lowest], \
                 t[rows, lowest]
-            if k == len(self.piece_edge):
-                break
-            todo = todo[reach[:, -1] - self.half_piece < gap[todo]]
+            more = np.zeros(len(p), dtype=bool) if k == len(self.piece_edge) else \
+                reach[:, -1] - self.half_piece < gap[todo] + margin
+            if ties:  # the points answered in this round: their other edges as near
+                near = (d <= gap[todo][:, None] + TIE_M) & (local != best[todo][:, None]) \
+                    & ~more[:, None]
+                r, c = np.nonzero(near)
+                tied.append(_Ties(todo[r], local[r, c], d[r, c], t[r, c]))
+            todo = todo[more]
             k *= 4
-        return self.ids[best], gap, frac * self.length[best]
+        found = _Ties.concat(tied)
+        if len(found.point):  # an edge's several pieces among the candidates: once
+            _, first = np.unique(np.column_stack([found.point, found.edge]), axis=0,
+                                 return_index=True)
+            found = found.take(np.sort(first))
+        found = _Ties(found.point, self.ids[found.edge], found.gap,
+                      found.offset * self.length[found.edge])
+        return self.ids[best], gap, frac * self.length[best], found
 
 
 def _nearest_shapes(edges, edges_index, geoms):
@@ -339,14 +397,18 @@ def _off_main(graph: StreetGraph, edge: np.ndarray) -> np.ndarray:
 
 
 def _snap_points(graph: StreetGraph, xy: np.ndarray):
-    edge, gap, offset = graph.joinable_index.nearest(xy)
+    edge, gap, offset, tied = graph.joinable_index.nearest(xy, ties=True)
     idx = _off_main(graph, edge)
     if len(idx):
-        e2, g2, o2 = graph.main_index.nearest(xy[idx])
+        e2, g2, o2, tied2 = graph.main_index.nearest(xy[idx], ties=True)
         better = g2 <= gap[idx] + JOIN_SLACK_M
         edge[idx[better]], gap[idx[better]], offset[idx[better]] = \
             e2[better], g2[better], o2[better]
-    return edge, gap, offset
+        # A point that joins the main network instead: its ties are the main network's.
+        moved = tied2.take(better[tied2.point])
+        tied = _Ties.concat([tied.take(~np.isin(tied.point, idx[better])),
+                             replace(moved, point=idx[moved.point])])
+    return edge, gap, offset, tied
 
 
 def _snap_shapes(graph: StreetGraph, geoms: np.ndarray):
@@ -360,39 +422,76 @@ def _snap_shapes(graph: StreetGraph, geoms: np.ndarray):
     ok = edge >= 0
     offset = np.zeros(len(geoms))
     if ok.any():
-        # The point of the geometry nearest the edge, then its place along the edge.
-        lines = shapely.shortest_line(geoms[ok], graph.edges[edge[ok]])
-        on_edge = shapely.get_point(lines, 1)
-        # A polygon whose side runs along the street is nearest along the whole side: it
-        # joins where its centre faces the street, the middle of that side, not a corner.
-        polygonal = shapely.get_type_id(geoms[ok]) >= 3
-        if polygonal.any():
-            idx = np.flatnonzero(ok)[polygonal]
-            lines_p = graph.edges[edge[idx]]
-            facing = shapely.line_interpolate_point(
-                lines_p, shapely.line_locate_point(lines_p, shapely.centroid(geoms[idx])))
-            face_gap = shapely.distance(geoms[idx], facing)
-            even = face_gap <= gap[idx] + 1e-6
-            on_edge[polygonal] = np.where(even, facing, on_edge[polygonal])
-        offset[ok] = shapely.line_locate_point(graph.edges[edge[ok]], on_edge)
-    return edge, gap, offset
+        offset[ok] = _offsets(graph, geoms[ok], edge[ok], gap[ok])
+    return edge, gap, offset, _shape_ties(graph, geoms, edge, gap)
+
+
+def _offsets(graph: StreetGraph, geoms: np.ndarray, edge: np.ndarray, gap: np.ndarray):
+    """Where shapes join their edges, as metres along each edge from its start."""
+    # The point of the geometry nearest the edge, then its place along the edge.
+    lines = shapely.shortest_line(geoms, graph.edges[edge])
+    on_edge = shapely.get_point(lines, 1)
+    # A polygon whose side runs along the street is nearest along the whole side: it
+    # joins where its centre faces the street, the middle of that side, not a corner.
+    polygonal = shapely.get_type_id(geoms) >= 3
+    if polygonal.any():
+        lines_p = graph.edges[edge[polygonal]]
+        facing = shapely.line_interpolate_point(
+            lines_p, shapely.line_locate_point(lines_p, shapely.centroid(geoms[polygonal])))
+        face_gap = shapely.distance(geoms[polygonal], facing)
+        even = face_gap <= gap[polygonal] + 1e-6
+        on_edge[polygonal] = np.where(even, facing, on_edge[polygonal])
+    return shapely.line_locate_point(graph.edges[edge], on_edge)
+
+
+def _shape_ties(graph: StreetGraph, geoms: np.ndarray, edge: np.ndarray,
+                gap: np.ndarray) -> _Ties:
+    """The other edges a shape may join as near as its own (within TIE_M), of the network
+    its own lies in (main, or the small pieces it may join)."""
+    ok = np.flatnonzero(edge >= 0)
+    if not len(ok):
+        return _Ties.none()
+    on_main = graph.component[graph.u[edge[ok]]] == graph.main
+    parts = []
+    for among, which in ((graph.main_edges, on_main), (graph.joinable_edges, ~on_main)):
+        idx = ok[which]
+        if not len(idx) or not len(among):
+            continue
+        src, dst = shapely.STRtree(graph.edges[among]).query(
+            geoms[idx], predicate="dwithin", distance=gap[idx] + TIE_M)
+        point, cand = idx[src], among[dst]
+        keep = cand != edge[point]
+        point, cand = point[keep], cand[keep]
+        d = shapely.distance(geoms[point], graph.edges[cand])
+        near = np.abs(d - gap[point]) <= TIE_M
+        point, cand, d = point[near], cand[near], d[near]
+        if len(point):
+            parts.append(_Ties(point, cand, d, _offsets(graph, geoms[point], cand, d)))
+    return _Ties.concat(parts)
 
 
 def snap(graph: StreetGraph, geoms: np.ndarray) -> Snap:
     """Join points (or polygons, from their nearest boundary point) to the network by the
-    joining rule of this module's docstring."""
+    joining rule of this module's docstring, with the other edges each may join as near
+    (Snap.tied)."""
     n = len(geoms)
     edge, gap, offset = np.full(n, -1), np.full(n, np.inf), np.zeros(n)
+    ties = []
     is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
     for pick, join in ((is_point, _snap_points), (~is_point, _snap_shapes)):
         idx = np.flatnonzero(pick)
         if len(idx):
             where = shapely.get_coordinates(geoms[idx]) if join is _snap_points else geoms[idx]
-            edge[idx], gap[idx], offset[idx] = join(graph, where)
-    return Snap(edge=edge, offset=offset, gap=gap)
+            edge[idx], gap[idx], offset[idx], tied = join(graph, where)
+            ties.append(replace(tied, point=idx[tied.point]))
+    tied = _Ties.concat(ties)
+    return Snap(edge=edge, offset=offset, gap=gap,
+                tied=(tied.point, Snap(edge=tied.edge, offset=tied.offset, gap=tied.gap)))
 
 
 def snap_points(graph: StreetGraph, xy: np.ndarray) -> Snap:
-    """`snap` for points given as coordinates, (n, 2): no geometry is made for them."""
-    edge, gap, offset = _snap_points(graph, np.asarray(xy, dtype=float).reshape(-1, 2))
-    return Snap(edge=edge, offset=offset, gap=gap)
+    """`snap` for points given as coordinates, (n, 2): no geometry is made for them; with
+    the other edges each point may join as near (Snap.tied), for the shorter walk."""
+    edge, gap, offset, tied = _snap_points(graph, np.asarray(xy, dtype=float).reshape(-1, 2))
+    return Snap(edge=edge, offset=offset, gap=gap,
+                tied=(tied.point, Snap(edge=tied.edge, offset=tied.offset, gap=tied.gap)))

@@ -75,13 +75,15 @@ class Network:
     def _solve(self) -> None:
         g, s = self.graph, self.fac_snap
         n, m = g.n_nodes, self.n_facilities
-        fac_nodes = n + np.arange(m)
-        length = g.length[s.edge]
+        # A facility as near another street as its own joins both (Snap.tied).
+        facility, edge, gap, offset = _joins(s)
+        fac_nodes = n + facility
+        length = g.length[edge]
         extra_u = np.r_[fac_nodes, fac_nodes]
-        extra_v = np.r_[g.u[s.edge], g.v[s.edge]]
-        extra_w = np.r_[s.gap + s.offset, s.gap + (length - s.offset)]
+        extra_v = np.r_[g.u[edge], g.v[edge]]
+        extra_w = np.r_[gap + offset, gap + (length - offset)]
         matrix = g.matrix(extra_u, extra_v, extra_w, n_extra=m)
-        dist, _, sources = dijkstra(matrix, directed=False, indices=fac_nodes,
+        dist, _, sources = dijkstra(matrix, directed=False, indices=n + np.arange(m),
                                     limit=self.limit_m, min_only=True, return_predecessors=True)
         self.node_dist = dist[:n]
         self.node_source = np.where(sources[:n] >= 0, sources[:n] - n, -1)
@@ -111,12 +113,43 @@ class Network:
             return np.full(k, np.inf), np.full(k, -1), np.zeros(k, dtype=bool)
         s = _graph.snap_points(self.graph, xy)
         self.notes.update(_connector_notes("household", s.gap))
-        return _from_snap(self.graph, self.node_dist, self.node_source, self.fac_snap,
-                          self._fac_components(), s)
+        return _shorter_of_ties(self.graph, self.node_dist, self.node_source, self.fac_snap,
+                                self._fac_components(), s)
 
     def _fac_components(self) -> np.ndarray:
         g = self.graph
-        return np.unique(g.component[g.u[self.fac_snap.edge]])
+        return np.unique(g.component[g.u[_joins(self.fac_snap)[1]]])
+
+
+def _joins(s: _graph.Snap):
+    """Every join of a Snap, its ties included: (point, edge, gap, offset), joined points
+    only."""
+    ok = np.flatnonzero(s.edge >= 0)
+    point, edge, gap, offset = ok, s.edge[ok], s.gap[ok], s.offset[ok]
+    if s.tied is not None and len(s.tied[0]):
+        tp, t = s.tied
+        keep = t.edge >= 0
+        point, edge = np.r_[point, tp[keep]], np.r_[edge, t.edge[keep]]
+        gap, offset = np.r_[gap, t.gap[keep]], np.r_[offset, t.offset[keep]]
+    return point, edge, gap, offset
+
+
+def _shorter_of_ties(g, node_dist, node_source, fs, fac_components, s):
+    """`_from_snap`, each point taking the shorter walk where another street is as near as the
+    one it joins (Snap.tied): nearest facility first, then the lower facility number, so a
+    part of the network answers as the whole does."""
+    dist, source, reachable = _from_snap(g, node_dist, node_source, fs, fac_components, s)
+    if s.tied is None or not len(s.tied[0]):
+        return dist, source, reachable
+    point, alt = s.tied
+    d2, src2, r2 = _from_snap(g, node_dist, node_source, fs, fac_components, alt)
+    cand_point = np.r_[np.arange(len(dist)), point]
+    cand_dist, cand_source = np.r_[dist, d2], np.r_[source, src2]
+    cand_reach = np.r_[reachable, r2]
+    order = np.lexsort((np.where(cand_source >= 0, cand_source, np.iinfo(np.int64).max),
+                        cand_dist, cand_point))
+    first = order[np.r_[True, cand_point[order][1:] != cand_point[order][:-1]]]
+    return cand_dist[first], cand_source[first], cand_reach[first]
 
 
 def _from_snap(g, node_dist, node_source, fs, fac_components, s):
@@ -131,8 +164,9 @@ def _from_snap(g, node_dist, node_source, fs, fac_components, s):
     # A facility on the same edge: the direct way along it may be shorter.
     pts = pd.DataFrame({"edge": s.edge, "offset": s.offset, "gap": s.gap,
                         "point": np.arange(k)})
-    facs = pd.DataFrame({"edge": fs.edge, "f_offset": fs.offset, "f_gap": fs.gap,
-                         "facility": np.arange(len(fs.edge))})
+    facility, f_edge, f_gap, f_offset = _joins(fs)
+    facs = pd.DataFrame({"edge": f_edge, "f_offset": f_offset, "f_gap": f_gap,
+                         "facility": facility})
     same = pts.merge(facs, on="edge")
     if len(same):
         same["d"] = same["gap"] + same["f_gap"] + (same["offset"] - same["f_offset"]).abs()
@@ -180,8 +214,13 @@ class NetworkWindow:
             # point of the part can share it).
             local = np.full(len(g.edges), -1)
             local[edge_ids] = np.arange(len(edge_ids))
+            tied = None
+            if fs.tied is not None:
+                tp, t = fs.tied
+                tied = (tp, _graph.Snap(edge=np.where(t.edge >= 0, local[t.edge], -1),
+                                        offset=t.offset, gap=t.gap))
             self.fac_snap = _graph.Snap(edge=np.where(fs.edge >= 0, local[fs.edge], -1),
-                                        offset=fs.offset, gap=fs.gap)
+                                        offset=fs.offset, gap=fs.gap, tied=tied)
             self._fac_components = network._fac_components()
 
     def measure(self, xy: np.ndarray):
@@ -195,8 +234,9 @@ class NetworkWindow:
         s = _graph.snap_points(self.graph, xy)
         resolved = (s.edge >= 0) & (s.gap + _graph.JOIN_SLACK_M <= self.margin_m)
         self.notes.update(_connector_notes("household", s.gap[resolved]))
-        dist, source, reachable = _from_snap(self.graph, self.node_dist, self.node_source,
-                                             self.fac_snap, self._fac_components, s)
+        dist, source, reachable = _shorter_of_ties(self.graph, self.node_dist,
+                                                   self.node_source, self.fac_snap,
+                                                   self._fac_components, s)
         return dist, source, reachable, resolved
 
 

@@ -230,3 +230,23 @@ def test_straight_line_to_the_nearest_facility_point_or_room():
     rooms = gpd.GeoDataFrame(geometry=[Point(0, 10), box(1000, 0, 1010, 10)])
     assert distance.straight_to_nearest(xy, points) == pytest.approx([890.00], abs=0.01)
     assert distance.straight_to_nearest(xy, rooms) == pytest.approx([881.02], abs=0.01)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_point_as_near_two_streets_walks_the_shorter_way(order):
+    """A street x = 0 (y −100…100) and a street y = 0 (x −100…100), drawn in either order.
+    P at (10, 10) is 10 m from both; F1 at (10, 90) joins x = 0 at (0, 90). Joining x = 0
+    at (0, 10): 10 + 80 + 10 = 100 m; joining y = 0 at (10, 0): 10 + 10 + 90 + 10 = 120 m.
+    The square F2 [5, 15]² is 5 m from both streets; Q at (3, 80) joins x = 0 at (0, 80):
+    F2 joining x = 0 where its centre faces it, (0, 10): 3 + 70 + 5 = 78 m; joining y = 0
+    at (10, 0): 3 + 80 + 10 + 5 = 98 m. Either walk is the shorter, whichever street was
+    drawn first."""
+    streets = [LineString([(0, -100), (0, 100)]), LineString([(-100, 0), (100, 0)])][::order]
+    streets = gpd.GeoDataFrame({"connect": [True, True]}, geometry=streets)
+    g = graph.build(streets)
+    one = gpd.GeoDataFrame(geometry=[Point(10, 90)])
+    d, _ = Network(g, one, limit_m=1e6).nearest(np.array([[10.0, 10.0]]))
+    assert d[0] == pytest.approx(100.0)
+    square = gpd.GeoDataFrame(geometry=[box(5, 5, 15, 15)])
+    d, _ = Network(g, square, limit_m=1e6).nearest(np.array([[3.0, 80.0]]))
+    assert d[0] == pytest.approx(78.0)

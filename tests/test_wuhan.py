@@ -56,19 +56,25 @@ def test_network_distances_match_networkx(wuhan):
             G.add_edge(a, b, weight=w)
     cuts: dict[int, list] = {}
     for kind, s in (("f", fs), ("b", bs)):
-        for i, (e, off, gap) in enumerate(zip(s.edge.tolist(), s.offset.tolist(),
-                                              s.gap.tolist())):
-            cuts.setdefault(e, []).append((off, (kind, i), gap))
+        # Each join: the point's own edge, and every other edge as near (within TIE_M), which
+        # it may join as well (graph.Snap.tied).
+        tied_point, tied = s.tied
+        joins = zip([*range(len(s.edge)), *tied_point.tolist()],
+                    [*s.edge.tolist(), *tied.edge.tolist()],
+                    [*s.offset.tolist(), *tied.offset.tolist()],
+                    [*s.gap.tolist(), *tied.gap.tolist()])
+        for i, e, off, gap in joins:
+            cuts.setdefault(e, []).append((off, (kind, i, e), gap, (kind, i)))
     for e, items in cuts.items():
         u, v, length = int(sg.u[e]), int(sg.v[e]), float(sg.length[e])
         if G.has_edge(u, v) and abs(G[u][v]["weight"] - length) < 1e-9:
             G.remove_edge(u, v)
-        chain = [(0.0, u)] + [(off, ("on", key)) for off, key, _ in sorted(items)] + \
+        chain = [(0.0, u)] + [(off, ("on", key)) for off, key, _, _ in sorted(items)] + \
             [(length, v)]
         for (o1, n1), (o2, n2) in zip(chain, chain[1:]):
             G.add_edge(n1, n2, weight=max(o2 - o1, 0.0))
-        for off, key, gap in items:
-            G.add_edge(key, ("on", key), weight=gap)
+        for off, key, gap, terminal in items:
+            G.add_edge(terminal, ("on", key), weight=gap)
         # Keep the other parallel edges between u and v, if any, as they were.
     sources = {("f", i) for i in range(len(fac_xy))}
     expected = nx.multi_source_dijkstra_path_length(G, sources, weight="weight")
