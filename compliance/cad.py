@@ -24,7 +24,8 @@ import shapely
 from ._i18n import N_
 from ._errors import PlanError, Problem
 from ._validate import storeys_in
-from .vocabulary import KIND_WORDS, LAYER_WORDS, kind_in_words, layer_by_words
+from .vocabulary import (KIND_WORDS, LAYER_WORDS, beside_the_plan, kind_in_words,
+                         layer_by_words)
 
 # PLAN-FORMAT.md: DXF layer names recognised by default (vocabulary.LAYER_WORDS).
 DEFAULT_LAYERS = LAYER_WORDS
@@ -301,6 +302,14 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     shapes += _join_pieces(p, pieces, JOIN_GAP_M / factor, problems)
     fills += _solid_areas(solids, tolerance)
     shapes += _fills_without_outlines(p, fills, shapes, labels, problems)
+    beside = {name: n for name, n in ignored.items()
+              if mapping is DEFAULT_LAYERS and beside_the_plan(name)}
+    if beside:
+        problems.append(Problem(
+            str(p), N_("road boundaries, kerbs and setback lines are not plan layers: not read"),
+            found=", ".join(f"{name} ({n})" for name, n in sorted(beside.items())),
+            level="warning", expected=N_("streets as centre-lines (道路中心线), or --cad-layers")))
+    ignored = {name: n for name, n in ignored.items() if name not in beside}
     if ignored:
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(ignored.items()))
         problems.append(Problem(str(p), N_("layers not read (no plan layer matches their names)"),

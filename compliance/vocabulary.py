@@ -179,9 +179,26 @@ LAYER_WORDS = {
 }
 
 
+# Lines a site plan draws beside its plan layers, whose names hold those layers' words: a
+# road's boundary (道路红线) and kerbs (道路边线) are neither parcels nor the centre-lines
+# walked, a setback line (建筑红线, 退线) is no parcel. Left unread, and said so, unless a
+# --cad-layers map names them.
+NOT_PLAN_LAYER_WORDS = ("道路红线", "道路边线", "道路边缘", "路缘", "侧石", "人行道", "建筑红线",
+                        "建筑控制线", "退线", "退让", "ROAD-EDGE", "ROAD_EDGE", "CURB", "KERB",
+                        "SETBACK")
+
+
+def beside_the_plan(name: str) -> bool:
+    """Whether a layer's name says it is a road boundary, a kerb or a setback line."""
+    upper = name.upper()
+    return any(w.upper() in upper for w in NOT_PLAN_LAYER_WORDS)
+
+
 def layer_by_words(name: str, words: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """The plan layer a layer name says it is, by its words; None if it says none."""
     upper = name.upper()
+    if (words is None or words is LAYER_WORDS) and beside_the_plan(name):
+        return None
     words = words or LAYER_WORDS
     for plan_layer in LAYER_WORDS:  # in this order, whatever order a user's map has
         if any(w.upper() in upper for w in words.get(plan_layer, ())):

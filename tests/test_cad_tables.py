@@ -1583,3 +1583,28 @@ def test_the_local_plane_is_not_set_beside_a_placed_layer(tmp_path):
     res = invoke("check", folder, "--city", "zunyi", "--crs", "local", "--lang", "en")
     assert res.exit_code == 2
     assert "cannot be measured together" in res.output and "parcels" in res.output
+
+
+def test_road_boundaries_kerbs_and_setbacks_are_not_plan_layers(tmp_path):
+    """A draughtsman's site plan draws 道路红线 and 道路边线 beside the centre-line, and a
+    setback line (建筑退线) inside the parcel: 道路红线 was read as parcels and the plan
+    refused for its open outlines; the kerbs were walked as streets."""
+    drawing = _local_grid_drawing(tmp_path / "site.dxf")
+    doc = ezdxf.readfile(drawing)
+    msp = doc.modelspace()
+    msp.add_line((34500, 41980), (35700, 41980), dxfattribs={"layer": "道路中心线"})
+    for y, layer in ((41995, "道路红线"), (41965, "道路红线"), (41988, "道路边线"),
+                     (41972, "道路边线")):
+        msp.add_line((34500, y), (35700, y), dxfattribs={"layer": layer})
+    msp.add_lwpolyline([(35010, 42010), (35190, 42010), (35190, 42140), (35010, 42140)],
+                       close=True, dxfattribs={"layer": "建筑退线"})
+    doc.saveas(drawing)
+    data, res = result_of(tmp_path, drawing, "--crs", "local", "--distance", "network")
+    assert [p["id"] for p in data["parcels"]] == ["A-01"]
+    assert data["method"]["network"]["street_lines"] == 1
+    said = next(q for q in data["problems"] if q["message"].startswith("road boundaries"))
+    assert said["found"] == "建筑退线 (1), 道路红线 (2), 道路边线 (2)"
+    # The farthest corner (35,200, 42,150) joins the centre-line y = 41,980, 170 m away, and
+    # walks 167.5 m west to x = 35,032.5, where the station's side (y = 42,020) faces the
+    # street from 40 m: 170 + 167.5 + 40 = 377.5 m.
+    assert finding(data, "service_radius")["provided"] == 377.5
