@@ -24,8 +24,8 @@ import shapely
 from ._i18n import N_
 from ._errors import PlanError, Problem
 from ._validate import storeys_in
-from .vocabulary import (KIND_WORDS, LAYER_WORDS, beside_the_plan, kind_in_words,
-                         layer_by_words)
+from .vocabulary import (KIND_WORDS, LAYER_WORDS, beside_the_plan, is_housing_layer,
+                         kind_in_words, layer_by_words)
 
 # PLAN-FORMAT.md: DXF layer names recognised by default (vocabulary.LAYER_WORDS).
 DEFAULT_LAYERS = LAYER_WORDS
@@ -215,6 +215,18 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     solids: list[_Shape] = []
     tolerance = ARC_TOLERANCE_M / factor  # in drawing units
     own_tags: dict[str | None, dict[str, str]] = {}  # per plan layer: made once, not per block
+    # A drawing with housing layers (住宅, 楼栋) draws its other buildings too (商业建筑, 现状建筑
+    # -拆除): those hold no households, and were refused for lacking them. By the default
+    # names, only the housing layers are then the buildings.
+    drawn = {_decoded(e.dxf.get("layer", "0")) for e in doc.modelspace()}
+    housing = mapping is DEFAULT_LAYERS and any(
+        layer_by_words(name) == "buildings" and is_housing_layer(name) for name in drawn)
+
+    def plan_layer_of(name: str) -> str | None:
+        plan_layer = layer_by_words(name, mapping)
+        if housing and plan_layer == "buildings" and not is_housing_layer(name):
+            return None
+        return plan_layer
 
     def visit(entity, insert_layer: str | None = None, insert_handle: str | None = None):
         layer = _decoded(entity.dxf.get("layer", "0"))
@@ -226,7 +238,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         if kind == "INSERT":
             if entity.attribs:
                 fields = {}
-                plan_layer_of_block = layer_by_words(layer, mapping)
+                plan_layer_of_block = plan_layer_of(layer)
                 if plan_layer_of_block not in own_tags:
                     own_tags[plan_layer_of_block] = _own_tags(tags or {}, plan_layer_of_block)
                 own = own_tags[plan_layer_of_block]
@@ -252,9 +264,9 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             text = _label_text(entity, kind)
             pos = entity.dxf.insert
             labels.append(_Label(handle, (pos.x, pos.y), {}, str(text), "text",
-                                 layer_by_words(layer, mapping)))
+                                 plan_layer_of(layer)))
             return
-        plan_layer = layer_by_words(layer, mapping)
+        plan_layer = plan_layer_of(layer)
         if plan_layer is None:
             ignored[layer] = ignored.get(layer, 0) + 1
             return
@@ -310,6 +322,16 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             found=", ".join(f"{name} ({n})" for name, n in sorted(beside.items())),
             level="warning", expected=N_("streets as centre-lines (道路中心线), or --cad-layers")))
     ignored = {name: n for name, n in ignored.items() if name not in beside}
+    others = {name: n for name, n in ignored.items()
+              if housing and layer_by_words(name) == "buildings"}
+    if others:
+        problems.append(Problem(
+            str(p), N_("buildings on layers that do not say they are housing, beside layers "
+                       "that do (住宅, 楼栋): not read, as they hold no households"),
+            found=", ".join(f"{name} ({n})" for name, n in sorted(others.items())),
+            level="warning", expected=N_("--cad-layers naming them as buildings, if they are "
+                                         "housing")))
+    ignored = {name: n for name, n in ignored.items() if name not in others}
     if ignored:
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(ignored.items()))
         problems.append(Problem(str(p), N_("layers not read (no plan layer matches their names)"),
@@ -658,6 +680,24 @@ def _assemble(p: Path, shapes, labels, problems, factor):
         previous = label_of[j]
         if previous is not None and previous.source == label.source == "text" and \
                 set(fields) & set(attrs[j]):
+            # A word alone beside the outline's label (幼儿园, 商业, 出入口 in a parcel) is a
+            # note on the drawing, not a second id: the label that says more is the outline's.
+            note = None
+            if set(fields) == {"id"} and len(attrs[j]) > 1:
+                note = label
+            elif set(attrs[j]) == {"id"} and len(fields) > 1:
+                note, attrs[j] = previous, {}
+            if note is not None:
+                problems.append(Problem(str(p), N_("a word alone beside the outline's label is "
+                                                   "taken for a note on the drawing"),
+                                        layer=polygons[j].layer,
+                                        feature=f"handle {note.handle}",
+                                        found=repr(note.text[:40]), level="warning"))
+                if note is label:
+                    continue
+                attrs[j].update(fields)
+                label_of[j] = label
+                continue
             problems.append(Problem(str(p), N_("two labels in one outline"), layer=polygons[j].layer,
                                     feature=f"handle {polygons[j].handle}", field="label",
                                     found=f"{previous.text!r} (handle {previous.handle}) and "

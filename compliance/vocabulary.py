@@ -188,6 +188,15 @@ NOT_PLAN_LAYER_WORDS = ("道路红线", "道路边线", "道路边缘", "路缘"
                         "SETBACK")
 
 
+# Words that name a buildings layer as housing, beside layers of other buildings.
+HOUSING_WORDS = ("住宅", "楼栋", "居住", "RESID")
+
+
+def is_housing_layer(name: str) -> bool:
+    upper = name.upper()
+    return any(w in upper for w in HOUSING_WORDS)
+
+
 def beside_the_plan(name: str) -> bool:
     """Whether a layer's name says it is a road boundary, a kerb or a setback line."""
     upper = name.upper()

@@ -1608,3 +1608,34 @@ def test_road_boundaries_kerbs_and_setbacks_are_not_plan_layers(tmp_path):
     # walks 167.5 m west to x = 35,032.5, where the station's side (y = 42,020) faces the
     # street from 40 m: 170 + 167.5 + 40 = 377.5 m.
     assert finding(data, "service_radius")["provided"] == 377.5
+
+
+def test_other_buildings_and_notes_beside_the_housing(tmp_path):
+    """A site plan draws its housing (住宅) beside other buildings (商业建筑, 现状建筑-拆除) and
+    notes words on it (商业, 幼儿园): those buildings hold no households and were refused
+    for lacking them; a word alone in the parcel was a second id beside its label."""
+    drawing = _local_grid_drawing(tmp_path / "site.dxf")
+    doc = ezdxf.readfile(drawing)
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(35100, 42050), (35130, 42050), (35130, 42065), (35100, 42065)],
+                       close=True, dxfattribs={"layer": "住宅"})
+    msp.add_text("1# 120户", dxfattribs={"layer": "文字", "insert": (35105, 42055)})
+    msp.add_lwpolyline([(35150, 42100), (35190, 42100), (35190, 42130), (35150, 42130)],
+                       close=True, dxfattribs={"layer": "商业建筑"})
+    msp.add_text("商业", dxfattribs={"layer": "文字", "insert": (35160, 42110)})
+    msp.add_lwpolyline([(35050, 42120), (35080, 42120), (35080, 42140), (35050, 42140)],
+                       close=True, dxfattribs={"layer": "现状建筑-拆除"})
+    msp.add_text("幼儿园", dxfattribs={"layer": "文字", "insert": (35010, 42140)})
+    doc.saveas(drawing)
+    data, res = result_of(tmp_path, drawing, "--crs", "local")
+    assert [p["id"] for p in data["parcels"]] == ["A-01"]
+    said = {q["message"]: q.get("found") for q in data["problems"]}
+    assert said["buildings on layers that do not say they are housing, beside layers that do "
+                "(住宅, 楼栋): not read, as they hold no households"] == \
+        "商业建筑 (1), 现状建筑-拆除 (1)"
+    notes = [q["found"] for q in data["problems"] if q["message"].startswith("a word alone")]
+    assert sorted(notes) == ["'商业'", "'幼儿园'"]
+    # The one housing building, 1# (35,100–35,130 × 42,050–42,065), is measured from its
+    # inner point (35,115, 42,057.5) to the station's corner (35,045, 42,040):
+    # √(70² + 17.5²) = √5,206.25 = 72.15 m.
+    assert finding(data, "service_radius")["provided"] == 72.15
