@@ -216,17 +216,16 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
     tolerance = ARC_TOLERANCE_M / factor  # in drawing units
     own_tags: dict[str | None, dict[str, str]] = {}  # per plan layer: made once, not per block
     # A drawing with housing layers (住宅, 楼栋) draws its other buildings too (商业建筑, 现状建筑
-    # -拆除): those hold no households, and were refused for lacking them. By the default
-    # names, only the housing layers are then the buildings.
+    # -拆除), which were refused for lacking households. By the default names, an outline on
+    # such a layer is a building only where its label gives households (现状建筑 may hold
+    # existing housing); the others are left out, by layer, in a warning (_assemble).
     drawn = {_decoded(e.dxf.get("layer", "0")) for e in doc.modelspace()}
     housing = mapping is DEFAULT_LAYERS and any(
         layer_by_words(name) == "buildings" and is_housing_layer(name) for name in drawn)
+    other_buildings: dict[str, str] = {}  # outline handle → its drawing layer
 
     def plan_layer_of(name: str) -> str | None:
-        plan_layer = layer_by_words(name, mapping)
-        if housing and plan_layer == "buildings" and not is_housing_layer(name):
-            return None
-        return plan_layer
+        return layer_by_words(name, mapping)
 
     def visit(entity, insert_layer: str | None = None, insert_handle: str | None = None):
         layer = _decoded(entity.dxf.get("layer", "0"))
@@ -305,6 +304,8 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             closed = gap <= 1e-6 / factor
         if closed and len(vertices) >= 3:
             shapes.append(_Shape(plan_layer, handle, shapely.Polygon(vertices)))
+            if housing and plan_layer == "buildings" and not is_housing_layer(layer):
+                other_buildings[handle] = layer
         elif len(vertices) >= 2:  # joined with the other pieces of its layer, if it can be
             pieces.append(_Piece(plan_layer, handle, shapely.LineString(vertices),
                                  f"{kind} on layer '{layer}'"))
@@ -322,22 +323,12 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             found=", ".join(f"{name} ({n})" for name, n in sorted(beside.items())),
             level="warning", expected=N_("streets as centre-lines (道路中心线), or --cad-layers")))
     ignored = {name: n for name, n in ignored.items() if name not in beside}
-    others = {name: n for name, n in ignored.items()
-              if housing and layer_by_words(name) == "buildings"}
-    if others:
-        problems.append(Problem(
-            str(p), N_("buildings on layers that do not say they are housing, beside layers "
-                       "that do (住宅, 楼栋): not read, as they hold no households"),
-            found=", ".join(f"{name} ({n})" for name, n in sorted(others.items())),
-            level="warning", expected=N_("--cad-layers naming them as buildings, if they are "
-                                         "housing")))
-    ignored = {name: n for name, n in ignored.items() if name not in others}
     if ignored:
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(ignored.items()))
         problems.append(Problem(str(p), N_("layers not read (no plan layer matches their names)"),
                                 found=listed, level="warning",
                                 expected=N_("layer names with 红线/住宅/养老/道路… or --cad-layers")))
-    return _assemble(p, shapes, labels, problems, factor)
+    return _assemble(p, shapes, labels, problems, factor, other_buildings)
 
 
 def parcel_households(layers: dict[str, gpd.GeoDataFrame]) -> None:
@@ -638,7 +629,7 @@ def _rooms_in_buildings(p: Path, polygons, attrs, label_of, problems) -> list:
     return rooms
 
 
-def _assemble(p: Path, shapes, labels, problems, factor):
+def _assemble(p: Path, shapes, labels, problems, factor, other_buildings=None):
     frames = {}
     polygons = [s for s in shapes if s.layer in POLYGON_LAYERS]
     geoms = np.array([s.geometry for s in polygons], dtype=object)
@@ -708,6 +699,27 @@ def _assemble(p: Path, shapes, labels, problems, factor):
         attrs[j].update(fields)
         label_of[j] = label
     rooms = _rooms_in_buildings(p, polygons, attrs, label_of, problems)
+    # After the rooms: a station noted in a shop building's label is still the plan's.
+    if other_buildings:
+        left = [k for k, shape in enumerate(polygons) if shape.handle in other_buildings
+                and shape.layer == "buildings" and "households" not in attrs[k]]
+        if left:
+            counts: dict[str, int] = {}
+            for k in left:
+                layer = other_buildings[polygons[k].handle]
+                counts[layer] = counts.get(layer, 0) + 1
+            problems.append(Problem(
+                str(p), N_("buildings on layers that do not say they are housing, beside "
+                           "layers that do (住宅, 楼栋), and whose labels give no households: "
+                           "not housing, left out"),
+                found=", ".join(f"{name} ({n})" for name, n in sorted(counts.items())),
+                level="warning", expected=N_("a household count in the label, if one is "
+                                             "housing")))
+            gone = set(left)
+            keep = [k for k in range(len(polygons)) if k not in gone]
+            polygons = [polygons[k] for k in keep]
+            attrs = [attrs[k] for k in keep]
+            label_of = [label_of[k] for k in keep]
     for plan_layer in ("parcels", "buildings", "facilities", "streets"):
         if plan_layer == "streets":
             members = [(s, {}) for s in shapes if s.layer == "streets"]

@@ -1611,31 +1611,39 @@ def test_road_boundaries_kerbs_and_setbacks_are_not_plan_layers(tmp_path):
 
 
 def test_other_buildings_and_notes_beside_the_housing(tmp_path):
-    """A site plan draws its housing (住宅) beside other buildings (商业建筑, 现状建筑-拆除) and
-    notes words on it (商业, 幼儿园): those buildings hold no households and were refused
-    for lacking them; a word alone in the parcel was a second id beside its label."""
+    """A site plan draws its housing (住宅) beside other buildings (商业建筑, 现状建筑,
+    现状建筑-拆除) and notes words on it (幼儿园): the shop building and the one to be pulled
+    down hold no households and were refused for lacking them; a word alone in the parcel
+    was a second id beside its label. An existing building labelled with its households is
+    housing, and a day-care centre noted in the shop building's label is the plan's."""
     drawing = _local_grid_drawing(tmp_path / "site.dxf")
     doc = ezdxf.readfile(drawing)
     msp = doc.modelspace()
-    msp.add_lwpolyline([(35100, 42050), (35130, 42050), (35130, 42065), (35100, 42065)],
-                       close=True, dxfattribs={"layer": "住宅"})
-    msp.add_text("1# 120户", dxfattribs={"layer": "文字", "insert": (35105, 42055)})
-    msp.add_lwpolyline([(35150, 42100), (35190, 42100), (35190, 42130), (35150, 42130)],
-                       close=True, dxfattribs={"layer": "商业建筑"})
-    msp.add_text("商业", dxfattribs={"layer": "文字", "insert": (35160, 42110)})
-    msp.add_lwpolyline([(35050, 42120), (35080, 42120), (35080, 42140), (35050, 42140)],
-                       close=True, dxfattribs={"layer": "现状建筑-拆除"})
-    msp.add_text("幼儿园", dxfattribs={"layer": "文字", "insert": (35010, 42140)})
+    for (x0, y0, x1, y1), layer, text in (
+            ((35100, 42050, 35130, 42065), "住宅", "1# 120户"),
+            ((35150, 42100, 35190, 42130), "商业建筑", "S1 商业 首层日间照料中心 600㎡"),
+            ((35050, 42120, 35080, 42140), "现状建筑", "5# 已建60户"),
+            ((35010, 42100, 35030, 42110), "现状建筑-拆除", None)):
+        msp.add_lwpolyline([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], close=True,
+                           dxfattribs={"layer": layer})
+        if text:
+            msp.add_text(text, dxfattribs={"layer": "文字", "insert": (x0 + 3, y0 + 3)})
+    msp.add_text("幼儿园", dxfattribs={"layer": "文字", "insert": (35010, 42145)})
     doc.saveas(drawing)
     data, res = result_of(tmp_path, drawing, "--crs", "local")
-    assert [p["id"] for p in data["parcels"]] == ["A-01"]
+    parcel = data["parcels"][0]
+    assert parcel["id"] == "A-01"
     said = {q["message"]: q.get("found") for q in data["problems"]}
     assert said["buildings on layers that do not say they are housing, beside layers that do "
-                "(住宅, 楼栋): not read, as they hold no households"] == \
+                "(住宅, 楼栋), and whose labels give no households: not housing, left out"] == \
         "商业建筑 (1), 现状建筑-拆除 (1)"
-    notes = [q["found"] for q in data["problems"] if q["message"].startswith("a word alone")]
-    assert sorted(notes) == ["'商业'", "'幼儿园'"]
-    # The one housing building, 1# (35,100–35,130 × 42,050–42,065), is measured from its
-    # inner point (35,115, 42,057.5) to the station's corner (35,045, 42,040):
-    # √(70² + 17.5²) = √5,206.25 = 72.15 m.
-    assert finding(data, "service_radius")["provided"] == 72.15
+    assert said["a word alone beside the outline's label is taken for a note on the drawing"] \
+        == "'幼儿园'"
+    # The station drawn (400 m²) and the day-care centre in S1 (600 m²): 1,000 m² against
+    # Zunyi's 20 × 1,200 / 100 = 240 m².
+    assert sorted(f["id"] for f in parcel["facilities"]) == ["H31", "S1-养老"]
+    assert finding(data, "area_per_households")["provided"] == 1000.0
+    # The farthest household is in 5# (35,050–35,080 × 42,120–42,140), from its inner point
+    # (35,065, 42,130) to the station's corner (35,045, 42,040): √(20² + 90²) = √8,500
+    # = 92.20 m; 1# at (35,115, 42,057.5) is √(70² + 17.5²) = 72.15 m.
+    assert finding(data, "service_radius")["provided"] == 92.2
