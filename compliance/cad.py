@@ -224,9 +224,6 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         layer_by_words(name) == "buildings" and is_housing_layer(name) for name in drawn)
     other_buildings: dict[str, str] = {}  # outline handle → its drawing layer
 
-    def plan_layer_of(name: str) -> str | None:
-        return layer_by_words(name, mapping)
-
     def visit(entity, insert_layer: str | None = None, insert_handle: str | None = None):
         layer = _decoded(entity.dxf.get("layer", "0"))
         if layer == "0" and insert_layer:  # entities of a block on layer 0 take the INSERT's
@@ -237,7 +234,7 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
         if kind == "INSERT":
             if entity.attribs:
                 fields = {}
-                plan_layer_of_block = plan_layer_of(layer)
+                plan_layer_of_block = layer_by_words(layer, mapping)
                 if plan_layer_of_block not in own_tags:
                     own_tags[plan_layer_of_block] = _own_tags(tags or {}, plan_layer_of_block)
                 own = own_tags[plan_layer_of_block]
@@ -263,9 +260,9 @@ def read_dxf(path: str | Path, *, layers: dict | None = None, units: str | None 
             text = _label_text(entity, kind)
             pos = entity.dxf.insert
             labels.append(_Label(handle, (pos.x, pos.y), {}, str(text), "text",
-                                 plan_layer_of(layer)))
+                                 layer_by_words(layer, mapping)))
             return
-        plan_layer = plan_layer_of(layer)
+        plan_layer = layer_by_words(layer, mapping)
         if plan_layer is None:
             ignored[layer] = ignored.get(layer, 0) + 1
             return
@@ -629,6 +626,29 @@ def _rooms_in_buildings(p: Path, polygons, attrs, label_of, problems) -> list:
     return rooms
 
 
+def _without_other_buildings(p: Path, polygons, attrs, other_buildings: dict[str, str],
+                             problems) -> tuple[list, list]:
+    """The outlines and their fields, less the buildings on layers that do not say they are
+    housing (`other_buildings`: handle → drawing layer) whose labels give no households,
+    counted by layer in a warning."""
+    left = [k for k, shape in enumerate(polygons) if shape.handle in other_buildings
+            and shape.layer == "buildings" and "households" not in attrs[k]]
+    if not left:
+        return polygons, attrs
+    counts: dict[str, int] = {}
+    for k in left:
+        layer = other_buildings[polygons[k].handle]
+        counts[layer] = counts.get(layer, 0) + 1
+    problems.append(Problem(
+        str(p), N_("buildings on layers that do not say they are housing, beside layers that "
+                   "do (住宅, 楼栋), and whose labels give no households: not housing, left out"),
+        found=", ".join(f"{name} ({n})" for name, n in sorted(counts.items())),
+        level="warning", expected=N_("a household count in the label, if one is housing")))
+    gone = set(left)
+    keep = [k for k in range(len(polygons)) if k not in gone]
+    return [polygons[k] for k in keep], [attrs[k] for k in keep]
+
+
 def _assemble(p: Path, shapes, labels, problems, factor, other_buildings=None):
     frames = {}
     polygons = [s for s in shapes if s.layer in POLYGON_LAYERS]
@@ -701,25 +721,8 @@ def _assemble(p: Path, shapes, labels, problems, factor, other_buildings=None):
     rooms = _rooms_in_buildings(p, polygons, attrs, label_of, problems)
     # After the rooms: a station noted in a shop building's label is still the plan's.
     if other_buildings:
-        left = [k for k, shape in enumerate(polygons) if shape.handle in other_buildings
-                and shape.layer == "buildings" and "households" not in attrs[k]]
-        if left:
-            counts: dict[str, int] = {}
-            for k in left:
-                layer = other_buildings[polygons[k].handle]
-                counts[layer] = counts.get(layer, 0) + 1
-            problems.append(Problem(
-                str(p), N_("buildings on layers that do not say they are housing, beside "
-                           "layers that do (住宅, 楼栋), and whose labels give no households: "
-                           "not housing, left out"),
-                found=", ".join(f"{name} ({n})" for name, n in sorted(counts.items())),
-                level="warning", expected=N_("a household count in the label, if one is "
-                                             "housing")))
-            gone = set(left)
-            keep = [k for k in range(len(polygons)) if k not in gone]
-            polygons = [polygons[k] for k in keep]
-            attrs = [attrs[k] for k in keep]
-            label_of = [label_of[k] for k in keep]
+        polygons, attrs = _without_other_buildings(p, polygons, attrs, other_buildings,
+                                                   problems)
     for plan_layer in ("parcels", "buildings", "facilities", "streets"):
         if plan_layer == "streets":
             members = [(s, {}) for s in shapes if s.layer == "streets"]

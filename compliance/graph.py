@@ -17,11 +17,12 @@ unconnected) and an edge of the main network lies at most JOIN_SLACK_M farther, 
 main network instead. The main network is the largest connected piece by length. Connectors
 longer than LONG_CONNECTOR_M and the small pieces are reported in the method section.
 
-A household point as near one street as another, within TIE_M (a block's corner between two
-streets of one width, as CAD draws them), may join either, and its walk is the shorter of the
-two: the street taken is then never decided by the order the lines were drawn in, nor by the
-rounding of a reprojection (2,025 parcels of a drawing, its street lines drawn in reverse
-order: 717 farthest walks changed, by up to 47.5 m).
+A point or a facility as near one street as another, within TIE_M (a block's corner between
+two streets of one width, as CAD draws them), may join either: a household's walk is the
+shorter of the two, and a facility joins both (Snap.tied). The street taken is then never
+decided by the order the lines were drawn in, nor by the rounding of a reprojection (2,025
+parcels of a drawing, its street lines drawn in reverse order: 717 farthest walks changed,
+by up to 47.5 m).
 """
 
 from __future__ import annotations
@@ -258,8 +259,8 @@ class Snap:
     edge: np.ndarray       # edge index
     offset: np.ndarray     # metres from the edge's start (u) along it
     gap: np.ndarray        # straight metres from the point to the edge (the connector)
-    # Other edges as near as the one picked (within TIE_M), each with the point it may join:
-    # (points, Snap of those edges); None where ties were not looked for (facilities).
+    # Other edges as near as the one picked (within TIE_M), each with the point that may
+    # join it: (points, Snap of those edges); None where ties were not looked for.
     tied: "tuple[np.ndarray, Snap] | None" = None
 
 
