@@ -361,9 +361,9 @@ def rules_cmd(markdown):
                    "unless --lang en; messages follow LANG when --lang is not given."))
 @click.option("--crs", help=_h("The CRS of layers that declare none (e.g. EPSG:4547, a PROJ "
               "string or WKT); without it, degrees are WGS 84 and Gauss-Krüger eastings with a "
-              "zone prefix name their zone. Distances are always measured in a local "
-              "transverse Mercator centred on the plan. --crs local: a city's own grid "
-              "(城市独立坐标系), measured as drawn."))
+              "zone prefix name their zone. Distances are measured in a local transverse "
+              "Mercator centred on the plan, or as drawn with --crs local (a city's own grid, "
+              "城市独立坐标系)."))
 @click.option("--distance", type=click.Choice(["straight", "network"]), default="straight",
               show_default=True, help=_h("Walking distance in a straight line or along the "
               "plan's streets layer."))

@@ -3,7 +3,8 @@ zone from the prefix of its eastings.
 
 Distances and areas are measured in a local transverse Mercator projection centred on the plan
 (scale factor 1 at its centre): conformal, and within 0.002 % of ground distance 30 km from
-the centre. Never in Web Mercator's metres, whose scale at 40° N is 1.31.
+the centre. Never in Web Mercator's metres, whose scale at 40° N is 1.31. A plan in a city's
+own grid (--crs local, LOCAL) is measured as drawn.
 
 Whether coordinates are where they claim to be is validation: see `_validate`.
 """
