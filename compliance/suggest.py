@@ -47,7 +47,7 @@ def candidate_sites(coverage, covered, radius_m, parcel_ids, streets=None, crs=N
     households = np.where(coverage.households[out_mask] > 0, coverage.households[out_mask], 0)
     parcels = coverage.parcel[out_mask]
     # A plan in the local plane is nowhere on the Earth: its sites are given in x, y only.
-    to_lonlat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True) \
+    to_lonlat = projection.to_lonlat(pyproj.CRS(crs)) \
         if crs and not projection.is_local(crs) else None
     sites = []
     for rank in range(1, MAX_SITES + 1):

@@ -192,25 +192,28 @@ NOT_PLAN_LAYER_WORDS = ("道路红线", "道路边线", "道路边缘", "路缘"
 HOUSING_WORDS = ("住宅", "楼栋", "居住", "RESID")
 
 
-def is_housing_layer(name: str) -> bool:
+def _holds_any(name: str, words) -> bool:
+    """Whether a layer's name holds any of `words`, case aside."""
     upper = name.upper()
-    return any(w in upper for w in HOUSING_WORDS)
+    return any(w.upper() in upper for w in words)
+
+
+def is_housing_layer(name: str) -> bool:
+    return _holds_any(name, HOUSING_WORDS)
 
 
 def beside_the_plan(name: str) -> bool:
     """Whether a layer's name says it is a road boundary, a kerb or a setback line."""
-    upper = name.upper()
-    return any(w.upper() in upper for w in NOT_PLAN_LAYER_WORDS)
+    return _holds_any(name, NOT_PLAN_LAYER_WORDS)
 
 
 def layer_by_words(name: str, words: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """The plan layer a layer name says it is, by its words; None if it says none."""
-    upper = name.upper()
     if (words is None or words is LAYER_WORDS) and beside_the_plan(name):
         return None
     words = words or LAYER_WORDS
     for plan_layer in LAYER_WORDS:  # in this order, whatever order a user's map has
-        if any(w.upper() in upper for w in words.get(plan_layer, ())):
+        if _holds_any(name, words.get(plan_layer, ())):
             return plan_layer
     return None
 
