@@ -22,7 +22,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Callable, Iterable
 
 import geopandas as gpd
 import pandas as pd
@@ -30,7 +30,7 @@ import pandas as pd
 from ._i18n import N_
 from ._errors import OutputError, PlanError, Problem
 from .vocabulary import (FIELD_ALIASES, LAYER_FIELDS, LAYERS, PROJECT_FACILITY_FIELDS, SINGULAR,
-                         layer_by_words, layer_fields)
+                         is_housing_layer, layer_by_words, layer_fields)
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".parquet", ".fgb", ".geoparquet",
                     ".gml", ".kml", ".kmz", ".csv")
@@ -560,11 +560,14 @@ def read_plan_map(path: str | os.PathLike) -> PlanMap:
 
 
 def _pick_layers(available: list[str], plan_map: PlanMap | None, file: str,
-                 problems: list[Problem]) -> dict[str, str]:
+                 problems: list[Problem],
+                 fields_of: Callable[[str], list[str]] | None = None) -> dict[str, str]:
     """Which of a file's layers (or a folder's file names) is each plan layer: the one the
     map names, else the one named as the format names it, else the one whose name says it
     by its words (规划地块, 养老设施, 住宅楼栋, 道路中心线), said in a warning. Two layers
-    that could be one plan layer are an error: which one is the plan cannot be guessed."""
+    that could be one plan layer are an error: which one is the plan cannot be guessed,
+    but for housing (住宅楼栋) beside layers of other buildings (商业建筑) that have no field
+    of households (`fields_of`: a layer's field names), as a drawing's are left out."""
     plan_map = plan_map or PlanMap()
     chosen: dict[str, str] = {}
     for layer in LAYERS:
@@ -586,6 +589,8 @@ def _pick_layers(available: list[str], plan_map: PlanMap | None, file: str,
         if plan_layer is not None and plan_layer not in chosen:
             by_words.setdefault(plan_layer, []).append(name)
     for plan_layer, names in by_words.items():
+        if plan_layer == "buildings" and len(names) > 1 and fields_of is not None:
+            names = _housing_among(names, plan_map, file, problems, fields_of)
         if len(names) > 1:
             raise PlanError(Problem(file, N_("several layers could be this plan layer: which "
                                     "one is the plan cannot be guessed"), layer=plan_layer,
@@ -597,6 +602,43 @@ def _pick_layers(available: list[str], plan_map: PlanMap | None, file: str,
                                 level="warning",
                                 expected=N_("another layer named in --fields, if not this one")))
     return chosen
+
+
+def _housing_among(names: list[str], plan_map: PlanMap, file: str, problems: list[Problem],
+                   fields_of: Callable[[str], list[str]]) -> list[str]:
+    """Of several layers that could be the buildings, the one housing layer (住宅楼栋) where
+    none of the others has a field of households: those draw shops, schools or buildings to
+    be pulled down, which hold no homes to count or to reach. Where another has such a field
+    (现状建筑 with existing homes), all are kept, and which to read is not guessed."""
+    housing = [n for n in names if is_housing_layer(n)]
+    if len(housing) != 1:
+        return names
+    mapped = {own.lower() for own, target in plan_map.fields.get("buildings", {}).items()
+              if target == "households"}
+    aliases = {own for own, target in FIELD_ALIASES["buildings"].items()
+               if target == "households"}
+    others = [n for n in names if n != housing[0]]
+    for name in others:
+        own = [str(f).strip() for f in fields_of(name)]
+        if any(f.lower() in ("households", *mapped) or f in aliases for f in own):
+            return names
+    problems.append(Problem(file, N_("layers of other buildings left unread: they have no "
+                                     "field of households"), layer="buildings",
+                            found=", ".join(others), level="warning",
+                            expected=N_("the layer to read named in --fields, if not the "
+                                        "housing layer")))
+    return housing
+
+
+def _field_names(path: Path) -> list[str]:
+    """A layer file's field names; where they cannot be read, one of households, so that a
+    layer beside the housing is never left out unseen."""
+    import pyogrio
+
+    try:
+        return list(pyogrio.read_info(path)["fields"])
+    except Exception:  # noqa: BLE001 - said when the layer is read, if it is
+        return ["households"]
 
 
 def _name_fields(raw: "RawPlan", plan_map: PlanMap | None) -> None:
@@ -945,7 +987,8 @@ def _read_layers(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
         raise PlanError(Problem(str(p), N_("cannot open as a KML file") if kml else
                                 N_("cannot open as a GeoPackage"), found=str(exc))) from None
     layers, problems, undeclared = {}, [], set()
-    chosen = _pick_layers(available, plan_map, str(p), problems)
+    chosen = _pick_layers(available, plan_map, str(p), problems, fields_of=None if kml else
+                          lambda name: pyogrio.read_info(p, layer=name)["fields"])
     if "parcels" not in chosen:
         raise PlanError(Problem(
             str(p), N_("the KML file has no folder of parcels") if kml else
@@ -1088,7 +1131,8 @@ def _read_folder(p: Path, plan_map: PlanMap | None = None) -> RawPlan:
     for f in sorted(p.iterdir()):
         if f.suffix.lower() in _VECTOR_SUFFIXES or f.is_dir():
             by_name.setdefault(f.stem if f.is_file() else f.name, []).append(f)
-    chosen = _pick_layers(list(by_name), plan_map, str(p), problems)
+    chosen = _pick_layers(list(by_name), plan_map, str(p), problems,
+                          fields_of=lambda name: _field_names(by_name[name][0]))
     for layer in LAYERS:
         if layer not in chosen:
             continue

@@ -114,6 +114,37 @@ def test_two_layers_that_could_be_the_buildings_are_not_guessed(tmp_path):
     assert rule(data, "service_radius")["provided"] == 149.5
 
 
+@pytest.mark.parametrize("as_folder", [False, True])
+def test_housing_is_read_beside_layers_of_other_buildings(tmp_path, as_folder):
+    """住宅楼栋 beside 商业建筑 and 现状建筑-拆除, which have no field of households (a shop,
+    a building to be pulled down): the housing is read and the others are named as left
+    unread, in a GeoPackage as in a folder of layers. 现状建筑 with 户数 beside them holds
+    homes of its own: which to read is then not guessed."""
+    plan = office_gpkg(tmp_path / "plan.gpkg")
+    frame([{"BH": "S1", "YT": "商业"}], [pt(120, 20)]).to_file(plan, layer="商业建筑")
+    frame([{"BH": "D1"}], [pt(20, 20)]).to_file(plan, layer="现状建筑-拆除")
+    if as_folder:
+        folder = tmp_path / "方案"
+        folder.mkdir()
+        for layer in ("规划地块", "养老设施点", "住宅楼栋", "商业建筑", "现状建筑-拆除"):
+            gpd.read_file(plan, layer=layer).to_file(folder / f"{layer}.geojson")
+        plan = folder
+    (tmp_path / "fields.yaml").write_text(FIELDS, encoding="utf-8")
+    data, _ = result(tmp_path, plan, "--fields", tmp_path / "fields.yaml")
+    # The farthest home is still B1 at (199.5, 50), 149.5 m from F1 at (50, 50).
+    assert rule(data, "service_radius")["provided"] == 149.5
+    left = [q for q in data["problems"] if "other buildings" in q["message"]]
+    assert [(q["layer"], q["level"]) for q in left] == [("buildings", "warning")]
+    assert sorted(left[0]["found"].split(", ")) == ["商业建筑", "现状建筑-拆除"]
+
+    existing = tmp_path / "existing.gpkg"
+    office_gpkg(existing)
+    frame([{"BH": "X1", "户数": 60}], [pt(20, 20)]).to_file(existing, layer="现状建筑")
+    res = invoke("check", existing, "--city", "zunyi", "--lang", "en", "--fields",
+                 tmp_path / "fields.yaml")
+    assert res.exit_code == 2 and "现状建筑" in res.output and "--fields" in res.output
+
+
 OFFICE_FIELDS = ("parcels: {fields: {DKBH: id, ZHS: households_new}}\n"
                  "facilities: {fields: {BH: id, LX: kind, JZMJ: floor_area_m2}}\n")
 
