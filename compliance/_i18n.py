@@ -259,8 +259,9 @@ _COMMA = re.compile(r"(?<!\d),|,(?!\d)")
 # A colon between letters or digits, or before "//", is part of a name: EPSG:4547, 12:30,
 # OGC:CRS84, tcp://10.0.0.5:8786.
 _COLON = re.compile(r"(?<![0-9A-Za-z]):(?!//)|:(?![0-9A-Za-z/])")
-# Space before or after full-width punctuation, removed by a plain replacement (no callback).
-_SPACED = re.compile(r"\s+(?=[，；：？！。])|(?<=[，；：？！。])\s+")
+# Space before or after full-width punctuation, and before an opening bracket (商业建筑（1）),
+# removed by a plain replacement (no callback).
+_SPACED = re.compile(r"\s+(?=[，；：？！。（])|(?<=[，；：？！。])\s+")
 _SPACE = re.compile(r"\s")
 _HALF = str.maketrans({"(": "（", ")": "）", ";": "；", "?": "？", "!": "！"})
 

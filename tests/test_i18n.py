@@ -106,3 +106,11 @@ def test_chinese_punctuation_leaves_codes_and_addresses_whole():
         "应为 tcp://10.0.0.5:8786 或 EPSG:4547、OGC:CRS84，12:30"
     assert zh_punctuation("字段: 户数; 实际为: abc") == "字段：户数；实际为：abc"
     assert zh_punctuation("文件 file:///tmp/a.gpkg") == "文件 file:///tmp/a.gpkg"
+
+
+def test_chinese_brackets_take_no_space_before_them():
+    """A count after a layer's name reads 商业建筑（1）, not 商业建筑 （1）."""
+    from compliance._i18n import zh_punctuation
+
+    assert zh_punctuation("实际为 商业建筑 (1), 现状建筑-拆除 (2)") == \
+        "实际为 商业建筑（1），现状建筑-拆除（2）"

@@ -446,7 +446,7 @@ def test_radius_option_is_recorded_and_marked(tmp_path):
     invoke("check", path, "--city", "zunyi", "--crs", "EPSG:4547", "--radius", "1500",
            "-o", tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "用户改动：服务半径 = 1,500 （原文为 700；--radius）" in page
+    assert "用户改动：服务半径 = 1,500（原文为 700；--radius）" in page
 
 
 def test_user_standard_changing_a_rate_never_borrows_the_quote(tmp_path):

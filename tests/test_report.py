@@ -39,7 +39,7 @@ def test_numbers_formula_and_clause_in_chinese(zunyi_result):
     assert "至少增加 40.0 m² 养老服务设施建筑面积" in page
     # The radius: B2 is 1,300 m from F1, 1,300 − 700 = 600 m beyond it; B2 named, and the
     # radius said to be inherited from Guizhou, the province.
-    assert "B2 （1,300 m）" in page
+    assert "B2（1,300 m）" in page
     assert re.search(r'<td class="num short">600 m</td>', page)
     assert "服务半径（贵州省（省级））" in page
 
