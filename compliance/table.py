@@ -49,6 +49,9 @@ PROJECT_ALIASES = {"项目名称": "name", "项目编号": "id", "养老设施�
                       for what, field in (("所在楼层", "eldercare_floor"),
                                           ("楼层", "eldercare_floor"),
                                           ("层数", "eldercare_floors"))},
+                   # On a project's row only its room stands anywhere: a bare 所在楼层 is the
+                   # room's storey (a bare 层数 may be the housing's storeys: not read).
+                   "所在楼层": "eldercare_floor", "设置楼层": "eldercare_floor",
                    **{f"{room}{what}": "eldercare_kind"
                       for room in ("养老设施", "养老服务设施", "养老用房", "养老服务用房", "设施",
                                    "配建设施")

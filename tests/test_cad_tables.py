@@ -932,6 +932,19 @@ def test_a_project_list_says_where_its_room_stands(tmp_path):
     assert [f["shortfall"] for f in sizes if f["status"] == "fail"] == [100.0] * 3
 
 
+def test_a_bare_storey_column_on_a_project_list_is_the_rooms(tmp_path):
+    """所在楼层 alone, beside the room's area and kind (as a district's statistics table heads
+    it), is the room's storey: it was left unread, and siting asked for what was given."""
+    path = tmp_path / "projects.csv"
+    path.write_text("项目名称,新建住宅户数（户）,养老设施建筑面积（㎡）,养老设施类型,所在楼层\n"
+                    "甲,1000,250,社区养老服务站,首层\n乙,1000,250,社区养老服务站,地下一层\n",
+                    encoding="utf-8")
+    data, _ = result_of(tmp_path, path)
+    # Guizhou (Zunyi's chain, advisory): on the third floor or below, never below ground.
+    assert [finding(data, "facility_siting", i)["status"] for i in range(2)] == ["pass", "fail"]
+    assert not [q for q in data["problems"] if "所在楼层" in (q.get("found") or "")]
+
+
 def test_a_drawings_label_gives_its_facilitys_storey(tmp_path):
     # Zunyi (Guizhou's siting, advisory): never below ground. The label says 地下一层.
     below = site(tmp_path / "below.dxf", facility_label="社区养老服务站 300㎡ 地下一层")
