@@ -14,6 +14,7 @@ import os
 import re
 from importlib import resources
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -309,17 +310,26 @@ def standard_id_for(name: str) -> str | None:
     or English, in any case (`zunyi`, `Zunyi`, `遵义`, `遵义市`, `贵州省遵义市`). A place is
     named by its own name only: 山东 is Shandong's standard, never that of a city in it."""
     wanted = name.strip().lower()
-    ids = available_standards()
-    if wanted in ids:
-        return wanted
-    for sid in ids:
+    return _names_of_places().get(wanted)
+
+
+@lru_cache(maxsize=1)
+def _names_of_places() -> dict[str, str]:
+    """Every name a user may type for a shipped standard → its id (the first id, in order,
+    where two places share a name). Made once: a country's batch asks for each of its
+    thousands of places."""
+    names: dict[str, str] = {}
+    for sid in available_standards():
+        names.setdefault(sid, sid)
+    for sid in available_standards():
         try:
             data = _read_yaml(standards_dir() / f"{sid}.yaml")
         except StandardError:
             continue
-        if wanted in _place_names(str(data.get("place") or ""), str(data.get("place_en") or "")):
-            return sid
-    return None
+        for place in _place_names(str(data.get("place") or ""),
+                                  str(data.get("place_en") or "")):
+            names.setdefault(place, sid)
+    return names
 
 
 # The administrative units a Chinese place name is made of (贵州省 | 遵义市, 重庆市 | X区), and
