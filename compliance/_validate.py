@@ -864,12 +864,14 @@ def geographic_coordinates(bounds: np.ndarray, file: str, layer: str) -> list[Pr
     return problems
 
 
+LARGE_PLAN = N_("the plan is larger than any district: check the CRS and stray features")
+
+
 def plan_extent(projected, file: str) -> list[Problem]:
     minx, miny, maxx, maxy = projected.total_bounds
     width, height = maxx - minx, maxy - miny
     if max(width, height) > LARGE_EXTENT_M:
-        return [Problem(file, N_("the plan is larger than any district: check the CRS and stray "
-                              "features"), layer="parcels",
+        return [Problem(file, LARGE_PLAN, layer="parcels",
                         found=f"{width / 1000:,.1f} km × {height / 1000:,.1f} km",
                         level="warning")]
     return []

@@ -477,9 +477,16 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
 
     A bad feature does not stop the run: it is listed with the reason and the rest are checked.
 
+    A plan over several cities (a province's projects, a country's compounds): with
+    --place-field, each parcel is checked against the standard of the place that field
+    names, one folder per standard, with index.html listing them. --city then names the
+    standard for places without one of their own; without it, their parcels are listed as
+    not checked, with the standard that covers them.
+
     \b
     Example:
       compliance batch district.gpkg --city changzhou -o reports/district/ --distance network
+      compliance batch 全省项目.xlsx --place-field 所在城市 --city national -o reports/province/
     """))
 @click.argument("plan", type=click.Path(exists=True))
 @click.option("--city", help=_h("A shipped standard (see `compliance standards list`)."))
@@ -505,17 +512,25 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
                       "cluster (the result is the same as without)."))
 @click.option("--scheduler", metavar="ADDRESS",
               help=_h("Measure them on an existing Dask cluster, e.g. tcp://10.0.0.5:8786."))
+@click.option("--place-field", metavar="FIELD",
+              help=_h("The parcels' field naming each one's city or province (城市, "
+                      "所在城市): each parcel is checked against its own place's standard, "
+                      "--city or --standard then serving places without one of their own."))
 @_as_of_option
 @_plan_options
 @_debug_option
 @_friendly
 def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
-          no_parcel_reports, pdf, workers, scheduler, as_of, table, cad_layers, cad_units, meta,
-          fields, coords, debug):
+          no_parcel_reports, pdf, workers, scheduler, place_field, as_of, table, cad_layers,
+          cad_units, meta, fields, coords, debug):
     from compliance import workflow
     from compliance.settings import Options
 
-    standard = _load_standard(city, standard_file, as_of)
+    if place_field is not None and not place_field.strip():
+        raise click.BadParameter(_say("name the parcels' field, e.g. 城市"),
+                                 param_hint="--place-field")
+    standard = None if place_field and not (city or standard_file) else \
+        _load_standard(city, standard_file, as_of)
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
                       crs=crs, coords=coords)
 
@@ -536,6 +551,18 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
         from compliance.cluster import PointMapper
 
         mapper = PointMapper(workers=workers, scheduler=scheduler)
+    if place_field:
+        try:
+            outcome = workflow.batch_by_place(
+                plan, place_field, standard, output, options, lang=lang or "zh", crs=crs,
+                parcel_reports=not no_parcel_reports, progress=progress, table=table,
+                cad_layers=cad_layers, cad_units=cad_units, meta=meta, pdf_pages=pdf,
+                on_stage=on_stage, mapper=mapper, on_buildings=lambda n: on_stage("buildings", n),
+                fields=fields, as_of=as_of.date().isoformat() if as_of else None)
+        finally:
+            if mapper is not None:
+                mapper.close()
+        sys.exit(_said_by_place(outcome, lang))
     try:
         out = workflow.batch(plan, standard, output, options, lang=lang or "zh", crs=crs,
                              parcel_reports=not no_parcel_reports, progress=progress,
@@ -569,6 +596,29 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
     click.echo(_say("wrote {path}").format(path=f"{out.folder}/index.html")
                + f" (+{len(out.files) - 1})", err=True)
     sys.exit(result.exit_code)
+
+
+def _said_by_place(outcome, lang) -> int:
+    """A batch by place on the terminal: each standard's places and verdicts, the places not
+    checked; the exit code of the worst (1 non-compliant, 3 incomplete or not checked)."""
+    from compliance._i18n import Translator
+
+    says = cli_language(lang)
+    codes = []
+    for group, result, folder in outcome.groups:
+        s = result.summary
+        places = "、".join(group.places)
+        click.echo(f"{places} → {group.standard.id}: " + _say(
+            "Parcels: {parcels} (compliant {compliant}, non-compliant {non_compliant}, "
+            "incomplete {incomplete})").format(**s) + f"  {outcome.folder / folder}")
+        codes.append(result.exit_code)
+    for item in outcome.unchecked:
+        click.secho(_say("parcels not checked ({n}): {why}").format(
+            n=len(item.positions), why=safe_text(Translator(says).problem(item.problem))),
+            fg="yellow", err=True)
+        codes.append(3)
+    click.echo(_say("wrote {path}").format(path=f"{outcome.folder}/index.html"), err=True)
+    return 1 if 1 in codes else (3 if 3 in codes else 0)
 
 
 # ---------------------------------------------------------------------------- serve

@@ -134,8 +134,12 @@ _UNUSABLE = {"geometry"}
 def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                persons_per_household: float = 3.0, name: str | None = None,
                coords: str | None = None,
-               on_buildings: Callable[[int], None] | None = None) -> Plan:
+               on_buildings: Callable[[int], None] | None = None,
+               place_field: str | None = None) -> Plan:
     """Validate, project and assemble.
+
+    `place_field`: a field of the parcels naming each one's place (城市), carried as the
+    column `place` for a batch that judges each place by its own standard.
 
     `on_buildings(n)` is told how many buildings have been read, batch after batch.
 
@@ -166,6 +170,8 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
     geometry_required = not raw.geometry_optional
     pattrs, pgeoms, L = _validate.validate_parcels(raw.layers["parcels"], file_of("parcels"),
                                                    geometry_required=geometry_required)
+    if place_field is not None:
+        pattrs["place"] = _place_column(raw.layers["parcels"], place_field, file_of("parcels"))
     # A second parcel with an id already used cannot be told apart: it is left out.
     duplicate = np.zeros(len(pattrs), dtype=bool)
     duplicate[[i for i, ps in L.problems_of.items()
@@ -300,6 +306,116 @@ def build_plan(raw: RawPlan, *, crs: str | None = None, strict: bool = True,
                 fingerprint=raw.fingerprint, problems=problems, dropped=dropped,
                 crs_note=projection.describe(metric) if measured else "—",
                 footprints=footprints, given_crs=given)
+
+
+def _place_column(gdf: gpd.GeoDataFrame, place_field: str, file: str) -> list[str | None]:
+    """Each parcel's place as its field gives it (the field's name in any case), None where
+    blank."""
+    wanted = place_field.strip().lower()
+    column = next((c for c in gdf.columns if str(c).strip().lower() == wanted), None)
+    if column is None:
+        raise PlanError(Problem(file, N_("the parcels have no field of this name"),
+                                layer="parcels", field=place_field,
+                                found=", ".join(str(c) for c in gdf.columns
+                                                if c not in ("geometry", "_row")) or "—",
+                                expected=N_("the field naming each parcel's place "
+                                            "(城市, 所在城市)")))
+    text = gdf[column].astype(object).where(gdf[column].notna(), None)
+    return [None if v is None or not str(v).strip() else str(v).strip() for v in text]
+
+
+SHARED_ACROSS_STANDARDS = N_("facilities shared with parcels judged by another standard: "
+                             "each counts whole for these parcels, as for those")
+
+
+def of_parcels(plan: Plan, positions, persons_per_household: float, reach_m: float) -> Plan:
+    """The plan of these parcels alone (positions into `plan.parcels`), as if it had been
+    read by itself: measured in the CRS a plan of them alone is measured in, holding their
+    buildings and the facilities and streets within `reach_m` of them (a home may walk to a
+    facility beyond its own parcels, never farther than the radius), the problems of the
+    plan as a whole and of these parcels, and the population the plan estimated estimated
+    again by this standard's persons per household."""
+    positions = np.sort(np.asarray(positions, dtype=np.int64))
+    parcels = plan.parcels.iloc[positions].reset_index(drop=True)
+    estimated = parcels["population_estimated"].to_numpy(dtype=bool)
+    households = parcels["households_new"].fillna(0) + parcels["households_existing"].fillna(0)
+    parcels["population"] = parcels["population"].where(
+        ~estimated, np.round(households * persons_per_household))
+    others = np.ones(len(plan.parcels), dtype=bool)
+    others[positions] = False
+    theirs = {id(p) for ps in plan.parcels["problems"].to_numpy()[others] for p in ps}
+    named = set(plan.parcels.loc[others, "id"].astype(str)) | \
+        set(plan.parcels.loc[others, "row"].astype(str))
+    problems = [p for p in plan.problems if id(p) not in theirs
+                and not (p.layer == "parcels" and p.feature in named)]
+
+    buildings, footprints = plan.buildings, plan.footprints
+    outlines = None
+    if buildings is not None:
+        new = np.full(len(plan.parcels) + 1, -1, dtype=np.int64)  # [-1]: outside every parcel
+        new[positions] = np.arange(len(positions))
+        keep = np.flatnonzero(new[buildings["parcel"].to_numpy()] >= 0)
+        buildings = buildings.iloc[keep].reset_index(drop=True)
+        buildings["parcel"] = new[buildings["parcel"].to_numpy()]
+        outlines = footprints.take(keep) if footprints is not None else None
+
+    facilities, streets = plan.facilities, plan.streets
+    box = _union_box([parcels.total_bounds] + (
+        [[buildings["x"].min(), buildings["y"].min(), buildings["x"].max(),
+          buildings["y"].max()]] if buildings is not None and len(buildings) else []))
+    if box is not None:
+        near = shapely.box(*box).buffer(reach_m)
+        own = set(parcels["id"].astype(str))
+        facilities = facilities[facilities.intersects(near).to_numpy()
+                                | facilities.geometry.isna().to_numpy()
+                                | np.array([bool(own.intersection(ids)) for ids in
+                                            facilities["parcel_ids"]], dtype=bool)
+                                ].reset_index(drop=True)
+        if streets is not None:
+            streets = streets.iloc[streets.sindex.query(near)].sort_index() \
+                .reset_index(drop=True)
+
+    # A facility the plan shares between these parcels and others, judged by another
+    # standard, counts here whole, as it does there: said, for the reviewer to apportion.
+    outside = set(plan.parcels.loc[others, "id"].astype(str))
+    shared = [str(f) for f, ids in zip(facilities["id"], facilities["parcel_ids"])
+              if set(ids) & set(parcels["id"].astype(str)) and set(ids) & outside]
+    if shared:
+        problems = problems + [Problem(
+            plan.source, SHARED_ACROSS_STANDARDS, layer="facilities", found=", ".join(shared),
+            expected=N_("each part's share of the facility given as a facility of its own"),
+            level="warning")]
+
+    crs = plan.crs
+    if crs is not None and not projection.is_local(crs) and box is not None:
+        given = plan.given_crs or crs
+        crs = _measuring_crs(parcels.to_crs(given) if parcels.geometry.notna().any()
+                             else parcels, facilities.to_crs(given))
+    if crs is not None and plan.crs is not None and not crs.equals(plan.crs):
+        parcels, facilities = parcels.to_crs(crs), facilities.to_crs(crs)
+        streets = streets.to_crs(crs) if streets is not None else None
+        if outlines is not None:
+            step = projection.transformer(plan.crs, crs)
+            outlines = shapely.transform(outlines, lambda xy: np.column_stack(
+                step.transform(xy[:, 0], xy[:, 1])))
+            # Each home's point is taken of its outline in the metres it is measured in, as
+            # when the plan is read (see _reduce_buildings).
+            points = shapely.point_on_surface(outlines)
+            buildings["x"], buildings["y"] = shapely.get_x(points), shapely.get_y(points)
+        elif buildings is not None and len(buildings):
+            buildings["x"], buildings["y"] = projection.transformer(plan.crs, crs).transform(
+                buildings["x"].to_numpy(), buildings["y"].to_numpy())
+    if outlines is not None:
+        footprints = Footprints.concat([Footprints.piece(outlines)])
+    # The plan spans a country; each place's part is as large as its own parcels.
+    large = [p for p in problems if p.message == _validate.LARGE_PLAN]
+    if large:
+        problems = [p for p in problems if p.message != _validate.LARGE_PLAN] + \
+            _validate.plan_extent(parcels, large[0].file)
+    crs_note = plan.crs_note if crs is plan.crs else projection.describe(crs)
+    return replace(plan, crs=crs, parcels=parcels, facilities=facilities, streets=streets,
+                   buildings=buildings, footprints=footprints, problems=problems,
+                   crs_note=crs_note)
 
 
 def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:

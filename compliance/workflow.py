@@ -31,11 +31,13 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
               strict: bool = True, table: str | None = None, cad_layers: str | None = None,
               cad_units: str | None = None, coords: str | None = None,
               fields: str | None = None,
-              on_buildings: Callable[[int], None] | None = None) -> Plan:
+              on_buildings: Callable[[int], None] | None = None,
+              place_field: str | None = None) -> Plan:
     if io.is_zip_plan(path):
         return _load_zipped_plan(path, standard, crs=crs, strict=strict, table=table,
                                  cad_layers=cad_layers, cad_units=cad_units, coords=coords,
-                                 fields=fields, on_buildings=on_buildings)
+                                 fields=fields, on_buildings=on_buildings,
+                                 place_field=place_field)
     if fields is None and Path(path).is_dir() and (Path(path) / FIELDS_FILE).is_file():
         fields = str(Path(path) / FIELDS_FILE)  # a folder carries its map, as its meta.yaml
     plan_map = io.read_plan_map(fields) if fields is not None else None
@@ -43,7 +45,7 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
                        plan_map=plan_map)
     return build_plan(raw, crs=crs, strict=strict, coords=coords,
                       persons_per_household=standard.persons_per_household,
-                      on_buildings=on_buildings)
+                      on_buildings=on_buildings, place_field=place_field)
 
 
 def _load_zipped_plan(path: str, standard: Standard, *, table: str | None = None,
@@ -188,13 +190,7 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
           fields: str | None = None) -> BatchOutput:
     """Check a district and write its folder. The folder is built whole beside the target and
     swapped in at the end: an interrupted batch leaves the old output as it was."""
-    from .views import csv as csv_view
-    from .views import gpkg as gpkg_view
-    from .views import html as html_view
-    from .views import json as json_view
-    from .views import model as view_model
     from .views import pdf as pdf_view
-    from .views import xlsx as xlsx_view
 
     io.refuse_overwriting_inputs(folder, [plan_path, standard.path, table, cad_layers, meta,
                                           fields])
@@ -207,77 +203,184 @@ def batch(plan_path: str, standard: Standard, folder: str, options: Options, *,
         plan = load_plan(plan_path, standard, crs=crs, strict=False, table=table,
                          cad_layers=cad_layers, cad_units=cad_units, coords=options.coords,
                          fields=fields, on_buildings=on_buildings)
-        stage("network" if options.distance == "network" else "checking")
-        on_cluster = mapper is not None
-        if mapper is None:
-            # No cluster: the households are measured on every core of this machine.
-            from .cluster import ForkMapper
-
-            mapper = ForkMapper.for_this_machine()
-        _process.release_freed_memory()  # the buildings' batches
-        result = run(plan, standard, replace(options, suggest=True), meta=report_meta,
-                     mapper=mapper)
-        _process.release_freed_memory()
-        stage("writing")
-        # The printed summary lists a few dozen parcels: it is typeset from a model that
-        # makes only theirs, while this process makes the rest (2,500 parcels: the PDF,
-        # the batch's last file, started 0.8 s sooner).
-        model = view_model.build(result, lang, lazy=True)
-        builder = html_view.ReportBuilder(model)
-        written: list[str] = []
-        links = ["" for _ in result.parcels]
-        if parcel_reports:
-            names = [report_name(p.id) for p in result.parcels]
-            links = [f"parcels/{name}" for name in names]
-        typesetter.start(pdf_view.index_html(builder, links))
-        _process.release_freed_memory()  # the printed map's image
-        model.complete()  # before any copy is forked: each would make them again
-        if parcel_reports:
-            (out / "parcels").mkdir()
-            written += [f"parcels/{name}" for name in _write_parcel_pages(
-                builder, out / "parcels", names, pdf_pages, progress, fork=not on_cluster)]
-
-        def write_workbook():
-            io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
-
-        def write_json():
-            io.write_atomic(out / "results.json", json_view.chunks(model))
-
-        def write_beside():
-            write_workbook()
-            _process.release_freed_memory()
-            write_json()
-
-        # The files are independent views of one model: report.pdf is typeset in a process
-        # of its own, the workbook and the JSON each in a forked copy of this one where there
-        # are cores to spare, while this one writes the rest (see _Beside).
-        beside = _Beside(enabled=not on_cluster)
-        # Each file is written whole before the next is made, and what a file's making freed
-        # is handed back before the next (see _process.release_freed_memory): the batch's
-        # memory stays that of the model and one file.
-        try:
-            if beside.cores >= 3 or len(result.parcels) > WRITE_BESIDE_PARCELS:
-                # The copies' files are done before the PDF, which the batch waits for last:
-                # they give way to the typesetter (2,500 parcels: 4.67 → 4.51 s, the median
-                # of seven runs on two cores).
-                beside.start(write_workbook, nice=10)
-                beside.start(write_json, nice=10)
-            else:
-                write_beside()
-                _process.release_freed_memory()
-            io.write_atomic(out / "results.csv", csv_view.chunks(model))
-            io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
-            _process.release_freed_memory()
-            written += write_overview(builder, out, links)
-            _process.release_freed_memory()
-            io.write_atomic(out / "report.pdf", typesetter.pdf())
-            beside.finish()
-        finally:
-            beside.stop()
-        written += ["results.csv", "results.xlsx", "results.gpkg", "report.pdf", "results.json"]
+        result, written = _check_and_write(
+            plan, standard, out, options, typesetter, lang=lang, report_meta=report_meta,
+            parcel_reports=parcel_reports, progress=progress, pdf_pages=pdf_pages,
+            stage=stage, mapper=mapper)
         target.commit()
     folder_path = Path(folder)
     return BatchOutput(result, folder_path, [folder_path / w for w in written])
+
+
+@dataclass
+class PlaceBatch:
+    """What a batch by place wrote: each standard's group with its result and folder, and
+    the parcels no standard judged."""
+    groups: list[tuple]           # (country.Group, Result, folder name)
+    unchecked: list               # country.Unchecked
+    plan: Plan
+    folder: Path
+
+
+def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, folder: str,
+                   options: Options, *, lang: str = "zh", crs: str | None = None,
+                   parcel_reports: bool = True,
+                   progress: Callable[[Iterable], Iterable] | None = None,
+                   table: str | None = None, cad_layers: str | None = None,
+                   cad_units: str | None = None, meta: str | None = None,
+                   pdf_pages: bool = False, on_stage: Callable[[str], None] | None = None,
+                   mapper=None, on_buildings: Callable[[int], None] | None = None,
+                   fields: str | None = None, as_of: str | None = None) -> PlaceBatch:
+    """Check a plan of several places, each parcel by the standard of the place its
+    `place_field` names (see country.py), and write a folder: one district folder per
+    standard (`<id>/index.html`, report.pdf, results.*), and beside them `index.html`, the
+    places and their verdicts, with the parcels no standard judged and why."""
+    from . import country
+    from .plan import of_parcels
+    from .rules.registry import radius_bound_m
+    from .standard import load_standard
+    from .views import html as html_view
+    from .views import pdf as pdf_view
+
+    io.refuse_overwriting_inputs(folder, [plan_path, fallback.path if fallback else None,
+                                          table, cad_layers, meta, fields])
+    report_meta = io.read_meta(meta, plan_path)
+    target = io.BatchFolder(folder)
+    stage = on_stage or (lambda name: None)
+    with target as out:
+        stage("reading")
+        # Read once; each group's population is estimated again by its own standard.
+        plan = load_plan(plan_path, fallback or load_standard("national", as_of=as_of),
+                         crs=crs, strict=False, table=table, cad_layers=cad_layers,
+                         cad_units=cad_units, coords=options.coords, fields=fields,
+                         on_buildings=on_buildings, place_field=place_field)
+        plan = replace(plan, problems=_place_field_read(plan.problems, place_field))
+        places = [v if isinstance(v, str) else None for v in plan.parcels["place"]]
+        groups, unchecked = country.group_by_place(places, fallback, as_of=as_of)
+        done = []
+        for group in groups:
+            standard = group.standard
+            # A home walks no farther than its radius; twice that, and 2 km where a
+            # standard sets none, keeps every facility and street a walk could use.
+            reach = 2 * max(radius_bound_m(standard, options), 1000.0)
+            part = of_parcels(plan, country.positions(group),
+                              standard.persons_per_household, reach)
+            # Each folder is signed on its own: its plan is named with its places.
+            named = "、".join(p for p in group.places if p != "—")
+            part = replace(part, name=f"{plan.name} · {named}" if named else plan.name)
+            (out / standard.id).mkdir()
+            with pdf_view.Typesetter() as typesetter:
+                result, _ = _check_and_write(
+                    part, standard, out / standard.id, options, typesetter, lang=lang,
+                    report_meta=report_meta, parcel_reports=parcel_reports,
+                    progress=progress, pdf_pages=pdf_pages, stage=stage, mapper=mapper)
+            done.append((group, result, standard.id))
+        outcome = PlaceBatch(done, unchecked, plan, Path(folder))
+        io.write_atomic(out / "index.html", html_view.places_overview(outcome, lang))
+        target.commit()
+    return outcome
+
+
+def _place_field_read(problems: list[Problem], place_field: str) -> list[Problem]:
+    """The problems, the place field no longer said to be a column left unread."""
+    from .table import UNREAD_COLUMNS
+
+    wanted = place_field.strip().lower()
+    kept = []
+    for prob in problems:
+        if prob.layer == "parcels" and prob.level == "warning" and prob.found and \
+                prob.message == UNREAD_COLUMNS:
+            rest = [c for c in prob.found.split(", ") if c.strip().lower() != wanted]
+            if not rest:
+                continue
+            prob = replace(prob, found=", ".join(rest))
+        kept.append(prob)
+    return kept
+
+
+def _check_and_write(plan: Plan, standard: Standard, out: Path, options: Options, typesetter, *,
+                     lang: str, report_meta: dict, parcel_reports: bool,
+                     progress: Callable[[Iterable], Iterable] | None, pdf_pages: bool,
+                     stage: Callable[[str], None], mapper) -> tuple[Result, list[str]]:
+    """Check a plan read and write its district files into `out`; the typesetter has been
+    started and is ended by the caller. Returns the result and the names written."""
+    from .views import csv as csv_view
+    from .views import gpkg as gpkg_view
+    from .views import html as html_view
+    from .views import json as json_view
+    from .views import model as view_model
+    from .views import pdf as pdf_view
+    from .views import xlsx as xlsx_view
+
+    stage("network" if options.distance == "network" else "checking")
+    on_cluster = mapper is not None
+    if mapper is None:
+        # No cluster: the households are measured on every core of this machine.
+        from .cluster import ForkMapper
+
+        mapper = ForkMapper.for_this_machine()
+    _process.release_freed_memory()  # the buildings' batches
+    result = run(plan, standard, replace(options, suggest=True), meta=report_meta,
+                 mapper=mapper)
+    _process.release_freed_memory()
+    stage("writing")
+    # The printed summary lists a few dozen parcels: it is typeset from a model that
+    # makes only theirs, while this process makes the rest (2,500 parcels: the PDF,
+    # the batch's last file, started 0.8 s sooner).
+    model = view_model.build(result, lang, lazy=True)
+    builder = html_view.ReportBuilder(model)
+    written: list[str] = []
+    links = ["" for _ in result.parcels]
+    if parcel_reports:
+        names = [report_name(p.id) for p in result.parcels]
+        links = [f"parcels/{name}" for name in names]
+    typesetter.start(pdf_view.index_html(builder, links))
+    _process.release_freed_memory()  # the printed map's image
+    model.complete()  # before any copy is forked: each would make them again
+    if parcel_reports:
+        (out / "parcels").mkdir()
+        written += [f"parcels/{name}" for name in _write_parcel_pages(
+            builder, out / "parcels", names, pdf_pages, progress, fork=not on_cluster)]
+
+    def write_workbook():
+        io.write_atomic(out / "results.xlsx", xlsx_view.render(model))
+
+    def write_json():
+        io.write_atomic(out / "results.json", json_view.chunks(model))
+
+    def write_beside():
+        write_workbook()
+        _process.release_freed_memory()
+        write_json()
+
+    # The files are independent views of one model: report.pdf is typeset in a process
+    # of its own, the workbook and the JSON each in a forked copy of this one where there
+    # are cores to spare, while this one writes the rest (see _Beside).
+    beside = _Beside(enabled=not on_cluster)
+    # Each file is written whole before the next is made, and what a file's making freed
+    # is handed back before the next (see _process.release_freed_memory): the batch's
+    # memory stays that of the model and one file.
+    try:
+        if beside.cores >= 3 or len(result.parcels) > WRITE_BESIDE_PARCELS:
+            # The copies' files are done before the PDF, which the batch waits for last:
+            # they give way to the typesetter (2,500 parcels: 4.67 → 4.51 s, the median
+            # of seven runs on two cores).
+            beside.start(write_workbook, nice=10)
+            beside.start(write_json, nice=10)
+        else:
+            write_beside()
+            _process.release_freed_memory()
+        io.write_atomic(out / "results.csv", csv_view.chunks(model))
+        io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
+        _process.release_freed_memory()
+        written += write_overview(builder, out, links)
+        _process.release_freed_memory()
+        io.write_atomic(out / "report.pdf", typesetter.pdf())
+        beside.finish()
+    finally:
+        beside.stop()
+    written += ["results.csv", "results.xlsx", "results.gpkg", "report.pdf", "results.json"]
+    return result, written
 
 
 # From this many parcels, their pages are shared out among forked copies, one per core (a

@@ -229,3 +229,37 @@ def render(model: Model | Result, lang: str = "zh") -> str:
     if isinstance(model, Result):
         model = build(model, lang)
     return ReportBuilder(model).full()
+
+
+def places_overview(outcome, lang: str) -> str:
+    """The overview of a batch by place (workflow.batch_by_place): each standard's places,
+    its verdict counts and its folder; the parcels no standard judged, and why."""
+    from .._i18n import Translator
+
+    says = Translator(lang)
+    groups = [{
+        "folder": folder, "standard_id": group.standard.id,
+        "title": says.pick(group.standard.title, group.standard.title_en),
+        "place": says.pick(group.standard.place, group.standard.place_en),
+        "places": [p for p in group.places if p not in group.by_fallback],
+        "by_fallback": group.by_fallback, "summary": result.summary,
+        "checked_at": (result.run or {}).get("checked_at", "")[:10],
+    } for group, result, folder in outcome.groups]
+    parcels = outcome.plan.parcels
+    unchecked = [{
+        "place": item.place or "—", "count": len(item.positions),
+        "ids": [str(parcels["id"].iat[i]) for i in item.positions[:UNCHECKED_IDS]],
+        "more": max(0, len(item.positions) - UNCHECKED_IDS),
+        "why": says.problem(item.problem),
+    } for item in outcome.unchecked]
+    page = environment(lang).get_template("places.html.j2").render(
+        html_lang="zh-CN" if lang == "zh" else "en", plan_name=outcome.plan.name,
+        source=outcome.plan.source, fingerprint=outcome.plan.fingerprint,
+        groups=groups, unchecked=unchecked,
+        parcels_total=len(parcels),
+        unchecked_total=sum(len(item.positions) for item in outcome.unchecked))
+    return _typeset(page, lang)
+
+
+# An unchecked place lists this many of its parcels' ids; all are in the plan.
+UNCHECKED_IDS = 20

@@ -1,0 +1,99 @@
+"""A plan spanning several places (a province's projects, a country's compounds), each parcel
+judged by the standard of the place its field names (`compliance batch --place-field 城市`).
+
+A place is judged by a standard of its own only: 遵义 by zunyi, 常州 by changzhou. A place
+without one (武汉, whose province's standard is hubei) is judged by the standard the user
+names beside the field (`--city national`), said as such; without one, its parcels are not
+checked, and the overview says which standard covers it, as `--city 武汉` would. A city may
+set rules its province does not: the covering standard is never taken in its stead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ._errors import Problem, StandardError
+from ._i18n import N_
+from .standard import (COVERED_BY, Standard, load_standard, place_without_standard,
+                       standard_id_for)
+
+NO_PLACE = N_("the parcel's place field is blank")
+NAMES_NO_PLACE = N_("these words name no place of China with a standard")
+USE_COVERING_BESIDE = N_("--city {id} beside --place-field, where {place} and every other "
+                         "place without a standard of its own sets no rule of its own; "
+                         "otherwise --city national")
+
+
+@dataclass
+class Group:
+    """The parcels one standard judges: its places as the field gives them, in first-seen
+    order, and the parcels' positions in the plan."""
+    standard: Standard
+    places: list[str] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    # The places among `places` judged by the standard given beside the field.
+    by_fallback: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Unchecked:
+    """Parcels left unchecked for their place: the words, why, and what to do."""
+    place: str | None
+    problem: Problem
+    positions: list[int] = field(default_factory=list)
+
+
+def group_by_place(places: list[str | None], fallback: Standard | None,
+                   as_of: str | None = None) -> tuple[list[Group], list[Unchecked]]:
+    """The parcels (their places, in plan order) grouped by the standard that judges each,
+    in the order each standard is first met; and those no standard judges."""
+    groups: dict[str, Group] = {}
+    unchecked: dict[str | None, Unchecked] = {}
+    decided: dict[str | None, Standard | Unchecked] = {}
+    for position, place in enumerate(places):
+        if place not in decided:
+            decided[place] = _decide(place, fallback, as_of)
+        judge = decided[place]
+        if isinstance(judge, Unchecked):
+            unchecked.setdefault(place, judge).positions.append(position)
+            continue
+        group = groups.setdefault(judge.id, Group(judge))
+        if place not in group.places:
+            group.places.append(place if place is not None else "—")
+            if fallback is not None and judge is fallback:
+                group.by_fallback.append(place if place is not None else "—")
+        group.positions.append(position)
+    return list(groups.values()), list(unchecked.values())
+
+
+def _decide(place: str | None, fallback: Standard | None,
+            as_of: str | None) -> Standard | Unchecked:
+    if place is not None:
+        own = standard_id_for(place)
+        if own is not None:
+            if fallback is not None and own == fallback.id:
+                return fallback
+            try:
+                return load_standard(own, as_of=as_of)
+            except StandardError as exc:  # a shipped standard that cannot be read
+                return Unchecked(place, exc.problems[0])
+    if fallback is not None:
+        return fallback
+    if place is None:
+        return Unchecked(None, Problem("—", NO_PLACE, expected=N_(
+            "the parcel's place, or a standard for every place without one of its own "
+            "(--city national)")))
+    covered = place_without_standard(place)
+    if covered is not None and covered.message == COVERED_BY:
+        # The standard covering it may be named beside the field, for every such place.
+        covered = replace(covered, expected=USE_COVERING_BESIDE)
+    return Unchecked(place, covered if covered is not None else Problem(
+        place, NAMES_NO_PLACE, expected=N_("a city or province as 遵义市 or 贵州省, or a "
+                                           "standard for every place without one of its own "
+                                           "(--city national)")))
+
+
+def positions(group) -> np.ndarray:
+    return np.asarray(group.positions, dtype=np.int64)

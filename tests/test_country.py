@@ -1,0 +1,199 @@
+"""A plan over several cities (a province's projects, a country's compounds), each parcel judged
+by the standard of the place its field names: `compliance batch --place-field 城市`.
+
+The plan: two parcels in 遵义 (spelt 遵义市 and 遵义), two in 常州, one in 武汉 (no standard of its
+own among those shipped; Hubei's covers it) and one whose place is blank. Each city's features
+are drawn in metres on a transverse Mercator centred on it and given in longitude/latitude."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from click.testing import CliRunner
+from shapely.geometry import Point, box
+
+from compliance.cli import main
+
+CENTRES = {"zunyi": (106.930, 27.700), "changzhou": (119.970, 31.800),
+           "wuhan": (114.300, 30.600)}
+# id, place, city, box in metres, new households
+PARCELS = [("Z1", "遵义市", "zunyi", (0, 0, 200, 100), 1000),
+           ("Z2", "遵义", "zunyi", (1000, 0, 1200, 100), 500),
+           ("C1", "常州市", "changzhou", (0, 0, 200, 100), 1000),
+           ("C2", "常州市", "changzhou", (800, 0, 1000, 100), 200),
+           ("W1", "武汉市", "wuhan", (0, 0, 200, 100), 1000),
+           ("X1", None, "wuhan", (5000, 0, 5200, 100), 100)]
+# One 300 m² community station in each city, at (50, 50) of its first parcel.
+FACILITIES = [("ZF1", "zunyi"), ("CF1", "changzhou"), ("WF1", "wuhan")]
+# id, city, point in metres, households
+BUILDINGS = [("ZB1", "zunyi", (150, 50), 1000), ("ZB2", "zunyi", (1150, 50), 500),
+             ("CB1", "changzhou", (150, 50), 1000), ("CB2", "changzhou", (850, 50), 200),
+             ("WB1", "wuhan", (150, 50), 1000), ("XB1", "wuhan", (5100, 50), 100)]
+
+
+def _lonlat(city, geom):
+    lon, lat = CENTRES[city]
+    local = pyproj.CRS.from_proj4(f"+proj=tmerc +lat_0={lat} +lon_0={lon} +k=1 +x_0=0 +y_0=0 "
+                                  "+datum=WGS84 +units=m")
+    to = pyproj.Transformer.from_crs(local, "EPSG:4326", always_xy=True)
+    return shapely.transform(geom, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
+
+
+def country_plan(path, cities=None):
+    def keep(city):
+        return cities is None or city in cities
+
+    gpd.GeoDataFrame(
+        [{"id": i, "城市": place, "households_new": hh} for i, place, c, _, hh in PARCELS
+         if keep(c)],
+        geometry=[_lonlat(c, box(*b)) for _, _, c, b, _ in PARCELS if keep(c)],
+        crs="EPSG:4326").to_file(path, layer="parcels")
+    gpd.GeoDataFrame(
+        [{"id": i, "kind": "community_station", "floor_area_m2": 300.0, "status": "planned"}
+         for i, c in FACILITIES if keep(c)],
+        geometry=[_lonlat(c, Point(50, 50)) for _, c in FACILITIES if keep(c)],
+        crs="EPSG:4326").to_file(path, layer="facilities")
+    gpd.GeoDataFrame(
+        [{"id": i, "households": hh} for i, c, _, hh in BUILDINGS if keep(c)],
+        geometry=[_lonlat(c, Point(xy)) for _, c, xy, _ in BUILDINGS if keep(c)],
+        crs="EPSG:4326").to_file(path, layer="buildings")
+    return path
+
+
+def batch(*args):
+    return CliRunner().invoke(main, ["batch", *[str(a) for a in args], "--no-parcel-reports",
+                                     "--lang", "en"])
+
+
+def findings(folder):
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    return {(p["id"], f["rule"]): f for p in data["parcels"] for f in p["findings"]}
+
+
+def test_each_place_is_judged_by_its_own_standard(tmp_path):
+    out = tmp_path / "out"
+    res = batch(country_plan(tmp_path / "country.gpkg"), "--place-field", "城市", "-o", out)
+    assert res.exit_code == 1, res.output  # some parcels are non-compliant
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["changzhou", "zunyi"]
+
+    zunyi = findings(out / "zunyi")
+    assert {p for p, _ in zunyi} == {"Z1", "Z2"}  # 遵义市 and 遵义: one place, one standard
+    # Zunyi (十五): 20 m² per 100 new households: 20 × 1,000 / 100 = 200 m² ≤ 300 provided.
+    area = zunyi["Z1", "area_per_households"]
+    assert (area["required"], area["provided"], area["status"]) == (200.0, 300.0, "pass")
+    # Guizhou, which Zunyi extends: a community station has at least 350 m²; 300 is short.
+    assert zunyi["Z1", "facility_minimum_area"]["status"] == "fail"
+    # Guizhou's radius is 700 m; ZB2 at (1150, 50) is 1,100 m from ZF1 at (50, 50).
+    radius = zunyi["Z2", "service_radius"]
+    assert (radius["required"], radius["provided"], radius["status"]) == (700.0, 1100.0, "fail")
+
+    changzhou = findings(out / "changzhou")
+    assert {p for p, _ in changzhou} == {"C1", "C2"}
+    # Changzhou: a 15-minute circle, at 4 km/h 15 / 60 × 4,000 = 1,000 m. CB2 at (850, 50) is
+    # 800 m from CF1: within it (it would be 100 m beyond Zunyi's 700).
+    radius = changzhou["C2", "service_radius"]
+    assert (radius["required"], radius["provided"], radius["status"]) == (1000.0, 800.0, "pass")
+    # No minimum size for a station in Changzhou's chain: the rule is not Changzhou's.
+    assert ("C1", "facility_minimum_area") not in changzhou
+
+    # 武汉 has no standard of its own: not judged by Hubei's unasked, and the overview says
+    # which standard covers it; the blank place is said too.
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "W1" in page and "hubei" in page and "--city hubei beside --place-field" in page
+    assert "X1" in page and "place field is blank" in page
+    assert 'href="zunyi/index.html"' in page and 'href="changzhou/report.pdf"' in page
+    assert "not checked (1): 武汉市" in res.output or "武汉市" in res.output
+
+
+def test_a_places_part_is_checked_as_if_its_plan_were_read_alone(tmp_path):
+    """Zunyi's folder holds what a batch of Zunyi's parcels alone gives: the same findings
+    and figures, measured in the CRS centred on them (to a micrometre: the country's plan is
+    projected twice), not in one centred on the country. The country's extent (1,263 km)
+    is not said to be Zunyi's."""
+    country = batch(country_plan(tmp_path / "country.gpkg"), "--place-field", "城市",
+                    "-o", tmp_path / "country")
+    alone = batch(country_plan(tmp_path / "zunyi.gpkg", {"zunyi"}), "--city", "zunyi",
+                  "-o", tmp_path / "alone")
+    assert country.exit_code == 1 and alone.exit_code == 1
+
+    def parcels(folder):
+        data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        return data, json.loads(json.dumps(data["parcels"]), parse_float=lambda v:
+                                round(float(v), 6))
+
+    (part, part_parcels), (whole, whole_parcels) = parcels(tmp_path / "country" / "zunyi"), \
+        parcels(tmp_path / "alone")
+    assert part_parcels == whole_parcels
+    assert part["district"] == whole["district"]
+    assert part["problems"] == whole["problems"] == []
+
+
+def test_places_without_a_standard_take_the_one_named_beside_the_field(tmp_path):
+    out = tmp_path / "out"
+    res = batch(country_plan(tmp_path / "country.gpkg"), "--place-field", "城市",
+                "--city", "national", "-o", out)
+    assert res.exit_code == 1, res.output
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == \
+        ["changzhou", "national", "zunyi"]
+    national = findings(out / "national")
+    assert {p for p, _ in national} == {"W1", "X1"}
+    # The national baseline (国发〔2013〕35号 (十五)): 20 × 1,000 / 100 = 200 m² ≤ 300.
+    area = national["W1", "area_per_households"]
+    assert (area["required"], area["provided"], area["status"]) == (200.0, 300.0, "pass")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "no standard of their own" in page and "Parcels not checked" not in page
+
+
+def test_a_list_of_projects_by_city(tmp_path):
+    """A province's list of projects with a 所在城市 column: each row judged by its city's
+    standard, and the column not said to be left unread."""
+    path = tmp_path / "projects.csv"
+    path.write_text("项目编号,所在城市,新建户数,养老设施建筑面积\n"
+                    "甲,遵义市,1000,300\n乙,常州市,1000,300\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = batch(path, "--place-field", "所在城市", "-o", out)
+    assert res.exit_code == 1, res.output
+    # Zunyi's chain: 300 m² is 50 short of a station's 350; Changzhou's sets no minimum.
+    assert findings(out / "zunyi")["甲", "facility_minimum_area"]["status"] == "fail"
+    assert ("乙", "facility_minimum_area") not in findings(out / "changzhou")
+    for folder in ("zunyi", "changzhou"):
+        data = json.loads((out / folder / "results.json").read_text(encoding="utf-8"))
+        assert not [q for q in data["problems"] if "所在城市" in (q.get("found") or "")]
+
+
+@pytest.mark.parametrize("field", ["城市", "所在城市"])
+def test_a_place_field_the_parcels_lack_is_refused(tmp_path, field):
+    plan = country_plan(tmp_path / "country.gpkg")
+    if field == "城市":
+        res = batch(plan, "--place-field", "city", "-o", tmp_path / "out")
+        wanted = "city"
+    else:
+        res = batch(plan, "--place-field", field, "-o", tmp_path / "out")
+        wanted = field
+    assert res.exit_code == 2
+    assert "the parcels have no field of this name" in res.output
+    assert wanted in res.output and "城市" in res.output  # the fields it has
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_facility_shared_across_standards_is_said(tmp_path):
+    """ZF1 named as serving Z1 and C1 (parcel_id Z1;C1): each place's folder counts it whole,
+    and each says so, naming it."""
+    plan = country_plan(tmp_path / "country.gpkg")
+    facilities = gpd.read_file(plan, layer="facilities")
+    facilities["parcel_id"] = ["Z1;C1", "C1", "W1"]
+    facilities.to_file(plan, layer="facilities")
+    out = tmp_path / "out"
+    res = batch(plan, "--place-field", "城市", "-o", out)
+    assert res.exit_code == 1, res.output
+    for folder in ("zunyi", "changzhou"):
+        data = json.loads((out / folder / "results.json").read_text(encoding="utf-8"))
+        said = [q for q in data["problems"] if "another standard" in q["message"]]
+        assert [q["found"] for q in said] == ["ZF1"]
+    # Z1 still counts ZF1's 300 m² against its 20 × 1,000 / 100 = 200 m².
+    assert findings(out / "zunyi")["Z1", "area_per_households"]["provided"] == 300.0
