@@ -333,7 +333,7 @@ def of_parcels(plan: Plan, positions, persons_per_household: float, reach_m: flo
     read by itself: measured in the CRS a plan of them alone is measured in, holding their
     buildings and the facilities and streets within `reach_m` of them (a home may walk to a
     facility beyond its own parcels, never farther than the radius), the problems of the
-    plan as a whole and of these parcels, and the population the plan estimated estimated
+    plan as a whole and of these features, and the population the plan estimated estimated
     again by this standard's persons per household."""
     positions = np.sort(np.asarray(positions, dtype=np.int64))
     parcels = plan.parcels.iloc[positions].reset_index(drop=True)
@@ -343,18 +343,19 @@ def of_parcels(plan: Plan, positions, persons_per_household: float, reach_m: flo
         ~estimated, np.round(households * persons_per_household))
     others = np.ones(len(plan.parcels), dtype=bool)
     others[positions] = False
-    theirs = {id(p) for ps in plan.parcels["problems"].to_numpy()[others] for p in ps}
-    named = set(plan.parcels.loc[others, "id"].astype(str)) | \
-        set(plan.parcels.loc[others, "row"].astype(str))
-    problems = [p for p in plan.problems if id(p) not in theirs
-                and not (p.layer == "parcels" and p.feature in named)]
+    own_ids = set(parcels["id"].astype(str))
+    other_ids = set(plan.parcels.loc[others, "id"].astype(str))
 
     buildings, footprints = plan.buildings, plan.footprints
-    outlines = None
+    outlines, buildings_elsewhere = None, set()
     if buildings is not None:
         new = np.full(len(plan.parcels) + 1, -1, dtype=np.int64)  # [-1]: outside every parcel
         new[positions] = np.arange(len(positions))
-        keep = np.flatnonzero(new[buildings["parcel"].to_numpy()] >= 0)
+        parcel = buildings["parcel"].to_numpy()
+        mine = new[parcel] >= 0
+        # Those outside every parcel are said in every part: none is theirs more than another's.
+        buildings_elsewhere = _labels(buildings[~mine & (parcel >= 0)])
+        keep = np.flatnonzero(mine)
         buildings = buildings.iloc[keep].reset_index(drop=True)
         buildings["parcel"] = new[buildings["parcel"].to_numpy()]
         outlines = footprints.take(keep) if footprints is not None else None
@@ -365,21 +366,28 @@ def of_parcels(plan: Plan, positions, persons_per_household: float, reach_m: flo
           buildings["y"].max()]] if buildings is not None and len(buildings) else []))
     if box is not None:
         near = shapely.box(*box).buffer(reach_m)
-        own = set(parcels["id"].astype(str))
         facilities = facilities[facilities.intersects(near).to_numpy()
                                 | facilities.geometry.isna().to_numpy()
-                                | np.array([bool(own.intersection(ids)) for ids in
+                                | np.array([bool(own_ids.intersection(ids)) for ids in
                                             facilities["parcel_ids"]], dtype=bool)
                                 ].reset_index(drop=True)
         if streets is not None:
             streets = streets.iloc[streets.sindex.query(near)].sort_index() \
                 .reset_index(drop=True)
 
+    # What is said of another part's parcels, facilities or buildings is said there.
+    theirs = {id(p) for ps in plan.parcels["problems"].to_numpy()[others] for p in ps}
+    elsewhere = {"parcels": other_ids | set(plan.parcels.loc[others, "row"].astype(str)),
+                 "facilities": _labels(plan.facilities) - _labels(facilities),
+                 "buildings": buildings_elsewhere}
+    problems = [p for p in plan.problems if id(p) not in theirs
+                and p.feature not in elsewhere.get(p.layer, ())]
+    dropped = [d for d in plan.dropped if not d.parcel_ids or own_ids & set(d.parcel_ids)]
+
     # A facility the plan shares between these parcels and others, judged by another
     # standard, counts here whole, as it does there: said, for the reviewer to apportion.
-    outside = set(plan.parcels.loc[others, "id"].astype(str))
     shared = [str(f) for f, ids in zip(facilities["id"], facilities["parcel_ids"])
-              if set(ids) & set(parcels["id"].astype(str)) and set(ids) & outside]
+              if own_ids & set(ids) and other_ids & set(ids)]
     if shared:
         problems = problems + [Problem(
             plan.source, SHARED_ACROSS_STANDARDS, layer="facilities", found=", ".join(shared),
@@ -415,7 +423,15 @@ def of_parcels(plan: Plan, positions, persons_per_household: float, reach_m: flo
     crs_note = plan.crs_note if crs is plan.crs else projection.describe(crs)
     return replace(plan, crs=crs, parcels=parcels, facilities=facilities, streets=streets,
                    buildings=buildings, footprints=footprints, problems=problems,
-                   crs_note=crs_note)
+                   dropped=dropped, crs_note=crs_note)
+
+
+def _labels(features) -> set[str]:
+    """The ids and labels (a row, where a feature has no id) of a layer's features."""
+    if features is None or not len(features):
+        return set()
+    found = set(features["id"].dropna().astype(str))
+    return found | set(features["row"].astype(str)) if "row" in features else found
 
 
 def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:

@@ -197,3 +197,30 @@ def test_a_facility_shared_across_standards_is_said(tmp_path):
         assert [q["found"] for q in said] == ["ZF1"]
     # Z1 still counts ZF1's 300 m² against its 20 × 1,000 / 100 = 200 m².
     assert findings(out / "zunyi")["Z1", "area_per_households"]["provided"] == 300.0
+
+
+def test_what_is_said_of_a_feature_is_said_in_its_places_folder(tmp_path):
+    """CF1's area unreadable: said in Changzhou's folder only. A building outside every
+    parcel belongs to no place: said in both."""
+    plan = country_plan(tmp_path / "country.gpkg")
+    facilities = gpd.read_file(plan, layer="facilities")
+    facilities["floor_area_m2"] = facilities["floor_area_m2"].astype(object)
+    facilities.loc[facilities["id"] == "CF1", "floor_area_m2"] = "三百"
+    facilities.to_file(plan, layer="facilities")
+    buildings = gpd.read_file(plan, layer="buildings")
+    stray = gpd.GeoDataFrame([{"id": "ZB9", "households": 10}],
+                             geometry=[_lonlat("zunyi", Point(600, 500))], crs="EPSG:4326")
+    gpd.pd.concat([buildings, stray], ignore_index=True).to_file(plan, layer="buildings")
+    out = tmp_path / "out"
+    batch(plan, "--place-field", "城市", "-o", out)
+
+    def said(folder):
+        data = json.loads((out / folder / "results.json").read_text(encoding="utf-8"))
+        return {(q["layer"], q.get("feature")) for q in data["problems"]}
+
+    assert ("facilities", "CF1") in said("changzhou")
+    assert ("facilities", "CF1") not in said("zunyi")
+    assert ("buildings", "ZB9") in said("zunyi") and ("buildings", "ZB9") in said("changzhou")
+    # C1's room is unread: its area rule cannot be judged (C1 needs 20 × 1,000 / 100 = 200).
+    assert findings(out / "changzhou")["C1", "area_per_households"]["status"] == \
+        "insufficient_data"

@@ -243,7 +243,6 @@ def places_overview(outcome, lang: str) -> str:
         "place": says.pick(group.standard.place, group.standard.place_en),
         "places": [p for p in group.places if p not in group.by_fallback],
         "by_fallback": group.by_fallback, "summary": result.summary,
-        "checked_at": (result.run or {}).get("checked_at", "")[:10],
     } for group, result, folder in outcome.groups]
     parcels = outcome.plan.parcels
     unchecked = [{
@@ -256,6 +255,7 @@ def places_overview(outcome, lang: str) -> str:
         html_lang="zh-CN" if lang == "zh" else "en", plan_name=outcome.plan.name,
         source=outcome.plan.source, fingerprint=outcome.plan.fingerprint,
         groups=groups, unchecked=unchecked,
+        verdict_names=[says.verdict(v) for v in ("compliant", "non_compliant", "incomplete")],
         parcels_total=len(parcels),
         unchecked_total=sum(len(item.positions) for item in outcome.unchecked))
     return _typeset(page, lang)
