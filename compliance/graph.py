@@ -150,6 +150,23 @@ def _near_miss_connectors(lines: np.ndarray, tolerance: float) -> np.ndarray:
     return shapely.linestrings(np.stack([start, target + direction * 1e-3], axis=1))
 
 
+# The grid streets are snapped to where GEOS cannot node them as given (a millimetre: far
+# below what any drawing or survey holds).
+_NODING_GRID_M = 1e-3
+
+
+def _noded(lines: np.ndarray) -> np.ndarray:
+    """The lines cut at every crossing. GEOS's noding in floating point can fail to converge
+    on nearly coincident segments (a network reprojected from one transverse Mercator to
+    another: "Iterated noding failed to converge"); snap-rounded to a millimetre grid it
+    cannot, and no figure moves by more than the grid."""
+    try:
+        return shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
+    except shapely.errors.GEOSException:
+        snapped = shapely.union_all(lines, grid_size=_NODING_GRID_M)
+        return shapely.get_parts(snapped)
+
+
 def build(streets: gpd.GeoDataFrame, tolerance_m: float = NODE_TOLERANCE_M) -> StreetGraph:
     geoms = streets.geometry.to_numpy()
     connect = streets["connect"].to_numpy(dtype=bool) if "connect" in streets \
@@ -163,8 +180,7 @@ def build(streets: gpd.GeoDataFrame, tolerance_m: float = NODE_TOLERANCE_M) -> S
     connectors = _near_miss_connectors(joined_lines, tolerance_m)
     noded = np.zeros(0, dtype=object)
     if len(joined_lines):
-        noded = shapely.get_parts(shapely.node(shapely.multilinestrings(
-            np.concatenate([joined_lines, connectors]))))
+        noded = _noded(np.concatenate([joined_lines, connectors]))
     apart = parts[~joined]
     pieces = np.concatenate([noded, apart])
     piece_joined = np.r_[np.ones(len(noded), bool), np.zeros(len(apart), bool)]

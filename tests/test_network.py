@@ -113,6 +113,35 @@ def test_grid_matches_manhattan_distance():
     assert dist[0] == pytest.approx(1400.0)
 
 
+def test_streets_geos_cannot_node_are_noded_on_a_millimetre_grid(monkeypatch):
+    """GEOS's noding failed to converge on a network reprojected from one transverse Mercator
+    to another (a place's part of a country's plan): the streets are then snap-rounded to a
+    millimetre and noded, and the grid walks the same 800 + 600 = 1,400 m."""
+    def fails(*args, **kwargs):
+        raise shapely.errors.GEOSException("TopologyException: Iterated noding failed to "
+                                           "converge after 6 iterations")
+
+    streets = []
+    for i in range(5):
+        for j in range(4):
+            streets.append(line((i * 200, j * 200), (i * 200, (j + 1) * 200)))
+            streets.append(line((j * 200, i * 200), ((j + 1) * 200, i * 200)))
+    # One long street across the grid, not cut where it crosses the others as drawn.
+    streets.append(line((0, 300), (800, 300)))
+    plan = network_plan([{"id": "B1", "households": 10, "geometry": pt(800, 600)}],
+                        [{**FAC, "geometry": pt(0, 0)}], streets)
+    as_given = graph.build(plan.streets)
+    monkeypatch.setattr(shapely, "node", fails)
+    snapped = graph.build(plan.streets)
+    # The same crossings, and the same metres of street to a millimetre per edge (the T at
+    # (0, 300) may be cut where the grid puts it rather than joined by a connector).
+    assert snapped.n_nodes == as_given.n_nodes
+    assert snapped.length.sum() == pytest.approx(as_given.length.sum(), abs=1e-3 * 50)
+    net = Network.from_streets(plan.streets, plan.facilities, 1000.0)
+    dist, _ = net.nearest(plan_xy(plan, [[800, 600]]))
+    assert dist[0] == pytest.approx(1400.0, abs=1e-3)
+
+
 def test_building_beyond_the_search_is_listed_as_more_than_not_inf():
     # Streets 0→100→2,500→5,000 m; the search stops at 2 × 1,000 m. B1 at x = 1,500 m walks
     # 1,500 m (over the 1,000 m radius); B2 at x = 3,000 m lies on the edge 2,500 → 5,000,
