@@ -273,7 +273,8 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
                 result, _ = _check_and_write(
                     part, standard, out / standard.id, options, typesetter, lang=lang,
                     report_meta=report_meta, parcel_reports=parcel_reports,
-                    progress=progress, pdf_pages=pdf_pages, stage=stage, mapper=mapper)
+                    progress=progress, pdf_pages=pdf_pages, stage=stage, mapper=mapper,
+                    up="../index.html")
             done.append((group, result, standard.id))
         outcome = PlaceBatch(done, unchecked, plan, Path(folder))
         io.write_atomic(out / "index.html", html_view.places_overview(outcome, lang))
@@ -301,9 +302,11 @@ def _place_field_read(problems: list[Problem], place_field: str) -> list[Problem
 def _check_and_write(plan: Plan, standard: Standard, out: Path, options: Options, typesetter, *,
                      lang: str, report_meta: dict, parcel_reports: bool,
                      progress: Callable[[Iterable], Iterable] | None, pdf_pages: bool,
-                     stage: Callable[[str], None], mapper) -> tuple[Result, list[str]]:
+                     stage: Callable[[str], None], mapper,
+                     up: str | None = None) -> tuple[Result, list[str]]:
     """Check a plan read and write its district files into `out`; the typesetter has been
-    started and is ended by the caller. Returns the result and the names written."""
+    started and is ended by the caller. Returns the result and the names written. `up`: the
+    overview by place the folder sits in, linked from its own."""
     from .views import csv as csv_view
     from .views import gpkg as gpkg_view
     from .views import html as html_view
@@ -373,7 +376,7 @@ def _check_and_write(plan: Plan, standard: Standard, out: Path, options: Options
         io.write_atomic(out / "results.csv", csv_view.chunks(model))
         io.write_gpkg_atomic(out / "results.gpkg", gpkg_view.layers(model))
         _process.release_freed_memory()
-        written += write_overview(builder, out, links)
+        written += write_overview(builder, out, links, up=up)
         _process.release_freed_memory()
         io.write_atomic(out / "report.pdf", typesetter.pdf())
         beside.finish()
@@ -425,20 +428,21 @@ def _write_parcel_pages(builder, folder: Path, names: list[str], pdf_pages: bool
     return [page for pair in zip(names, pdf_names) for page in pair] if pdf_pages else names
 
 
-def write_overview(builder, out: Path, links: list[str], name: str = "index.html") -> list[str]:
+def write_overview(builder, out: Path, links: list[str], name: str = "index.html",
+                   up: str | None = None) -> list[str]:
     """A district's overview page `name` (map, figures, parcel table) in the folder `out`;
     for a large district the overview lists the worst parcels and the whole table is in
     pages a browser opens at once (and in results.csv / .xlsx). Returns the names written."""
     from .views import html as html_view
 
     if len(links) <= INDEX_ROWS:
-        io.write_atomic(out / name, builder.index(links))
+        io.write_atomic(out / name, builder.index(links, up=up))
         return [name]
     pages = html_view.table_page_names(len(links), TABLE_PAGE_ROWS)
     for page_name, page in builder.table_pages(links, TABLE_PAGE_ROWS, overview=name):
         io.write_atomic(out / page_name, page)
     io.write_atomic(out / name, builder.index(links, rows_limit=INDEX_ROWS, pages=pages,
-                                              page_rows=TABLE_PAGE_ROWS))
+                                              page_rows=TABLE_PAGE_ROWS, up=up))
     return [*pages, name]
 
 

@@ -107,6 +107,8 @@ def test_each_place_is_judged_by_its_own_standard(tmp_path):
     assert "W1" in page and "hubei" in page and "--city hubei beside --place-field" in page
     assert "X1" in page and "place field is blank" in page
     assert 'href="zunyi/index.html"' in page and 'href="changzhou/report.pdf"' in page
+    # Each place's overview leads back to the overview by place.
+    assert 'href="../index.html"' in (out / "zunyi" / "index.html").read_text(encoding="utf-8")
     assert "not checked (1): 武汉市" in res.output or "武汉市" in res.output
 
 

@@ -172,10 +172,11 @@ class ReportBuilder:
 
     def index(self, links: list[str], rows_limit: int | None = None,
               pages: list[str] | None = None, page_rows: int = 0,
-              printed: bool = False) -> str:
+              printed: bool = False, up: str | None = None) -> str:
         """The district page of a batch: map, figures, sortable table, links. With
         `rows_limit` (the printed summary, a large district) the table lists the first rows
-        only, problems first, and says where the rest are: `pages` of `page_rows` each."""
+        only, problems first, and says where the rest are: `pages` of `page_rows` each.
+        `up`: the overview by place this district's folder sits in, linked above it."""
         result = self.model.result
         verdicts = self.model.verdicts
         anchors = [link or f"#row-{i}" for i, link in enumerate(links)]
@@ -186,7 +187,7 @@ class ReportBuilder:
                  **{f"{name}_total": len(items) for name, items in lists.items()},
                  **({name: items[:PRINTED_LIST_ITEMS] for name, items in lists.items()}
                     if printed else {}),
-                 "printed": printed, "printed_site_parcels": PRINTED_SITE_PARCELS,
+                 "printed": printed, "printed_site_parcels": PRINTED_SITE_PARCELS, "up": up,
                  "pages": pages or [], "page_rows": page_rows,
                  "summary": self.model.data["summary"],
                  "suggestions": result.suggestions or [],
