@@ -16,8 +16,9 @@ import numpy as np
 
 from ._errors import Problem, StandardError
 from ._i18n import N_
-from .standard import (COVERED_BY, Standard, load_standard, place_without_standard,
-                       standard_id_for)
+from . import places
+from .standard import (COVERED_BY, Standard, covering, load_standard,
+                       place_without_standard, standard_id_for)
 
 NO_PLACE = N_("the parcel's place field is blank")
 NAMES_NO_PLACE = N_("these words name no place of China with a standard")
@@ -52,9 +53,10 @@ def group_by_place(places: list[str | None], fallback: Standard | None,
     groups: dict[str, Group] = {}
     unchecked: dict[str | None, Unchecked] = {}
     decided: dict[str | None, Standard | Unchecked] = {}
-    for position, place in enumerate(places):
+    for position, given in enumerate(places):
+        place = _shown(given)
         if place not in decided:
-            decided[place] = _decide(place, fallback, as_of)
+            decided[place] = _decide(given, fallback, as_of)
         judge = decided[place]
         if isinstance(judge, Unchecked):
             unchecked.setdefault(place, judge).positions.append(position)
@@ -68,31 +70,44 @@ def group_by_place(places: list[str | None], fallback: Standard | None,
     return list(groups.values()), list(unchecked.values())
 
 
+def _shown(place: str | None) -> str | None:
+    """A place as the overview names it: as given, a code with its division's name."""
+    division = places.by_code(place) if place is not None else None
+    return f"{division.name}（{place}）" if division is not None else place
+
+
 def _decide(place: str | None, fallback: Standard | None,
             as_of: str | None) -> Standard | Unchecked:
-    if place is not None:
-        own = standard_id_for(place)
-        if own is not None:
-            if fallback is not None and own == fallback.id:
-                return fallback
-            try:
-                return load_standard(own, as_of=as_of)
-            except StandardError as exc:  # a shipped standard that cannot be read
-                return Unchecked(place, exc.problems[0])
+    """The standard that judges a place's parcels, or why none does."""
+    division = places.by_code(place) if place is not None else None
+    shown = _shown(place)
+    if division is not None:  # a code (520300): the division it names, by its full name
+        own = standard_id_for(places.full_name(division))
+    else:
+        own = standard_id_for(place) if place is not None else None
+    if own is not None:
+        if fallback is not None and own == fallback.id:
+            return fallback
+        try:
+            return load_standard(own, as_of=as_of)
+        except StandardError as exc:  # a shipped standard that cannot be read
+            return Unchecked(shown, exc.problems[0])
     if fallback is not None:
         return fallback
     if place is None:
         return Unchecked(None, Problem("—", NO_PLACE, expected=N_(
             "the parcel's place, or a standard for every place without one of its own "
             "(--city national)")))
-    covered = place_without_standard(place)
-    if covered is not None and covered.message == COVERED_BY:
+    covered = covering(shown, (division,)) if division is not None \
+        else place_without_standard(place)
+    if covered is None:
+        return Unchecked(shown, Problem(place, NAMES_NO_PLACE, expected=N_(
+            "a city or province as 遵义市 or 贵州省, or its code as 520300, or a standard "
+            "for every place without one of its own (--city national)")))
+    if covered.message == COVERED_BY:
         # The standard covering it may be named beside the field, for every such place.
         covered = replace(covered, expected=USE_COVERING_BESIDE)
-    return Unchecked(place, covered if covered is not None else Problem(
-        place, NAMES_NO_PLACE, expected=N_("a city or province as 遵义市 or 贵州省, or a "
-                                           "standard for every place without one of its own "
-                                           "(--city national)")))
+    return Unchecked(shown, covered)
 
 
 def positions(group) -> np.ndarray:

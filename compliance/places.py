@@ -94,3 +94,19 @@ def within(division: Division) -> tuple[Division, ...]:
 def full_name(division: Division) -> str:
     """The place with what holds it, as an address is written: 湖北省武汉市江岸区."""
     return "".join(d.name for d in reversed(within(division))) + division.name
+
+
+# A division's code as registers write it: six digits (520302), or a township's or village's
+# nine or twelve (520302001, 520302001001), whose first six are their county's.
+_CODE = re.compile(r"\d{6}(?:\d{3}){0,2}")
+
+
+def by_code(text: str) -> Division | None:
+    """The division a code names (行政区划代码: 520300 遵义市; 520302001 a township of
+    红花岗区, read as its county); None for text that is no code of a division."""
+    wanted = str(text).strip()
+    if not _CODE.fullmatch(wanted):
+        return None
+    by_code_, _, _ = _divisions()
+    code = wanted[:6]
+    return Division(code, by_code_[code]) if code in by_code_ else None

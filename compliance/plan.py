@@ -321,6 +321,8 @@ def _place_column(gdf: gpd.GeoDataFrame, place_field: str, file: str) -> list[st
                                 expected=N_("the field naming each parcel's place "
                                             "(城市, 所在城市)")))
     text = gdf[column].astype(object).where(gdf[column].notna(), None)
+    # A code kept as a number (XZQDM 520300, or 520300.0 from a spreadsheet) reads as a code.
+    text = [int(v) if isinstance(v, float) and v.is_integer() else v for v in text]
     return [None if v is None or not str(v).strip() else str(v).strip() for v in text]
 
 

@@ -414,10 +414,10 @@ def place_without_standard(text: str) -> Problem | None:
     from . import places
 
     named = places.find(text)
-    return _covering(text, named) if named else None
+    return covering(text, named) if named else None
 
 
-def _covering(text: str, named) -> Problem:
+def covering(text: str, named) -> Problem:
     """What to use for places of China without a standard of their own: the standard of the
     nearest place holding each (a county's city, a city's province), else the national one.
     Never used in their stead: a city may set rules its province does not."""

@@ -226,3 +226,23 @@ def test_what_is_said_of_a_feature_is_said_in_its_places_folder(tmp_path):
     # C1's room is unread: its area rule cannot be judged (C1 needs 20 × 1,000 / 100 = 200).
     assert findings(out / "changzhou")["C1", "area_per_households"]["status"] == \
         "insufficient_data"
+
+
+def test_places_given_by_their_codes(tmp_path):
+    """A register's field of 行政区划代码, kept as integers (XZQDM): 520300 is 遵义市, 320400
+    常州市; 520302 is 红花岗区, a district of Zunyi without a standard of its own, which the
+    overview names with the one covering it."""
+    plan = country_plan(tmp_path / "country.gpkg")
+    parcels = gpd.read_file(plan, layer="parcels")
+    codes = {"Z1": 520300, "Z2": 520302, "C1": 320400, "C2": 320400, "W1": 420100}
+    parcels["XZQDM"] = parcels["id"].map(codes).astype("Int64")
+    parcels.drop(columns="城市").to_file(plan, layer="parcels")
+    out = tmp_path / "out"
+    res = batch(plan, "--place-field", "xzqdm", "-o", out)
+    assert res.exit_code == 1, res.output
+    assert {p for p, _ in findings(out / "zunyi")} == {"Z1"}
+    assert {p for p, _ in findings(out / "changzhou")} == {"C1", "C2"}
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "遵义市（520300）" in page and "常州市（320400）" in page
+    assert "红花岗区（520302）" in page and "--city zunyi beside --place-field" in page
+    assert "武汉市（420100）" in page and "--city hubei beside --place-field" in page
