@@ -476,6 +476,9 @@ class PlanMap:
 
     layers: dict[str, str] = field(default_factory=dict)  # plan layer → the file's layer
     fields: dict[str, dict[str, str]] = field(default_factory=dict)  # → {its name: format's}
+    # Fields of the file's own read as they are, not renamed: the parcels' place field of a
+    # batch by place (`--place-field`), kept however many fields a layer has.
+    kept: dict[str, frozenset] = field(default_factory=dict)
 
     def renames(self, layer: str, columns) -> dict[str, str]:
         """The layer's renames, keyed as `columns` spell the file's names: the user's DKBH
@@ -485,8 +488,9 @@ class PlanMap:
                 for own, target in self.fields.get(layer, {}).items()}
 
     def own_of(self, layer: str) -> frozenset:
-        """The file's own field names the map names for `layer`, in lower case."""
-        return frozenset(n.lower() for n in self.fields.get(layer, {}))
+        """The file's own field names the map names or keeps for `layer`, in lower case."""
+        return frozenset(n.lower() for n in self.fields.get(layer, {})) | \
+            self.kept.get(layer, frozenset())
 
     def own_names(self) -> dict[str, frozenset]:
         """Per plan layer, the file's own field names the map names, in lower case."""

@@ -41,6 +41,9 @@ def load_plan(path: str, standard: Standard, *, crs: str | None = None,
     if fields is None and Path(path).is_dir() and (Path(path) / FIELDS_FILE).is_file():
         fields = str(Path(path) / FIELDS_FILE)  # a folder carries its map, as its meta.yaml
     plan_map = io.read_plan_map(fields) if fields is not None else None
+    if place_field is not None:
+        plan_map = replace(plan_map or io.PlanMap(),
+                           kept={"parcels": frozenset({place_field.strip().lower()})})
     raw = io.read_plan(path, table=table, cad_layers=cad_layers, cad_units=cad_units,
                        plan_map=plan_map)
     return build_plan(raw, crs=crs, strict=strict, coords=coords,

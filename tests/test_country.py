@@ -246,3 +246,17 @@ def test_places_given_by_their_codes(tmp_path):
     assert "遵义市（520300）" in page and "常州市（320400）" in page
     assert "红花岗区（520302）" in page and "--city zunyi beside --place-field" in page
     assert "武汉市（420100）" in page and "--city hubei beside --place-field" in page
+
+
+def test_the_place_field_is_read_among_hundreds_of_others(tmp_path):
+    """A whole register's export: 250 fields beyond the format's, of which only those the
+    format knows are read (io._MANY_FIELDS), and the place field named by --place-field."""
+    plan = country_plan(tmp_path / "country.gpkg")
+    parcels = gpd.read_file(plan, layer="parcels")
+    for i in range(250):
+        parcels[f"ZD{i:03d}"] = ""
+    parcels.to_file(plan, layer="parcels")
+    out = tmp_path / "out"
+    res = batch(plan, "--place-field", "城市", "-o", out)
+    assert res.exit_code == 1, res.output
+    assert {p for p, _ in findings(out / "zunyi")} == {"Z1", "Z2"}
