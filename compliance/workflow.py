@@ -6,6 +6,7 @@ kept out of the engine so that no computing module touches files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -261,28 +262,51 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
         places = [v if isinstance(v, str) else None for v in plan.parcels["place"]]
         groups, unchecked = country.group_by_place(places, fallback, as_of=as_of)
         done = []
-        for group in groups:
-            standard = group.standard
-            # A home walks no farther than its radius; twice that, and 2 km where a
-            # standard sets none, keeps every facility and street a walk could use.
-            reach = 2 * max(radius_bound_m(standard, options), 1000.0)
-            part = of_parcels(plan, country.positions(group),
-                              standard.persons_per_household, reach)
-            # Each folder is signed on its own: its plan is named with its places.
-            named = "、".join(p for p in group.places if p != "—")
-            part = replace(part, name=f"{plan.name} · {named}" if named else plan.name)
-            (out / standard.id).mkdir()
-            with pdf_view.Typesetter() as typesetter:
-                result, _ = _check_and_write(
-                    part, standard, out / standard.id, options, typesetter, lang=lang,
-                    report_meta=report_meta, parcel_reports=parcel_reports,
-                    progress=progress, pdf_pages=pdf_pages, stage=stage, mapper=mapper,
-                    up="../index.html")
-            done.append((group, result, standard.id))
+        # Each folder's report.pdf is typeset while the next place is checked, and taken
+        # before the one after is begun: one typesetting waits at a time, not one per place.
+        previous: tuple[Path, pdf_view.Typesetter] | None = None
+        try:
+            for group in groups:
+                standard = group.standard
+                # A home walks no farther than its radius; twice that, and 2 km where a
+                # standard sets none, keeps every facility and street a walk could use.
+                reach = 2 * max(radius_bound_m(standard, options), 1000.0)
+                part = of_parcels(plan, country.positions(group),
+                                  standard.persons_per_household, reach)
+                # Each folder is signed on its own: its plan is named with its places.
+                named = "、".join(p for p in group.places if p != "—")
+                part = replace(part, name=f"{plan.name} · {named}" if named else plan.name)
+                (out / standard.id).mkdir()
+                typesetter = pdf_view.Typesetter()
+                with contextlib.ExitStack() as on_failure:
+                    on_failure.callback(typesetter.stop)
+                    result, _ = _check_and_write(
+                        part, standard, out / standard.id, options, typesetter, lang=lang,
+                        report_meta=report_meta, parcel_reports=parcel_reports,
+                        progress=progress, pdf_pages=pdf_pages, stage=stage, mapper=mapper,
+                        up="../index.html", pdf_later=True)
+                    on_failure.pop_all()
+                waiting, previous = previous, (out / standard.id / "report.pdf", typesetter)
+                if waiting is not None:
+                    _take_pdf(*waiting)
+                done.append((group, result, standard.id))
+            if previous is not None:
+                _take_pdf(*previous)
+        finally:
+            if previous is not None:
+                previous[1].stop()
         outcome = PlaceBatch(done, unchecked, plan, Path(folder))
         io.write_atomic(out / "index.html", html_view.places_overview(outcome, lang))
         target.commit()
     return outcome
+
+
+def _take_pdf(path: Path, typesetter) -> None:
+    """A typeset report.pdf written, and its typesetter ended."""
+    try:
+        io.write_atomic(path, typesetter.pdf())
+    finally:
+        typesetter.stop()
 
 
 def _place_field_read(problems: list[Problem], place_field: str) -> list[Problem]:
@@ -306,10 +330,12 @@ def _check_and_write(plan: Plan, standard: Standard, out: Path, options: Options
                      lang: str, report_meta: dict, parcel_reports: bool,
                      progress: Callable[[Iterable], Iterable] | None, pdf_pages: bool,
                      stage: Callable[[str], None], mapper,
-                     up: str | None = None) -> tuple[Result, list[str]]:
+                     up: str | None = None,
+                     pdf_later: bool = False) -> tuple[Result, list[str]]:
     """Check a plan read and write its district files into `out`; the typesetter has been
     started and is ended by the caller. Returns the result and the names written. `up`: the
-    overview by place the folder sits in, linked from its own."""
+    overview by place the folder sits in, linked from its own. `pdf_later`: report.pdf is
+    left to the caller, to be taken from the typesetter once it is done."""
     from .views import csv as csv_view
     from .views import gpkg as gpkg_view
     from .views import html as html_view
@@ -381,7 +407,8 @@ def _check_and_write(plan: Plan, standard: Standard, out: Path, options: Options
         _process.release_freed_memory()
         written += write_overview(builder, out, links, up=up)
         _process.release_freed_memory()
-        io.write_atomic(out / "report.pdf", typesetter.pdf())
+        if not pdf_later:
+            io.write_atomic(out / "report.pdf", typesetter.pdf())
         beside.finish()
     finally:
         beside.stop()
