@@ -260,3 +260,37 @@ def test_the_place_field_is_read_among_hundreds_of_others(tmp_path):
     res = batch(plan, "--place-field", "城市", "-o", out)
     assert res.exit_code == 1, res.output
     assert {p for p, _ in findings(out / "zunyi")} == {"Z1", "Z2"}
+
+
+def test_a_failure_typesetting_a_places_pdf_leaves_nothing_behind(tmp_path, monkeypatch):
+    """The second place's report.pdf fails while the first's is done: the batch stops with
+    WeasyPrint's words, no folder is left half written, and no typesetter is left running."""
+    import subprocess
+    import sys
+
+    from compliance.views import pdf
+
+    started = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    # The first typesetter answers with a PDF's bytes; the later ones fail.
+    monkeypatch.setattr(pdf, "_COMMAND", (sys.executable, "-c", (
+        "import os, sys; sys.stdin.buffer.read(); n = os.environ.get('N', '');"
+        "import glob; done = glob.glob(os.path.join(os.environ['MARK'], '*'));"
+        "open(os.path.join(os.environ['MARK'], str(len(done))), 'w').close();"
+        "sys.stdout.buffer.write(b'%PDF-1.7 stand-in') if not done else "
+        "(sys.stderr.write('OSError: no space left on the device\\n'), sys.exit(1))")))
+    (tmp_path / "mark").mkdir()
+    monkeypatch.setenv("MARK", str(tmp_path / "mark"))
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    res = batch(country_plan(tmp_path / "country.gpkg"), "--place-field", "城市",
+                "-o", tmp_path / "out")
+    assert res.exit_code == 2 and "no space left" in res.output
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["country.gpkg", "mark"]
+    typesetters = [p for p in started if p.args[:2] == (sys.executable, "-c")]
+    assert len(typesetters) == 2 and all(p.poll() is not None for p in typesetters)
