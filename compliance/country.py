@@ -54,7 +54,7 @@ def group_by_place(places: list[str | None], fallback: Standard | None,
     unchecked: dict[str | None, Unchecked] = {}
     decided: dict[str | None, Standard | Unchecked] = {}
     for position, given in enumerate(places):
-        place = _shown(given)
+        place = shown(given)
         if place not in decided:
             decided[place] = _decide(given, fallback, as_of)
         judge = decided[place]
@@ -70,7 +70,7 @@ def group_by_place(places: list[str | None], fallback: Standard | None,
     return list(groups.values()), list(unchecked.values())
 
 
-def _shown(place: str | None) -> str | None:
+def shown(place: str | None) -> str | None:
     """A place as the overview names it: as given, a code with its division's name."""
     division = places.by_code(place) if place is not None else None
     return f"{division.name}（{place}）" if division is not None else place
@@ -80,7 +80,7 @@ def _decide(place: str | None, fallback: Standard | None,
             as_of: str | None) -> Standard | Unchecked:
     """The standard that judges a place's parcels, or why none does."""
     division = places.by_code(place) if place is not None else None
-    shown = _shown(place)
+    named = shown(place)
     if division is not None:  # a code (520300): the division it names, by its full name
         own = standard_id_for(places.full_name(division))
     else:
@@ -91,23 +91,23 @@ def _decide(place: str | None, fallback: Standard | None,
         try:
             return load_standard(own, as_of=as_of)
         except StandardError as exc:  # a shipped standard that cannot be read
-            return Unchecked(shown, exc.problems[0])
+            return Unchecked(named, exc.problems[0])
     if fallback is not None:
         return fallback
     if place is None:
         return Unchecked(None, Problem("—", NO_PLACE, expected=N_(
             "the parcel's place, or a standard for every place without one of its own "
             "(--city national)")))
-    covered = covering(shown, (division,)) if division is not None \
+    covered = covering(named, (division,)) if division is not None \
         else place_without_standard(place)
     if covered is None:
-        return Unchecked(shown, Problem(place, NAMES_NO_PLACE, expected=N_(
+        return Unchecked(named, Problem(place, NAMES_NO_PLACE, expected=N_(
             "a city or province as 遵义市 or 贵州省, or its code as 520300, or a standard "
             "for every place without one of its own (--city national)")))
     if covered.message == COVERED_BY:
         # The standard covering it may be named beside the field, for every such place.
         covered = replace(covered, expected=USE_COVERING_BESIDE)
-    return Unchecked(shown, covered)
+    return Unchecked(named, covered)
 
 
 def positions(group) -> np.ndarray:

@@ -296,9 +296,28 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
             if previous is not None:
                 previous[1].stop()
         outcome = PlaceBatch(done, unchecked, plan, Path(folder))
+        io.write_atomic(out / "results.csv", _places_table(outcome, out, lang))
         io.write_atomic(out / "index.html", html_view.places_overview(outcome, lang))
         target.commit()
     return outcome
+
+
+def _places_table(outcome: "PlaceBatch", out: Path, lang: str):
+    """Every parcel of a batch by place in one table (results.csv beside the folders)."""
+    from . import country
+    from ._i18n import Translator
+    from .views import csv as csv_view
+
+    parcels = outcome.plan.parcels
+    ids, names = parcels["id"].astype(str).tolist(), parcels["name"].tolist()
+    shown = [country.shown(v if isinstance(v, str) else None) or "" for v in parcels["place"]]
+    says = Translator(lang)
+    unchecked = [(ids[i], names[i] if isinstance(names[i], str) else "", shown[i],
+                  says.problem(item.problem))
+                 for item in outcome.unchecked for i in item.positions]
+    return csv_view.by_place_chunks([(out / folder / "results.csv", folder)
+                                     for _, _, folder in outcome.groups],
+                                    dict(zip(ids, shown)), unchecked)
 
 
 def _take_pdf(path: Path, typesetter) -> None:

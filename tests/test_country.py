@@ -107,6 +107,17 @@ def test_each_place_is_judged_by_its_own_standard(tmp_path):
     assert "W1" in page and "hubei" in page and "--city hubei beside --place-field" in page
     assert "X1" in page and "place field is blank" in page
     assert 'href="zunyi/index.html"' in page and 'href="changzhou/report.pdf"' in page
+    # One table of every parcel: each folder's rows with the place and the standard that
+    # judged it, and a row for each parcel not checked, saying why.
+    import csv
+    with open(out / "results.csv", encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert {r["parcel_id"] for r in table} == {"Z1", "Z2", "C1", "C2", "W1", "X1"}
+    z2 = next(r for r in table if r["parcel_id"] == "Z2" and r["rule"] == "service_radius")
+    assert (z2["place"], z2["judged_by"], z2["provided"]) == ("遵义", "zunyi", "1100.0")
+    w1 = [r for r in table if r["parcel_id"] == "W1"]
+    assert len(w1) == 1 and w1[0]["place"] == "武汉市" and w1[0]["judged_by"] == ""
+    assert "hubei" in w1[0]["message"] and w1[0]["verdict"] == ""
     # Each place's overview leads back to the overview by place.
     assert 'href="../index.html"' in (out / "zunyi" / "index.html").read_text(encoding="utf-8")
     assert "not checked (1): 武汉市" in res.output or "武汉市" in res.output

@@ -93,3 +93,33 @@ def defuse_row(row: list) -> list:
 def defuse(value):
     """One cell, as `defuse_row` treats it."""
     return defuse_row([value])[0]
+
+
+# A batch by place's table of every place: each folder's rows, then the place the parcel's
+# field gives and the standard its folder is judged by.
+PLACE_COLUMNS = COLUMNS + ["place", "judged_by"]
+
+
+def by_place_chunks(folders: list[tuple[str, str]], place_of: dict[str, str],
+                    unchecked: list[tuple[str, str, str, str]]) -> Iterator[str]:
+    """One table of a batch by place: the rows of each folder's results.csv (`folders`: its
+    path and the id of the standard judging it) with the parcel's place, then a row for each
+    parcel no standard judged (id, name, place, why). Every parcel of the plan is a row."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    buf.write("\ufeff")
+    writer.writerow(PLACE_COLUMNS)
+    for path, judged_by in folders:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader)  # its header
+            for row in reader:
+                writer.writerow(row + [place_of.get(row[_PARCEL_ID], ""), judged_by])
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+    for parcel_id, name, place, why in unchecked:
+        row = [""] * len(COLUMNS)
+        row[_PARCEL_ID], row[_PARCEL_NAME], row[_MESSAGE] = parcel_id, name, why
+        writer.writerow(defuse_row(row + [place, ""]))
+    yield buf.getvalue()
