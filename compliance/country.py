@@ -11,6 +11,7 @@ set rules its province does not: the covering standard is never taken in its ste
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from ._errors import Problem, StandardError
 from ._i18n import N_
 from . import places
 from .standard import (COVERED_BY, Standard, covering, load_standard,
-                       place_without_standard, standard_id_for)
+                       place_without_standard, standard_id_for, standards_dir)
 
 NO_PLACE = N_("the parcel's place field is blank")
 NAMES_NO_PLACE = N_("these words name no place of China with a standard")
@@ -61,7 +62,8 @@ def group_by_place(places: list[str | None], fallback: Standard | None,
         if isinstance(judge, Unchecked):
             unchecked.setdefault(place, judge).positions.append(position)
             continue
-        group = groups.setdefault(judge.id, Group(judge))
+        # By file: a standard of the user's own may bear a shipped one's id.
+        group = groups.setdefault(str(Path(judge.path).resolve()), Group(judge))
         if place not in group.places:
             group.places.append(place if place is not None else "—")
             if fallback is not None and judge is fallback:
@@ -86,7 +88,7 @@ def _decide(place: str | None, fallback: Standard | None,
     else:
         own = standard_id_for(place) if place is not None else None
     if own is not None:
-        if fallback is not None and own == fallback.id:
+        if fallback is not None and _same_file(fallback.path, standards_dir() / f"{own}.yaml"):
             return fallback
         try:
             return load_standard(own, as_of=as_of)
@@ -108,6 +110,23 @@ def _decide(place: str | None, fallback: Standard | None,
         # The standard covering it may be named beside the field, for every such place.
         covered = replace(covered, expected=USE_COVERING_BESIDE)
     return Unchecked(named, covered)
+
+
+def _same_file(a, b) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
+
+
+def folder_names(groups: list[Group]) -> list[str]:
+    """Each group's folder: its standard's id, numbered where two bear one (a standard of the
+    user's own named as a shipped one)."""
+    names: list[str] = []
+    for group in groups:
+        name, n = group.standard.id, 1
+        while name in names:
+            n += 1
+            name = f"{group.standard.id}-{n}"
+        names.append(name)
+    return names
 
 
 def positions(group) -> np.ndarray:

@@ -266,7 +266,7 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
         # before the one after is begun: one typesetting waits at a time, not one per place.
         previous: tuple[Path, pdf_view.Typesetter] | None = None
         try:
-            for group in groups:
+            for group, name in zip(groups, country.folder_names(groups)):
                 standard = group.standard
                 # A home walks no farther than its radius; twice that, and 2 km where a
                 # standard sets none, keeps every facility and street a walk could use.
@@ -276,20 +276,20 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
                 # Each folder is signed on its own: its plan is named with its places.
                 named = "、".join(p for p in group.places if p != "—")
                 part = replace(part, name=f"{plan.name} · {named}" if named else plan.name)
-                (out / standard.id).mkdir()
+                (out / name).mkdir()
                 typesetter = pdf_view.Typesetter()
                 with contextlib.ExitStack() as on_failure:
                     on_failure.callback(typesetter.stop)
                     result, _ = _check_and_write(
-                        part, standard, out / standard.id, options, typesetter, lang=lang,
+                        part, standard, out / name, options, typesetter, lang=lang,
                         report_meta=report_meta, parcel_reports=parcel_reports,
                         progress=progress, pdf_pages=pdf_pages, stage=stage, mapper=mapper,
                         up="../index.html", pdf_later=True)
                     on_failure.pop_all()
-                waiting, previous = previous, (out / standard.id / "report.pdf", typesetter)
+                waiting, previous = previous, (out / name / "report.pdf", typesetter)
                 if waiting is not None:
                     _take_pdf(*waiting)
-                done.append((group, result, standard.id))
+                done.append((group, result, name))
             if previous is not None:
                 _take_pdf(*previous)
         finally:

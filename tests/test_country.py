@@ -330,3 +330,21 @@ def test_one_place_of_real_data_gives_the_plain_batch_byte_for_byte(tmp_path, mo
     for name in ("results.json", "results.csv"):
         assert (tmp_path / "by-place" / "national" / name).read_bytes() == \
             (tmp_path / "plain" / name).read_bytes()
+
+
+def test_a_standard_of_ones_own_bearing_a_shipped_id_is_its_own_folder(tmp_path):
+    """--standard my-zunyi.yaml (id zunyi, a copy) for the places without a standard: 遵义's
+    parcels are judged by the shipped zunyi, 武汉's and the blank place's by the user's
+    file, each in a folder of its own (zunyi, zunyi-2), never merged."""
+    import shutil
+
+    from compliance.standard import standards_dir
+
+    own = tmp_path / "my-zunyi.yaml"
+    shutil.copy(standards_dir() / "zunyi.yaml", own)
+    out = tmp_path / "out"
+    res = batch(country_plan(tmp_path / "country.gpkg"), "--place-field", "城市",
+                "--standard", own, "-o", out)
+    assert res.exit_code == 1, res.output
+    assert {p for p, _ in findings(out / "zunyi")} == {"Z1", "Z2"}
+    assert {p for p, _ in findings(out / "zunyi-2")} == {"W1", "X1"}
