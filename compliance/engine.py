@@ -122,11 +122,15 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                                                        shared=groups[i] is not None)
                                       for f, direct in provided[i]))
         for i, row in enumerate(columns.itertuples(index=False)))
+    # A part of a batch by place judges only its own facilities (plan.of_parcels: `judged`);
+    # the others are there to be walked to.
+    judged = plan.facilities["judged"].to_numpy(dtype=bool) if "judged" in plan.facilities \
+        else np.ones(len(plan.facilities), dtype=bool)
     facilities = tuple(
         FacilityResult(id=str(row.id), name=row.name if isinstance(row.name, str) else None,
                        kind=str(row.kind), findings=tuple(facility_findings[i]), position=i)
         for i, row in enumerate(plan.facilities.itertuples(index=False))
-        if facility_findings[i])
+        if facility_findings[i] and judged[i])
     method = Method(
         crs=plan.crs_note or "—",
         distance=coverage.method if coverage is not None else options.distance,

@@ -377,6 +377,11 @@ def of_parcels(plan: Plan, positions, persons_per_household: float, reach_m: flo
             streets = streets.iloc[streets.sindex.query(near)].sort_index() \
                 .reset_index(drop=True)
 
+    # A facility is judged (its beds, its staff) in one part: that of the parcels it serves by
+    # its parcel_id, else of the parcel it lies in or nearest; in the others it is a place a
+    # home may walk to, no more.
+    facilities = facilities.assign(judged=_judged_here(plan, facilities, positions, own_ids))
+
     # What is said of another part's parcels, facilities or buildings is said there.
     theirs = {id(p) for ps in plan.parcels["problems"].to_numpy()[others] for p in ps}
     elsewhere = {"parcels": other_ids | set(plan.parcels.loc[others, "row"].astype(str)),
@@ -426,6 +431,28 @@ def of_parcels(plan: Plan, positions, persons_per_household: float, reach_m: flo
     return replace(plan, crs=crs, parcels=parcels, facilities=facilities, streets=streets,
                    buildings=buildings, footprints=footprints, problems=problems,
                    dropped=dropped, crs_note=crs_note)
+
+
+def _judged_here(plan: Plan, facilities: gpd.GeoDataFrame, positions: np.ndarray,
+                 own_ids: set[str]) -> np.ndarray:
+    """Which of a part's facilities it judges (see of_parcels)."""
+    named = np.array([bool(ids) for ids in facilities["parcel_ids"]], dtype=bool)
+    judged = np.array([bool(own_ids & set(ids)) for ids in facilities["parcel_ids"]],
+                      dtype=bool)
+    geoms = facilities.geometry.to_numpy()
+    placed = ~named & ~shapely.is_missing(geoms)
+    judged[~named & ~placed] = True  # neither named nor drawn: nothing ties it elsewhere
+    parcel_geoms = plan.parcels.geometry.to_numpy()
+    present = np.flatnonzero(~shapely.is_missing(parcel_geoms))
+    if placed.any() and len(present):
+        # In the plan's CRS, as the part's facilities still are when this is asked.
+        points = shapely.point_on_surface(geoms[placed])
+        tree = shapely.STRtree(parcel_geoms[present])
+        which, nearest = tree.query_nearest(points, all_matches=False)
+        mine = np.zeros(len(plan.parcels), dtype=bool)
+        mine[positions] = True
+        judged[np.flatnonzero(placed)[which]] = mine[present[nearest]]
+    return judged
 
 
 def _labels(features) -> set[str]:

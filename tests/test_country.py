@@ -348,3 +348,41 @@ def test_a_standard_of_ones_own_bearing_a_shipped_id_is_its_own_folder(tmp_path)
     assert res.exit_code == 1, res.output
     assert {p for p, _ in findings(out / "zunyi")} == {"Z1", "Z2"}
     assert {p for p, _ in findings(out / "zunyi-2")} == {"W1", "X1"}
+
+
+def test_a_facility_is_judged_in_the_place_of_the_parcel_it_lies_in(tmp_path):
+    """Two neighbouring parcels of two places: C1 (常州市) holding the care home CH1, D1
+    (东营市) 100 m east of it. CH1 serves D1's homes as a place to walk to, but its beds are
+    judged in Changzhou's folder only: Changzhou's dementia beds, 10 % of the nursing beds
+    (三(三)7), 0 of 50 where 0.10 × 50 = 5 are required.
+    In Dongying's it is not judged again by Dongying's nursing-bed and social-worker rules."""
+    path = tmp_path / "two.gpkg"
+    gpd.GeoDataFrame(
+        [{"id": "C1", "城市": "常州市", "households_new": 100},
+         {"id": "D1", "城市": "东营市", "households_new": 100}],
+        geometry=[_lonlat("changzhou", box(0, 0, 200, 100)),
+                  _lonlat("changzhou", box(300, 0, 500, 100))],
+        crs="EPSG:4326").to_file(path, layer="parcels")
+    gpd.GeoDataFrame(
+        [{"id": "CH1", "kind": "care_home", "floor_area_m2": 3000.0, "status": "planned",
+          "beds": 100, "nursing_beds": 50, "dementia_beds": 0, "social_workers": 0}],
+        geometry=[_lonlat("changzhou", Point(50, 50))],
+        crs="EPSG:4326").to_file(path, layer="facilities")
+    gpd.GeoDataFrame(
+        [{"id": "CB1", "households": 100}, {"id": "DB1", "households": 100}],
+        geometry=[_lonlat("changzhou", Point(150, 50)), _lonlat("changzhou", Point(450, 50))],
+        crs="EPSG:4326").to_file(path, layer="buildings")
+    out = tmp_path / "out"
+    res = batch(path, "--place-field", "城市", "-o", out)
+    assert res.exit_code in (0, 1, 3), res.output
+
+    def judged(folder):
+        data = json.loads((out / folder / "results.json").read_text(encoding="utf-8"))
+        return {(f["id"], g["rule"], g["status"]) for f in data.get("facilities", [])
+                for g in f["findings"]}
+
+    assert ("CH1", "dementia_bed_ratio", "fail") in judged("changzhou")
+    assert judged("dongying") == set()
+    # D1's farthest home, DB1 at (450, 50), walks to CH1 at (50, 50): 400 m.
+    dongying = findings(out / "dongying")
+    assert dongying["D1", "service_radius"]["provided"] == 400.0
