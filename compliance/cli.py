@@ -130,10 +130,11 @@ def _stage_reporter():
     started = time.monotonic()
     names = {"reading": _say("reading the plan"), "network": _say("walking the streets"),
              "checking": _say("checking"), "writing": _say("writing the reports"),
-             "buildings": _say("{n:,} buildings read")}
+             "buildings": _say("{n:,} buildings read"),
+             "place": _say("place {k} of {n}: {place} → {standard}")}
     said = [0]
 
-    def on_stage(name, n: int = 0):
+    def on_stage(name, n: int = 0, **words):
         if not tty:
             return
         if name == "buildings":
@@ -141,7 +142,8 @@ def _stage_reporter():
             if n // BUILDINGS_SAID <= said[0]:
                 return
             said[0] = n // BUILDINGS_SAID
-        click.echo(f"[{time.monotonic() - started:5.1f} s] {names[name].format(n=n)}…", err=True)
+        click.echo(f"[{time.monotonic() - started:5.1f} s] {names[name].format(n=n, **words)}…",
+                   err=True)
 
     return on_stage, tty
 

@@ -275,6 +275,8 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
                                   standard.persons_per_household, reach)
                 # Each folder is signed on its own: its plan is named with its places.
                 named = "、".join(p for p in group.places if p != "—")
+                stage("place", len(groups), k=len(done) + 1, place=named or "—",
+                      standard=standard.id)
                 part = replace(part, name=f"{plan.name} · {named}" if named else plan.name)
                 (out / name).mkdir()
                 typesetter = pdf_view.Typesetter()
