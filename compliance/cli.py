@@ -518,19 +518,26 @@ def check(plan, city, standard_file, output, fmt, lang, crs, distance, radius_m,
               help=_h("The parcels' field naming each one's city or province (城市, "
                       "所在城市): each parcel is checked against its own place's standard, "
                       "--city or --standard then serving places without one of their own."))
+@click.option("--covering-standard", is_flag=True,
+              help=_h("With --place-field: a place without a standard of its own is checked "
+                      "against the standard covering it (红花岗区: its city's zunyi; 武汉: its "
+                      "province's hubei; the national one where none does), said in the "
+                      "overview."))
 @_as_of_option
 @_plan_options
 @_debug_option
 @_friendly
 def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walking_speed,
-          no_parcel_reports, pdf, workers, scheduler, place_field, as_of, table, cad_layers,
-          cad_units, meta, fields, coords, debug):
+          no_parcel_reports, pdf, workers, scheduler, place_field, covering_standard, as_of,
+          table, cad_layers, cad_units, meta, fields, coords, debug):
     from compliance import workflow
     from compliance.settings import Options
 
     if place_field is not None and not place_field.strip():
         raise click.BadParameter(_say("name the parcels' field, e.g. 城市"),
                                  param_hint="--place-field")
+    if covering_standard and not place_field:
+        raise click.UsageError(_say("--covering-standard goes with --place-field"))
     standard = None if place_field and not (city or standard_file) else \
         _load_standard(city, standard_file, as_of)
     options = Options(distance=distance, radius_m=radius_m, walking_speed_km_h=walking_speed,
@@ -560,7 +567,8 @@ def batch(plan, city, standard_file, output, distance, lang, crs, radius_m, walk
                 parcel_reports=not no_parcel_reports, progress=progress, table=table,
                 cad_layers=cad_layers, cad_units=cad_units, meta=meta, pdf_pages=pdf,
                 on_stage=on_stage, mapper=mapper, on_buildings=lambda n: on_stage("buildings", n),
-                fields=fields, as_of=as_of.date().isoformat() if as_of else None)
+                fields=fields, as_of=as_of.date().isoformat() if as_of else None,
+                by_covering=covering_standard)
         finally:
             if mapper is not None:
                 mapper.close()

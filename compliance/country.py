@@ -1,11 +1,13 @@
 """A plan spanning several places (a province's projects, a country's compounds), each parcel
 judged by the standard of the place its field names (`compliance batch --place-field 城市`).
 
-A place is judged by a standard of its own only: 遵义 by zunyi, 常州 by changzhou. A place
-without one (武汉, whose province's standard is hubei) is judged by the standard the user
-names beside the field (`--city national`), said as such; without one, its parcels are not
-checked, and the overview says which standard covers it, as `--city 武汉` would. A city may
-set rules its province does not: the covering standard is never taken in its stead.
+A place is judged by a standard of its own: 遵义 by zunyi, 常州 by changzhou. A place without
+one (武汉, whose province's standard is hubei) is judged by the standard covering it only when
+the user asks so (`--covering-standard`: 红花岗区 by its city's zunyi, 武汉 by hubei, a place
+no standard covers by the national one), else by the standard the user names beside the field
+(`--city national`), each said as such; without either, its parcels are not checked, and the
+overview says which standard covers it, as `--city 武汉` would. A city may set rules its
+province does not: the covering standard is never taken in its stead unasked.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from ._errors import Problem, StandardError
 from ._i18n import N_
 from . import places
 from .standard import (COVERED_BY, Standard, covering, load_standard,
-                       place_without_standard, standard_id_for, standards_dir)
+                       place_without_standard, standard_covering, standard_id_for,
+                       standards_dir)
 
 NO_PLACE = N_("the parcel's place field is blank")
 NAMES_NO_PLACE = N_("these words name no place of China with a standard")
-USE_COVERING_BESIDE = N_("--city {id} beside --place-field, where {place} and every other "
-                         "place without a standard of its own sets no rule of its own; "
-                         "otherwise --city national")
+USE_COVERING_BESIDE = N_("--covering-standard, to judge each place without a standard of its "
+                         "own by the one covering it ({id} for {place}), where none sets rules "
+                         "of its own; or --city national beside --place-field")
 
 
 @dataclass
@@ -35,8 +38,10 @@ class Group:
     standard: Standard
     places: list[str] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
-    # The places among `places` judged by the standard given beside the field.
+    # The places among `places` judged by the standard given beside the field, and those
+    # judged by the standard covering them (--covering-standard).
     by_fallback: list[str] = field(default_factory=list)
+    by_covering: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -47,29 +52,38 @@ class Unchecked:
     positions: list[int] = field(default_factory=list)
 
 
-def group_by_place(places: list[str | None], fallback: Standard | None,
-                   as_of: str | None = None) -> tuple[list[Group], list[Unchecked]]:
+def group_by_place(place_of: list[str | None], fallback: Standard | None,
+                   as_of: str | None = None, by_covering: bool = False
+                   ) -> tuple[list[Group], list[Unchecked]]:
     """The parcels (their places, in plan order) grouped by the standard that judges each,
     in the order each standard is first met; and those no standard judges."""
     groups: dict[str, Group] = {}
     unchecked: dict[str | None, Unchecked] = {}
-    decided: dict[str | None, Standard | Unchecked] = {}
-    for position, given in enumerate(places):
+    decided: dict[str | None, tuple[Standard, str] | Unchecked] = {}
+    for position, given in enumerate(place_of):
         place = shown(given)
         if place not in decided:
-            decided[place] = _decide(given, fallback, as_of)
+            decided[place] = _decide(given, fallback, as_of, by_covering)
         judge = decided[place]
         if isinstance(judge, Unchecked):
             unchecked.setdefault(place, judge).positions.append(position)
             continue
+        standard, how = judge
         # By file: a standard of the user's own may bear a shipped one's id.
-        group = groups.setdefault(str(Path(judge.path).resolve()), Group(judge))
-        if place not in group.places:
-            group.places.append(place if place is not None else "—")
-            if fallback is not None and judge is fallback:
-                group.by_fallback.append(place if place is not None else "—")
+        group = groups.setdefault(str(Path(standard.path).resolve()), Group(standard))
+        named = place if place is not None else "—"
+        if named not in group.places:
+            group.places.append(named)
+            if how == FALLBACK:
+                group.by_fallback.append(named)
+            elif how == COVERING:
+                group.by_covering.append(named)
         group.positions.append(position)
     return list(groups.values()), list(unchecked.values())
+
+
+# How a place's standard was found: its own, the one given beside the field, the covering one.
+OWN, FALLBACK, COVERING = "own", "fallback", "covering"
 
 
 def shown(place: str | None) -> str | None:
@@ -78,24 +92,29 @@ def shown(place: str | None) -> str | None:
     return f"{division.name}（{place}）" if division is not None else place
 
 
-def _decide(place: str | None, fallback: Standard | None,
-            as_of: str | None) -> Standard | Unchecked:
-    """The standard that judges a place's parcels, or why none does."""
+def _decide(place: str | None, fallback: Standard | None, as_of: str | None,
+            by_covering: bool) -> tuple[Standard, str] | Unchecked:
+    """The standard that judges a place's parcels and how it was found, or why none does."""
     division = places.by_code(place) if place is not None else None
     named = shown(place)
     if division is not None:  # a code (520300): the division it names, by its full name
         own = standard_id_for(places.full_name(division))
     else:
         own = standard_id_for(place) if place is not None else None
+    how = OWN
+    if own is None and by_covering and place is not None:
+        divisions = (division,) if division is not None else places.find(place)
+        if len(divisions) == 1:  # several (朝阳区): which one is meant is not guessed
+            own, how = standard_covering(divisions[0])[1] or "national", COVERING
     if own is not None:
         if fallback is not None and _same_file(fallback.path, standards_dir() / f"{own}.yaml"):
-            return fallback
+            return fallback, how
         try:
-            return load_standard(own, as_of=as_of)
+            return load_standard(own, as_of=as_of), how
         except StandardError as exc:  # a shipped standard that cannot be read
             return Unchecked(named, exc.problems[0])
     if fallback is not None:
-        return fallback
+        return fallback, FALLBACK
     if place is None:
         return Unchecked(None, Problem("—", NO_PLACE, expected=N_(
             "the parcel's place, or a standard for every place without one of its own "
@@ -107,7 +126,7 @@ def _decide(place: str | None, fallback: Standard | None,
             "a city or province as 遵义市 or 贵州省, or its code as 520300, or a standard "
             "for every place without one of its own (--city national)")))
     if covered.message == COVERED_BY:
-        # The standard covering it may be named beside the field, for every such place.
+        # The standard covering it may be named beside the field, or taken for each place.
         covered = replace(covered, expected=USE_COVERING_BESIDE)
     return Unchecked(named, covered)
 

@@ -417,22 +417,27 @@ def place_without_standard(text: str) -> Problem | None:
     return covering(text, named) if named else None
 
 
+def standard_covering(division) -> tuple:
+    """The nearest place holding `division` (a county's city, a city's province) that has a
+    standard of its own, and that standard's id; (None, None) where none does."""
+    from . import places
+
+    return next(((d, sid) for d in places.within(division)
+                 if (sid := standard_id_for(d.name))), (None, None))
+
+
 def covering(text: str, named) -> Problem:
     """What to use for places of China without a standard of their own: the standard of the
     nearest place holding each (a county's city, a city's province), else the national one.
     Never used in their stead: a city may set rules its province does not."""
     from . import places
 
-    def covering(division):
-        return next(((d, sid) for d in places.within(division)
-                     if (sid := standard_id_for(d.name))), (None, None))
-
     if len(named) > 1:
-        found = "; ".join(f"{places.full_name(d)} → {covering(d)[1] or 'national'}"
+        found = "; ".join(f"{places.full_name(d)} → {standard_covering(d)[1] or 'national'}"
                           for d in named)
         return Problem(text, SEVERAL_PLACES, found=found, expected=USE_MEANT)
     place = places.full_name(named[0])
-    holder, sid = covering(named[0])
+    holder, sid = standard_covering(named[0])
     if sid is None:
         return Problem(text, NO_STANDARD_OF_PLACE, expected=USE_NATIONAL,
                        args=(("place", place),))

@@ -234,7 +234,8 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
                    cad_units: str | None = None, meta: str | None = None,
                    pdf_pages: bool = False, on_stage: Callable[[str], None] | None = None,
                    mapper=None, on_buildings: Callable[[int], None] | None = None,
-                   fields: str | None = None, as_of: str | None = None) -> PlaceBatch:
+                   fields: str | None = None, as_of: str | None = None,
+                   by_covering: bool = False) -> PlaceBatch:
     """Check a plan of several places, each parcel by the standard of the place its
     `place_field` names (see country.py), and write a folder: one district folder per
     standard (`<id>/index.html`, report.pdf, results.*), and beside them `index.html`, the
@@ -260,7 +261,8 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
                          on_buildings=on_buildings, place_field=place_field)
         plan = replace(plan, problems=_place_field_read(plan.problems, place_field))
         places = [v if isinstance(v, str) else None for v in plan.parcels["place"]]
-        groups, unchecked = country.group_by_place(places, fallback, as_of=as_of)
+        groups, unchecked = country.group_by_place(places, fallback, as_of=as_of,
+                                                   by_covering=by_covering)
         done = []
         # Each folder's report.pdf is typeset while the next place is checked, and taken
         # before the one after is begun: one typesetting waits at a time, not one per place.

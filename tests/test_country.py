@@ -104,7 +104,7 @@ def test_each_place_is_judged_by_its_own_standard(tmp_path):
     # 武汉 has no standard of its own: not judged by Hubei's unasked, and the overview says
     # which standard covers it; the blank place is said too.
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert "W1" in page and "hubei" in page and "--city hubei beside --place-field" in page
+    assert "W1" in page and "--covering-standard" in page and "(hubei for 湖北省武汉市)" in page
     assert "X1" in page and "place field is blank" in page
     assert 'href="zunyi/index.html"' in page and 'href="changzhou/report.pdf"' in page
     # One table of every parcel: each folder's rows with the place and the standard that
@@ -255,8 +255,8 @@ def test_places_given_by_their_codes(tmp_path):
     assert {p for p, _ in findings(out / "changzhou")} == {"C1", "C2"}
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "遵义市（520300）" in page and "常州市（320400）" in page
-    assert "红花岗区（520302）" in page and "--city zunyi beside --place-field" in page
-    assert "武汉市（420100）" in page and "--city hubei beside --place-field" in page
+    assert "红花岗区（520302）" in page and "(zunyi for 贵州省遵义市红花岗区)" in page
+    assert "武汉市（420100）" in page and "(hubei for 湖北省武汉市)" in page
 
 
 def test_the_place_field_is_read_among_hundreds_of_others(tmp_path):
@@ -386,3 +386,24 @@ def test_a_facility_is_judged_in_the_place_of_the_parcel_it_lies_in(tmp_path):
     # D1's farthest home, DB1 at (450, 50), walks to CH1 at (50, 50): 400 m.
     dongying = findings(out / "dongying")
     assert dongying["D1", "service_radius"]["provided"] == 400.0
+
+
+def test_places_judged_by_the_standard_covering_them_when_asked(tmp_path):
+    """--covering-standard: 红花岗区 (520302, no standard of its own) is judged by its city's
+    zunyi, 武汉市 by its province's hubei; each said as such. The blank place still has no
+    standard to cover it: not checked."""
+    plan = country_plan(tmp_path / "country.gpkg")
+    parcels = gpd.read_file(plan, layer="parcels")
+    parcels.loc[parcels["id"] == "Z2", "城市"] = "520302"
+    parcels.to_file(plan, layer="parcels")
+    out = tmp_path / "out"
+    res = batch(plan, "--place-field", "城市", "--covering-standard", "-o", out)
+    assert res.exit_code == 1, res.output
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["changzhou", "hubei", "zunyi"]
+    assert {p for p, _ in findings(out / "zunyi")} == {"Z1", "Z2"}
+    assert {p for p, _ in findings(out / "hubei")} == {"W1"}
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "红花岗区（520302）" in page and "judged by the standard covering them" in page
+    assert "X1" in page and "place field is blank" in page
+    res = batch(plan, "--covering-standard", "--city", "zunyi", "-o", tmp_path / "no")
+    assert res.exit_code == 2 and "--covering-standard goes with --place-field" in res.output

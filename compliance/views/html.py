@@ -242,8 +242,10 @@ def places_overview(outcome, lang: str) -> str:
         "folder": folder, "standard_id": group.standard.id,
         "title": says.pick(group.standard.title, group.standard.title_en),
         "place": says.pick(group.standard.place, group.standard.place_en),
-        "places": [p for p in group.places if p not in group.by_fallback],
-        "by_fallback": group.by_fallback, "summary": result.summary,
+        "places": [p for p in group.places
+                   if p not in group.by_fallback and p not in group.by_covering],
+        "by_fallback": group.by_fallback, "by_covering": group.by_covering,
+        "summary": result.summary,
     } for group, result, folder in outcome.groups]
     parcels = outcome.plan.parcels
     unchecked = [{
