@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from ._errors import Problem, StandardError
 from ._i18n import N_
 from . import places
@@ -31,17 +29,21 @@ USE_COVERING_BESIDE = N_("--covering-standard, to judge each place without a sta
                          "of its own; or --city national beside --place-field")
 
 
+# How a place's standard was found: its own, the one given beside the field, the covering one.
+OWN, FALLBACK, COVERING = "own", "fallback", "covering"
+
+
 @dataclass
 class Group:
     """The parcels one standard judges: its places as the field gives them, in first-seen
-    order, and the parcels' positions in the plan."""
+    order, each with how its standard was found (OWN, FALLBACK, COVERING), and the parcels'
+    positions in the plan."""
     standard: Standard
-    places: list[str] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)
     positions: list[int] = field(default_factory=list)
-    # The places among `places` judged by the standard given beside the field, and those
-    # judged by the standard covering them (--covering-standard).
-    by_fallback: list[str] = field(default_factory=list)
-    by_covering: list[str] = field(default_factory=list)
+
+    def places_by(self, how: str) -> list[str]:
+        return [place for place, found in self.places.items() if found == how]
 
 
 @dataclass
@@ -60,10 +62,11 @@ def group_by_place(place_of: list[str | None], fallback: Standard | None,
     groups: dict[str, Group] = {}
     unchecked: dict[str | None, Unchecked] = {}
     decided: dict[str | None, tuple[Standard, str] | Unchecked] = {}
+    loaded: dict[str, Standard | StandardError] = {}  # many places share one standard
     for position, given in enumerate(place_of):
         place = shown(given)
         if place not in decided:
-            decided[place] = _decide(given, fallback, as_of, by_covering)
+            decided[place] = _decide(given, fallback, as_of, by_covering, loaded)
         judge = decided[place]
         if isinstance(judge, Unchecked):
             unchecked.setdefault(place, judge).positions.append(position)
@@ -71,19 +74,9 @@ def group_by_place(place_of: list[str | None], fallback: Standard | None,
         standard, how = judge
         # By file: a standard of the user's own may bear a shipped one's id.
         group = groups.setdefault(str(Path(standard.path).resolve()), Group(standard))
-        named = place if place is not None else "—"
-        if named not in group.places:
-            group.places.append(named)
-            if how == FALLBACK:
-                group.by_fallback.append(named)
-            elif how == COVERING:
-                group.by_covering.append(named)
+        group.places.setdefault(place if place is not None else "—", how)
         group.positions.append(position)
     return list(groups.values()), list(unchecked.values())
-
-
-# How a place's standard was found: its own, the one given beside the field, the covering one.
-OWN, FALLBACK, COVERING = "own", "fallback", "covering"
 
 
 def shown(place: str | None) -> str | None:
@@ -93,7 +86,7 @@ def shown(place: str | None) -> str | None:
 
 
 def _decide(place: str | None, fallback: Standard | None, as_of: str | None,
-            by_covering: bool) -> tuple[Standard, str] | Unchecked:
+            by_covering: bool, loaded: dict) -> tuple[Standard, str] | Unchecked:
     """The standard that judges a place's parcels and how it was found, or why none does."""
     division = places.by_code(place) if place is not None else None
     named = shown(place)
@@ -109,10 +102,14 @@ def _decide(place: str | None, fallback: Standard | None, as_of: str | None,
     if own is not None:
         if fallback is not None and _same_file(fallback.path, standards_dir() / f"{own}.yaml"):
             return fallback, how
-        try:
-            return load_standard(own, as_of=as_of), how
-        except StandardError as exc:  # a shipped standard that cannot be read
-            return Unchecked(named, exc.problems[0])
+        if own not in loaded:
+            try:
+                loaded[own] = load_standard(own, as_of=as_of)
+            except StandardError as exc:  # a shipped standard that cannot be read
+                loaded[own] = exc
+        if isinstance(loaded[own], StandardError):
+            return Unchecked(named, loaded[own].problems[0])
+        return loaded[own], how
     if fallback is not None:
         return fallback, FALLBACK
     if place is None:
@@ -147,6 +144,3 @@ def folder_names(groups: list[Group]) -> list[str]:
         names.append(name)
     return names
 
-
-def positions(group) -> np.ndarray:
-    return np.asarray(group.positions, dtype=np.int64)

@@ -122,7 +122,7 @@ def check(plan: Plan, standard: Standard, options: Options | None = None,
                                                        shared=groups[i] is not None)
                                       for f, direct in provided[i]))
         for i, row in enumerate(columns.itertuples(index=False)))
-    # A part of a batch by place judges only its own facilities (plan.of_parcels: `judged`);
+    # A part of a batch by place judges only its own facilities (plan.Cut: `judged`);
     # the others are there to be walked to.
     judged = plan.facilities["judged"].to_numpy(dtype=bool) if "judged" in plan.facilities \
         else np.ones(len(plan.facilities), dtype=bool)

@@ -493,8 +493,9 @@ class PlanMap:
             self.kept.get(layer, frozenset())
 
     def own_names(self) -> dict[str, frozenset]:
-        """Per plan layer, the file's own field names the map names, in lower case."""
-        return {layer: self.own_of(layer) for layer in self.fields}
+        """Per plan layer, the file's own field names the map names or keeps, in lower case
+        (a table's columns read as such, never said to be left unread)."""
+        return {layer: self.own_of(layer) for layer in {**self.fields, **self.kept}}
 
 
 def _renamed(frame, renames: dict[str, str]):

@@ -326,141 +326,160 @@ def _place_column(gdf: gpd.GeoDataFrame, place_field: str, file: str) -> list[st
     return [None if v is None or not str(v).strip() else str(v).strip() for v in text]
 
 
-SHARED_ACROSS_STANDARDS = N_("facilities shared with parcels judged by another standard: "
-                             "each counts whole for these parcels, as for those")
+class Cut:
+    """A plan cut into parts, one per place (a batch by place). What every part needs of the
+    whole plan (whose parcel each feature, problem and facility is) is found once, here, so
+    that a part costs what its own features cost: found again for each part, the labels of a
+    district's 200,000 buildings took 0.2 s a part."""
 
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        parcels, facilities, buildings = plan.parcels, plan.facilities, plan.buildings
+        n = len(parcels)
+        self._ids = parcels["id"].astype(str).tolist()
+        position = dict(zip(self._ids, range(n)))
+        # What is said of a feature belongs to the part of the parcel the feature is of.
+        self._problem_parcel = {id(q): i for i, qs in enumerate(parcels["problems"])
+                                for q in qs}
+        self._label_parcel = {**dict(zip(parcels["row"].astype(str), range(n))), **position}
+        self._building_parcel = {}
+        if buildings is not None:
+            on = buildings["parcel"].to_numpy() >= 0  # outside every parcel: said in every part
+            self._building_parcel = dict(zip(buildings["id"][on].astype(str),
+                                             buildings["parcel"].to_numpy()[on]))
+        self._facility_labels = set(facilities["id"].dropna().astype(str)) | \
+            set(facilities["row"].astype(str))
+        # The parcels each facility names (parcel_id), as (facility, parcel) position pairs.
+        named = facilities["parcel_ids"].explode().dropna()
+        named = named[named.isin(position)]
+        self._named_facility = named.index.to_numpy(dtype=np.int64)
+        self._named_parcel = named.map(position).to_numpy(dtype=np.int64)
+        self._names_any = np.array([bool(ids) for ids in facilities["parcel_ids"]], dtype=bool)
+        # A facility that names no parcel is judged with the parcel it lies in or is nearest to
+        # (-1: it names one; it has no shape: judged in every part it is in).
+        geoms = facilities.geometry.to_numpy()
+        placed = ~self._names_any & ~shapely.is_missing(geoms)
+        self._home = np.full(len(facilities), -1, dtype=np.int64)
+        shaped = np.flatnonzero(~shapely.is_missing(parcels.geometry.to_numpy()))
+        if placed.any() and len(shaped):
+            tree = shapely.STRtree(parcels.geometry.to_numpy()[shaped])
+            which, nearest = tree.query_nearest(shapely.point_on_surface(geoms[placed]),
+                                                all_matches=False)
+            self._home[np.flatnonzero(placed)[which]] = shaped[nearest]
 
-def of_parcels(plan: Plan, positions, persons_per_household: float, reach_m: float) -> Plan:
-    """The plan of these parcels alone (positions into `plan.parcels`), as if it had been
-    read by itself: measured in the CRS a plan of them alone is measured in, holding their
-    buildings and the facilities and streets within `reach_m` of them (a home may walk to a
-    facility beyond its own parcels, never farther than the radius), the problems of the
-    plan as a whole and of these features, and the population the plan estimated estimated
-    again by this standard's persons per household."""
-    positions = np.sort(np.asarray(positions, dtype=np.int64))
-    parcels = plan.parcels.iloc[positions].reset_index(drop=True)
-    estimated = parcels["population_estimated"].to_numpy(dtype=bool)
-    households = parcels["households_new"].fillna(0) + parcels["households_existing"].fillna(0)
-    parcels["population"] = parcels["population"].where(
-        ~estimated, np.round(households * persons_per_household))
-    others = np.ones(len(plan.parcels), dtype=bool)
-    others[positions] = False
-    own_ids = set(parcels["id"].astype(str))
-    other_ids = set(plan.parcels.loc[others, "id"].astype(str))
-
-    buildings, footprints = plan.buildings, plan.footprints
-    outlines, buildings_elsewhere = None, set()
-    if buildings is not None:
-        new = np.full(len(plan.parcels) + 1, -1, dtype=np.int64)  # [-1]: outside every parcel
-        new[positions] = np.arange(len(positions))
-        parcel = buildings["parcel"].to_numpy()
-        mine = new[parcel] >= 0
-        # Those outside every parcel are said in every part: none is theirs more than another's.
-        buildings_elsewhere = _labels(buildings[~mine & (parcel >= 0)])
-        keep = np.flatnonzero(mine)
-        buildings = buildings.iloc[keep].reset_index(drop=True)
-        buildings["parcel"] = new[buildings["parcel"].to_numpy()]
-        outlines = footprints.take(keep) if footprints is not None else None
-
-    facilities, streets = plan.facilities, plan.streets
-    box = _union_box([parcels.total_bounds] + (
-        [[buildings["x"].min(), buildings["y"].min(), buildings["x"].max(),
-          buildings["y"].max()]] if buildings is not None and len(buildings) else []))
-    if box is not None:
-        near = shapely.box(*box).buffer(reach_m)
-        facilities = facilities[facilities.intersects(near).to_numpy()
-                                | facilities.geometry.isna().to_numpy()
-                                | np.array([bool(own_ids.intersection(ids)) for ids in
-                                            facilities["parcel_ids"]], dtype=bool)
-                                ].reset_index(drop=True)
-        if streets is not None:
-            streets = streets.iloc[streets.sindex.query(near)].sort_index() \
-                .reset_index(drop=True)
-
-    # A facility is judged (its beds, its staff) in one part: that of the parcels it serves by
-    # its parcel_id, else of the parcel it lies in or nearest; in the others it is a place a
-    # home may walk to, no more.
-    facilities = facilities.assign(judged=_judged_here(plan, facilities, positions, own_ids))
-
-    # What is said of another part's parcels, facilities or buildings is said there.
-    theirs = {id(p) for ps in plan.parcels["problems"].to_numpy()[others] for p in ps}
-    elsewhere = {"parcels": other_ids | set(plan.parcels.loc[others, "row"].astype(str)),
-                 "facilities": _labels(plan.facilities) - _labels(facilities),
-                 "buildings": buildings_elsewhere}
-    problems = [p for p in plan.problems if id(p) not in theirs
-                and p.feature not in elsewhere.get(p.layer, ())]
-    dropped = [d for d in plan.dropped if not d.parcel_ids or own_ids & set(d.parcel_ids)]
-
-    # A facility the plan shares between these parcels and others, judged by another
-    # standard, counts here whole, as it does there: said, for the reviewer to apportion.
-    shared = [str(f) for f, ids in zip(facilities["id"], facilities["parcel_ids"])
-              if own_ids & set(ids) and other_ids & set(ids)]
-    if shared:
-        problems = problems + [Problem(
-            plan.source, SHARED_ACROSS_STANDARDS, layer="facilities", found=", ".join(shared),
-            expected=N_("each part's share of the facility given as a facility of its own"),
-            level="warning")]
-
-    crs = plan.crs
-    if crs is not None and not projection.is_local(crs) and box is not None:
-        given = plan.given_crs or crs
-        crs = _measuring_crs(parcels.to_crs(given) if parcels.geometry.notna().any()
-                             else parcels, facilities.to_crs(given))
-    if crs is not None and plan.crs is not None and not crs.equals(plan.crs):
-        parcels, facilities = parcels.to_crs(crs), facilities.to_crs(crs)
-        streets = streets.to_crs(crs) if streets is not None else None
-        if outlines is not None:
-            step = projection.transformer(plan.crs, crs)
-            outlines = shapely.transform(outlines, lambda xy: np.column_stack(
-                step.transform(xy[:, 0], xy[:, 1])))
-            # Each home's point is taken of its outline in the metres it is measured in, as
-            # when the plan is read (see _reduce_buildings).
-            points = shapely.point_on_surface(outlines)
-            buildings["x"], buildings["y"] = shapely.get_x(points), shapely.get_y(points)
-        elif buildings is not None and len(buildings):
-            buildings["x"], buildings["y"] = projection.transformer(plan.crs, crs).transform(
-                buildings["x"].to_numpy(), buildings["y"].to_numpy())
-    if outlines is not None:
-        footprints = Footprints.concat([Footprints.piece(outlines)])
-    # The plan spans a country; each place's part is as large as its own parcels.
-    large = [p for p in problems if p.message == _validate.LARGE_PLAN]
-    if large:
-        problems = [p for p in problems if p.message != _validate.LARGE_PLAN] + \
-            _validate.plan_extent(parcels, large[0].file)
-    crs_note = plan.crs_note if crs is plan.crs else projection.describe(crs)
-    return replace(plan, crs=crs, parcels=parcels, facilities=facilities, streets=streets,
-                   buildings=buildings, footprints=footprints, problems=problems,
-                   dropped=dropped, crs_note=crs_note)
-
-
-def _judged_here(plan: Plan, facilities: gpd.GeoDataFrame, positions: np.ndarray,
-                 own_ids: set[str]) -> np.ndarray:
-    """Which of a part's facilities it judges (see of_parcels)."""
-    named = np.array([bool(ids) for ids in facilities["parcel_ids"]], dtype=bool)
-    judged = np.array([bool(own_ids & set(ids)) for ids in facilities["parcel_ids"]],
-                      dtype=bool)
-    geoms = facilities.geometry.to_numpy()
-    placed = ~named & ~shapely.is_missing(geoms)
-    judged[~named & ~placed] = True  # neither named nor drawn: nothing ties it elsewhere
-    parcel_geoms = plan.parcels.geometry.to_numpy()
-    present = np.flatnonzero(~shapely.is_missing(parcel_geoms))
-    if placed.any() and len(present):
-        # In the plan's CRS, as the part's facilities still are when this is asked.
-        points = shapely.point_on_surface(geoms[placed])
-        tree = shapely.STRtree(parcel_geoms[present])
-        which, nearest = tree.query_nearest(points, all_matches=False)
+    def part(self, positions, persons_per_household: float, reach_m: float) -> Plan:
+        """The plan of these parcels alone (positions into the plan's parcels), as if it had
+        been read by itself: measured in the CRS a plan of them alone is measured in, holding
+        their buildings and the facilities and streets within `reach_m` of them (a home may
+        walk to a facility beyond its own parcels, never farther than the radius), the
+        problems of the plan as a whole and of these features, and the population the plan
+        estimated estimated again by this standard's persons per household."""
+        plan = self.plan
+        positions = np.sort(np.asarray(positions, dtype=np.int64))
         mine = np.zeros(len(plan.parcels), dtype=bool)
         mine[positions] = True
-        judged[np.flatnonzero(placed)[which]] = mine[present[nearest]]
-    return judged
+        parcels = plan.parcels.iloc[positions].reset_index(drop=True)
+        parcels["population"] = parcels["population"].mask(parcels["population_estimated"])
+        parcels = _complete_parcels(parcels, persons_per_household)
+
+        buildings, footprints, outlines = plan.buildings, plan.footprints, None
+        if buildings is not None:
+            new = np.full(len(plan.parcels) + 1, -1, dtype=np.int64)  # [-1]: outside all
+            new[positions] = np.arange(len(positions))
+            keep = np.flatnonzero(new[buildings["parcel"].to_numpy()] >= 0)
+            buildings = buildings.iloc[keep].reset_index(drop=True)
+            buildings["parcel"] = new[buildings["parcel"].to_numpy()]
+            outlines = footprints.take(keep) if footprints is not None else None
+
+        # The facilities naming these parcels, and those naming others.
+        names_mine = np.bincount(self._named_facility, weights=mine[self._named_parcel],
+                                 minlength=len(plan.facilities)) > 0
+        names_other = np.bincount(self._named_facility, weights=~mine[self._named_parcel],
+                                  minlength=len(plan.facilities)) > 0
+        taken = names_mine | shapely.is_missing(plan.facilities.geometry.to_numpy())
+        streets = plan.streets
+        box = _union_box([parcels.total_bounds] + (
+            [[buildings["x"].min(), buildings["y"].min(), buildings["x"].max(),
+              buildings["y"].max()]] if buildings is not None and len(buildings) else []))
+        if box is not None:
+            near = shapely.box(*box).buffer(reach_m)
+            taken[plan.facilities.sindex.query(near, predicate="intersects")] = True
+            if streets is not None:
+                streets = streets.iloc[np.sort(streets.sindex.query(near))] \
+                    .reset_index(drop=True)
+        else:
+            taken[:] = True
+        kept = np.flatnonzero(taken)
+        # A facility is judged (its beds, its staff) in one part: that of the parcels it
+        # names, else of the parcel it lies in or is nearest to; in the others it is a place a
+        # home may walk to, no more.
+        home = self._home[kept]
+        judged = np.where(self._names_any[kept], names_mine[kept],
+                          (home < 0) | mine[np.maximum(home, 0)])
+        facilities = plan.facilities.iloc[kept].reset_index(drop=True).assign(judged=judged)
+
+        here = set(facilities["id"].dropna().astype(str)) | set(facilities["row"].astype(str))
+        problems = [q for q in plan.problems if self._said_here(q, mine, here)]
+        own_ids = set(parcels["id"].astype(str))
+        dropped = [d for d in plan.dropped if not d.parcel_ids or own_ids & set(d.parcel_ids)]
+        # A facility the plan shares between these parcels and others, judged by another
+        # standard, counts here whole, as it does there: said, for the reviewer to apportion.
+        shared = (names_mine & names_other)[kept]
+        if shared.any():
+            problems.append(Problem(
+                plan.source, SHARED_ACROSS_STANDARDS, layer="facilities",
+                found=", ".join(facilities["id"].astype(str)[shared]),
+                expected=N_("each part's share of the facility given as a facility of its own"),
+                level="warning"))
+
+        crs = plan.crs
+        if crs is not None and not projection.is_local(crs) and box is not None:
+            given = plan.given_crs or crs
+            crs = _measuring_crs(parcels.to_crs(given) if parcels.geometry.notna().any()
+                                 else parcels, facilities.to_crs(given))
+        if crs is not None and plan.crs is not None and not crs.equals(plan.crs):
+            parcels, facilities = parcels.to_crs(crs), facilities.to_crs(crs)
+            streets = streets.to_crs(crs) if streets is not None else None
+            if outlines is not None:
+                step = projection.transformer(plan.crs, crs)
+                outlines = shapely.transform(outlines, lambda xy: np.column_stack(
+                    step.transform(xy[:, 0], xy[:, 1])))
+                # Each home's point is taken of its outline in the metres it is measured in,
+                # as when the plan is read (see _reduce_buildings).
+                points = shapely.point_on_surface(outlines)
+                buildings["x"], buildings["y"] = shapely.get_x(points), shapely.get_y(points)
+            elif buildings is not None and len(buildings):
+                buildings["x"], buildings["y"] = projection.transformer(plan.crs, crs) \
+                    .transform(buildings["x"].to_numpy(), buildings["y"].to_numpy())
+        if outlines is not None:
+            footprints = Footprints.concat([Footprints.piece(outlines)])
+        # The plan spans a country; each place's part is as large as its own parcels.
+        large = [q for q in problems if q.message == _validate.LARGE_PLAN]
+        if large:
+            problems = [q for q in problems if q.message != _validate.LARGE_PLAN] + \
+                _validate.plan_extent(parcels, large[0].file)
+        crs_note = plan.crs_note if crs is plan.crs else projection.describe(crs)
+        return replace(plan, crs=crs, parcels=parcels, facilities=facilities, streets=streets,
+                       buildings=buildings, footprints=footprints, problems=problems,
+                       dropped=dropped, crs_note=crs_note)
+
+    def _said_here(self, problem: Problem, mine: np.ndarray, facilities_here: set) -> bool:
+        """Whether a problem of the plan is this part's: the plan's as a whole, or of its own
+        parcels, buildings and facilities (a building outside every parcel: every part's)."""
+        owner = self._problem_parcel.get(id(problem))
+        if owner is None and problem.feature is not None:
+            if problem.layer == "parcels":
+                owner = self._label_parcel.get(problem.feature)
+            elif problem.layer == "buildings":
+                owner = self._building_parcel.get(problem.feature)
+            elif problem.layer == "facilities":
+                return problem.feature not in self._facility_labels \
+                    or problem.feature in facilities_here
+        return owner is None or bool(mine[owner])
 
 
-def _labels(features) -> set[str]:
-    """The ids and labels (a row, where a feature has no id) of a layer's features."""
-    if features is None or not len(features):
-        return set()
-    found = set(features["id"].dropna().astype(str))
-    return found | set(features["row"].astype(str)) if "row" in features else found
+SHARED_ACROSS_STANDARDS = N_("facilities shared with parcels judged by another standard: "
+                             "each counts whole for these parcels, as for those")
 
 
 def _from_web_map(raw, layer_crs, coords, problems, file_of) -> None:

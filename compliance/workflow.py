@@ -224,6 +224,7 @@ class PlaceBatch:
     unchecked: list               # country.Unchecked
     plan: Plan
     folder: Path
+    places: list[str | None]      # each parcel's place as its field gives it
 
 
 def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, folder: str,
@@ -241,7 +242,7 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
     standard (`<id>/index.html`, report.pdf, results.*), and beside them `index.html`, the
     places and their verdicts, with the parcels no standard judged and why."""
     from . import country
-    from .plan import of_parcels
+    from .plan import Cut
     from .rules.registry import radius_bound_m
     from .standard import load_standard
     from .views import html as html_view
@@ -259,7 +260,6 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
                          crs=crs, strict=False, table=table, cad_layers=cad_layers,
                          cad_units=cad_units, coords=options.coords, fields=fields,
                          on_buildings=on_buildings, place_field=place_field)
-        plan = replace(plan, problems=_place_field_read(plan.problems, place_field))
         places = [v if isinstance(v, str) else None for v in plan.parcels["place"]]
         groups, unchecked = country.group_by_place(places, fallback, as_of=as_of,
                                                    by_covering=by_covering)
@@ -267,14 +267,15 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
         # Each folder's report.pdf is typeset while the next place is checked, and taken
         # before the one after is begun: one typesetting waits at a time, not one per place.
         previous: tuple[Path, pdf_view.Typesetter] | None = None
+        cut = Cut(plan)
         try:
             for group, name in zip(groups, country.folder_names(groups)):
                 standard = group.standard
-                # A home walks no farther than its radius; twice that, and 2 km where a
-                # standard sets none, keeps every facility and street a walk could use.
+                # A home walks no farther than its radius (the network search stops at
+                # twice it): twice that, 2 km at least, keeps every facility and street a
+                # walk could use.
                 reach = 2 * max(radius_bound_m(standard, options), 1000.0)
-                part = of_parcels(plan, country.positions(group),
-                                  standard.persons_per_household, reach)
+                part = cut.part(group.positions, standard.persons_per_household, reach)
                 # Each folder is signed on its own: its plan is named with its places.
                 named = "、".join(p for p in group.places if p != "—")
                 stage("place", len(groups), k=len(done) + 1, place=named or "—",
@@ -299,7 +300,7 @@ def batch_by_place(plan_path: str, place_field: str, fallback: Standard | None, 
         finally:
             if previous is not None:
                 previous[1].stop()
-        outcome = PlaceBatch(done, unchecked, plan, Path(folder))
+        outcome = PlaceBatch(done, unchecked, plan, Path(folder), places)
         io.write_atomic(out / "results.csv", _places_table(outcome, out, lang))
         io.write_atomic(out / "index.html", html_view.places_overview(outcome, lang))
         target.commit()
@@ -314,7 +315,7 @@ def _places_table(outcome: "PlaceBatch", out: Path, lang: str):
 
     parcels = outcome.plan.parcels
     ids, names = parcels["id"].astype(str).tolist(), parcels["name"].tolist()
-    shown = [country.shown(v if isinstance(v, str) else None) or "" for v in parcels["place"]]
+    shown = [country.shown(place) or "" for place in outcome.places]
     says = Translator(lang)
     unchecked = [(ids[i], names[i] if isinstance(names[i], str) else "", shown[i],
                   says.problem(item.problem))
@@ -330,23 +331,6 @@ def _take_pdf(path: Path, typesetter) -> None:
         io.write_atomic(path, typesetter.pdf())
     finally:
         typesetter.stop()
-
-
-def _place_field_read(problems: list[Problem], place_field: str) -> list[Problem]:
-    """The problems, the place field no longer said to be a column left unread."""
-    from .table import UNREAD_COLUMNS
-
-    wanted = place_field.strip().lower()
-    kept = []
-    for prob in problems:
-        if prob.layer == "parcels" and prob.level == "warning" and prob.found and \
-                prob.message == UNREAD_COLUMNS:
-            rest = [c for c in prob.found.split(", ") if c.strip().lower() != wanted]
-            if not rest:
-                continue
-            prob = replace(prob, found=", ".join(rest))
-        kept.append(prob)
-    return kept
 
 
 def _check_and_write(plan: Plan, standard: Standard, out: Path, options: Options, typesetter, *,

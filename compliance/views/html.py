@@ -235,17 +235,20 @@ def render(model: Model | Result, lang: str = "zh") -> str:
 def places_overview(outcome, lang: str) -> str:
     """The overview of a batch by place (workflow.batch_by_place): each standard's places,
     its verdict counts and its folder; the parcels no standard judged, and why."""
+    from .. import country
     from .._i18n import Translator
+    from ..vocabulary import Verdict
 
     says = Translator(lang)
     groups = [{
         "folder": folder, "standard_id": group.standard.id,
         "title": says.pick(group.standard.title, group.standard.title_en),
         "place": says.pick(group.standard.place, group.standard.place_en),
-        "places": [p for p in group.places
-                   if p not in group.by_fallback and p not in group.by_covering],
-        "by_fallback": group.by_fallback, "by_covering": group.by_covering,
-        "summary": result.summary,
+        "places": group.places_by(country.OWN),
+        "by_fallback": group.places_by(country.FALLBACK),
+        "by_covering": group.places_by(country.COVERING),
+        "parcels": result.summary["parcels"],
+        "verdicts": [result.summary[str(verdict)] for verdict in Verdict],
     } for group, result, folder in outcome.groups]
     parcels = outcome.plan.parcels
     unchecked = [{
@@ -258,7 +261,7 @@ def places_overview(outcome, lang: str) -> str:
         html_lang="zh-CN" if lang == "zh" else "en", plan_name=outcome.plan.name,
         source=outcome.plan.source, fingerprint=outcome.plan.fingerprint,
         groups=groups, unchecked=unchecked,
-        verdict_names=[says.verdict(v) for v in ("compliant", "non_compliant", "incomplete")],
+        verdict_names=[says.verdict(verdict) for verdict in Verdict],
         parcels_total=len(parcels),
         unchecked_total=sum(len(item.positions) for item in outcome.unchecked))
     return _typeset(page, lang)
